@@ -1,0 +1,147 @@
+# flamepre — build, test, bench, demo.
+#
+#   make            build/libflamepre.so and build/flamepre
+#   make demo       install missing build deps, build, profile examples, render graphs
+#   make test       install missing test deps, unit tests (plain + ASan/UBSan), integration tests
+#   make bench      benchmarks (ratios, see BENCHMARKS.md)
+#   make fuzz       bounded fuzzing of the untrusted-input parsers (clang/libFuzzer)
+#
+# Layout: preload/ and collector/ objects go into the shared library (PIC);
+# collector/ and render/ objects go into the CLI. Everything under tests/unit
+# links against static archives of those objects, so a unit test exercises the
+# same code the library and CLI run.
+
+CC      ?= cc
+OPT     ?= -O2 -g
+WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wvla \
+           -Wwrite-strings -fno-common
+CSTD    := -std=gnu11 -D_GNU_SOURCE -I.
+CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(CFLAGS)
+LIBS_PRELOAD := -lunwind -lelf -ldl -lpthread -lrt
+LIBS_CLI     := -lelf -lz -lm -ldl -lpthread
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+B := build
+
+PRELOAD_SRC   := $(sort $(wildcard preload/*.c))
+COLLECTOR_SRC := $(sort $(wildcard collector/*.c))
+RENDER_SRC    := $(sort $(filter-out render/main.c,$(wildcard render/*.c)))
+# Interposers define libc names; unit tests must not link them.
+CORE_SRC      := $(filter-out preload/interpose_%.c,$(PRELOAD_SRC)) $(COLLECTOR_SRC)
+UNIT_SRC      := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN      := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+UNIT_ASAN_BIN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
+EXAMPLE_SRC   := $(sort $(wildcard examples/*.c))
+EXAMPLE_CXX   := $(sort $(wildcard examples/*.cc))
+EXAMPLES      := $(patsubst examples/%.c,$(B)/examples/%,$(EXAMPLE_SRC)) \
+                 $(patsubst examples/%.c,$(B)/examples/%-nofp,$(EXAMPLE_SRC)) \
+                 $(patsubst examples/%.cc,$(B)/examples/%,$(EXAMPLE_CXX))
+
+HDRS := $(wildcard preload/*.h collector/*.h render/*.h tests/unit/*.h)
+
+.PHONY: all lib cli examples unit unit-asan test bench demo fuzz clean deps-build deps-test install
+
+all: lib cli
+
+lib: $(B)/libflamepre.so
+cli: $(B)/flamepre
+
+# ---- shared library (PIC, hidden visibility: only interposed libc names and
+# flamepre_* are exported) ----
+$(B)/pic/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -fPIC -fvisibility=hidden -ftls-model=initial-exec -c $< -o $@
+
+$(B)/libflamepre.so: $(patsubst %.c,$(B)/pic/%.o,$(PRELOAD_SRC) $(COLLECTOR_SRC))
+	$(CC) -shared -Wl,-z,now -Wl,-z,nodelete -Wl,--no-undefined -o $@ $^ $(LIBS_PRELOAD)
+
+# ---- CLI ----
+$(B)/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+# The CLI takes from collector/ only what it calls (an archive), so collector
+# code that drains the preload buffers does not drag preload/ into it.
+$(B)/libcollector.a: $(patsubst %.c,$(B)/obj/%.o,$(COLLECTOR_SRC))
+	@rm -f $@; ar rcs $@ $^
+
+$(B)/flamepre: $(patsubst %.c,$(B)/obj/%.o,render/main.c $(RENDER_SRC)) $(B)/libcollector.a
+	$(CC) -o $@ $^ $(LIBS_CLI)
+
+# ---- unit tests: plain and ASan/UBSan ----
+$(B)/libcore.a: $(patsubst %.c,$(B)/obj/%.o,$(CORE_SRC) $(RENDER_SRC))
+	@rm -f $@; ar rcs $@ $^
+
+$(B)/tests/%: tests/unit/%.c $(B)/libcore.a $(B)/testdata/symtest $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(B)/libcore.a -lcmocka -lunwind $(LIBS_CLI) -lrt
+
+$(B)/asan/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(SAN) -c $< -o $@
+
+$(B)/asan/libcore.a: $(patsubst %.c,$(B)/asan/obj/%.o,$(CORE_SRC) $(RENDER_SRC))
+	@rm -f $@; ar rcs $@ $^
+
+$(B)/asan/tests/%: tests/unit/%.c $(B)/asan/libcore.a $(B)/testdata/symtest $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(SAN) -Wno-missing-prototypes -o $@ $< $(B)/asan/libcore.a -lcmocka -lunwind $(LIBS_CLI) -lrt
+
+# A small program with known symbols for the symbolizer tests: full symtab,
+# a stripped copy, and a copy whose debug info lives in a .debug file.
+$(B)/testdata/symtest: tests/unit/symtest.c
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -fno-inline -Wl,--build-id -o $@ $<
+	strip -o $@-stripped $@
+	objcopy --only-keep-debug $@ $@.debug
+	strip -o $@-debuglink $@ && objcopy --add-gnu-debuglink=$@.debug $@-debuglink
+
+unit: $(UNIT_BIN)
+unit-asan: $(UNIT_ASAN_BIN)
+
+# ---- examples: each built with and without frame pointers ----
+$(B)/examples/%: examples/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -o $@ $< -lpthread -lm
+
+$(B)/examples/%-nofp: examples/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g -fomit-frame-pointer -o $@ $< -lpthread -lm
+
+$(B)/examples/%: examples/%.cc
+	@mkdir -p $(dir $@)
+	$(CXX) -O2 -g -o $@ $< -lpthread
+
+examples: $(EXAMPLES)
+
+# ---- dependencies (only what is missing; apt-get as root, else sudo) ----
+BUILD_PKGS := gcc make binutils libunwind-dev libelf-dev libdw-dev zlib1g-dev
+TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev python3 sqlite3 file
+BENCH_PKGS := $(TEST_PKGS) libgoogle-perftools-dev hyperfine time
+deps-build:
+	@.ci/install-deps.sh $(BUILD_PKGS)
+deps-test:
+	@.ci/install-deps.sh $(TEST_PKGS)
+deps-bench:
+	@.ci/install-deps.sh $(BENCH_PKGS)
+
+test: deps-test
+	$(MAKE) all examples unit unit-asan
+	tests/run-all.sh
+
+bench: deps-bench
+	$(MAKE) all examples
+	bench/run.sh
+
+demo: deps-build
+	$(MAKE) all examples
+	examples/demo.sh
+
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(B)/libflamepre.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(B)/flamepre $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf $(B)

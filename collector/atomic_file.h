@@ -1,0 +1,33 @@
+#ifndef FLAMEPRE_ATOMIC_FILE_H
+#define FLAMEPRE_ATOMIC_FILE_H
+/*
+ * Write a file so that readers see either the old content or the complete new
+ * one: write to "<path>.tmp.<pid>" in the same directory, fsync, rename.
+ * Uses write(2), not stdio. The writer keeps its first error and ignores
+ * later writes (the jemalloc dump-writer habit), so callers check once at
+ * commit.
+ */
+#include <stddef.h>
+
+struct atomic_file {
+    int fd;
+    int err;          /* first errno seen, 0 if none */
+    char *path;       /* final path */
+    char *tmp;        /* temp path */
+    char buf[8192];
+    size_t used;
+};
+
+/* Returns 0, or -1 with errno set. */
+int atomic_file_open(struct atomic_file *af, const char *path);
+void atomic_file_write(struct atomic_file *af, const void *data, size_t len);
+void atomic_file_puts(struct atomic_file *af, const char *s);
+void atomic_file_printf(struct atomic_file *af, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Flush, fsync, rename. Returns 0, or -1 with errno set; the temp file is
+ * removed on failure. Frees af's memory either way. */
+int atomic_file_commit(struct atomic_file *af);
+/* Discard: remove the temp file, free memory. */
+void atomic_file_abort(struct atomic_file *af);
+
+#endif

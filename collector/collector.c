@@ -1,0 +1,414 @@
+/*
+ * Collector (see collector.h). Data model: a stack table keyed by thread
+ * serial, and an array of thread records (one per serial ever seen) holding
+ * the thread's tid, last known name and counters. Slots feed records; a slot
+ * is freed for reuse only after its final drain, so nothing a thread
+ * recorded is lost when it exits.
+ */
+#include "collector/collector.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector/folded.h"
+#include "collector/meta.h"
+#include "collector/stacktab.h"
+#include "collector/symbolize.h"
+#include "preload/hooks.h"
+#include "preload/log.h"
+#include "preload/sampler.h"
+#include "preload/threads.h"
+#include "preload/unwind.h"
+
+#define DRAIN_INTERVAL_MS 50
+#define NAME_REFRESH_EVERY 20   /* drains: names and liveness once a second */
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake;
+static pthread_t thread;
+static bool thread_running, stop_requested, finished;
+static struct collector_session sess;
+static struct stacktab *table;
+static struct thread_rec *threads;
+static size_t nthreads, cap_threads;
+static uint64_t *scratch;          /* one record's pcs, copied out of a ring */
+static uint64_t table_oom;         /* weight lost because the table could not grow */
+
+static uint64_t now_ns(clockid_t clk)
+{
+    struct timespec ts;
+    clock_gettime(clk, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static struct thread_rec *rec_for_slot(struct tslot *s)
+{
+    if (s->coll_serial == s->serial && s->coll_idx < nthreads)
+        return &threads[s->coll_idx];
+    if (nthreads == cap_threads) {
+        size_t cap = cap_threads ? cap_threads * 2 : 64;
+        struct thread_rec *n = realloc(threads, cap * sizeof *n);
+        if (!n)
+            return NULL;
+        threads = n;
+        cap_threads = cap;
+    }
+    struct thread_rec *r = &threads[nthreads];
+    memset(r, 0, sizeof *r);
+    r->serial = s->serial;
+    r->tid = s->tid;
+    s->coll_serial = s->serial;
+    s->coll_idx = nthreads++;
+    return r;
+}
+
+static void read_comm(pid_t tid, char *name, size_t len, bool *alive)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        *alive = errno != ENOENT;
+        return;
+    }
+    *alive = true;
+    char buf[THREAD_NAME_LEN + 1];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return;
+    if (buf[n - 1] == '\n')
+        n--;
+    if ((size_t)n >= len)
+        n = (ssize_t)len - 1;
+    memcpy(name, buf, (size_t)n);
+    name[n] = 0;
+}
+
+/* Move every complete record of slot s into the table. Caller holds lock. */
+static void drain_slot(struct tslot *s, bool refresh)
+{
+    int state = atomic_load_explicit(&s->state, memory_order_acquire);
+    if (state != SLOT_ACTIVE && state != SLOT_EXITED)
+        return;
+    struct thread_rec *r = rec_for_slot(s);
+    struct ring *ring = &s->ring;
+    uint64_t head = atomic_load_explicit(&ring->head, memory_order_acquire);
+    uint64_t tail = atomic_load_explicit(&ring->tail, memory_order_relaxed);
+    while (tail < head) {
+        uint64_t hdr = ring->words[tail & ring->mask];
+        unsigned n = RING_HDR_N(hdr);
+        for (unsigned i = 0; i < n; i++)
+            scratch[i] = ring->words[(tail + 1 + i) & ring->mask];
+        uint64_t w = RING_HDR_WEIGHT(hdr);
+        if (stacktab_add(table, s->serial, RING_HDR_KIND(hdr), RING_HDR_FLAGS(hdr), scratch, n,
+                         w) < 0)
+            table_oom += w;
+        else if (r)
+            r->recorded += w;
+        tail += n + 1;
+    }
+    atomic_store_explicit(&ring->tail, tail, memory_order_release);
+    if (!r)
+        return;
+    r->samples = atomic_load(&s->samples);
+    r->dropped = atomic_load(&s->dropped);
+    r->unwind_fail = atomic_load(&s->unwind_fail);
+    r->truncated = atomic_load(&s->truncated);
+    r->shallow = atomic_load(&s->shallow);
+    if (state == SLOT_EXITED) {
+        if (s->name[0])
+            memcpy(r->name, s->name, sizeof r->name);
+        r->exited = true;
+        threads_free(s);
+        return;
+    }
+    if (refresh || !r->name[0]) {
+        bool alive = true;
+        read_comm(s->tid, r->name, sizeof r->name, &alive);
+        if (!alive) {
+            /* Gone without passing our exit hook (a thread that predates the
+             * constructor, or one that left by a raw exit syscall). */
+            sampler_disarm(s);
+            threads_retire(s);
+        }
+    }
+}
+
+static void drain_all(bool refresh)
+{
+    unsigned high = atomic_load(&threads_high);
+    for (unsigned i = 0; i < high; i++)
+        drain_slot(&threads_slots[i], refresh);
+}
+
+void collector_drain(void)
+{
+    pthread_mutex_lock(&lock);
+    if (table)
+        drain_all(false);
+    pthread_mutex_unlock(&lock);
+}
+
+static void *collector_main(void *arg)
+{
+    (void)arg;
+    prctl(PR_SET_NAME, "flamepre-coll");
+    unsigned iter = 0;
+    pthread_mutex_lock(&lock);
+    while (!stop_requested) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += DRAIN_INTERVAL_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&wake, &lock, &ts);
+        if (stop_requested)
+            break;
+        drain_all(++iter % NAME_REFRESH_EVERY == 0);
+    }
+    pthread_mutex_unlock(&lock);
+    return NULL;
+}
+
+/* Start the drain thread with every signal blocked, so the program's
+ * signals never land on it and our sampling signal is never handled there. */
+static int start_thread(void)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    stop_requested = false;
+    /* The real pthread_create: the collector is not a thread to profile. */
+    hooks_ensure();
+    int rc = real.pthread_create ? real.pthread_create(&thread, NULL, collector_main, NULL) : -1;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    thread_running = rc == 0;
+    return rc == 0 ? 0 : -1;
+}
+
+int collector_start(const struct collector_session *s)
+{
+    sess = *s;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&wake, &ca);
+    pthread_condattr_destroy(&ca);
+    table = stacktab_new();
+    scratch = malloc(CONFIG_MAX_DEPTH * sizeof *scratch);
+    if (!table || !scratch) {
+        log_error("out of memory at start; profiling disabled");
+        return -1;
+    }
+    if (start_thread() < 0) {
+        log_error("cannot start the collector thread; profiling disabled");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- writing ---- */
+
+struct buf {
+    char *p;
+    size_t len, cap;
+};
+
+static void buf_add(struct buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *np = realloc(b->p, cap);
+        if (!np)
+            return;   /* the line is cut; folded_add still gets valid text */
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+static void buf_str(struct buf *b, const char *s)
+{
+    buf_add(b, s, strlen(s));
+}
+
+static int rec_cmp_serial(const void *a, const void *b)
+{
+    uint64_t x = ((const struct thread_rec *)a)->serial, y = ((const struct thread_rec *)b)->serial;
+    return x < y ? -1 : x > y;
+}
+
+static struct thread_rec *rec_by_serial(uint64_t serial)
+{
+    struct thread_rec key = {.serial = serial};
+    return bsearch(&key, threads, nthreads, sizeof *threads, rec_cmp_serial);
+}
+
+static void build_folded(struct folded *f, struct symbolizer *sym, uint32_t kind,
+                         struct meta_counts *mc)
+{
+    struct buf b = {0};
+    for (size_t i = 0; i < stacktab_size(table); i++) {
+        struct stack_entry e;
+        stacktab_get(table, i, &e);
+        if (e.kind != kind)
+            continue;
+        b.len = 0;
+        if (sess.cfg->threads) {
+            struct thread_rec *r = rec_by_serial(e.serial);
+            char frame[THREAD_NAME_LEN + 48];
+            char name[THREAD_NAME_LEN];
+            snprintf(name, sizeof name, "%s", r && r->name[0] ? r->name : "?");
+            folded_sanitize_frame(name);
+            snprintf(frame, sizeof frame, "[%s tid=%d]", name, r ? (int)r->tid : 0);
+            buf_str(&b, frame);
+        }
+        if (e.flags & UNW_F_SHALLOW)
+            buf_str(&b, b.len ? ";[not unwound: in loader or unwinder]"
+                              : "[not unwound: in loader or unwinder]");
+        else if (e.flags & UNW_F_TRUNCATED)
+            buf_str(&b, b.len ? ";[truncated]" : "[truncated]");
+        else if (e.flags & UNW_F_FAILED)
+            buf_str(&b, b.len ? ";[unwind failed]" : "[unwind failed]");
+        for (uint32_t k = e.n; k-- > 0;) {
+            /* Return addresses point after the call; name the call. */
+            uintptr_t pc = k == 0 ? e.pcs[k] : e.pcs[k] - 1;
+            if (b.len)
+                buf_add(&b, ";", 1);
+            buf_str(&b, symbolizer_name(sym, pc));
+        }
+        if (b.len == 0)
+            buf_str(&b, "[no frames]");
+        if (folded_add(f, b.p, b.len, e.weight) < 0)
+            mc->lost_oom += e.weight;
+    }
+    free(b.p);
+}
+
+static void output_path(char *out, size_t len, const char *what)
+{
+    snprintf(out, len, "%s/%s.%d.%s", sess.outdir, sess.comm, (int)sess.pid, what);
+}
+
+static void write_outputs(const char *how)
+{
+    /* Sorted for rec_by_serial; slots no longer feed records after this. */
+    qsort(threads, nthreads, sizeof *threads, rec_cmp_serial);
+
+    struct symbolizer *sym = symbolizer_new();
+    if (sym)
+        symbolizer_add_self_modules(sym);
+
+    struct meta m;
+    memset(&m, 0, sizeof m);
+    m.sess = &sess;
+    m.how = how;
+    m.end_ns = now_ns(CLOCK_REALTIME);
+    m.duration_ns = now_ns(CLOCK_MONOTONIC) - sess.start_mono_ns;
+    m.threads = threads;
+    m.nthreads = nthreads;
+    m.threads_unprofiled = atomic_load(&threads_unprofiled);
+    m.foreign_signals = sampler_foreign_signals();
+    m.no_slot = sampler_no_slot();
+    m.counts.lost_oom = table_oom;
+
+    if (sess.cfg->events & EV_CPU && sym) {
+        struct folded *f = folded_new();
+        char path[CONFIG_PATH_MAX + 64];
+        output_path(path, sizeof path, "cpu.folded");
+        if (f) {
+            build_folded(f, sym, REC_CPU, &m.counts);
+            if (folded_write_file(f, path) < 0)
+                log_error("cannot write %s: %s", path, strerror(errno));
+            else
+                log_info("wrote %s (%llu samples, %zu stacks)", path,
+                         (unsigned long long)folded_total(f), folded_distinct(f));
+            m.cpu_total = folded_total(f);
+            m.cpu_stacks = folded_distinct(f);
+            m.has_cpu = true;
+            folded_free(f);
+        }
+    }
+    if (sym)
+        symbolizer_stats(sym, &m.sym);
+    char path[CONFIG_PATH_MAX + 64];
+    output_path(path, sizeof path, "meta.json");
+    if (meta_write(path, &m) < 0)
+        log_error("cannot write %s: %s", path, strerror(errno));
+    symbolizer_free(sym);
+}
+
+static void stop_thread(void)
+{
+    if (!thread_running)
+        return;
+    stop_requested = true;
+    pthread_cond_signal(&wake);
+    pthread_mutex_unlock(&lock);
+    if (!pthread_equal(pthread_self(), thread))
+        pthread_join(thread, NULL);
+    pthread_mutex_lock(&lock);
+    thread_running = false;
+}
+
+void collector_finish(const char *how)
+{
+    pthread_mutex_lock(&lock);
+    if (finished || !table) {
+        pthread_mutex_unlock(&lock);
+        return;
+    }
+    finished = true;
+    stop_thread();
+    drain_all(true);
+    /* The caller's own name: prctl sees a rename /proc might not yet. */
+    struct tslot *self = threads_self();
+    if (self && self->coll_serial == self->serial && self->coll_idx < nthreads)
+        prctl(PR_GET_NAME, threads[self->coll_idx].name);
+    write_outputs(how);
+    pthread_mutex_unlock(&lock);
+}
+
+void collector_fork_prepare(void)
+{
+    pthread_mutex_lock(&lock);
+}
+
+void collector_fork_parent(void)
+{
+    pthread_mutex_unlock(&lock);
+}
+
+void collector_fork_child(pid_t pid, pid_t ppid)
+{
+    /* Only the forking thread exists here; the drain thread did not follow.
+     * Start over with an empty table under the child's own pid. */
+    if (table)
+        stacktab_clear(table);
+    nthreads = 0;
+    table_oom = 0;
+    thread_running = false;
+    finished = false;
+    sess.pid = pid;
+    sess.ppid = ppid;
+    sess.start_ns = now_ns(CLOCK_REALTIME);
+    sess.start_mono_ns = now_ns(CLOCK_MONOTONIC);
+    pthread_mutex_init(&lock, NULL);
+    if (table)
+        start_thread();
+}

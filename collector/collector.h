@@ -1,0 +1,48 @@
+#ifndef FLAMEPRE_COLLECTOR_H
+#define FLAMEPRE_COLLECTOR_H
+/*
+ * The in-process collector: a background thread (all signals blocked)
+ * drains every thread's ring into a stack table every 50 ms and keeps
+ * per-thread records (name, counters) alive after their threads exit. At
+ * the end it symbolizes and writes <comm>.<pid>.<metric>.folded and
+ * <comm>.<pid>.meta.json into the output directory, each atomically.
+ *
+ * Normal context only; never called from a signal handler. All entry points
+ * serialise on one mutex, which the fork handlers hold across fork so the
+ * child never inherits it locked.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "preload/config.h"
+
+struct collector_session {
+    const struct config *cfg;
+    char outdir[CONFIG_PATH_MAX];   /* absolute */
+    char comm[16];                  /* process name for file names */
+    pid_t pid, ppid;
+    char *cmdline;                  /* NUL-separated argv, cmdline_len bytes */
+    size_t cmdline_len;
+    uint64_t start_ns;              /* CLOCK_REALTIME */
+    uint64_t start_mono_ns;         /* CLOCK_MONOTONIC */
+};
+
+/* Take the session (copied) and start the drain thread. Returns 0 or -1. */
+int collector_start(const struct collector_session *sess);
+
+/* Drain every ring now. */
+void collector_drain(void);
+
+/* Stop the drain thread, drain, symbolize, write the files. `how` names the
+ * exit path for meta.json ("exit", "_exit"). Idempotent per process. */
+void collector_finish(const char *how);
+
+/* fork(2) handlers (pthread_atfork order). The child starts a new session
+ * with its own pid and an empty table; the parent's data is never written
+ * by the child. */
+void collector_fork_prepare(void);
+void collector_fork_parent(void);
+void collector_fork_child(pid_t pid, pid_t ppid);
+
+#endif

@@ -1,0 +1,187 @@
+/*
+ * meta.json writer. Hand-written JSON: the document is small and flat, and
+ * the preload library should not pull a JSON library into every host.
+ */
+#include "collector/meta.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "collector/atomic_file.h"
+#include "preload/sampler.h"
+#include "preload/threads.h"
+
+#define FLAMEPRE_VERSION "0.1.0"
+
+/* Length of the valid UTF-8 sequence at s (max n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    uint32_t min;
+    if (c < 0x80)
+        return 1;
+    if ((c & 0xe0) == 0xc0)
+        len = 2, min = 0x80;
+    else if ((c & 0xf0) == 0xe0)
+        len = 3, min = 0x800;
+    else if ((c & 0xf8) == 0xf0)
+        len = 4, min = 0x10000;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    uint32_t cp = c & (0x7f >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+void meta_json_string(struct atomic_file *af, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    atomic_file_write(af, "\"", 1);
+    for (size_t i = 0; i < len;) {
+        unsigned char c = p[i];
+        if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            atomic_file_write(af, e, 2);
+            i++;
+        } else if (c < 0x20 || c == 0x7f) {
+            atomic_file_printf(af, "\\u%04x", c);
+            i++;
+        } else {
+            size_t l = utf8_len(p + i, len - i);
+            if (l == 0) {
+                atomic_file_puts(af, "\\ufffd");
+                i++;
+            } else {
+                atomic_file_write(af, p + i, l);
+                i += l;
+            }
+        }
+    }
+    atomic_file_write(af, "\"", 1);
+}
+
+static void iso_time(char *out, size_t len, uint64_t ns)
+{
+    time_t t = (time_t)(ns / 1000000000u);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, len - n, ".%03uZ", (unsigned)(ns / 1000000u % 1000u));
+}
+
+static void str_field(struct atomic_file *af, const char *key, const char *val)
+{
+    atomic_file_printf(af, "  \"%s\": ", key);
+    meta_json_string(af, val, strlen(val));
+    atomic_file_puts(af, ",\n");
+}
+
+static void u64_field(struct atomic_file *af, const char *key, uint64_t v)
+{
+    atomic_file_printf(af, "  \"%s\": %llu,\n", key, (unsigned long long)v);
+}
+
+int meta_write(const char *path, const struct meta *m)
+{
+    struct atomic_file af;
+    if (atomic_file_open(&af, path) < 0)
+        return -1;
+    const struct collector_session *s = m->sess;
+    const struct config *cfg = s->cfg;
+    char tbuf[64], ev[64];
+
+    atomic_file_puts(&af, "{\n");
+    str_field(&af, "tool", "flamepre");
+    str_field(&af, "version", FLAMEPRE_VERSION);
+    u64_field(&af, "pid", (uint64_t)s->pid);
+    u64_field(&af, "ppid", (uint64_t)s->ppid);
+    str_field(&af, "comm", s->comm);
+    atomic_file_puts(&af, "  \"cmdline\": [");
+    for (size_t off = 0, first = 1; off < s->cmdline_len; first = 0) {
+        size_t l = strnlen(s->cmdline + off, s->cmdline_len - off);
+        if (!first)
+            atomic_file_puts(&af, ", ");
+        meta_json_string(&af, s->cmdline + off, l);
+        off += l + 1;
+    }
+    atomic_file_puts(&af, "],\n");
+    iso_time(tbuf, sizeof tbuf, s->start_ns);
+    str_field(&af, "start_time", tbuf);
+    iso_time(tbuf, sizeof tbuf, m->end_ns);
+    str_field(&af, "end_time", tbuf);
+    u64_field(&af, "duration_ns", m->duration_ns);
+    str_field(&af, "exit_path", m->how);
+    config_events_string(cfg->events, ev, sizeof ev);
+    str_field(&af, "events", ev);
+    str_field(&af, "output_dir", s->outdir);
+
+    uint64_t samples = 0, recorded = 0, dropped = 0, fail = 0, trunc = 0, shallow = 0;
+    for (size_t i = 0; i < m->nthreads; i++) {
+        const struct thread_rec *t = &m->threads[i];
+        samples += t->samples;
+        recorded += t->recorded;
+        dropped += t->dropped;
+        fail += t->unwind_fail;
+        trunc += t->truncated;
+        shallow += t->shallow;
+    }
+
+    if (cfg->events & EV_CPU) {
+        str_field(&af, "sampler", sampler_kind_name());
+        u64_field(&af, "signal", (uint64_t)sampler_signal());
+        u64_field(&af, "hz", cfg->hz);
+        u64_field(&af, "period_ns", sampler_period_ns());
+        str_field(&af, "unwind", cfg->unwind == UNWIND_FP ? "fp" : "dwarf");
+        u64_field(&af, "max_depth", cfg->depth);
+        str_field(&af, "cpu_scope", "user-space CPU time of each thread");
+    }
+    atomic_file_puts(&af, "  \"metrics\": {");
+    if (m->has_cpu) {
+        atomic_file_printf(&af,
+                           "\n    \"cpu\": {\"file\": \"%s.%d.cpu.folded\", \"unit\": \"samples\", "
+                           "\"total\": %llu, \"stacks\": %zu, \"period_ns\": %llu}\n  ",
+                           s->comm, (int)s->pid, (unsigned long long)m->cpu_total, m->cpu_stacks,
+                           (unsigned long long)sampler_period_ns());
+    }
+    atomic_file_puts(&af, "},\n");
+    u64_field(&af, "samples", samples);
+    u64_field(&af, "samples_recorded", recorded);
+    u64_field(&af, "samples_dropped", dropped + m->counts.lost_oom);
+    u64_field(&af, "samples_no_thread", m->no_slot);
+    u64_field(&af, "signals_foreign", m->foreign_signals);
+    u64_field(&af, "unwind_failed", fail);
+    u64_field(&af, "stacks_truncated", trunc);
+    u64_field(&af, "stacks_not_unwound", shallow);
+    u64_field(&af, "threads_seen", m->nthreads);
+    u64_field(&af, "threads_unprofiled", m->threads_unprofiled);
+    atomic_file_puts(&af, "  \"symbolizer\": {");
+    atomic_file_printf(&af,
+                       "\"modules\": %u, \"modules_loaded\": %u, \"modules_without_symbols\": %u, "
+                       "\"lookups\": %llu, \"unresolved\": %llu},\n",
+                       m->sym.modules, m->sym.modules_loaded, m->sym.modules_nosyms,
+                       (unsigned long long)m->sym.lookups, (unsigned long long)m->sym.unresolved);
+    atomic_file_puts(&af, "  \"threads\": [");
+    for (size_t i = 0; i < m->nthreads; i++) {
+        const struct thread_rec *t = &m->threads[i];
+        atomic_file_printf(&af, "%s\n    {\"tid\": %d, \"name\": ", i ? "," : "", (int)t->tid);
+        meta_json_string(&af, t->name, strnlen(t->name, sizeof t->name));
+        atomic_file_printf(&af,
+                           ", \"exited\": %s, \"samples\": %llu, \"dropped\": %llu, "
+                           "\"unwind_failed\": %llu, \"truncated\": %llu, \"not_unwound\": %llu}",
+                           t->exited ? "true" : "false", (unsigned long long)t->samples,
+                           (unsigned long long)t->dropped, (unsigned long long)t->unwind_fail,
+                           (unsigned long long)t->truncated, (unsigned long long)t->shallow);
+    }
+    atomic_file_puts(&af, m->nthreads ? "\n  ]\n}\n" : "]\n}\n");
+    return atomic_file_commit(&af);
+}

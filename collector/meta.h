@@ -1,0 +1,51 @@
+#ifndef FLAMEPRE_META_H
+#define FLAMEPRE_META_H
+/*
+ * meta.json: what was recorded and how well. Every loss has a counter here
+ * so a reader can tell when a graph is lying. Written atomically.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "collector/collector.h"
+#include "collector/symbolize.h"
+
+/* One profiled thread, as the collector last saw it. */
+struct thread_rec {
+    uint64_t serial;
+    pid_t tid;
+    char name[16];
+    bool exited;
+    uint64_t samples;      /* signals handled (weighted) */
+    uint64_t recorded;     /* weight that reached the stack table */
+    uint64_t dropped;      /* weight lost to a full ring */
+    uint64_t unwind_fail, truncated, shallow;
+};
+
+struct meta_counts {
+    uint64_t lost_oom;     /* weight lost because memory ran out */
+};
+
+struct meta {
+    const struct collector_session *sess;
+    const char *how;               /* exit path */
+    uint64_t end_ns, duration_ns;
+    const struct thread_rec *threads;
+    size_t nthreads;
+    uint64_t threads_unprofiled, foreign_signals, no_slot;
+    struct meta_counts counts;
+    bool has_cpu;
+    uint64_t cpu_total;
+    size_t cpu_stacks;
+    struct symbolizer_stats sym;
+};
+
+/* Returns 0, or -1 with errno set. */
+int meta_write(const char *path, const struct meta *m);
+
+/* JSON string literal of s (quotes included), escaping per RFC 8259; bytes
+ * that are not valid UTF-8 become U+FFFD. Exposed for tests. */
+struct atomic_file;
+void meta_json_string(struct atomic_file *af, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,65 @@
+#ifndef FLAMEPRE_SYMBOLIZE_H
+#define FLAMEPRE_SYMBOLIZE_H
+/*
+ * Symbolizer: runtime instruction addresses -> function names.
+ *
+ * Model: a set of modules (ELF files mapped at a load bias). Each module's
+ * symbol table is read once (lazily, on the first address that falls in it)
+ * into a sorted array of [start, end) ranges, so a lookup is a binary search.
+ * Sources, best first: .symtab of the file itself, .symtab of a separate
+ * debug file (by build-id under /usr/lib/debug/.build-id/xx/yyyy.debug, then
+ * by .gnu_debuglink next to the file, in its .debug/ and under
+ * /usr/lib/debug/<dir>/), then .dynsym. C++ names are demangled.
+ *
+ * Off the hot path only: allocates, opens files, may take locks. Never call
+ * it from a signal handler or an interposer.
+ *
+ * Names returned never contain ';', newline or control characters (they are
+ * replaced by '_'), so they can go straight into a folded line. Fallbacks:
+ * "[<module basename>+0x<hex offset>]" where offset = address - load bias
+ * (the ELF virtual address, as objdump/addr2line expect) when the module has
+ * no symbol covering the address, "[unknown]" when no module maps it.
+ *
+ * Callers pass the address they want named. For return addresses (every
+ * frame but the leaf) pass ret-1 so a call at the end of a function is
+ * attributed to its caller, not to the next function.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+struct symbolizer;
+
+struct symbolizer *symbolizer_new(void);
+void symbolizer_free(struct symbolizer *sym);
+
+/* Register one module: ELF file `path`, runtime address = ELF vaddr + bias,
+ * runtime address range [lo, hi) that belongs to it. `name` is what the
+ * fallback frame shows (its basename is taken); NULL means path. Returns 0,
+ * or -1 on allocation failure. The file is not opened until needed. */
+int symbolizer_add_module(struct symbolizer *sym, const char *path, const char *name,
+                          uintptr_t bias, uintptr_t lo, uintptr_t hi);
+
+/* Register every module of the calling process (dl_iterate_phdr; the main
+ * executable is resolved through /proc/self/exe, the vDSO is included by its
+ * in-memory image). Returns the number of modules added, -1 on error. */
+int symbolizer_add_self_modules(struct symbolizer *sym);
+
+/* Name of the function containing `addr`; never NULL, valid until
+ * symbolizer_free. */
+const char *symbolizer_name(struct symbolizer *sym, uintptr_t addr);
+
+/* Module containing addr: its basename and the [lo, hi) range, or -1. */
+int symbolizer_module_of(struct symbolizer *sym, uintptr_t addr, const char **name,
+                         uintptr_t *lo, uintptr_t *hi);
+
+/* Counters for meta.json. */
+struct symbolizer_stats {
+    unsigned modules;          /* registered */
+    unsigned modules_loaded;   /* whose ELF was opened */
+    unsigned modules_nosyms;   /* opened but no symbol table at all */
+    uint64_t lookups;
+    uint64_t unresolved;       /* answered with a fallback name */
+};
+void symbolizer_stats(const struct symbolizer *sym, struct symbolizer_stats *out);
+
+#endif

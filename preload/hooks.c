@@ -1,0 +1,37 @@
+/*
+ * Hook table (see hooks.h). One row per interposed function; `required`
+ * rows are reported when missing, the others (dlmopen on libcs without it)
+ * are simply left NULL and their interposer fails the call.
+ */
+#include "preload/hooks.h"
+
+#include <stddef.h>
+
+#include "preload/log.h"
+
+struct hooks real;
+
+static const struct {
+    const char *name;
+    size_t off;
+    int required;
+} table[] = {
+#define ROW(n, req) {#n, offsetof(struct hooks, n), req}
+    ROW(pthread_create, 1), ROW(_exit, 1), ROW(_Exit, 1), ROW(dlopen, 1),
+    ROW(dlmopen, 0),        ROW(dlclose, 1), ROW(dl_iterate_phdr, 1),
+#undef ROW
+};
+
+void hooks_resolve(void)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        void **slot = (void **)((char *)&real + table[i].off);
+        if (*slot)
+            continue;
+        void *fn = dlsym(RTLD_NEXT, table[i].name);
+        if (!fn && table[i].required)
+            log_error("cannot resolve %s in the libraries after flamepre; its calls may fail",
+                      table[i].name);
+        *slot = fn;
+    }
+}

@@ -1,0 +1,38 @@
+#ifndef FLAMEPRE_HOOKS_H
+#define FLAMEPRE_HOOKS_H
+/*
+ * The hook table: every libc function the library interposes, resolved once
+ * with dlsym(RTLD_NEXT). An interposer calls the real function through
+ * `real.NAME`, after hooks_ensure(), and never through NULL: a required
+ * hook that cannot be resolved is reported once, and the interposer falls
+ * back to the raw system call or a failure return.
+ */
+#include <dlfcn.h>
+#include <link.h>
+#include <pthread.h>
+
+#define FLAMEPRE_EXPORT __attribute__((visibility("default")))
+
+struct hooks {
+    int (*pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+    void (*_exit)(int) __attribute__((noreturn));
+    void (*_Exit)(int) __attribute__((noreturn));
+    void *(*dlopen)(const char *, int);
+    void *(*dlmopen)(Lmid_t, const char *, int);
+    int (*dlclose)(void *);
+    int (*dl_iterate_phdr)(int (*)(struct dl_phdr_info *, size_t, void *), void *);
+};
+
+extern struct hooks real;
+
+/* Resolve every hook (idempotent, thread-safe enough: each store is a
+ * pointer and every resolution gives the same value). */
+void hooks_resolve(void);
+
+static inline void hooks_ensure(void)
+{
+    if (__builtin_expect(real.dl_iterate_phdr == 0, 0))
+        hooks_resolve();
+}
+
+#endif

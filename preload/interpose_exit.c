@@ -1,0 +1,34 @@
+/*
+ * _exit and _Exit skip atexit handlers and library destructors, so the
+ * profile is written here first. Each calls its own real function: an _exit
+ * hook that calls exit() would run the program's atexit handlers.
+ */
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "preload/hooks.h"
+#include "preload/lifecycle.h"
+
+static __attribute__((noreturn)) void exit_now(int status)
+{
+    for (;;)
+        syscall(SYS_exit_group, status);
+}
+
+FLAMEPRE_EXPORT __attribute__((noreturn)) void _exit(int status)
+{
+    lifecycle_finish("_exit");
+    hooks_ensure();
+    if (real._exit)
+        real._exit(status);
+    exit_now(status);
+}
+
+FLAMEPRE_EXPORT __attribute__((noreturn)) void _Exit(int status)
+{
+    lifecycle_finish("_Exit");
+    hooks_ensure();
+    if (real._Exit)
+        real._Exit(status);
+    exit_now(status);
+}

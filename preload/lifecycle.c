@@ -1,0 +1,303 @@
+/*
+ * Lifecycle of the profiled process (see lifecycle.h).
+ *
+ * States: not started (bad configuration or disabled: every interposer is a
+ * plain pass-through), recording, finished. The host must run normally in
+ * all three; every failure here is one stderr line and a smaller profiler.
+ */
+#include "preload/lifecycle.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector/collector.h"
+#include "preload/config.h"
+#include "preload/hooks.h"
+#include "preload/log.h"
+#include "preload/sampler.h"
+#include "preload/threads.h"
+#include "preload/unwind.h"
+
+extern char **environ;
+
+/* Events this build records; the others are reported and ignored. */
+static const unsigned supported_events = EV_CPU;
+
+static struct config cfg;
+static struct collector_session sess;
+static _Atomic bool recording;
+static _Atomic bool finishing;
+static pthread_key_t exit_key;
+
+bool lifecycle_recording(void)
+{
+    return atomic_load_explicit(&recording, memory_order_relaxed);
+}
+
+static void report_line(const char *line, void *arg)
+{
+    (void)arg;
+    log_error("%s", line);
+}
+
+static uint64_t now_ns(clockid_t clk)
+{
+    struct timespec ts;
+    clock_gettime(clk, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* mkdir -p, then the absolute path, so a later chdir does not move it. */
+static int prepare_outdir(const char *dir, char *abs, size_t len)
+{
+    char tmp[CONFIG_PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+        return -1;
+    char resolved[PATH_MAX];
+    if (!realpath(tmp, resolved))
+        return -1;
+    struct stat st;
+    if (stat(resolved, &st) < 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    if (access(resolved, W_OK | X_OK) < 0)
+        return -1;
+    if (strlen(resolved) >= len) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(abs, resolved);
+    return 0;
+}
+
+static void read_cmdline(void)
+{
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        if (len == cap) {
+            char *nb = cap < (1u << 20) ? realloc(buf, cap * 2) : NULL;
+            if (!nb)
+                break;
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    close(fd);
+    sess.cmdline = buf;
+    sess.cmdline_len = buf ? len : 0;
+}
+
+/* Process name usable in a file name. */
+static void read_comm(void)
+{
+    char name[17] = {0};
+    prctl(PR_GET_NAME, name);
+    for (char *p = name; *p; p++)
+        if (*p == '/' || *p == ' ' || (unsigned char)*p < 0x20)
+            *p = '_';
+    snprintf(sess.comm, sizeof sess.comm, "%s", name[0] ? name : "unknown");
+}
+
+static void thread_end(void *p)
+{
+    struct tslot *s = p;
+    if (!s || s != tstate.slot)
+        return;
+    /* Stop the handler from touching the slot first, then the clock. */
+    tstate.exiting = 1;
+    tstate.slot = NULL;
+    sampler_disarm(s);
+    prctl(PR_GET_NAME, s->name);
+    threads_retire(s);
+}
+
+/* Register the calling thread. */
+static void thread_register(void)
+{
+    struct tslot *s = threads_claim(threads_gettid(), false);
+    if (!s)
+        return;
+    threads_stack_bounds(&s->stack_lo, &s->stack_hi);
+    tstate.slot = s;
+    pthread_setspecific(exit_key, s);
+    if (sampler_arm(s) < 0)
+        log_debug("cannot arm sampling for thread %d: %s", (int)s->tid, strerror(errno));
+}
+
+void lifecycle_thread_begin(void)
+{
+    if (!lifecycle_recording())
+        return;
+    int saved = errno;
+    thread_register();
+    errno = saved;
+}
+
+/* Threads that were running before the constructor (started by another
+ * library's constructor, say) get a slot and a clock from outside; their
+ * stack bounds stay unknown and the fp walker checks pages instead. */
+static void register_existing_threads(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return;
+    pid_t self = threads_gettid();
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        pid_t tid = (pid_t)atoi(de->d_name);
+        if (tid <= 0 || tid == self)
+            continue;
+        struct tslot *s = threads_claim(tid, true);
+        if (!s)
+            break;
+        if (sampler_arm(s) < 0) {
+            threads_retire(s);
+            continue;
+        }
+        log_debug("sampling thread %d that predates the profiler", (int)tid);
+    }
+    closedir(d);
+}
+
+static void fork_prepare(void)
+{
+    if (lifecycle_recording())
+        collector_fork_prepare();
+}
+
+static void fork_parent(void)
+{
+    if (lifecycle_recording())
+        collector_fork_parent();
+}
+
+static void fork_child(void)
+{
+    if (!lifecycle_recording())
+        return;
+    int saved = errno;
+    sess.pid = getpid();
+    sess.ppid = getppid();
+    struct tslot *self = threads_after_fork_child(tstate.slot);
+    collector_fork_child(sess.pid, sess.ppid);
+    atomic_store(&finishing, false);
+    if (self && sampler_arm(self) < 0)
+        log_debug("cannot arm sampling in forked child %d", (int)sess.pid);
+    errno = saved;
+}
+
+__attribute__((constructor)) static void flamepre_init(void)
+{
+    int saved = errno;
+    hooks_resolve();
+    config_defaults(&cfg);
+    config_parse(&cfg, environ, report_line, NULL);
+    log_init((enum log_level)cfg.log_level, cfg.log_file);
+    if (cfg.disable)
+        goto out;
+
+    unsigned unsupported = cfg.events & ~supported_events;
+    if (unsupported) {
+        char ev[64];
+        config_events_string(unsupported, ev, sizeof ev);
+        log_error("FLAMEPRE_EVENTS: %s not available in this version (it records: cpu); "
+                  "ignored",
+                  ev);
+        cfg.events &= supported_events;
+    }
+    if (!cfg.events)
+        goto out;
+
+    if (prepare_outdir(cfg.output, sess.outdir, sizeof sess.outdir) < 0) {
+        log_error("FLAMEPRE_OUTPUT: cannot use directory %s: %s; profiling disabled", cfg.output,
+                  strerror(errno));
+        goto out;
+    }
+    sess.cfg = &cfg;
+    sess.pid = getpid();
+    sess.ppid = getppid();
+    sess.start_ns = now_ns(CLOCK_REALTIME);
+    sess.start_mono_ns = now_ns(CLOCK_MONOTONIC);
+    read_comm();
+    read_cmdline();
+
+    unwind_init(cfg.unwind);
+    if (sampler_init(&cfg) < 0)
+        goto out;
+    if (pthread_key_create(&exit_key, thread_end) != 0) {
+        log_error("cannot create a thread key; profiling disabled");
+        goto out;
+    }
+    /* Threads first, collector second: the collector's own thread must not
+     * be mistaken for one of the program's. */
+    atomic_store(&recording, true);
+    thread_register();
+    register_existing_threads();
+    if (collector_start(&sess) < 0) {
+        atomic_store(&recording, false);
+        sampler_stop_all();
+        goto out;
+    }
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+    log_info("recording %s (pid %d): hz=%u sampler=%s unwind=%s output=%s", sess.comm,
+             (int)sess.pid, cfg.hz, sampler_kind_name(), cfg.unwind == UNWIND_FP ? "fp" : "dwarf",
+             sess.outdir);
+out:
+    errno = saved;
+}
+
+void lifecycle_finish(const char *how)
+{
+    if (!lifecycle_recording())
+        return;
+    /* A vfork child shares our memory: writing anything would corrupt the
+     * parent's profile. Only the process that owns the session finishes. */
+    if (getpid() != sess.pid)
+        return;
+    if (atomic_exchange(&finishing, true))
+        return;
+    int saved = errno;
+    atomic_store(&recording, false);
+    sampler_stop_all();
+    collector_finish(how);
+    log_info("done: %s/%s.%d.*", sess.outdir, sess.comm, (int)sess.pid);
+    errno = saved;
+}
+
+__attribute__((destructor)) static void flamepre_fini(void)
+{
+    lifecycle_finish("exit");
+}

@@ -1,0 +1,21 @@
+#ifndef FLAMEPRE_LIFECYCLE_H
+#define FLAMEPRE_LIFECYCLE_H
+/*
+ * Start, thread entry/exit, fork and end of the profiled process.
+ * The constructor parses FLAMEPRE_*, prepares the output directory, starts
+ * the collector and arms sampling for every thread already running; the
+ * destructor and the _exit interposers end the profile. Normal context only.
+ */
+#include <stdbool.h>
+
+/* True while new threads should be registered. */
+bool lifecycle_recording(void);
+
+/* In a new thread (from the pthread_create wrapper): claim a slot, arm. */
+void lifecycle_thread_begin(void);
+
+/* End the profile: stop sampling, drain, write files. Safe to call more
+ * than once and from any thread; does nothing in a vfork child. */
+void lifecycle_finish(const char *how);
+
+#endif

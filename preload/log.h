@@ -1,0 +1,25 @@
+#ifndef FLAMEPRE_LOG_H
+#define FLAMEPRE_LOG_H
+/*
+ * Diagnostics of the preload library. Never stdio, never the program's
+ * stdout: lines go to stderr (fd 2) or to FLAMEPRE_LOG_FILE, each line one
+ * write(2) so that lines of concurrent threads do not interleave.
+ *
+ * Not async-signal-safe (vsnprintf): never call from the signal handler.
+ * errno is preserved.
+ */
+#include <stdarg.h>
+
+enum log_level { LOG_QUIET = 0, LOG_INFO = 1, LOG_DEBUG = 2 };
+
+/* Level and destination; set once by the constructor. Errors print at every
+ * level. */
+void log_init(enum log_level level, const char *file);
+void log_close(void);
+enum log_level log_level_get(void);
+
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

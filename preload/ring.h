@@ -1,0 +1,63 @@
+#ifndef FLAMEPRE_RING_H
+#define FLAMEPRE_RING_H
+/*
+ * Single-producer single-consumer ring of 64-bit words, one per thread.
+ *
+ * The producer is the thread's own signal handler (or, later, its own
+ * interposers); the consumer is the collector thread. Neither blocks: a
+ * producer that finds too little room drops the record and counts it.
+ * `head` and `tail` are free-running word counters; the index is
+ * counter & mask. A record is a header word followed by its payload words:
+ *
+ *   header = nframes | flags << 16 | kind << 24 | weight << 32
+ *
+ * The producer reserves room for its largest possible record, writes the
+ * payload in place, then publishes head with a release store, so a consumer
+ * that loads head with acquire sees complete records only.
+ *
+ * Every function here is async-signal-safe.
+ */
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ring {
+    _Atomic uint64_t head;   /* written by the producer */
+    char pad1[56];
+    _Atomic uint64_t tail;   /* written by the consumer */
+    char pad2[56];
+    uint64_t *words;
+    uint64_t mask;           /* capacity - 1, capacity a power of two */
+};
+
+#define RING_HDR(n, flags, kind, weight) \
+    ((uint64_t)(n) | (uint64_t)(flags) << 16 | (uint64_t)(kind) << 24 | (uint64_t)(weight) << 32)
+#define RING_HDR_N(h) ((unsigned)((h) & 0xffff))
+#define RING_HDR_FLAGS(h) ((unsigned)(((h) >> 16) & 0xff))
+#define RING_HDR_KIND(h) ((unsigned)(((h) >> 24) & 0xff))
+#define RING_HDR_WEIGHT(h) ((uint32_t)((h) >> 32))
+
+/* Room for `words` more words? Producer side. */
+static inline bool ring_has_room(struct ring *r, uint64_t words)
+{
+    uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+    return (r->mask + 1) - (head - tail) >= words;
+}
+
+/* Write word i (0 = header) of the record being built. Producer side. */
+static inline void ring_put(struct ring *r, uint64_t i, uint64_t w)
+{
+    uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    r->words[(head + i) & r->mask] = w;
+}
+
+/* Publish a record of `words` words (header included). Producer side. */
+static inline void ring_commit(struct ring *r, uint64_t words)
+{
+    uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    atomic_store_explicit(&r->head, head + words, memory_order_release);
+}
+
+#endif

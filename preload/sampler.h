@@ -1,0 +1,53 @@
+#ifndef FLAMEPRE_SAMPLER_H
+#define FLAMEPRE_SAMPLER_H
+/*
+ * CPU sampling: a per-thread clock that signals only its own thread, and
+ * only while that thread runs on a CPU.
+ *
+ * First choice: a perf software task-clock event per thread, user space
+ * only (allowed at perf_event_paranoid 2), whose overflow signal is routed
+ * to the thread (F_SETOWN_EX/F_OWNER_TID). It fires at the requested rate,
+ * unlike CPU-clock timers, which the kernel checks only at its tick. User
+ * only also means the interrupt never lands in a system call, so no blocking
+ * call ever sees EINTR because of us. Fallback when perf events are refused:
+ * timer_create on the thread's CPU clock with SIGEV_THREAD_ID; the timer's
+ * overrun count is added to the sample weight, so the total is still right
+ * when the tick caps the signal rate.
+ *
+ * The handler (in sampler.c) captures the stack into the thread's ring.
+ * Everything here but the handler runs in normal context.
+ */
+#include <stdint.h>
+
+#include "preload/config.h"
+#include "preload/threads.h"
+
+enum sampler_kind { SAMPLER_NONE = 0, SAMPLER_PERF, SAMPLER_TIMER };
+
+/* Record kinds in ring headers. */
+enum record_kind { REC_CPU = 1 };
+
+/* Pick the signal and the clock, install the handler. Returns 0, or -1
+ * (logged) when CPU sampling cannot run at all. */
+int sampler_init(const struct config *cfg);
+
+/* Start sampling thread s->tid (the caller or another thread of ours). */
+int sampler_arm(struct tslot *s);
+
+/* Stop sampling s; safe to race with sampler_stop_all (one closer wins). */
+void sampler_disarm(struct tslot *s);
+
+/* Stop recording (the handler returns at once) and disarm every slot. */
+void sampler_stop_all(void);
+
+enum sampler_kind sampler_kind(void);
+const char *sampler_kind_name(void);
+int sampler_signal(void);
+uint64_t sampler_period_ns(void);
+
+/* Signals that reached the handler but were not ours (kill -PROF, ...), and
+ * samples of threads that have no slot. */
+uint64_t sampler_foreign_signals(void);
+uint64_t sampler_no_slot(void);
+
+#endif

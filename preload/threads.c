@@ -1,0 +1,145 @@
+/*
+ * Slot table of profiled threads (see threads.h for the model).
+ * Claiming is a CAS from FREE to CLAIMED on the first free slot, so two
+ * threads starting at once never share one; buffers come from one mmap per
+ * slot, kept across reuse.
+ */
+#include "preload/threads.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "preload/config.h"
+
+__thread struct tstate tstate __attribute__((tls_model("initial-exec")));
+
+struct tslot threads_slots[THREADS_MAX];
+_Atomic unsigned threads_high;
+_Atomic uint64_t threads_unprofiled;
+static _Atomic uint64_t next_serial = 1;
+
+static int slot_buffers(struct tslot *s)
+{
+    if (s->ring.words)
+        return 0;
+    size_t ring_bytes = (size_t)RING_WORDS * sizeof(uint64_t);
+    size_t scratch_bytes = (size_t)CONFIG_MAX_DEPTH * sizeof(uintptr_t);
+    void *m = mmap(NULL, ring_bytes + scratch_bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED)
+        return -1;
+    s->ring.words = m;
+    s->ring.mask = RING_WORDS - 1;
+    s->scratch = (uintptr_t *)((char *)m + ring_bytes);
+    return 0;
+}
+
+/* A fresh identity for a slot: empty ring, new serial, zero counters. */
+static void slot_reset(struct tslot *s, pid_t tid)
+{
+    atomic_store(&s->ring.head, 0);
+    atomic_store(&s->ring.tail, 0);
+    s->tid = tid;
+    s->serial = atomic_fetch_add(&next_serial, 1);
+    s->perf_fd = -1;
+    s->has_timer = false;
+    s->name[0] = 0;
+    atomic_store(&s->samples, 0);
+    atomic_store(&s->dropped, 0);
+    atomic_store(&s->unwind_fail, 0);
+    atomic_store(&s->truncated, 0);
+    atomic_store(&s->shallow, 0);
+}
+
+struct tslot *threads_claim(pid_t tid, bool foreign)
+{
+    for (unsigned i = 0; i < THREADS_MAX; i++) {
+        struct tslot *s = &threads_slots[i];
+        int expect = SLOT_FREE;
+        if (!atomic_compare_exchange_strong(&s->state, &expect, SLOT_CLAIMED))
+            continue;
+        if (slot_buffers(s) < 0) {
+            atomic_store(&s->state, SLOT_FREE);
+            break;
+        }
+        slot_reset(s, tid);
+        s->foreign = foreign;
+        s->stack_lo = s->stack_hi = 0;
+        unsigned high = atomic_load(&threads_high);
+        while (high < i + 1 && !atomic_compare_exchange_weak(&threads_high, &high, i + 1))
+            ;
+        atomic_store_explicit(&s->state, SLOT_ACTIVE, memory_order_release);
+        return s;
+    }
+    atomic_fetch_add(&threads_unprofiled, 1);
+    return NULL;
+}
+
+struct tslot *threads_self(void)
+{
+    struct tslot *s = tstate.slot;
+    if (s || tstate.exiting)
+        return s;
+    pid_t tid = threads_gettid();
+    unsigned high = atomic_load_explicit(&threads_high, memory_order_acquire);
+    for (unsigned i = 0; i < high; i++) {
+        struct tslot *c = &threads_slots[i];
+        if (atomic_load_explicit(&c->state, memory_order_acquire) == SLOT_ACTIVE && c->tid == tid) {
+            tstate.slot = c;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+void threads_retire(struct tslot *s)
+{
+    atomic_store_explicit(&s->state, SLOT_EXITED, memory_order_release);
+}
+
+void threads_free(struct tslot *s)
+{
+    atomic_store_explicit(&s->state, SLOT_FREE, memory_order_release);
+}
+
+void threads_stack_bounds(uintptr_t *lo, uintptr_t *hi)
+{
+    pthread_attr_t attr;
+    void *addr;
+    size_t size;
+    *lo = *hi = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+        return;
+    if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+        *lo = (uintptr_t)addr;
+        *hi = (uintptr_t)addr + size;
+    }
+    pthread_attr_destroy(&attr);
+}
+
+struct tslot *threads_after_fork_child(struct tslot *self)
+{
+    unsigned high = atomic_load(&threads_high);
+    for (unsigned i = 0; i < high; i++) {
+        struct tslot *s = &threads_slots[i];
+        if (s == self)
+            continue;
+        /* Inherited perf fds watch the parent's threads: not ours to keep. */
+        if (s->perf_fd >= 0) {
+            close(s->perf_fd);
+            s->perf_fd = -1;
+        }
+        s->has_timer = false;   /* timers are not inherited by fork */
+        atomic_store(&s->state, SLOT_FREE);
+    }
+    if (self) {
+        if (self->perf_fd >= 0) {
+            close(self->perf_fd);
+            self->perf_fd = -1;
+        }
+        slot_reset(self, threads_gettid());
+    }
+    return self;
+}

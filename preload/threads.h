@@ -1,0 +1,110 @@
+#ifndef FLAMEPRE_THREADS_H
+#define FLAMEPRE_THREADS_H
+/*
+ * Thread registry: one slot per profiled thread, preallocated.
+ *
+ * Model: a static array of slots. A slot is FREE, ACTIVE (its thread is
+ * alive and is the only producer into its ring), or EXITED (its thread is
+ * gone or the profiler stopped watching it; the collector drains the ring,
+ * records the final name and counters, then sets it FREE for reuse). Each
+ * slot owns a ring and a scratch area allocated with mmap when the slot is
+ * first claimed and kept for reuse, so nothing is allocated in the handler.
+ *
+ * Each slot gets a serial number when claimed; the collector keys its data by
+ * serial, so a reused slot or a reused tid never mixes two threads.
+ *
+ * Handler-safe: threads_self(), the counters. Everything else runs in normal
+ * context (constructor, pthread_create wrapper, thread-exit hook, collector).
+ */
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include <time.h>
+
+#include "preload/ring.h"
+
+#define THREADS_MAX 4096
+#define THREAD_NAME_LEN 16
+/* Ring words per thread: 16384 words = 128 KiB, drained every 50 ms. At
+ * 999 Hz and 128 frames that is 6.5k words per period: room to spare. */
+#define RING_WORDS (1u << 14)
+
+enum slot_state { SLOT_FREE = 0, SLOT_CLAIMED, SLOT_ACTIVE, SLOT_EXITED };
+
+struct tslot {
+    _Atomic int state;
+    pid_t tid;
+    uint64_t serial;
+    struct ring ring;
+    uintptr_t *scratch;          /* CONFIG_MAX_DEPTH words for the handler */
+    uintptr_t stack_lo, stack_hi; /* 0 when unknown */
+    bool foreign;                 /* existed before the constructor */
+    /* sampler state */
+    _Atomic int perf_fd;          /* -1 if none; exchanged, so exactly one closer */
+    timer_t timer;
+    _Atomic bool has_timer;       /* exchanged, so exactly one deleter */
+    /* final or last known thread name, written outside the handler */
+    char name[THREAD_NAME_LEN];
+    /* counters, written by the owner thread only (relaxed), read by the collector */
+    _Atomic uint64_t samples;     /* signals handled, weighted (timer overruns count) */
+    _Atomic uint64_t dropped;     /* weight lost to a full ring */
+    _Atomic uint64_t unwind_fail; /* records whose unwind stopped on an error */
+    _Atomic uint64_t truncated;   /* records cut at FLAMEPRE_DEPTH */
+    _Atomic uint64_t shallow;     /* records not unwound (loader, unwinder busy) */
+    /* collector-private: which thread record this slot feeds */
+    uint64_t coll_serial;
+    size_t coll_idx;
+};
+
+/* Per-thread state of the profiler, initial-exec TLS: touching it never
+ * enters the dynamic loader, so the handler may use it. */
+struct tstate {
+    struct tslot *slot;
+    int in_loader;   /* > 0 while inside dlopen/dlclose/dl_iterate_phdr */
+    int exiting;     /* the thread is tearing down its slot: handler must not record */
+    int guard;       /* reentrancy guard for interposers */
+};
+extern __thread struct tstate tstate __attribute__((tls_model("initial-exec")));
+
+extern struct tslot threads_slots[THREADS_MAX];
+extern _Atomic unsigned threads_high;       /* slots [0, high) may be in use */
+extern _Atomic uint64_t threads_unprofiled; /* threads that found no free slot */
+
+static inline void ctr_add(_Atomic uint64_t *c, uint64_t n)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+
+static inline pid_t threads_gettid(void)
+{
+    return (pid_t)syscall(SYS_gettid);
+}
+
+/* Claim a slot for thread `tid`, allocating its buffers if new. Sets the
+ * slot ACTIVE. NULL when the table is full or memory is short (counted). */
+struct tslot *threads_claim(pid_t tid, bool foreign);
+
+/* The calling thread's slot, or NULL. Handler-safe: the TLS pointer, else a
+ * scan by tid for threads that were registered from outside (foreign). */
+struct tslot *threads_self(void);
+
+/* Mark a slot EXITED (after its sampler is disarmed). */
+void threads_retire(struct tslot *s);
+
+/* Collector: the slot is drained and its data recorded; make it reusable. */
+void threads_free(struct tslot *s);
+
+/* Stack bounds of the calling thread (pthread_getattr_np); normal context. */
+void threads_stack_bounds(uintptr_t *lo, uintptr_t *hi);
+
+/* After fork, in the child: every slot but the caller's is dropped (its
+ * thread does not exist here); the caller's ring is emptied. Returns the
+ * caller's slot or NULL. */
+struct tslot *threads_after_fork_child(struct tslot *self);
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * Stack walking inside the SIGPROF handler (see unwind.h for the contract).
+ *
+ * Address ranges of three modules are learnt once at init: the dynamic
+ * loader, libunwind and this library. The handler compares the interrupted
+ * pc against the first two to decide whether unwinding is safe, and drops
+ * return addresses that fall in the third.
+ */
+#define UNW_LOCAL_ONLY
+#include "preload/unwind.h"
+
+#include <dlfcn.h>
+#include <link.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <libunwind.h>
+
+#include "preload/threads.h"
+
+struct range {
+    uintptr_t lo, hi;
+};
+
+static enum unwind_mode mode;
+static struct range self_text, loader_text, unwinder_text;
+
+struct find_arg {
+    uintptr_t base;        /* match by load base ... */
+    const char *substr;    /* ... or by name */
+    struct range *out;
+};
+
+/* Union of the executable PT_LOAD segments of the module that matches. */
+static int find_module(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    struct find_arg *fa = data;
+    bool match = fa->substr ? (info->dlpi_name && strstr(info->dlpi_name, fa->substr))
+                            : info->dlpi_addr == fa->base;
+    if (!match)
+        return 0;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+            continue;
+        uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+        if (a < lo)
+            lo = a;
+        if (a + ph->p_memsz > hi)
+            hi = a + ph->p_memsz;
+    }
+    if (hi > lo) {
+        fa->out->lo = lo;
+        fa->out->hi = hi;
+    }
+    return 1;
+}
+
+static void range_of_address(const void *addr, struct range *out)
+{
+    Dl_info di;
+    if (!dladdr(addr, &di) || !di.dli_fbase)
+        return;
+    /* dladdr gives the mapping base; dl_iterate_phdr reports the load bias.
+     * For shared objects linked at 0 they are equal. */
+    struct find_arg fa = {(uintptr_t)di.dli_fbase, NULL, out};
+    dl_iterate_phdr(find_module, &fa);
+}
+
+static inline bool in_range(const struct range *r, uintptr_t a)
+{
+    return a - r->lo < r->hi - r->lo;
+}
+
+int unwind_is_self(uintptr_t addr)
+{
+    return in_range(&self_text, addr);
+}
+
+int unwind_init(enum unwind_mode m)
+{
+    mode = m;
+    range_of_address((const void *)unwind_init, &self_text);
+    struct find_arg fa = {0, "/ld-linux", &loader_text};
+    dl_iterate_phdr(find_module, &fa);
+    if (!loader_text.hi) {
+        fa.substr = "/ld-";
+        dl_iterate_phdr(find_module, &fa);
+    }
+    range_of_address((const void *)&_ULx86_64_step, &unwinder_text);
+
+    if (m == UNWIND_DWARF) {
+        unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+        /* Prime libunwind (its one-time init takes locks and masks signals):
+         * do it here, not first in a handler. */
+        unw_context_t ctx;
+        unw_cursor_t cur;
+        if (unw_getcontext(&ctx) == 0 && unw_init_local(&cur, &ctx) == 0) {
+            int depth = 0;
+            while (unw_step(&cur) > 0 && ++depth < 64)
+                ;
+        }
+    }
+    return 0;
+}
+
+static unsigned walk_fp(const ucontext_t *uc, uintptr_t lo, uintptr_t hi, uintptr_t *pcs,
+                        unsigned max, unsigned *flags)
+{
+    const greg_t *g = uc->uc_mcontext.gregs;
+    uintptr_t sp = (uintptr_t)g[REG_RSP];
+    uintptr_t fp = (uintptr_t)g[REG_RBP];
+    unsigned n = 0;
+    uintptr_t pc = (uintptr_t)g[REG_RIP];
+    if (!in_range(&self_text, pc))
+        pcs[n++] = pc;
+    /* Frames must lie between the interrupted sp and the stack's top. With
+     * unknown bounds (threads that predate the constructor), every page is
+     * checked with mincore before it is read. */
+    bool check = lo == 0 || hi == 0 || sp < lo || sp >= hi;
+    if (check)
+        hi = sp + (8u << 20);
+    uintptr_t good_page = 0;
+    while (n < max) {
+        if (fp < sp || fp > hi - 16 || (fp & 7))
+            return n;
+        /* fp is 8-aligned, so the 16-byte frame record spans two pages
+         * only when fp sits in the last 8 bytes of one. */
+        uintptr_t page = fp & ~(uintptr_t)4095;
+        if (check && (page != good_page || (fp & 4095) == 4088)) {
+            unsigned char vec[2];
+            if (mincore((void *)page, (fp & 4095) == 4088 ? 8192 : 4096, vec) != 0)
+                return n;
+            good_page = page;
+        }
+        const uintptr_t *frame = (const uintptr_t *)fp;
+        uintptr_t next = frame[0], ret = frame[1];
+        if (ret < 4096)
+            return n;
+        if (!in_range(&self_text, ret))
+            pcs[n++] = ret;
+        if (next <= fp)
+            return n;
+        fp = next;
+    }
+    *flags |= UNW_F_TRUNCATED;
+    return n;
+}
+
+static unsigned walk_dwarf(const ucontext_t *uc, uintptr_t *pcs, unsigned max, unsigned *flags)
+{
+    unw_cursor_t cur;
+    /* libunwind's unw_context_t is ucontext_t on x86_64; the signal frame
+     * flag makes it use the exact pc for the first frame. */
+    if (unw_init_local2(&cur, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME) < 0) {
+        pcs[0] = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+        *flags |= UNW_F_FAILED;
+        return 1;
+    }
+    unsigned n = 0;
+    for (;;) {
+        unw_word_t ip;
+        if (unw_get_reg(&cur, UNW_REG_IP, &ip) < 0 || ip == 0)
+            break;
+        if (!in_range(&self_text, ip))
+            pcs[n++] = ip;
+        if (n >= max) {
+            if (unw_step(&cur) > 0)
+                *flags |= UNW_F_TRUNCATED;
+            break;
+        }
+        int r = unw_step(&cur);
+        if (r < 0)
+            *flags |= UNW_F_FAILED;
+        if (r <= 0)
+            break;
+    }
+    return n;
+}
+
+unsigned unwind_capture(const ucontext_t *uc, uintptr_t stack_lo, uintptr_t stack_hi,
+                        uintptr_t *pcs, unsigned max, unsigned *flags)
+{
+    uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    *flags = 0;
+    if (tstate.in_loader || in_range(&loader_text, pc) || in_range(&unwinder_text, pc)) {
+        pcs[0] = pc;
+        *flags |= UNW_F_SHALLOW;
+        return 1;
+    }
+    if (mode == UNWIND_FP)
+        return walk_fp(uc, stack_lo, stack_hi, pcs, max, flags);
+    return walk_dwarf(uc, pcs, max, flags);
+}

@@ -1,0 +1,45 @@
+#ifndef FLAMEPRE_UNWIND_H
+#define FLAMEPRE_UNWIND_H
+/*
+ * Stack capture from a signal context, for the sampling handler.
+ *
+ * Two modes: `fp` follows the frame-pointer chain (fast; needs code built
+ * with frame pointers); `dwarf` runs libunwind's local unwinder over the
+ * .eh_frame CFI (works for -O2 code without frame pointers). libunwind is set
+ * to per-thread caching and primed once in normal context, so the handler
+ * does no lazy initialisation.
+ *
+ * Hazards handled here rather than risked: a sample that lands while the
+ * thread is inside the dynamic loader (dlopen, dl_iterate_phdr, lazy
+ * binding) or inside libunwind itself is not unwound — libunwind would call
+ * dl_iterate_phdr and re-enter the loader's lock or its own state. The
+ * record then holds only the interrupted pc and UNW_F_SHALLOW.
+ *
+ * Frames inside libflamepre.so itself (interposers, the thread-start
+ * wrapper) are left out, so stacks read like the program's own.
+ *
+ * unwind_init: normal context, once. unwind_capture: async-signal-safe.
+ */
+#include <stdint.h>
+#include <ucontext.h>
+
+#include "preload/config.h"
+
+enum unwind_flags {
+    UNW_F_TRUNCATED = 1u << 0,  /* more frames than the depth limit */
+    UNW_F_FAILED = 1u << 1,     /* the unwinder stopped on an error */
+    UNW_F_SHALLOW = 1u << 2,    /* not unwound: in the loader or unwinder */
+};
+
+int unwind_init(enum unwind_mode mode);
+
+/* Fill pcs[0..max) with the interrupted pc then return addresses, leaf
+ * first. stack_lo/stack_hi bound the thread's stack for the fp walk (0 if
+ * unknown). Returns the number of frames; *flags gets UNW_F_* bits. */
+unsigned unwind_capture(const ucontext_t *uc, uintptr_t stack_lo, uintptr_t stack_hi,
+                        uintptr_t *pcs, unsigned max, unsigned *flags);
+
+/* Is addr inside libflamepre.so's own code? */
+int unwind_is_self(uintptr_t addr);
+
+#endif
