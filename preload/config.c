@@ -274,6 +274,12 @@ static int p_log(const char *val, void *field, char *why, size_t whylen)
     return p_word(val, field, words, why, whylen);
 }
 
+static int p_sampler(const char *val, void *field, char *why, size_t whylen)
+{
+    static const char *const words[] = {"auto", "perf", "timer", NULL};
+    return p_word(val, field, words, why, whylen);
+}
+
 static int p_ignore(const char *val, void *field, char *why, size_t whylen)
 {
     (void)val, (void)field, (void)why, (void)whylen;
@@ -301,6 +307,8 @@ static const struct var {
     {"FLAMEPRE_THREADS", p_bool, F(threads), "1 (a root frame per thread) or 0 (default 1)"},
     {"FLAMEPRE_LOG", p_log, F(log_level), "quiet, info or debug (default quiet)"},
     {"FLAMEPRE_LOG_FILE", p_optpath, F(log_file), "a file path (default: stderr)"},
+    {"FLAMEPRE_SAMPLER", p_sampler, F(sampler),
+     "auto (perf event, else timer), perf or timer (default auto)"},
     {"FLAMEPRE_DISABLE", p_bool, F(disable), "1 to load without recording (default 0)"},
     /* Read by the flamepre command, not by the library. */
     {"FLAMEPRE_LIB", p_ignore, 0, ""},
@@ -328,14 +336,14 @@ static unsigned edit_distance(const char *a, const char *b)
     return d[la][lb];
 }
 
-int config_parse(struct config *cfg, char *const *envp,
+int config_parse(struct config *cfg, const char *const *envp,
                  void (*report)(const char *line, void *arg), void *arg)
 {
     int problems = 0;
     char line[512], why[256], name[64];
     size_t nvars = sizeof vars / sizeof vars[0];
 
-    for (char *const *e = envp; e && *e; e++) {
+    for (const char *const *e = envp; e && *e; e++) {
         if (strncmp(*e, PREFIX, sizeof PREFIX - 1) != 0)
             continue;
         const char *eq = strchr(*e, '=');

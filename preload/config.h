@@ -43,6 +43,7 @@ struct config {
     int log_level;                   /* FLAMEPRE_LOG: 0 quiet, 1 info, 2 debug */
     char log_file[CONFIG_PATH_MAX];  /* FLAMEPRE_LOG_FILE, "" = stderr */
     bool disable;                    /* FLAMEPRE_DISABLE=1: load but record nothing */
+    int sampler;                     /* FLAMEPRE_SAMPLER: 0 auto, 1 perf, 2 timer */
 };
 
 void config_defaults(struct config *cfg);
@@ -50,7 +51,7 @@ void config_defaults(struct config *cfg);
 /* Parse every FLAMEPRE_* entry of envp ("NAME=value" strings, NULL-ended).
  * Each problem calls report(line, arg) once with a complete message line
  * (no trailing newline). Returns the number of problems. */
-int config_parse(struct config *cfg, char *const *envp,
+int config_parse(struct config *cfg, const char *const *envp,
                  void (*report)(const char *line, void *arg), void *arg);
 
 /* Value parsers, exposed for tests and for later variables.

@@ -224,7 +224,7 @@ __attribute__((constructor)) static void flamepre_init(void)
     int saved = errno;
     hooks_resolve();
     config_defaults(&cfg);
-    config_parse(&cfg, environ, report_line, NULL);
+    config_parse(&cfg, (const char *const *)environ, report_line, NULL);
     log_init((enum log_level)cfg.log_level, cfg.log_file);
     if (cfg.disable)
         goto out;

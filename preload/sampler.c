@@ -211,7 +211,15 @@ int sampler_init(const struct config *cfg)
     }
     if (signo != SIGPROF)
         log_info("SIGPROF is in use by the program; sampling with signal %d", signo);
-    kind = perf_available() ? SAMPLER_PERF : SAMPLER_TIMER;
+    if (cfg->sampler == 2)
+        kind = SAMPLER_TIMER;
+    else if (perf_available())
+        kind = SAMPLER_PERF;
+    else if (cfg->sampler == 1) {
+        log_error("FLAMEPRE_SAMPLER: perf events are refused here; using timers instead");
+        kind = SAMPLER_TIMER;
+    } else
+        kind = SAMPLER_TIMER;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

@@ -1,0 +1,154 @@
+/* FLAMEPRE_* parsing: good values, bad values (one message each, default
+ * kept), unknown names with a suggestion. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "preload/config.h"
+
+static char msgs[8][512];
+static int nmsgs;
+
+static void capture(const char *line, void *arg)
+{
+    (void)arg;
+    if (nmsgs < 8)
+        snprintf(msgs[nmsgs], sizeof msgs[0], "%s", line);
+    nmsgs++;
+}
+
+static int parse(struct config *c, const char **env)
+{
+    nmsgs = 0;
+    memset(msgs, 0, sizeof msgs);
+    config_defaults(c);
+    return config_parse(c, env, capture, NULL);
+}
+
+static void test_defaults(void **st)
+{
+    (void)st;
+    struct config c;
+    const char *env[] = {"HOME=/root", "PATH=/bin", NULL};
+    assert_int_equal(parse(&c, env), 0);
+    assert_int_equal(c.events, EV_CPU);
+    assert_int_equal(c.hz, 99);
+    assert_int_equal(c.depth, 128);
+    assert_true(c.threads);
+    assert_int_equal(c.unwind, UNWIND_DWARF);
+    assert_int_equal(c.alloc_sample, 512 * 1024);
+    assert_int_equal(c.wait_sample_ns, 100000);
+    assert_string_equal(c.output, "./flamepre-out");
+}
+
+static void test_good_values(void **st)
+{
+    (void)st;
+    struct config c;
+    const char *env[] = {"FLAMEPRE_EVENTS=cpu, alloc,io", "FLAMEPRE_HZ=999", "FLAMEPRE_DEPTH=64",
+                   "FLAMEPRE_UNWIND=fp", "FLAMEPRE_THREADS=0", "FLAMEPRE_ALLOC_SAMPLE=1m",
+                   "FLAMEPRE_WAIT_SAMPLE=2ms", "FLAMEPRE_LOG=debug", "FLAMEPRE_OUTPUT=/tmp/x",
+                   "FLAMEPRE_SAMPLER=timer", NULL};
+    assert_int_equal(parse(&c, env), 0);
+    assert_int_equal(c.events, EV_CPU | EV_ALLOC | EV_IO);
+    assert_int_equal(c.hz, 999);
+    assert_int_equal(c.depth, 64);
+    assert_int_equal(c.unwind, UNWIND_FP);
+    assert_false(c.threads);
+    assert_int_equal(c.alloc_sample, 1 << 20);
+    assert_int_equal(c.wait_sample_ns, 2000000);
+    assert_int_equal(c.log_level, 2);
+    assert_int_equal(c.sampler, 2);
+    assert_string_equal(c.output, "/tmp/x");
+}
+
+static void test_bad_values_keep_defaults(void **st)
+{
+    (void)st;
+    struct config c;
+    const char *env[] = {"FLAMEPRE_HZ=abc",      "FLAMEPRE_EVENTS=cpu,bogus", "FLAMEPRE_UNWIND=xyz",
+                   "FLAMEPRE_DEPTH=-1",    "FLAMEPRE_ALLOC_SAMPLE=12q", "FLAMEPRE_HZ=0",
+                   "FLAMEPRE_OUTPUT=",     NULL};
+    assert_int_equal(parse(&c, env), 7);
+    assert_int_equal(c.hz, 99);
+    assert_int_equal(c.events, EV_CPU);
+    assert_int_equal(c.unwind, UNWIND_DWARF);
+    assert_int_equal(c.depth, 128);
+    assert_int_equal(c.alloc_sample, 512 * 1024);
+    /* Each message names its variable and says what is accepted. */
+    assert_non_null(strstr(msgs[0], "FLAMEPRE_HZ"));
+    assert_non_null(strstr(msgs[0], "accepted"));
+    assert_non_null(strstr(msgs[1], "FLAMEPRE_EVENTS"));
+    assert_non_null(strstr(msgs[1], "bogus"));
+    assert_non_null(strstr(msgs[2], "FLAMEPRE_UNWIND"));
+    assert_non_null(strstr(msgs[2], "fp or dwarf"));
+    assert_non_null(strstr(msgs[3], "FLAMEPRE_DEPTH"));
+    assert_non_null(strstr(msgs[5], "out of range"));
+    for (int i = 0; i < 7; i++)
+        assert_null(strchr(msgs[i], '\n'));
+}
+
+static void test_unknown_variable_suggests(void **st)
+{
+    (void)st;
+    struct config c;
+    const char *env[] = {"FLAMEPRE_HX=999", "FLAMEPRE_EVENT=cpu", NULL};
+    assert_int_equal(parse(&c, env), 2);
+    assert_non_null(strstr(msgs[0], "FLAMEPRE_HX"));
+    assert_non_null(strstr(msgs[0], "did you mean FLAMEPRE_HZ"));
+    assert_non_null(strstr(msgs[1], "did you mean FLAMEPRE_EVENTS"));
+    assert_int_equal(c.hz, 99);
+}
+
+static void test_sizes_and_durations(void **st)
+{
+    (void)st;
+    uint64_t v;
+    assert_int_equal(config_parse_size("512k", &v), 0);
+    assert_int_equal(v, 512 * 1024);
+    assert_int_equal(config_parse_size("2G", &v), 0);
+    assert_int_equal(v, 2ull << 30);
+    assert_int_equal(config_parse_size("4kib", &v), 0);
+    assert_int_equal(v, 4096);
+    assert_int_equal(config_parse_size("0", &v), 0);
+    assert_int_equal(v, 0);
+    assert_int_equal(config_parse_size("k", &v), -1);
+    assert_int_equal(config_parse_size("-1", &v), -1);
+    assert_int_equal(config_parse_size("99999999999999999999", &v), -1);
+    assert_int_equal(config_parse_size("17179869184g", &v), -1);   /* overflows */
+    assert_int_equal(config_parse_duration("100us", &v), 0);
+    assert_int_equal(v, 100000);
+    assert_int_equal(config_parse_duration("3s", &v), 0);
+    assert_int_equal(v, 3000000000ull);
+    assert_int_equal(config_parse_duration("250", &v), 0);
+    assert_int_equal(v, 250);
+    assert_int_equal(config_parse_duration("1h", &v), -1);
+    assert_int_equal(config_parse_duration("", &v), -1);
+}
+
+static void test_events_string(void **st)
+{
+    (void)st;
+    char buf[64];
+    config_events_string(EV_CPU | EV_LOCK | EV_IO, buf, sizeof buf);
+    assert_string_equal(buf, "cpu,lock,io");
+    config_events_string(0, buf, sizeof buf);
+    assert_string_equal(buf, "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_good_values),
+        cmocka_unit_test(test_bad_values_keep_defaults),
+        cmocka_unit_test(test_unknown_variable_suggests),
+        cmocka_unit_test(test_sizes_and_durations),
+        cmocka_unit_test(test_events_string),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
