@@ -366,7 +366,7 @@ static void stop_thread(void)
     thread_running = false;
 }
 
-void collector_finish(const char *how)
+void collector_finish(const char *how, bool only_if_data)
 {
     pthread_mutex_lock(&lock);
     if (finished || !table) {
@@ -380,7 +380,8 @@ void collector_finish(const char *how)
     struct tslot *self = threads_self();
     if (self && self->coll_serial == self->serial && self->coll_idx < nthreads)
         prctl(PR_GET_NAME, threads[self->coll_idx].name);
-    write_outputs(how);
+    if (!only_if_data || stacktab_size(table) > 0)
+        write_outputs(how);
     pthread_mutex_unlock(&lock);
 }
 

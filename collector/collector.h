@@ -35,8 +35,10 @@ int collector_start(const struct collector_session *sess);
 void collector_drain(void);
 
 /* Stop the drain thread, drain, symbolize, write the files. `how` names the
- * exit path for meta.json ("exit", "_exit"). Idempotent per process. */
-void collector_finish(const char *how);
+ * exit path for meta.json ("exit", "_exit", "exec"). With only_if_data, an
+ * empty profile writes nothing (a fork child that execs at once should not
+ * leave a file behind). Idempotent per process. */
+void collector_finish(const char *how, bool only_if_data);
 
 /* fork(2) handlers (pthread_atfork order). The child starts a new session
  * with its own pid and an empty table; the parent's data is never written

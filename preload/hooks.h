@@ -20,6 +20,10 @@ struct hooks {
     void *(*dlopen)(const char *, int);
     void *(*dlmopen)(Lmid_t, const char *, int);
     int (*dlclose)(void *);
+    int (*execve)(const char *, char *const[], char *const[]);
+    int (*execvpe)(const char *, char *const[], char *const[]);
+    int (*fexecve)(int, char *const[], char *const[]);
+    /* last: hooks_ensure() tests it to know the table is resolved */
     int (*dl_iterate_phdr)(int (*)(struct dl_phdr_info *, size_t, void *), void *);
 };
 

@@ -211,6 +211,9 @@ static void fork_child(void)
     int saved = errno;
     sess.pid = getpid();
     sess.ppid = getppid();
+    unsigned high = atomic_load(&threads_high);
+    for (unsigned i = 0; i < high; i++)
+        sampler_forget(&threads_slots[i]);
     struct tslot *self = threads_after_fork_child(tstate.slot);
     collector_fork_child(sess.pid, sess.ppid);
     atomic_store(&finishing, false);
@@ -279,7 +282,7 @@ out:
     errno = saved;
 }
 
-void lifecycle_finish(const char *how)
+static void finish(const char *how, bool only_if_data)
 {
     if (!lifecycle_recording())
         return;
@@ -292,9 +295,19 @@ void lifecycle_finish(const char *how)
     int saved = errno;
     atomic_store(&recording, false);
     sampler_stop_all();
-    collector_finish(how);
+    collector_finish(how, only_if_data);
     log_info("done: %s/%s.%d.*", sess.outdir, sess.comm, (int)sess.pid);
     errno = saved;
+}
+
+void lifecycle_finish(const char *how)
+{
+    finish(how, false);
+}
+
+void lifecycle_before_exec(void)
+{
+    finish("exec", true);
 }
 
 __attribute__((destructor)) static void flamepre_fini(void)

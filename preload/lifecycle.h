@@ -18,4 +18,9 @@ void lifecycle_thread_begin(void);
  * than once and from any thread; does nothing in a vfork child. */
 void lifecycle_finish(const char *how);
 
+/* Before execve: write what this image recorded (if anything) and stop its
+ * clocks, so no sampling signal is pending when the new image starts with
+ * default dispositions. Does nothing in a vfork child. */
+void lifecycle_before_exec(void);
+
 #endif

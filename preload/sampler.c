@@ -11,6 +11,7 @@
 #include <linux/perf_event.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -138,15 +139,38 @@ int sampler_arm(struct tslot *s)
     return -1;
 }
 
+/* The program may have closed our descriptor and reused its number for a
+ * file of its own; never disable or close what is not a perf event. */
+static bool fd_is_perf_event(int fd)
+{
+    char path[64], target[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(path, target, sizeof target - 1);
+    if (n < 0)
+        return errno != ENOENT && errno != EBADF;   /* no /proc: trust our record */
+    target[n] = 0;
+    return strcmp(target, "anon_inode:[perf_event]") == 0;
+}
+
 void sampler_disarm(struct tslot *s)
 {
     int fd = atomic_exchange(&s->perf_fd, -1);
-    if (fd >= 0) {
+    if (fd >= 0 && fd_is_perf_event(fd)) {
         ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
         close(fd);
     }
     if (atomic_exchange(&s->has_timer, false))
         timer_delete(s->timer);
+}
+
+void sampler_forget(struct tslot *s)
+{
+    /* In a fork child the descriptor shares the parent's event: disabling
+     * it would stop the parent's sampling. Close our copy only. */
+    int fd = atomic_exchange(&s->perf_fd, -1);
+    if (fd >= 0 && fd_is_perf_event(fd))
+        close(fd);
+    atomic_store(&s->has_timer, false);   /* timers do not survive fork */
 }
 
 void sampler_stop_all(void)

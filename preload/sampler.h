@@ -37,6 +37,9 @@ int sampler_arm(struct tslot *s);
 /* Stop sampling s; safe to race with sampler_stop_all (one closer wins). */
 void sampler_disarm(struct tslot *s);
 
+/* In a fork child: drop the parent's clock for s without touching it. */
+void sampler_forget(struct tslot *s);
+
 /* Stop recording (the handler returns at once) and disarm every slot. */
 void sampler_stop_all(void);
 

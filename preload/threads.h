@@ -102,9 +102,9 @@ void threads_free(struct tslot *s);
 /* Stack bounds of the calling thread (pthread_getattr_np); normal context. */
 void threads_stack_bounds(uintptr_t *lo, uintptr_t *hi);
 
-/* After fork, in the child: every slot but the caller's is dropped (its
- * thread does not exist here); the caller's ring is emptied. Returns the
- * caller's slot or NULL. */
+/* After fork, in the child, once every slot's clock has been forgotten
+ * (sampler_forget): every slot but the caller's is dropped (its thread does
+ * not exist here); the caller's gets a fresh identity. Returns self. */
 struct tslot *threads_after_fork_child(struct tslot *self);
 
 #endif
