@@ -12,7 +12,8 @@
  * /usr/lib/debug/<dir>/), then .dynsym. C++ names are demangled.
  *
  * Off the hot path only: allocates, opens files, may take locks. Never call
- * it from a signal handler or an interposer.
+ * it from a signal handler or an interposer. A symbolizer has no internal
+ * lock: use each one from one thread at a time.
  *
  * Names returned never contain ';', newline or control characters (they are
  * replaced by '_'), so they can go straight into a folded line. Fallbacks:

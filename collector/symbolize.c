@@ -1,0 +1,972 @@
+/*
+ * Symbolizer.
+ *
+ * Model: three tables.
+ *  - modules: registered [lo, hi) runtime ranges with a load bias, kept
+ *    sorted by lo (plus a running maximum of hi, so overlapping ranges are
+ *    still found) and searched by bisection;
+ *  - symfiles: one per distinct ELF path (two mappings of one file share
+ *    it), read once on first need into an array of non-overlapping-ish
+ *    [lo, hi) function ranges in ELF virtual addresses, sorted by lo; the
+ *    string table is copied so the ELF can be closed right away;
+ *  - an address cache: runtime address -> final name, because a profile
+ *    asks for the same return addresses over and over.
+ * Display names (version suffix cut, demangled, sanitized) are made on the
+ * first hit of a symbol and stored in a string arena with the fallback
+ * names, so every returned pointer lives until symbolizer_free.
+ *
+ * Not thread-safe: one thread (the collector or the CLI) owns a symbolizer.
+ */
+#include "collector/symbolize.h"
+#include "collector/demangle.h"
+#include "collector/folded.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <limits.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEBUG_ROOT "/usr/lib/debug"
+
+struct sym {
+    uint64_t lo, hi;        /* ELF vaddr range */
+    const char *display;    /* arena; NULL until first asked */
+    uint32_t name;          /* offset into symfile->strs */
+};
+
+struct symfile {
+    struct symfile *next;
+    char *path;             /* NULL for in-memory images */
+    struct sym *syms;
+    size_t n;
+    char *strs;
+};
+
+struct module {
+    char *path;             /* NULL: image instead */
+    char *name;             /* sanitized basename for fallback frames */
+    void *image;            /* in-memory ELF copy (vDSO) */
+    size_t image_size;
+    uintptr_t bias, lo, hi;
+    struct symfile *file;   /* NULL until loaded, or when nothing loads */
+    bool tried;
+};
+
+struct arena_chunk {
+    struct arena_chunk *next;
+    size_t used, cap;
+    char mem[];
+};
+
+struct cache_slot {
+    uintptr_t addr;         /* 0: empty */
+    const char *name;
+};
+
+struct symbolizer {
+    struct module *mods;
+    size_t nmods, capmods;
+    uintptr_t *maxhi;       /* maxhi[i] = max(mods[0..i].hi), valid when !dirty */
+    bool dirty;
+    struct symfile *files;
+    struct arena_chunk *arena;
+    struct cache_slot *cache;
+    size_t cache_mask, cache_n;
+    struct symbolizer_stats st;
+};
+
+static const char unknown_name[] = "[unknown]";
+
+static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
+static bool elf_ok;
+
+static void elf_init(void)
+{
+    elf_ok = elf_version(EV_CURRENT) != EV_NONE;
+}
+
+/* ---- string arena ---- */
+
+static char *arena_alloc(struct symbolizer *S, size_t len)
+{
+    struct arena_chunk *c = S->arena;
+
+    if (!c || c->cap - c->used < len) {
+        size_t cap = len > 60000 ? len : 60000;
+        c = malloc(sizeof(*c) + cap);
+        if (!c)
+            return NULL;
+        c->cap = cap;
+        c->used = 0;
+        c->next = S->arena;
+        S->arena = c;
+    }
+    char *p = c->mem + c->used;
+    c->used += len;
+    return p;
+}
+
+static const char *arena_strdup(struct symbolizer *S, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = arena_alloc(S, n);
+
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+/* ---- address cache ---- */
+
+static size_t hash_addr(uintptr_t a)
+{
+    uint64_t h = (uint64_t)a * 0x9e3779b97f4a7c15ULL;
+    return (size_t)(h ^ (h >> 29));
+}
+
+static const char *cache_get(const struct symbolizer *S, uintptr_t addr)
+{
+    if (!S->cache)
+        return NULL;
+    for (size_t i = hash_addr(addr) & S->cache_mask; S->cache[i].addr; i = (i + 1) & S->cache_mask)
+        if (S->cache[i].addr == addr)
+            return S->cache[i].name;
+    return NULL;
+}
+
+/* The cache is an optimisation: when it cannot grow, lookups just stay
+ * uncached. */
+static void cache_put(struct symbolizer *S, uintptr_t addr, const char *name)
+{
+    if (addr == 0)
+        return;
+    if ((S->cache_n + 1) * 2 > (S->cache ? S->cache_mask + 1 : 0)) {
+        size_t n = S->cache ? (S->cache_mask + 1) * 2 : 4096;
+        struct cache_slot *c = calloc(n, sizeof(*c));
+        if (!c)
+            return;
+        for (size_t i = 0; S->cache && i <= S->cache_mask; i++) {
+            if (!S->cache[i].addr)
+                continue;
+            size_t j = hash_addr(S->cache[i].addr) & (n - 1);
+            while (c[j].addr)
+                j = (j + 1) & (n - 1);
+            c[j] = S->cache[i];
+        }
+        free(S->cache);
+        S->cache = c;
+        S->cache_mask = n - 1;
+    }
+    size_t i = hash_addr(addr) & S->cache_mask;
+    while (S->cache[i].addr)
+        i = (i + 1) & S->cache_mask;
+    S->cache[i].addr = addr;
+    S->cache[i].name = name;
+    S->cache_n++;
+}
+
+/* ---- lifetime and registration ---- */
+
+struct symbolizer *symbolizer_new(void)
+{
+    pthread_once(&elf_once, elf_init);
+    return calloc(1, sizeof(struct symbolizer));
+}
+
+void symbolizer_free(struct symbolizer *S)
+{
+    if (!S)
+        return;
+    for (size_t i = 0; i < S->nmods; i++) {
+        free(S->mods[i].path);
+        free(S->mods[i].name);
+        free(S->mods[i].image);
+    }
+    free(S->mods);
+    free(S->maxhi);
+    for (struct symfile *f = S->files, *next; f; f = next) {
+        next = f->next;
+        free(f->path);
+        free(f->syms);
+        free(f->strs);
+        free(f);
+    }
+    for (struct arena_chunk *c = S->arena, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+    free(S->cache);
+    free(S);
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+static int add_module(struct symbolizer *S, const char *path, const char *name, void *image,
+                      size_t image_size, uintptr_t bias, uintptr_t lo, uintptr_t hi)
+{
+    struct module m = { 0 };
+
+    if (S->nmods == S->capmods) {
+        size_t cap = S->capmods ? S->capmods * 2 : 64;
+        struct module *v = realloc(S->mods, cap * sizeof(*v));
+        if (!v)
+            return -1;
+        S->mods = v;
+        S->capmods = cap;
+    }
+    if (!name || !*name)
+        name = path ? path : "[anon]";
+    m.name = strdup(base_name(name));
+    m.path = path ? strdup(path) : NULL;
+    if (!m.name || (path && !m.path)) {
+        free(m.name);
+        free(m.path);
+        return -1;
+    }
+    folded_sanitize_frame(m.name);
+    m.image = image;
+    m.image_size = image_size;
+    m.bias = bias;
+    m.lo = lo;
+    m.hi = hi;
+    S->mods[S->nmods++] = m;
+    S->dirty = true;
+    S->st.modules++;
+    /* Names already cached may now belong to the new module. */
+    if (S->cache) {
+        memset(S->cache, 0, (S->cache_mask + 1) * sizeof(*S->cache));
+        S->cache_n = 0;
+    }
+    return 0;
+}
+
+int symbolizer_add_module(struct symbolizer *S, const char *path, const char *name,
+                          uintptr_t bias, uintptr_t lo, uintptr_t hi)
+{
+    if (!path) {
+        errno = EINVAL;
+        return -1;
+    }
+    return add_module(S, path, name, NULL, 0, bias, lo, hi);
+}
+
+/* ---- module lookup ---- */
+
+static int cmp_module(const void *a, const void *b)
+{
+    const struct module *x = a, *y = b;
+    return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+static int prepare_modules(struct symbolizer *S)
+{
+    if (!S->dirty)
+        return 0;
+    uintptr_t *mh = realloc(S->maxhi, (S->nmods ? S->nmods : 1) * sizeof(*mh));
+    if (!mh)
+        return -1;
+    S->maxhi = mh;
+    qsort(S->mods, S->nmods, sizeof(*S->mods), cmp_module);
+    for (size_t i = 0; i < S->nmods; i++)
+        mh[i] = i && mh[i - 1] > S->mods[i].hi ? mh[i - 1] : S->mods[i].hi;
+    S->dirty = false;
+    return 0;
+}
+
+static struct module *find_module(struct symbolizer *S, uintptr_t addr)
+{
+    size_t lo = 0, hi = S->nmods;
+
+    if (prepare_modules(S) != 0)
+        return NULL;
+    /* First module with lo > addr. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (S->mods[mid].lo <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* Walk back over earlier ranges only while one of them could still
+     * reach addr; with disjoint modules this is one step. */
+    for (size_t i = lo; i-- > 0 && S->maxhi[i] > addr;)
+        if (addr < S->mods[i].hi)
+            return &S->mods[i];
+    return NULL;
+}
+
+/* ---- ELF reading ---- */
+
+static Elf_Scn *find_section_type(Elf *e, GElf_Word type)
+{
+    Elf_Scn *scn = NULL;
+    GElf_Shdr sh;
+
+    while ((scn = elf_nextscn(e, scn)) != NULL)
+        if (gelf_getshdr(scn, &sh) && sh.sh_type == type && sh.sh_size > 0)
+            return scn;
+    return NULL;
+}
+
+static Elf_Scn *find_section_name(Elf *e, const char *name)
+{
+    size_t shstrndx;
+    Elf_Scn *scn = NULL;
+    GElf_Shdr sh;
+
+    if (elf_getshdrstrndx(e, &shstrndx) != 0)
+        return NULL;
+    while ((scn = elf_nextscn(e, scn)) != NULL) {
+        const char *n;
+        if (gelf_getshdr(scn, &sh) && (n = elf_strptr(e, shstrndx, sh.sh_name)) &&
+            strcmp(n, name) == 0)
+            return scn;
+    }
+    return NULL;
+}
+
+/* NT_GNU_BUILD_ID descriptor; returns its length (0: none). */
+static size_t read_build_id(Elf *e, unsigned char *out, size_t cap)
+{
+    Elf_Scn *scn = NULL;
+    GElf_Shdr sh;
+
+    while ((scn = elf_nextscn(e, scn)) != NULL) {
+        if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+            continue;
+        Elf_Data *d = elf_getdata(scn, NULL);
+        GElf_Nhdr nh;
+        size_t off = 0, noff, doff;
+        if (!d || !d->d_buf)
+            continue;
+        while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+            if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+                memcmp((char *)d->d_buf + noff, "GNU", 4) == 0 && nh.n_descsz > 0 &&
+                nh.n_descsz <= cap) {
+                memcpy(out, (char *)d->d_buf + doff, nh.n_descsz);
+                return nh.n_descsz;
+            }
+        }
+    }
+    return 0;
+}
+
+struct rawsym {
+    uint64_t lo, size, cap;   /* cap: end of the containing section, 0 unknown */
+    uint32_t name;
+    uint8_t rank;
+    uint8_t uscore;           /* leading underscores */
+};
+
+/* Same address: the best-ranked name first (FUNC over NOTYPE, global over
+ * weak over local), then fewer leading underscores (the public name over
+ * the internal one at equal rank), then byte order for determinism. Size
+ * does not rank: the winner inherits the largest size of its group. */
+static int cmp_rawsym(const void *a, const void *b, void *strs)
+{
+    const struct rawsym *x = a, *y = b;
+    const char *sort_strs = strs;
+
+    if (x->lo != y->lo)
+        return x->lo < y->lo ? -1 : 1;
+    if (x->rank != y->rank)
+        return x->rank > y->rank ? -1 : 1;
+    if (x->uscore != y->uscore)
+        return x->uscore < y->uscore ? -1 : 1;
+    return strcmp(sort_strs + x->name, sort_strs + y->name);
+}
+
+struct secinfo {
+    uint64_t addr, end;
+    bool exec;
+};
+
+/* Read the function symbols of one symbol table section into f. Returns the
+ * number of symbols kept (0 leaves f untouched), -1 on allocation failure. */
+static long read_symtab(Elf *e, Elf_Scn *symscn, struct symfile *f)
+{
+    GElf_Shdr sh, strsh;
+    Elf_Data *data, *strdata;
+    Elf_Scn *strscn;
+    size_t nsecs = 0, entsz, n, kept = 0;
+    struct secinfo *secs = NULL;
+    struct rawsym *raw = NULL;
+    char *strs = NULL;
+    long ret = -1;
+
+    if (!gelf_getshdr(symscn, &sh) || !(strscn = elf_getscn(e, sh.sh_link)) ||
+        !gelf_getshdr(strscn, &strsh) || strsh.sh_type != SHT_STRTAB)
+        return 0;
+    data = elf_getdata(symscn, NULL);
+    strdata = elf_getdata(strscn, NULL);
+    entsz = gelf_fsize(e, ELF_T_SYM, 1, EV_CURRENT);
+    if (!data || !strdata || !strdata->d_buf || !entsz || strdata->d_size >= UINT32_MAX)
+        return 0;
+    n = data->d_size / entsz;
+    if (n < 2)
+        return 0;
+
+    if (elf_getshdrnum(e, &nsecs) != 0)
+        nsecs = 0;
+    secs = calloc(nsecs ? nsecs : 1, sizeof(*secs));
+    raw = malloc(n * sizeof(*raw));
+    strs = malloc(strdata->d_size + 1);
+    if (!secs || !raw || !strs)
+        goto out;
+    memcpy(strs, strdata->d_buf, strdata->d_size);
+    strs[strdata->d_size] = '\0';
+    for (size_t i = 1; i < nsecs; i++) {
+        GElf_Shdr s;
+        Elf_Scn *scn = elf_getscn(e, i);
+        if (scn && gelf_getshdr(scn, &s) && (s.sh_flags & SHF_ALLOC)) {
+            secs[i].addr = s.sh_addr;
+            secs[i].end = s.sh_addr + s.sh_size;
+            secs[i].exec = (s.sh_flags & SHF_EXECINSTR) != 0;
+        }
+    }
+
+    for (size_t i = 1; i < n; i++) {
+        GElf_Sym s;
+        if (!gelf_getsym(data, (int)i, &s))
+            continue;
+        int type = GELF_ST_TYPE(s.st_info), bind = GELF_ST_BIND(s.st_info);
+        if (s.st_shndx == SHN_UNDEF || s.st_shndx >= SHN_LORESERVE || s.st_value == 0 ||
+            s.st_name == 0 || s.st_name >= strdata->d_size)
+            continue;
+        const struct secinfo *sec = s.st_shndx < nsecs ? &secs[s.st_shndx] : NULL;
+        const char *name = strs + s.st_name;
+        bool func = type == STT_FUNC || type == STT_GNU_IFUNC;
+        /* Hand-written assembly often omits .type; such a global label in
+         * code is still the best name for its bytes. Local untyped labels
+         * (ARM "$x" mapping symbols, jump targets) are not functions. */
+        if (!func && !(type == STT_NOTYPE && bind != STB_LOCAL && sec && sec->exec &&
+                       name[0] != '$'))
+            continue;
+        struct rawsym *r = &raw[kept++];
+        r->lo = s.st_value;
+        r->size = s.st_size;
+        r->cap = sec && sec->end > s.st_value && sec->addr <= s.st_value ? sec->end : 0;
+        r->name = (uint32_t)s.st_name;
+        r->rank = (uint8_t)((func ? 4 : 0) + (bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0));
+        uint8_t u = 0;
+        while (name[u] == '_' && u < 255)
+            u++;
+        r->uscore = u;
+    }
+    if (kept == 0) {
+        ret = 0;
+        goto out;
+    }
+    qsort_r(raw, kept, sizeof(*raw), cmp_rawsym, strs);
+
+    struct sym *syms = malloc(kept * sizeof(*syms));
+    if (!syms)
+        goto out;
+    size_t m = 0;
+    for (size_t i = 0; i < kept;) {
+        size_t j = i + 1;
+        uint64_t size = raw[i].size, cap = raw[i].cap;
+        /* Aliases: the winner takes the largest size of the group, so a
+         * zero-size preferred alias does not lose a sized twin's extent. */
+        for (; j < kept && raw[j].lo == raw[i].lo; j++) {
+            if (raw[j].size > size)
+                size = raw[j].size;
+            if (!cap)
+                cap = raw[j].cap;
+        }
+        uint64_t hi = raw[i].lo + size;
+        if (size == 0) {
+            /* Zero-size symbols (assembly without .size) reach to the next
+             * symbol, but never past their section: a size-0 _init must
+             * not swallow the PLT that follows it. */
+            hi = j < kept ? raw[j].lo : (cap ? cap : raw[i].lo + 1);
+            if (cap && cap < hi)
+                hi = cap;
+        }
+        syms[m].lo = raw[i].lo;
+        syms[m].hi = hi > raw[i].lo ? hi : raw[i].lo + 1;
+        syms[m].name = raw[i].name;
+        syms[m].display = NULL;
+        m++;
+        i = j;
+    }
+    free(f->syms);
+    free(f->strs);
+    f->syms = syms;
+    f->n = m;
+    f->strs = strs;
+    strs = NULL;
+    ret = (long)m;
+out:
+    free(secs);
+    free(raw);
+    free(strs);
+    return ret;
+}
+
+/* Reads the symbol table of type `type` from e into f; >0 when found. */
+static long read_table(Elf *e, GElf_Word type, struct symfile *f)
+{
+    Elf_Scn *scn = find_section_type(e, type);
+    return scn ? read_symtab(e, scn, f) : 0;
+}
+
+struct elf_handle {
+    int fd;
+    Elf *e;
+};
+
+static bool elf_open(struct elf_handle *h, const char *path)
+{
+    h->e = NULL;
+    h->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (h->fd < 0)
+        return false;
+    h->e = elf_begin(h->fd, ELF_C_READ_MMAP, NULL);
+    if (!h->e || elf_kind(h->e) != ELF_K_ELF) {
+        if (h->e)
+            elf_end(h->e);
+        close(h->fd);
+        h->e = NULL;
+        h->fd = -1;
+        return false;
+    }
+    return true;
+}
+
+static void elf_close(struct elf_handle *h)
+{
+    if (h->e)
+        elf_end(h->e);
+    if (h->fd >= 0)
+        close(h->fd);
+    h->e = NULL;
+    h->fd = -1;
+}
+
+/* The CRC-32 that .gnu_debuglink stores (zlib's polynomial, initial 0).
+ * Our own small table version: the preload library does not link zlib. */
+static uint32_t crc32_update(const uint32_t *table, uint32_t crc, const unsigned char *p,
+                             size_t n)
+{
+    crc = ~crc;
+    while (n--)
+        crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+    return ~crc;
+}
+
+static bool file_crc_matches(int fd, uint32_t want)
+{
+    uint32_t table[256];
+    unsigned char buf[65536];
+    uint32_t crc = 0;
+    ssize_t n;
+
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+        table[i] = c;
+    }
+    if (lseek(fd, 0, SEEK_SET) != 0)
+        return false;
+    while ((n = read(fd, buf, sizeof(buf))) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        crc = crc32_update(table, crc, buf, (size_t)n);
+    }
+    return crc == want;
+}
+
+/* Try one separate debug file candidate. The match check is the build-id
+ * when both files carry one (cheap and exact); otherwise the debuglink
+ * CRC, which costs one read of the debug file, only for old toolchains. */
+static long try_debug_file(const char *path, const struct stat *self, const unsigned char *bid,
+                           size_t bidlen, bool check_crc, uint32_t crc, struct symfile *f)
+{
+    struct elf_handle h;
+    struct stat st;
+    long got = 0;
+
+    if (!elf_open(&h, path))
+        return 0;
+    if (self && fstat(h.fd, &st) == 0 && st.st_dev == self->st_dev && st.st_ino == self->st_ino)
+        goto out;   /* debuglink naming the file itself */
+    if (bidlen) {
+        unsigned char dbid[64];
+        size_t dlen = read_build_id(h.e, dbid, sizeof(dbid));
+        if (dlen && (dlen != bidlen || memcmp(dbid, bid, bidlen) != 0))
+            goto out;
+        if (dlen)
+            check_crc = false;
+    }
+    if (check_crc && !file_crc_matches(h.fd, crc))
+        goto out;
+    got = read_table(h.e, SHT_SYMTAB, f);
+out:
+    elf_close(&h);
+    return got;
+}
+
+static long load_by_build_id(const unsigned char *bid, size_t bidlen, struct symfile *f)
+{
+    char path[PATH_MAX];
+    size_t n;
+
+    if (bidlen < 2)
+        return 0;
+    n = (size_t)snprintf(path, sizeof(path), DEBUG_ROOT "/.build-id/%02x/", bid[0]);
+    for (size_t i = 1; i < bidlen && n + 3 < sizeof(path); i++)
+        n += (size_t)snprintf(path + n, sizeof(path) - n, "%02x", bid[i]);
+    if (n + sizeof(".debug") > sizeof(path))
+        return 0;
+    memcpy(path + n, ".debug", sizeof(".debug"));
+    return try_debug_file(path, NULL, bid, bidlen, false, 0, f);
+}
+
+/* .gnu_debuglink: "name\0", padding to 4, CRC-32 in the file's byte order.
+ * Searched where GDB searches: next to the (symlink-resolved) file, in its
+ * .debug/ subdirectory, and under /usr/lib/debug/<dir>/. */
+static long load_by_debuglink(Elf *e, int fd, const char *path, const unsigned char *bid,
+                              size_t bidlen, struct symfile *f)
+{
+    Elf_Scn *scn = find_section_name(e, ".gnu_debuglink");
+    Elf_Data *d;
+    GElf_Ehdr eh;
+    struct stat self;
+    char *real, *dir, cand[PATH_MAX];
+    long got = 0;
+
+    if (!scn || !(d = elf_getdata(scn, NULL)) || !d->d_buf || !gelf_getehdr(e, &eh))
+        return 0;
+    const char *link = d->d_buf;
+    size_t nlen = strnlen(link, d->d_size);
+    size_t crcoff = (nlen + 4) & ~(size_t)3;
+    if (nlen == 0 || nlen == d->d_size || crcoff + 4 > d->d_size || memchr(link, '/', nlen))
+        return 0;
+    const unsigned char *c = (const unsigned char *)d->d_buf + crcoff;
+    uint32_t crc = eh.e_ident[EI_DATA] == ELFDATA2MSB
+        ? (uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 | (uint32_t)c[2] << 8 | c[3]
+        : (uint32_t)c[3] << 24 | (uint32_t)c[2] << 16 | (uint32_t)c[1] << 8 | c[0];
+
+    real = realpath(path, NULL);
+    dir = real ? real : strdup(path);
+    if (!dir || fstat(fd, &self) != 0) {
+        free(dir);
+        return 0;
+    }
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir ? 1 : 0] = '\0';
+    else
+        strcpy(dir, ".");
+    const char *fmts[] = { "%s/%.*s", "%s/.debug/%.*s", DEBUG_ROOT "%s/%.*s" };
+    for (size_t i = 0; i < 3 && got == 0; i++) {
+        if (i == 2 && dir[0] != '/')
+            break;
+        int n = snprintf(cand, sizeof(cand), fmts[i], strcmp(dir, "/") ? dir : "", (int)nlen, link);
+        if (n > 0 && (size_t)n < sizeof(cand))
+            got = try_debug_file(cand, &self, bid, bidlen, true, crc, f);
+    }
+    free(dir);
+    return got;
+}
+
+static struct symfile *new_symfile(struct symbolizer *S, const char *path)
+{
+    struct symfile *f = calloc(1, sizeof(*f));
+
+    if (!f)
+        return NULL;
+    if (path && !(f->path = strdup(path))) {
+        free(f);
+        return NULL;
+    }
+    f->next = S->files;
+    S->files = f;
+    return f;
+}
+
+static void load_module(struct symbolizer *S, struct module *m)
+{
+    struct elf_handle h = { .fd = -1, .e = NULL };
+    struct symfile *f;
+    unsigned char bid[64];
+    size_t bidlen;
+
+    m->tried = true;
+    if (!elf_ok)
+        return;
+    if (m->path) {
+        for (f = S->files; f; f = f->next) {
+            if (f->path && strcmp(f->path, m->path) == 0) {
+                m->file = f;
+                S->st.modules_loaded++;
+                if (!f->n)
+                    S->st.modules_nosyms++;
+                return;
+            }
+        }
+        if (!elf_open(&h, m->path))
+            return;
+    } else {
+        h.e = elf_memory(m->image, m->image_size);
+        if (!h.e || elf_kind(h.e) != ELF_K_ELF) {
+            elf_close(&h);
+            return;
+        }
+    }
+    S->st.modules_loaded++;
+    f = new_symfile(S, m->path);
+    if (!f) {
+        elf_close(&h);
+        return;
+    }
+    m->file = f;
+    if (read_table(h.e, SHT_SYMTAB, f) == 0) {
+        bidlen = read_build_id(h.e, bid, sizeof(bid));
+        if (load_by_build_id(bid, bidlen, f) == 0 &&
+            (!m->path || load_by_debuglink(h.e, h.fd, m->path, bid, bidlen, f) == 0))
+            read_table(h.e, SHT_DYNSYM, f);
+    }
+    if (!f->n)
+        S->st.modules_nosyms++;
+    elf_close(&h);
+}
+
+/* ---- lookup ---- */
+
+static struct sym *find_sym(struct symfile *f, uint64_t off)
+{
+    size_t lo = 0, hi = f->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (f->syms[mid].lo <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* Nested symbols (a local label-function inside a bigger one) leave the
+     * outer function's tail covered only by an earlier entry; a few steps
+     * back find it without building an interval tree. */
+    for (size_t i = lo, steps = 0; i-- > 0 && steps < 8; steps++)
+        if (off < f->syms[i].hi)
+            return &f->syms[i];
+    return NULL;
+}
+
+static const char *display_name(struct symbolizer *S, struct symfile *f, struct sym *s)
+{
+    if (s->display)
+        return s->display;
+    const char *raw = f->strs + s->name;
+    /* Versioned names in static tables ("memcpy@@GLIBC_2.14"). */
+    const char *at = strchr(raw + 1, '@');
+    char *plain = at ? strndup(raw, (size_t)(at - raw)) : strdup(raw);
+    if (!plain)
+        return NULL;
+    char *dem = demangle(plain);
+    char *out = (char *)arena_strdup(S, dem ? dem : plain);
+    free(dem);
+    free(plain);
+    if (out)
+        folded_sanitize_frame(out);
+    s->display = out;
+    return out;
+}
+
+static const char *fallback_name(struct symbolizer *S, const struct module *m, uintptr_t addr)
+{
+    char buf[64];
+    size_t nlen = strlen(m->name);
+    int n = snprintf(buf, sizeof(buf), "+0x%llx]", (unsigned long long)(addr - m->bias));
+    char *p = arena_alloc(S, 1 + nlen + (size_t)n + 1);
+
+    if (!p)
+        return unknown_name;
+    p[0] = '[';
+    memcpy(p + 1, m->name, nlen);
+    memcpy(p + 1 + nlen, buf, (size_t)n + 1);
+    return p;
+}
+
+const char *symbolizer_name(struct symbolizer *S, uintptr_t addr)
+{
+    const char *name;
+    struct module *m;
+
+    S->st.lookups++;
+    if ((name = cache_get(S, addr)) != NULL) {
+        /* Real names never start with '[' in practice, fallbacks always. */
+        if (name[0] == '[')
+            S->st.unresolved++;
+        return name;
+    }
+    m = find_module(S, addr);
+    if (!m) {
+        S->st.unresolved++;
+        return unknown_name;
+    }
+    if (!m->tried)
+        load_module(S, m);
+    name = NULL;
+    if (m->file && m->file->n) {
+        struct sym *s = find_sym(m->file, (uint64_t)(addr - m->bias));
+        if (s)
+            name = display_name(S, m->file, s);
+    }
+    if (!name) {
+        S->st.unresolved++;
+        name = fallback_name(S, m, addr);
+    }
+    cache_put(S, addr, name);
+    return name;
+}
+
+int symbolizer_module_of(struct symbolizer *S, uintptr_t addr, const char **name, uintptr_t *lo,
+                         uintptr_t *hi)
+{
+    struct module *m = find_module(S, addr);
+
+    if (!m)
+        return -1;
+    if (name)
+        *name = m->name;
+    if (lo)
+        *lo = m->lo;
+    if (hi)
+        *hi = m->hi;
+    return 0;
+}
+
+void symbolizer_stats(const struct symbolizer *S, struct symbolizer_stats *out)
+{
+    *out = S->st;
+}
+
+/* ---- the calling process ---- */
+
+struct self_ctx {
+    struct symbolizer *S;
+    uintptr_t vdso;
+    int added;
+    bool failed;
+    bool seen_exe;
+};
+
+/* The vDSO has no file; copy its image (a complete ELF with section
+ * headers, a few KB) so libelf reads it like a file. */
+static int add_vdso(struct symbolizer *S, const struct dl_phdr_info *info, uintptr_t base,
+                    uintptr_t lo, uintptr_t hi)
+{
+    const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)base;
+    size_t size = 0;
+
+    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
+        return 0;
+    if (eh->e_shoff && eh->e_shnum)
+        size = eh->e_shoff + (size_t)eh->e_shnum * eh->e_shentsize;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+        if (p->p_type == PT_LOAD && p->p_offset + p->p_filesz > size)
+            size = p->p_offset + p->p_filesz;
+    }
+    /* The image must lie inside the mapping we are about to copy; the
+     * section headers sit past the last PT_LOAD byte but inside its page. */
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t map_end = (hi + page - 1) & ~(page - 1);
+    if (size == 0 || base < lo || size > map_end - base)
+        return 0;
+    void *copy = malloc(size);
+    if (!copy)
+        return -1;
+    memcpy(copy, eh, size);
+    const char *name = info->dlpi_name && *info->dlpi_name ? info->dlpi_name : "[vdso]";
+    if (add_module(S, NULL, name, copy, size, info->dlpi_addr, lo, hi) != 0) {
+        free(copy);
+        return -1;
+    }
+    return 1;
+}
+
+static int self_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct self_ctx *c = arg;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    int r;
+
+    (void)size;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+        if (p->p_type != PT_LOAD || p->p_memsz == 0)
+            continue;
+        if (info->dlpi_addr + p->p_vaddr < lo)
+            lo = info->dlpi_addr + p->p_vaddr;
+        if (info->dlpi_addr + p->p_vaddr + p->p_memsz > hi)
+            hi = info->dlpi_addr + p->p_vaddr + p->p_memsz;
+    }
+    if (lo >= hi)
+        return 0;
+
+    const char *name = info->dlpi_name;
+    if (c->vdso && c->vdso >= lo && c->vdso < hi) {
+        r = add_vdso(c->S, info, c->vdso, lo, hi);
+    } else if (!name || !*name) {
+        /* The main program is the one nameless entry. */
+        char exe[PATH_MAX];
+        ssize_t n;
+        if (c->seen_exe)
+            return 0;
+        c->seen_exe = true;
+        n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n <= 0)
+            return 0;
+        exe[n] = '\0';
+        /* A replaced binary still opens through /proc/self/exe; keep the
+         * real name for the frames. */
+        const char *del = " (deleted)";
+        size_t dl = strlen(del);
+        if ((size_t)n > dl && strcmp(exe + n - dl, del) == 0) {
+            exe[n - dl] = '\0';
+            r = add_module(c->S, "/proc/self/exe", exe, NULL, 0, info->dlpi_addr, lo, hi);
+        } else {
+            r = add_module(c->S, exe, NULL, NULL, 0, info->dlpi_addr, lo, hi);
+        }
+        r = r == 0 ? 1 : -1;
+    } else {
+        r = symbolizer_add_module(c->S, name, NULL, info->dlpi_addr, lo, hi) == 0 ? 1 : -1;
+    }
+    if (r < 0) {
+        c->failed = true;
+        return 1;
+    }
+    c->added += r;
+    return 0;
+}
+
+int symbolizer_add_self_modules(struct symbolizer *S)
+{
+    struct self_ctx c = { .S = S, .vdso = (uintptr_t)getauxval(AT_SYSINFO_EHDR) };
+
+    dl_iterate_phdr(self_cb, &c);
+    return c.failed ? -1 : c.added;
+}

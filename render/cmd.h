@@ -1,0 +1,41 @@
+#ifndef FLAMEPRE_RENDER_CMD_H
+#define FLAMEPRE_RENDER_CMD_H
+/*
+ * flamepre subcommands. Each takes its own argv (argv[0] is the subcommand
+ * name) and returns the process exit status: 0 ok, 1 failure, 2 usage error
+ * or malformed input. Only main() exits.
+ */
+#include <stdio.h>
+
+struct profile;
+struct render_opts;
+
+int cmd_render(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+
+void usage_main(FILE *f);
+void usage_render(FILE *f);
+void usage_record(FILE *f);
+void usage_top(FILE *f);
+void usage_convert(FILE *f);
+
+/* Output file written as a temp file in the same directory and renamed on
+ * success, so a failed render never leaves half a graph; "-" is stdout. */
+struct out_file {
+    FILE *f;
+    char *tmp;
+    char *path;
+};
+int out_open(struct out_file *o, const char *path);
+/* Close; rename into place when ok, else remove the temp file. Returns 0 or
+ * -1 (printed). */
+int out_close(struct out_file *o, int ok);
+
+/* Parse `in` and write an SVG to `out` with default options and the title
+ * given; used by `record`. On success *keep (if not NULL) receives the
+ * profile (caller frees). Returns 0 or -1 (printed). */
+int render_one_svg(const char *in, const char *out, const char *title, struct profile **keep);
+
+#endif

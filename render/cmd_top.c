@@ -1,0 +1,118 @@
+/*
+ * `flamepre top`: argument handling; the report itself is in top.c.
+ */
+#include "render/cmd.h"
+#include "render/parse.h"
+#include "render/profile.h"
+#include "render/top.h"
+#include "render/units.h"
+#include "render/util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+void usage_top(FILE *f)
+{
+    fputs("usage: flamepre top IN.folded... [-n N] [--format text|markdown|csv] [-o OUT]\n"
+          "\n"
+          "The heaviest functions by self count and by total (inclusive) count. A\n"
+          "sample counts once per function even when the function recurses.\n"
+          "\n"
+          "  -n N                 rows per table (default 20)\n"
+          "      --format FMT     text (default), markdown or csv\n"
+          "      --units UNIT     samples, bytes, ns or count (default: from the file name)\n"
+          "      --merge-threads  drop the \"[name tid=N]\" root frames\n"
+          "      --lenient        skip malformed lines instead of failing\n"
+          "  -o, --output FILE    write to FILE instead of stdout\n",
+          f);
+}
+
+static const struct option top_longopts[] = {
+    { "format", required_argument, NULL, 'f' },
+    { "units", required_argument, NULL, 'u' },
+    { "merge-threads", no_argument, NULL, 'm' },
+    { "lenient", no_argument, NULL, 'l' },
+    { "output", required_argument, NULL, 'o' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+int cmd_top(int argc, char **argv)
+{
+    size_t limit = 20;
+    enum top_format fmt = TOP_TEXT;
+    const char *units = NULL, *out = NULL;
+    struct parse_opts po = { 0 };
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "n:o:h", top_longopts, NULL)) != -1) {
+        switch (c) {
+        case 'n': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (end == optarg || *end || v <= 0) {
+                cli_error("-n: expected a positive number, got \"%s\"", optarg);
+                return 2;
+            }
+            limit = (size_t)v;
+            break;
+        }
+        case 'f':
+            if (!strcmp(optarg, "text"))
+                fmt = TOP_TEXT;
+            else if (!strcmp(optarg, "markdown") || !strcmp(optarg, "md"))
+                fmt = TOP_MARKDOWN;
+            else if (!strcmp(optarg, "csv"))
+                fmt = TOP_CSV;
+            else {
+                cli_error("--format: expected text, markdown or csv, got \"%s\"", optarg);
+                return 2;
+            }
+            break;
+        case 'u': units = optarg; break;
+        case 'm': po.merge_threads = true; break;
+        case 'l': po.lenient = true; break;
+        case 'o': out = optarg; break;
+        case 'h': usage_top(stdout); return 0;
+        default:
+            bad_option(argv, "top");
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        cli_error("top: no input file");
+        usage_top(stderr);
+        return 2;
+    }
+    struct metric_info mi;
+    metric_from_path(argv[optind], &mi);
+    if (units && unit_parse(units, &mi.unit) < 0) {
+        cli_error("--units: expected samples, bytes, ns or count, got \"%s\"", units);
+        return 2;
+    }
+    struct profile *p = profile_new();
+    if (!p) {
+        cli_error("out of memory");
+        return 1;
+    }
+    int status = 2;
+    struct parse_stats st = { 0 };
+    for (int i = optind; i < argc; i++)
+        if (parse_folded_file(p, argv[i], &po, &st) < 0)
+            goto done;
+    if (st.skipped)
+        cli_warn("%llu malformed lines skipped", (unsigned long long)st.skipped);
+    status = 1;
+    struct out_file of;
+    if (out_open(&of, out) < 0)
+        goto done;
+    int ok = top_write(of.f, p, limit, fmt, &mi, argc - optind == 1 ? argv[optind] : "merged inputs") == 0;
+    if (out_close(&of, ok) == 0 && ok)
+        status = 0;
+done:
+    profile_free(p);
+    return status;
+}

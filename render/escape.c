@@ -1,0 +1,112 @@
+/*
+ * Escapers (contract in escape.h). A strict UTF-8 decoder is needed rather
+ * than byte passthrough: one invalid byte makes a whole SVG unreadable
+ * ("not well-formed"), and Chrome refuses to show it.
+ */
+#include "render/escape.h"
+
+#include <stdbool.h>
+
+static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+
+size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
+{
+    unsigned c = s[0];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    size_t n;
+    unsigned min;
+    if ((c & 0xe0) == 0xc0) {
+        n = 2, min = 0x80, c &= 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+        n = 3, min = 0x800, c &= 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+        n = 4, min = 0x10000, c &= 0x07;
+    } else {
+        return 0;
+    }
+    if (len < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3f);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return n;
+}
+
+/* Valid UTF-8 that XML 1.0 allows as a character? */
+static bool xml_char_ok(unsigned cp)
+{
+    if (cp < 0x20)
+        return false; /* tab/newline are legal XML but not legal in a frame name */
+    if (cp == 0x7f || cp == 0xfffe || cp == 0xffff)
+        return false;
+    return true;
+}
+
+void xml_escape(FILE *f, const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = u[i];
+        switch (c) {
+        case '&': fputs("&amp;", f); i++; continue;
+        case '<': fputs("&lt;", f); i++; continue;
+        case '>': fputs("&gt;", f); i++; continue;
+        case '"': fputs("&quot;", f); i++; continue;
+        case '\'': fputs("&apos;", f); i++; continue;
+        default: break;
+        }
+        unsigned cp;
+        size_t n = utf8_decode(u + i, len - i, &cp);
+        if (!n) {
+            fputs(replacement, f);
+            i++;
+        } else if (!xml_char_ok(cp)) {
+            fputs(replacement, f);
+            i += n;
+        } else {
+            fwrite(u + i, 1, n, f);
+            i += n;
+        }
+    }
+}
+
+void json_escape(FILE *f, const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = u[i];
+        if (c == '"' || c == '\\') {
+            fputc('\\', f);
+            fputc(c, f);
+            i++;
+            continue;
+        }
+        if (c == '<' || c == '>' || c == '&') {
+            fprintf(f, "\\u%04x", c);
+            i++;
+            continue;
+        }
+        unsigned cp;
+        size_t n = utf8_decode(u + i, len - i, &cp);
+        if (!n || !xml_char_ok(cp)) {
+            fputs("\\ufffd", f);
+            i += n ? n : 1;
+        } else if (cp == 0x2028 || cp == 0x2029) {
+            fprintf(f, "\\u%04x", cp);
+            i += n;
+        } else {
+            fwrite(u + i, 1, n, f);
+            i += n;
+        }
+    }
+}

@@ -1,0 +1,26 @@
+#ifndef FLAMEPRE_RENDER_ESCAPE_H
+#define FLAMEPRE_RENDER_ESCAPE_H
+/*
+ * Escaping of untrusted names (frame names come from any folded file) for
+ * the text formats flamepre writes. Every writer goes through these; none
+ * prints a name raw.
+ *
+ * Both escapers also repair the text: invalid UTF-8 (stray bytes, overlong
+ * forms, surrogates, > U+10FFFF) and characters XML 1.0 forbids (C0 controls,
+ * U+FFFE/U+FFFF) become U+FFFD, so the output is always valid UTF-8.
+ */
+#include <stddef.h>
+#include <stdio.h>
+
+/* XML text and attribute values: & < > " ' as entities. */
+void xml_escape(FILE *f, const char *s, size_t len);
+/* Inside a JSON/JavaScript string literal (quotes not included): also
+ * escapes '<' '>' '&' and U+2028/U+2029 as \uXXXX, so the text can sit in an
+ * HTML <script> ("</script>" cannot close it) and in JSON files. */
+void json_escape(FILE *f, const char *s, size_t len);
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. *cp gets
+ * the code point. */
+size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp);
+
+#endif

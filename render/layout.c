@@ -1,0 +1,120 @@
+/*
+ * Layout (model in layout.h). An explicit stack instead of recursion: real
+ * stacks reach thousands of frames (deep recursion in the profiled program)
+ * and the CLI must not overflow its own stack drawing them.
+ *
+ * Only drawn nodes are visited and only their child lists sorted, so the
+ * cost follows the size of the picture, not of the profile.
+ */
+#include "render/layout.h"
+#include "render/profile.h"
+#include "render/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct sort_ctx {
+    const struct profile *p;
+    const uint32_t *ranks;
+};
+static struct sort_ctx sort_ctx; /* qsort has no context argument */
+
+static int by_name(const void *a, const void *b)
+{
+    uint32_t x = profile_node(sort_ctx.p, *(const uint32_t *)a)->name;
+    uint32_t y = profile_node(sort_ctx.p, *(const uint32_t *)b)->name;
+    return sort_ctx.ranks[x] < sort_ctx.ranks[y] ? -1 : sort_ctx.ranks[x] > sort_ctx.ranks[y];
+}
+
+static int by_weight(const void *a, const void *b)
+{
+    const struct pnode *x = profile_node(sort_ctx.p, *(const uint32_t *)a);
+    const struct pnode *y = profile_node(sort_ctx.p, *(const uint32_t *)b);
+    if (x->total != y->total)
+        return x->total > y->total ? -1 : 1;
+    return by_name(a, b);
+}
+
+static int push_rect(struct layout *l, uint32_t node, uint32_t parent, uint32_t more,
+                     uint32_t depth, double x, double w)
+{
+    if (grow_array(&l->rects, &l->cap, l->n + 1, sizeof(*l->rects)) < 0)
+        return -1;
+    l->rects[l->n++] = (struct layout_rect){ node, parent, more, depth, x, w };
+    if (depth > l->max_depth)
+        l->max_depth = depth;
+    return 0;
+}
+
+int layout_build(struct profile *p, double min_count, enum layout_sort sort, struct layout *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->total = profile_total(p);
+    sort_ctx.p = p;
+    sort_ctx.ranks = profile_name_ranks(p);
+    if (!sort_ctx.ranks)
+        return -1;
+    uint32_t *kids = NULL;
+    size_t kids_cap = 0;
+    uint32_t *todo = NULL; /* rect indexes whose children are still to lay out */
+    size_t ntodo = 0, todo_cap = 0;
+
+    if (push_rect(out, 0, UINT32_MAX, 0, 0, 0, out->total) < 0)
+        goto fail;
+    if (grow_array(&todo, &todo_cap, 1, sizeof(*todo)) < 0)
+        goto fail;
+    todo[ntodo++] = 0;
+    while (ntodo) {
+        uint32_t ri = todo[--ntodo];
+        struct layout_rect r = out->rects[ri];
+        size_t nk = 0;
+        for (uint32_t c = profile_node(p, r.node)->first_child; c != PNODE_NONE;
+             c = profile_node(p, c)->next_sibling) {
+            if (grow_array(&kids, &kids_cap, nk + 1, sizeof(*kids)) < 0)
+                goto fail;
+            kids[nk++] = c;
+        }
+        if (!nk)
+            continue;
+        qsort(kids, nk, sizeof(*kids), sort == LAYOUT_SORT_WEIGHT ? by_weight : by_name);
+        double x = r.x, more_w = 0;
+        uint32_t more = 0;
+        size_t first_new = out->n;
+        for (size_t i = 0; i < nk; i++) {
+            const struct pnode *c = profile_node(p, kids[i]);
+            if (c->total <= 0)
+                continue;
+            if (c->total < min_count) {
+                more++;
+                more_w += c->total;
+                continue;
+            }
+            if (push_rect(out, kids[i], ri, 0, r.depth + 1, x, c->total) < 0)
+                goto fail;
+            x += c->total;
+        }
+        if (more && push_rect(out, PNODE_NONE, ri, more, r.depth + 1, x, more_w) < 0)
+            goto fail;
+        /* a parent's rect always precedes its children's (writers rely on it) */
+        size_t last = out->n;
+        if (grow_array(&todo, &todo_cap, ntodo + (last - first_new), sizeof(*todo)) < 0)
+            goto fail;
+        for (size_t k = last; k-- > first_new;)
+            if (out->rects[k].node != PNODE_NONE)
+                todo[ntodo++] = (uint32_t)k;
+    }
+    free(kids);
+    free(todo);
+    return 0;
+fail:
+    free(kids);
+    free(todo);
+    layout_release(out);
+    return -1;
+}
+
+void layout_release(struct layout *l)
+{
+    free(l->rects);
+    memset(l, 0, sizeof(*l));
+}

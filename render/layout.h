@@ -1,0 +1,44 @@
+#ifndef FLAMEPRE_RENDER_LAYOUT_H
+#define FLAMEPRE_RENDER_LAYOUT_H
+/*
+ * Flame graph layout: a pure function from a finished profile to rectangles.
+ *
+ * Coordinates are in count units, not pixels: a frame's x is the sum of the
+ * totals of the siblings before it plus its parent's x, its width is its
+ * total. Writers scale by (pixels / profile total). Children sit left-aligned
+ * under their parent in the chosen order; the parent's self count is the gap
+ * on the right.
+ *
+ * Children whose total is below `min_count` are not drawn one by one but
+ * merged into a single "+N more" box per parent (placed after the drawn
+ * children) so the widths under a parent still add up; nothing inside a
+ * merged box is drawn. rects[0] is the root.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+struct profile;
+
+enum layout_sort { LAYOUT_SORT_NAME, LAYOUT_SORT_WEIGHT };
+
+struct layout_rect {
+    uint32_t node;   /* profile node, or PNODE_NONE for a "+N more" box */
+    uint32_t parent; /* index of the parent rect, UINT32_MAX for the root */
+    uint32_t more;   /* frames merged into this box (0 for a real frame) */
+    uint32_t depth;
+    double x, w;     /* count units */
+};
+
+struct layout {
+    struct layout_rect *rects;
+    size_t n, cap;
+    uint32_t max_depth; /* deepest drawn rect */
+    double total;
+};
+
+/* Lay out p (profile_finish() done). Frames with total < min_count are
+ * merged; min_count <= 0 draws everything. Returns 0 or -1 (ENOMEM). */
+int layout_build(struct profile *p, double min_count, enum layout_sort sort, struct layout *out);
+void layout_release(struct layout *l);
+
+#endif

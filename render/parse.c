@@ -1,0 +1,438 @@
+/*
+ * Folded-stack parser (format in parse.h).
+ *
+ * Model: the input is a stream of lines cut from one large read buffer; a
+ * line is never copied out or allocated for. Each line becomes a list of name
+ * ids, then a path in the profile trie. Folded files are normally sorted, so
+ * consecutive lines share long prefixes; the parser exploits this twice:
+ *  1. bytes: frames inside the common byte prefix with the previous line
+ *     reuse that line's name ids, skipping hashing and interning;
+ *  2. ids: the leading ids equal to the previously inserted path reuse its
+ *     trie nodes, skipping the edge lookups.
+ * An unsorted file is still correct, only slower.
+ */
+#include "render/parse.h"
+#include "render/profile.h"
+#include "render/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { FLAG_THREAD_KNOWN = 1, FLAG_THREAD = 2, FLAG_RE_KNOWN = 4, FLAG_RE_MATCH = 8 };
+
+struct parser {
+    struct profile *p;
+    struct parse_opts o;
+    struct parse_stats st;
+    const char *name;
+    uint64_t lineno;
+
+    char *prev;           /* previous stack's bytes */
+    size_t prev_len, prev_cap;
+    size_t *prev_end;     /* end offset of each frame of the previous stack */
+    uint32_t *prev_ids;
+    size_t prev_n, prev_end_cap, prev_ids_cap;
+    size_t *cur_end;
+    uint32_t *cur_ids;
+    size_t cur_end_cap, cur_ids_cap;
+
+    uint32_t *work;       /* ids after transforms */
+    size_t work_cap;
+    uint32_t *ipath, *inode; /* last inserted path and its nodes */
+    size_t in, ipath_cap, inode_cap;
+
+    uint8_t *flags;       /* per name id: FLAG_* */
+    size_t flags_cap;
+    uint32_t *pos;        /* per name id: 1 + index in the path being collapsed */
+    size_t pos_cap;
+};
+
+static int oom(struct parser *ps)
+{
+    return cli_error("%s: out of memory", ps->name);
+}
+
+/* Copy at most 40 bytes of s into out, replacing non-printable bytes, so a
+ * message about a bad line cannot itself corrupt the terminal. */
+static const char *printable(char *out, const char *s, size_t len)
+{
+    size_t n = len > 40 ? 40 : len, j = 0;
+    for (size_t i = 0; i < n; i++)
+        out[j++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    if (len > n) {
+        memcpy(out + j, "...", 3);
+        j += 3;
+    }
+    out[j] = '\0';
+    return out;
+}
+
+static int bad_line(struct parser *ps, const char *reason, const char *field, size_t flen)
+{
+    if (ps->o.lenient) {
+        ps->st.skipped++;
+        return 0;
+    }
+    char buf[64];
+    if (field)
+        return cli_error("%s:%llu: %s \"%s\"", ps->name, (unsigned long long)ps->lineno, reason,
+                         printable(buf, field, flen));
+    return cli_error("%s:%llu: %s", ps->name, (unsigned long long)ps->lineno, reason);
+}
+
+/* Non-negative integer or decimal; -1 if the field is not one. */
+static int parse_count(const char *s, size_t len, double *out)
+{
+    uint64_t v = 0;
+    size_t i = 0, digits = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9') {
+        if (v > (UINT64_MAX - 9) / 10)
+            break;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+        i++;
+        digits++;
+    }
+    if (i == len && digits) {
+        *out = (double)v;
+        return 0;
+    }
+    /* Rare path: decimals and huge integers. Validate, then strtod a copy. */
+    size_t dots = 0;
+    digits = 0;
+    for (i = 0; i < len; i++) {
+        if (s[i] == '.')
+            dots++;
+        else if (s[i] >= '0' && s[i] <= '9')
+            digits++;
+        else
+            return -1;
+    }
+    if (!digits || dots > 1 || len > 63)
+        return -1;
+    char buf[64];
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    *out = strtod(buf, NULL);
+    return 0;
+}
+
+static inline bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+bool parse_is_thread_frame(const char *s, size_t len)
+{
+    if (len < 7 || s[0] != '[' || s[len - 1] != ']')
+        return false;
+    /* "[name tid=123]": digits back to " tid=" */
+    size_t i = len - 1;
+    while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
+        i--;
+    return i < len - 1 && i >= 6 && memcmp(s + i - 5, " tid=", 5) == 0;
+}
+
+static int ensure_name_arrays(struct parser *ps)
+{
+    size_t n = profile_name_count(ps->p);
+    size_t old = ps->flags_cap;
+    if (grow_array(&ps->flags, &ps->flags_cap, n, 1) < 0)
+        return -1;
+    if (ps->flags_cap > old)
+        memset(ps->flags + old, 0, ps->flags_cap - old);
+    if (ps->o.collapse_recursion) {
+        old = ps->pos_cap;
+        if (grow_array(&ps->pos, &ps->pos_cap, n, sizeof(*ps->pos)) < 0)
+            return -1;
+        if (ps->pos_cap > old)
+            memset(ps->pos + old, 0, (ps->pos_cap - old) * sizeof(*ps->pos));
+    }
+    return 0;
+}
+
+static uint8_t name_flags(struct parser *ps, uint32_t id)
+{
+    uint8_t f = ps->flags[id];
+    if (!(f & FLAG_THREAD_KNOWN)) {
+        size_t len;
+        const char *s = profile_name(ps->p, id, &len);
+        f |= FLAG_THREAD_KNOWN | (parse_is_thread_frame(s, len) ? FLAG_THREAD : 0);
+    }
+    if (ps->o.thread_re && !(f & FLAG_RE_KNOWN)) {
+        const char *s = profile_name(ps->p, id, NULL);
+        f |= FLAG_RE_KNOWN | (regexec(ps->o.thread_re, s, 0, NULL, 0) == 0 ? FLAG_RE_MATCH : 0);
+    }
+    ps->flags[id] = f;
+    return f;
+}
+
+/* Remove cycles: when a name reappears, cut the path back to its first
+ * occurrence. A;B;A;B;C -> A;B;C. */
+static size_t collapse(struct parser *ps, uint32_t *ids, size_t n)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = ids[i];
+        if (ps->pos[id]) {
+            size_t keep = ps->pos[id];
+            while (out > keep)
+                ps->pos[ids[--out]] = 0;
+            continue;
+        }
+        ids[out++] = id;
+        ps->pos[id] = (uint32_t)out;
+    }
+    for (size_t i = 0; i < out; i++)
+        ps->pos[ids[i]] = 0;
+    return out;
+}
+
+static int insert(struct parser *ps, const uint32_t *ids, size_t n, double count)
+{
+    size_t j = 0;
+    uint32_t node = 0;
+    size_t lim = n < ps->in ? n : ps->in;
+    while (j < lim && ids[j] == ps->ipath[j])
+        j++;
+    if (j)
+        node = ps->inode[j - 1];
+    if (grow_array(&ps->ipath, &ps->ipath_cap, n, sizeof(*ps->ipath)) < 0 ||
+        grow_array(&ps->inode, &ps->inode_cap, n, sizeof(*ps->inode)) < 0)
+        return oom(ps);
+    for (; j < n; j++) {
+        node = profile_child_add(ps->p, node, ids[j]);
+        if (node == PNODE_NONE)
+            return oom(ps);
+        ps->ipath[j] = ids[j];
+        ps->inode[j] = node;
+    }
+    ps->in = n;
+    profile_add_self(ps->p, node, count);
+    return 0;
+}
+
+static int parse_line(struct parser *ps, const char *s, size_t len)
+{
+    ps->lineno++;
+    ps->st.lines++;
+    while (len && is_blank(s[len - 1]))
+        len--;
+    size_t start = 0;
+    while (start < len && is_blank(s[start]))
+        start++;
+    if (start == len)
+        return 0;
+    size_t sp = len;
+    while (sp > start && s[sp - 1] != ' ' && s[sp - 1] != '\t')
+        sp--;
+    if (sp == start)
+        return bad_line(ps, "missing count (expected \"frame;...;frame COUNT\")", s, len);
+    double count;
+    if (parse_count(s + sp, len - sp, &count) < 0)
+        return bad_line(ps, "invalid count", s + sp, len - sp);
+    size_t slen = sp - 1;
+    while (slen > 0 && is_blank(s[slen - 1]))
+        slen--;
+    if (slen == 0)
+        return bad_line(ps, "empty stack", NULL, 0);
+
+    /* 1. byte prefix shared with the previous stack */
+    size_t lim = slen < ps->prev_len ? slen : ps->prev_len, common = 0;
+    while (common + 8 <= lim && memcmp(s + common, ps->prev + common, 8) == 0)
+        common += 8;
+    while (common < lim && s[common] == ps->prev[common])
+        common++;
+
+    size_t n = 0, pos = 0;
+    bool sharing = true;
+    for (;;) {
+        const char *semi = memchr(s + pos, ';', slen - pos);
+        size_t end = semi ? (size_t)(semi - s) : slen;
+        if (grow_array(&ps->cur_end, &ps->cur_end_cap, n + 1, sizeof(*ps->cur_end)) < 0 ||
+            grow_array(&ps->cur_ids, &ps->cur_ids_cap, n + 1, sizeof(*ps->cur_ids)) < 0)
+            return oom(ps);
+        uint32_t id;
+        if (sharing && n < ps->prev_n && ps->prev_end[n] == end && end <= common) {
+            id = ps->prev_ids[n];
+        } else {
+            sharing = false;
+            id = profile_intern(ps->p, s + pos, end - pos);
+            if (id == PNAME_NONE)
+                return oom(ps);
+        }
+        ps->cur_end[n] = end;
+        ps->cur_ids[n] = id;
+        n++;
+        if (!semi)
+            break;
+        pos = end + 1;
+    }
+    if (grow_array(&ps->prev, &ps->prev_cap, slen, 1) < 0)
+        return oom(ps);
+    memcpy(ps->prev, s, slen);
+    ps->prev_len = slen;
+    size_t *te = ps->prev_end;
+    ps->prev_end = ps->cur_end;
+    ps->cur_end = te;
+    size_t tc = ps->prev_end_cap;
+    ps->prev_end_cap = ps->cur_end_cap;
+    ps->cur_end_cap = tc;
+    uint32_t *ti = ps->prev_ids;
+    ps->prev_ids = ps->cur_ids;
+    ps->cur_ids = ti;
+    tc = ps->prev_ids_cap;
+    ps->prev_ids_cap = ps->cur_ids_cap;
+    ps->cur_ids_cap = tc;
+    ps->prev_n = n;
+
+    /* 2. transforms, then insertion */
+    const uint32_t *ids = ps->prev_ids;
+    bool transform = ps->o.merge_threads || ps->o.thread_re || ps->o.collapse_recursion ||
+                     ps->o.reverse;
+    if (transform) {
+        if (ensure_name_arrays(ps) < 0)
+            return oom(ps);
+        if (grow_array(&ps->work, &ps->work_cap, n, sizeof(*ps->work)) < 0)
+            return oom(ps);
+        memcpy(ps->work, ids, n * sizeof(*ids));
+        uint32_t *w = ps->work;
+        if (ps->o.thread_re && !(name_flags(ps, w[0]) & FLAG_RE_MATCH)) {
+            ps->st.filtered++;
+            return 0;
+        }
+        if (ps->o.merge_threads && (name_flags(ps, w[0]) & FLAG_THREAD)) {
+            w++;
+            n--;
+        }
+        if (ps->o.collapse_recursion)
+            n = collapse(ps, w, n);
+        if (ps->o.reverse)
+            for (size_t i = 0; i < n / 2; i++) {
+                uint32_t t = w[i];
+                w[i] = w[n - 1 - i];
+                w[n - 1 - i] = t;
+            }
+        ids = w;
+    }
+    ps->st.stacks++;
+    return insert(ps, ids, n, count);
+}
+
+static void parser_release(struct parser *ps)
+{
+    free(ps->prev);
+    free(ps->prev_end);
+    free(ps->prev_ids);
+    free(ps->cur_end);
+    free(ps->cur_ids);
+    free(ps->work);
+    free(ps->ipath);
+    free(ps->inode);
+    free(ps->flags);
+    free(ps->pos);
+}
+
+static void parser_init(struct parser *ps, struct profile *p, const char *name,
+                        const struct parse_opts *opts)
+{
+    memset(ps, 0, sizeof(*ps));
+    ps->p = p;
+    ps->name = name;
+    if (opts)
+        ps->o = *opts;
+}
+
+/* Parse every complete line in buf; returns bytes consumed or -1. */
+static ssize_t parse_lines(struct parser *ps, const char *buf, size_t len, bool eof)
+{
+    size_t pos = 0;
+    while (pos < len) {
+        const char *nl = memchr(buf + pos, '\n', len - pos);
+        if (!nl && !eof)
+            break;
+        size_t end = nl ? (size_t)(nl - buf) : len;
+        if (parse_line(ps, buf + pos, end - pos) < 0)
+            return -1;
+        pos = nl ? end + 1 : len;
+    }
+    return (ssize_t)pos;
+}
+
+static int parser_done(struct parser *ps, int rc, struct parse_stats *stats)
+{
+    if (stats) {
+        stats->lines += ps->st.lines;
+        stats->stacks += ps->st.stacks;
+        stats->skipped += ps->st.skipped;
+        stats->filtered += ps->st.filtered;
+    }
+    parser_release(ps);
+    profile_finish(ps->p);
+    return rc;
+}
+
+int parse_folded_mem(struct profile *p, const char *buf, size_t len, const char *name,
+                     const struct parse_opts *opts, struct parse_stats *stats)
+{
+    struct parser ps;
+    parser_init(&ps, p, name, opts);
+    int rc = parse_lines(&ps, buf, len, true) < 0 ? -1 : 0;
+    return parser_done(&ps, rc, stats);
+}
+
+int parse_folded_fd(struct profile *p, int fd, const char *name, const struct parse_opts *opts,
+                    struct parse_stats *stats)
+{
+    struct parser ps;
+    parser_init(&ps, p, name, opts);
+    size_t cap = 4u << 20, have = 0;
+    char *buf = malloc(cap);
+    int rc = 0;
+    if (!buf)
+        return parser_done(&ps, oom(&ps), stats);
+    for (;;) {
+        if (have == cap) {
+            /* one line longer than the buffer: make room, lines have no limit */
+            if (grow_array(&buf, &cap, cap + 1, 1) < 0) {
+                rc = oom(&ps);
+                break;
+            }
+        }
+        ssize_t r = read(fd, buf + have, cap - have);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = cli_error("%s: read: %s", name, strerror(errno));
+            break;
+        }
+        have += (size_t)r;
+        ssize_t used = parse_lines(&ps, buf, have, r == 0);
+        if (used < 0) {
+            rc = -1;
+            break;
+        }
+        memmove(buf, buf + used, have - (size_t)used);
+        have -= (size_t)used;
+        if (r == 0)
+            break;
+    }
+    free(buf);
+    return parser_done(&ps, rc, stats);
+}
+
+int parse_folded_file(struct profile *p, const char *path, const struct parse_opts *opts,
+                      struct parse_stats *stats)
+{
+    if (strcmp(path, "-") == 0)
+        return parse_folded_fd(p, 0, "<stdin>", opts, stats);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return cli_error("%s: %s", path, strerror(errno));
+    int rc = parse_folded_fd(p, fd, path, opts, stats);
+    close(fd);
+    return rc;
+}

@@ -1,0 +1,53 @@
+#ifndef FLAMEPRE_RENDER_PARSE_H
+#define FLAMEPRE_RENDER_PARSE_H
+/*
+ * Streaming parser for folded stacks: "frame;frame;...;leaf COUNT" per line.
+ *
+ * The count is the last whitespace-separated field (frames may contain
+ * spaces), a non-negative integer or decimal ("12", "3.5", ".5"). Blank lines
+ * are ignored, a trailing '\r' is dropped, lines may be of any length.
+ * Malformed lines are an error "file:line: reason", or with `lenient` are
+ * skipped and counted in parse_stats.skipped.
+ *
+ * Transforms applied while parsing (so that they cost nothing afterwards):
+ * merge_threads drops a leading "[name tid=N]" frame, thread_re keeps only
+ * stacks whose first frame matches, collapse_recursion removes cycles
+ * (A;B;A;B;C -> A;B;C, A;A;A -> A), reverse turns each stack leaf-first.
+ */
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct profile;
+
+struct parse_opts {
+    bool lenient;
+    bool merge_threads;
+    bool reverse;
+    bool collapse_recursion;
+    const regex_t *thread_re; /* NULL: keep all */
+};
+
+struct parse_stats {
+    uint64_t lines;    /* lines read, blank ones included */
+    uint64_t stacks;   /* lines added to the profile */
+    uint64_t skipped;  /* malformed lines skipped (lenient) */
+    uint64_t filtered; /* stacks dropped by thread_re */
+};
+
+/* Parse a whole file ("-" = stdin) into p, then profile_finish(p).
+ * Returns 0, or -1 after printing an error. `opts` and `stats` may be NULL. */
+int parse_folded_file(struct profile *p, const char *path, const struct parse_opts *opts,
+                      struct parse_stats *stats);
+/* The same for a file descriptor; `name` is used in messages. */
+int parse_folded_fd(struct profile *p, int fd, const char *name, const struct parse_opts *opts,
+                    struct parse_stats *stats);
+/* The same for a buffer in memory (tests, fuzzing). */
+int parse_folded_mem(struct profile *p, const char *buf, size_t len, const char *name,
+                     const struct parse_opts *opts, struct parse_stats *stats);
+
+/* True if the frame looks like a thread root frame "[... tid=N]". */
+bool parse_is_thread_frame(const char *s, size_t len);
+
+#endif

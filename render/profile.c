@@ -1,0 +1,456 @@
+/*
+ * Profile trie and name table (see profile.h for the model).
+ *
+ * Two open-addressing hash tables do all lookups:
+ *  - names: bytes -> name id. Names live back to back in one pool, each
+ *    NUL-terminated, addressed by offset so the pool can grow by realloc;
+ *  - edges: (parent node, name id) -> child node, one 64-bit key per edge.
+ * Both use power-of-two capacities, linear probing and resize at 1/2 load.
+ * No per-name or per-node malloc: a 200,000-stack file must not turn into
+ * millions of small allocations.
+ */
+#include "render/profile.h"
+#include "render/util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct profile {
+    /* name table */
+    char *pool;
+    size_t pool_len, pool_cap;
+    uint64_t *name_off;
+    uint32_t *name_len;
+    uint64_t *name_hash;
+    size_t nnames, names_cap, lens_cap, hashes_cap;
+    uint32_t *name_slots; /* PNAME_NONE = empty */
+    size_t name_slots_cap;
+    uint32_t *ranks;
+
+    /* trie */
+    struct pnode *nodes;
+    size_t nnodes, nodes_cap;
+    uint32_t *last_child; /* append children in O(1), keeps insertion order */
+    size_t last_cap;
+    uint32_t *nkids;      /* number of children of each node */
+    size_t nkids_cap;
+    uint64_t *edge_keys;  /* UINT64_MAX = empty */
+    uint32_t *edge_vals;
+    size_t edge_cap, nedges;
+    uint32_t max_depth;
+
+    int column;
+    double *self2, *total2;
+    size_t col2_cap;
+};
+
+static inline uint64_t edge_key(uint32_t parent, uint32_t name)
+{
+    return ((uint64_t)parent << 32) | name;
+}
+
+static inline size_t edge_slot(uint64_t key, size_t mask)
+{
+    key ^= key >> 31;
+    key *= 0x7fb5d329728ea185ULL;
+    key ^= key >> 27;
+    return (size_t)key & mask;
+}
+
+static int edges_resize(struct profile *p, size_t ncap)
+{
+    uint64_t *keys = malloc(ncap * sizeof(*keys));
+    uint32_t *vals = malloc(ncap * sizeof(*vals));
+    if (!keys || !vals) {
+        free(keys);
+        free(vals);
+        errno = ENOMEM;
+        return -1;
+    }
+    memset(keys, 0xff, ncap * sizeof(*keys));
+    for (size_t i = 0; i < p->edge_cap; i++) {
+        if (p->edge_keys[i] == UINT64_MAX)
+            continue;
+        size_t s = edge_slot(p->edge_keys[i], ncap - 1);
+        while (keys[s] != UINT64_MAX)
+            s = (s + 1) & (ncap - 1);
+        keys[s] = p->edge_keys[i];
+        vals[s] = p->edge_vals[i];
+    }
+    free(p->edge_keys);
+    free(p->edge_vals);
+    p->edge_keys = keys;
+    p->edge_vals = vals;
+    p->edge_cap = ncap;
+    return 0;
+}
+
+static int names_resize(struct profile *p, size_t ncap)
+{
+    uint32_t *slots = malloc(ncap * sizeof(*slots));
+    if (!slots) {
+        errno = ENOMEM;
+        return -1;
+    }
+    memset(slots, 0xff, ncap * sizeof(*slots));
+    for (size_t id = 0; id < p->nnames; id++) {
+        size_t s = (size_t)p->name_hash[id] & (ncap - 1);
+        while (slots[s] != PNAME_NONE)
+            s = (s + 1) & (ncap - 1);
+        slots[s] = (uint32_t)id;
+    }
+    free(p->name_slots);
+    p->name_slots = slots;
+    p->name_slots_cap = ncap;
+    return 0;
+}
+
+static uint32_t new_node(struct profile *p, uint32_t parent, uint32_t name)
+{
+    if (p->nnodes >= PNODE_NONE - 1) {
+        errno = ENOMEM;
+        return PNODE_NONE;
+    }
+    if (grow_array(&p->nodes, &p->nodes_cap, p->nnodes + 1, sizeof(*p->nodes)) < 0 ||
+        grow_array(&p->last_child, &p->last_cap, p->nnodes + 1, sizeof(*p->last_child)) < 0 ||
+        grow_array(&p->nkids, &p->nkids_cap, p->nnodes + 1, sizeof(*p->nkids)) < 0)
+        return PNODE_NONE;
+    if (p->self2) {
+        size_t cap2 = p->col2_cap;
+        if (grow_array(&p->self2, &cap2, p->nnodes + 1, sizeof(double)) < 0)
+            return PNODE_NONE;
+        size_t cap3 = p->col2_cap;
+        if (grow_array(&p->total2, &cap3, p->nnodes + 1, sizeof(double)) < 0)
+            return PNODE_NONE;
+        /* both grew from the same capacity by the same rule */
+        p->col2_cap = cap2 < cap3 ? cap2 : cap3;
+        p->self2[p->nnodes] = 0;
+        p->total2[p->nnodes] = 0;
+    }
+    uint32_t id = (uint32_t)p->nnodes++;
+    struct pnode *n = &p->nodes[id];
+    n->name = name;
+    n->parent = parent;
+    n->first_child = PNODE_NONE;
+    n->next_sibling = PNODE_NONE;
+    n->depth = parent == PNODE_NONE ? 0 : p->nodes[parent].depth + 1;
+    n->self = 0;
+    n->total = 0;
+    p->last_child[id] = PNODE_NONE;
+    p->nkids[id] = 0;
+    if (n->depth > p->max_depth)
+        p->max_depth = n->depth;
+    if (parent != PNODE_NONE) {
+        uint32_t last = p->last_child[parent];
+        if (last == PNODE_NONE)
+            p->nodes[parent].first_child = id;
+        else
+            p->nodes[last].next_sibling = id;
+        p->last_child[parent] = id;
+        p->nkids[parent]++;
+    }
+    return id;
+}
+
+struct profile *profile_new(void)
+{
+    struct profile *p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    if (names_resize(p, 1024) < 0 || edges_resize(p, 1024) < 0 ||
+        profile_intern(p, "all", 3) != 0 || new_node(p, PNODE_NONE, 0) != 0) {
+        profile_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void profile_free(struct profile *p)
+{
+    if (!p)
+        return;
+    free(p->pool);
+    free(p->name_off);
+    free(p->name_len);
+    free(p->name_hash);
+    free(p->name_slots);
+    free(p->ranks);
+    free(p->nodes);
+    free(p->last_child);
+    free(p->nkids);
+    free(p->edge_keys);
+    free(p->edge_vals);
+    free(p->self2);
+    free(p->total2);
+    free(p);
+}
+
+uint32_t profile_intern(struct profile *p, const char *s, size_t len)
+{
+    uint64_t h = hash_bytes(s, len);
+    size_t mask = p->name_slots_cap - 1;
+    size_t slot = (size_t)h & mask;
+    for (;;) {
+        uint32_t id = p->name_slots[slot];
+        if (id == PNAME_NONE)
+            break;
+        if (p->name_hash[id] == h && p->name_len[id] == len &&
+            memcmp(p->pool + p->name_off[id], s, len) == 0)
+            return id;
+        slot = (slot + 1) & mask;
+    }
+    if (p->nnames >= PNAME_NONE - 1 || len > UINT32_MAX) {
+        errno = ENOMEM;
+        return PNAME_NONE;
+    }
+    if (grow_array(&p->pool, &p->pool_cap, p->pool_len + len + 1, 1) < 0 ||
+        grow_array(&p->name_off, &p->names_cap, p->nnames + 1, sizeof(*p->name_off)) < 0 ||
+        grow_array(&p->name_len, &p->lens_cap, p->nnames + 1, sizeof(*p->name_len)) < 0 ||
+        grow_array(&p->name_hash, &p->hashes_cap, p->nnames + 1, sizeof(*p->name_hash)) < 0)
+        return PNAME_NONE;
+    uint32_t id = (uint32_t)p->nnames++;
+    memcpy(p->pool + p->pool_len, s, len);
+    p->pool[p->pool_len + len] = '\0';
+    p->name_off[id] = p->pool_len;
+    p->name_len[id] = (uint32_t)len;
+    p->name_hash[id] = h;
+    p->pool_len += len + 1;
+    p->name_slots[slot] = id;
+    free(p->ranks);
+    p->ranks = NULL;
+    if (p->nnames * 2 > p->name_slots_cap && names_resize(p, p->name_slots_cap * 2) < 0) {
+        /* The name is stored; the table is merely fuller than we like, and
+         * linear probing still terminates while any slot is empty. */
+        if (p->nnames + 1 >= p->name_slots_cap)
+            return PNAME_NONE;
+    }
+    return id;
+}
+
+const char *profile_name(const struct profile *p, uint32_t id, size_t *len)
+{
+    if (len)
+        *len = p->name_len[id];
+    return p->pool + p->name_off[id];
+}
+
+size_t profile_name_count(const struct profile *p)
+{
+    return p->nnames;
+}
+
+uint64_t profile_name_hash(const struct profile *p, uint32_t id)
+{
+    return p->name_hash[id];
+}
+
+static uint32_t edge_find(const struct profile *p, uint64_t key, size_t *slot)
+{
+    size_t mask = p->edge_cap - 1;
+    for (size_t s = edge_slot(key, mask);; s = (s + 1) & mask) {
+        if (p->edge_keys[s] == key)
+            return p->edge_vals[s];
+        if (p->edge_keys[s] == UINT64_MAX) {
+            *slot = s;
+            return PNODE_NONE;
+        }
+    }
+}
+
+static int edge_insert(struct profile *p, uint32_t parent, uint32_t child)
+{
+    size_t s;
+    uint64_t key = edge_key(parent, p->nodes[child].name);
+    if (edge_find(p, key, &s) != PNODE_NONE)
+        return 0;
+    p->edge_keys[s] = key;
+    p->edge_vals[s] = child;
+    if (++p->nedges * 2 > p->edge_cap && edges_resize(p, p->edge_cap * 2) < 0)
+        return p->nedges + 1 >= p->edge_cap ? -1 : 0;
+    return 0;
+}
+
+/*
+ * The edge table holds only children of nodes with two or more children.
+ * Most nodes of a real profile sit on single-child chains (the unique tail of
+ * a stack), and for them the last child is the only child: skipping the
+ * table there saves one cache miss per node, the parser's main cost.
+ */
+uint32_t profile_child(const struct profile *p, uint32_t parent, uint32_t name)
+{
+    uint32_t lc = p->last_child[parent];
+    if (lc != PNODE_NONE && p->nodes[lc].name == name)
+        return lc;
+    if (p->nkids[parent] < 2)
+        return PNODE_NONE;
+    size_t s;
+    return edge_find(p, edge_key(parent, name), &s);
+}
+
+uint32_t profile_child_add(struct profile *p, uint32_t parent, uint32_t name)
+{
+    uint32_t c = profile_child(p, parent, name);
+    if (c != PNODE_NONE)
+        return c;
+    uint32_t id = new_node(p, parent, name);
+    if (id == PNODE_NONE)
+        return PNODE_NONE;
+    if (p->nkids[parent] == 2 && edge_insert(p, parent, p->nodes[parent].first_child) < 0)
+        return PNODE_NONE;
+    if (p->nkids[parent] >= 2 && edge_insert(p, parent, id) < 0)
+        return PNODE_NONE;
+    return id;
+}
+
+int profile_add(struct profile *p, const uint32_t *names, size_t n, double count)
+{
+    uint32_t node = 0;
+    for (size_t i = 0; i < n; i++) {
+        node = profile_child_add(p, node, names[i]);
+        if (node == PNODE_NONE)
+            return -1;
+    }
+    profile_add_self(p, node, count);
+    return 0;
+}
+
+void profile_add_self(struct profile *p, uint32_t node, double count)
+{
+    if (p->column == 1)
+        p->self2[node] += count;
+    else
+        p->nodes[node].self += count;
+}
+
+void profile_set_column(struct profile *p, int column)
+{
+    if (column == 1 && !p->self2) {
+        size_t cap = p->nodes_cap;
+        p->self2 = calloc(cap, sizeof(double));
+        p->total2 = calloc(cap, sizeof(double));
+        if (!p->self2 || !p->total2) {
+            free(p->self2);
+            free(p->total2);
+            p->self2 = p->total2 = NULL;
+            /* Stay on column 0; callers check profile_has_column2(). */
+            return;
+        }
+        p->col2_cap = cap;
+    }
+    p->column = column == 1 ? 1 : 0;
+}
+
+bool profile_has_column2(const struct profile *p)
+{
+    return p->self2 != NULL;
+}
+
+double profile_self2(const struct profile *p, uint32_t node)
+{
+    return p->self2 ? p->self2[node] : 0;
+}
+
+double profile_total2(const struct profile *p, uint32_t node)
+{
+    return p->total2 ? p->total2[node] : 0;
+}
+
+void profile_finish(struct profile *p)
+{
+    for (size_t i = 0; i < p->nnodes; i++) {
+        p->nodes[i].total = p->nodes[i].self;
+        if (p->self2)
+            p->total2[i] = p->self2[i];
+    }
+    /* children have larger ids than their parents: one reverse pass */
+    for (size_t i = p->nnodes; i-- > 1;) {
+        uint32_t par = p->nodes[i].parent;
+        p->nodes[par].total += p->nodes[i].total;
+        if (p->self2)
+            p->total2[par] += p->total2[i];
+    }
+}
+
+size_t profile_node_count(const struct profile *p)
+{
+    return p->nnodes;
+}
+
+const struct pnode *profile_node(const struct profile *p, uint32_t id)
+{
+    return &p->nodes[id];
+}
+
+double profile_total(const struct profile *p)
+{
+    return p->nodes[0].total;
+}
+
+uint32_t profile_max_depth(const struct profile *p)
+{
+    return p->max_depth;
+}
+
+static const struct profile *rank_profile; /* qsort has no context argument */
+
+static int cmp_name_ids(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    const struct profile *p = rank_profile;
+    size_t lx = p->name_len[x], ly = p->name_len[y];
+    int c = memcmp(p->pool + p->name_off[x], p->pool + p->name_off[y], lx < ly ? lx : ly);
+    if (c)
+        return c;
+    return lx < ly ? -1 : lx > ly;
+}
+
+const uint32_t *profile_name_ranks(struct profile *p)
+{
+    if (p->ranks)
+        return p->ranks;
+    uint32_t *order = malloc(p->nnames * sizeof(*order));
+    uint32_t *ranks = malloc(p->nnames * sizeof(*ranks));
+    if (!order || !ranks) {
+        free(order);
+        free(ranks);
+        return NULL;
+    }
+    for (size_t i = 0; i < p->nnames; i++)
+        order[i] = (uint32_t)i;
+    rank_profile = p;
+    qsort(order, p->nnames, sizeof(*order), cmp_name_ids);
+    for (size_t i = 0; i < p->nnames; i++)
+        ranks[order[i]] = (uint32_t)i;
+    free(order);
+    p->ranks = ranks;
+    return ranks;
+}
+
+int profile_walk_stacks(const struct profile *p,
+                        int (*fn)(const uint32_t *names, size_t n, double self, void *arg),
+                        void *arg)
+{
+    /* iterative: real stacks can be deeper than the C stack allows */
+    uint32_t *path = malloc((p->max_depth + 1) * sizeof(*path));
+    if (!path)
+        return -1;
+    int rc = 0;
+    uint32_t node = p->nodes[0].first_child;
+    while (node != PNODE_NONE && rc == 0) {
+        const struct pnode *nd = &p->nodes[node];
+        path[nd->depth - 1] = nd->name;
+        if (nd->self != 0)
+            rc = fn(path, nd->depth, nd->self, arg);
+        if (nd->first_child != PNODE_NONE) {
+            node = nd->first_child;
+            continue;
+        }
+        while (node != PNODE_NONE && p->nodes[node].next_sibling == PNODE_NONE)
+            node = p->nodes[node].parent == 0 ? PNODE_NONE : p->nodes[node].parent;
+        if (node != PNODE_NONE)
+            node = p->nodes[node].next_sibling;
+    }
+    free(path);
+    return rc;
+}

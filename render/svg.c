@@ -1,0 +1,200 @@
+/*
+ * SVG flame graph writer.
+ *
+ * Model: the layout (count-unit rectangles, see layout.h) is scaled to pixels
+ * once here; each rectangle becomes <g class="f"> with a <title> tooltip
+ * (name, then counts), a <rect> and a <text> label pre-truncated to fit. The
+ * original count-unit geometry is kept in fp:x/fp:w/fp:d attributes so the
+ * script (svg_js.h) can zoom and compute search percentages exactly, without
+ * pixel rounding. Everything is one stdio stream with a large buffer; the
+ * first write error is reported once at the end (ferror).
+ */
+#include "render/render.h"
+#include "render/color.h"
+#include "render/escape.h"
+#include "render/profile.h"
+#include "render/util.h"
+#include "render/svg_js.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+enum { FRAME_H = 16, FONT_SIZE = 12, XPAD = 10 };
+static const double FONT_W = 0.59; /* average glyph width / font size (Verdana) */
+
+void render_opts_init(struct render_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->width = 1200;
+    o->minwidth = 0.1;
+    o->sort = LAYOUT_SORT_NAME;
+    o->metric.unit = UNIT_SAMPLES;
+    o->metric.palette = "hot";
+}
+
+double render_min_count(const struct render_opts *o, double total)
+{
+    if (o->minwidth_pct)
+        return total * o->minwidth / 100.0;
+    double px = o->width - 2 * XPAD;
+    return px > 0 ? total * o->minwidth / px : 0;
+}
+
+static void pct(char *buf, size_t size, double part, double whole)
+{
+    double v = whole > 0 ? 100.0 * part / whole : 0;
+    snprintf(buf, size, v < 10 ? "%.2f%%" : "%.1f%%", v);
+}
+
+/* Label cut to fit `px` pixels, never inside a UTF-8 sequence. */
+static void label(FILE *f, const char *name, size_t len, double px)
+{
+    double fit = floor((px - 6) / (FONT_SIZE * FONT_W));
+    if (fit < 3)
+        return;
+    if ((double)len <= fit) {
+        xml_escape(f, name, len);
+        return;
+    }
+    size_t n = (size_t)fit - 2;
+    while (n > 0 && ((unsigned char)name[n] & 0xc0) == 0x80)
+        n--;
+    xml_escape(f, name, n);
+    fputs("..", f);
+}
+
+static void write_frame(FILE *f, struct profile *p, const struct layout *l, size_t i,
+                        const struct render_opts *o, const char *palette, double scale,
+                        int height)
+{
+    const struct layout_rect *r = &l->rects[i];
+    double px = XPAD + r->x * scale, pw = r->w * scale;
+    double y = o->inverted ? 3 * FONT_SIZE + (double)r->depth * FRAME_H
+                           : height - 2 * FONT_SIZE - 10 - (double)(r->depth + 1) * FRAME_H;
+    double parent_w = r->parent == UINT32_MAX ? l->total : l->rects[r->parent].w;
+    char cnt[96], p1[32], p2[32], self[96];
+    const char *name;
+    size_t len;
+    char more_name[64];
+    struct rgb c;
+    if (r->node == PNODE_NONE) {
+        len = (size_t)snprintf(more_name, sizeof(more_name), "+%u more", r->more);
+        name = more_name;
+        c = color_more();
+    } else {
+        name = profile_name(p, profile_node(p, r->node)->name, &len);
+        c = color_for(palette, name, len);
+    }
+    fprintf(f, "<g class=\"f%s\" fp:x=\"%.15g\" fp:w=\"%.15g\" fp:d=\"%u\"><title>",
+            r->node == PNODE_NONE ? " m" : "", r->x, r->w, r->depth);
+    xml_escape(f, name, len);
+    unit_format(cnt, sizeof(cnt), r->w, &o->metric);
+    pct(p1, sizeof(p1), r->w, l->total);
+    pct(p2, sizeof(p2), r->w, parent_w);
+    fprintf(f, "\n%s (%s of total, %s of parent)", cnt, p1, p2);
+    if (r->node != PNODE_NONE && profile_node(p, r->node)->self > 0) {
+        double s = profile_node(p, r->node)->self;
+        unit_format(self, sizeof(self), s, &o->metric);
+        pct(p1, sizeof(p1), s, l->total);
+        fprintf(f, "\nself: %s (%s)", self, p1);
+    }
+    if (r->node == PNODE_NONE)
+        fprintf(f, "\n%u frames narrower than the minimum width, merged", r->more);
+    fprintf(f,
+            "</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" "
+            "fill=\"rgb(%u,%u,%u)\" rx=\"2\"/><text x=\"%.2f\" y=\"%.1f\">",
+            px, y, pw, FRAME_H - 1, c.r, c.g, c.b, px + 3, y + FRAME_H - 4.5);
+    label(f, name, len, pw);
+    fputs("</text></g>\n", f);
+}
+
+int svg_write(FILE *f, struct profile *p, const struct render_opts *o)
+{
+    struct layout l;
+    double total = profile_total(p);
+    if (layout_build(p, render_min_count(o, total), o->sort, &l) < 0)
+        return cli_error("out of memory laying out the graph");
+    const char *palette = o->palette ? o->palette : o->metric.palette;
+    int width = o->width;
+    int depth_rows = total > 0 ? (int)l.max_depth + 1 : 1;
+    int height = 3 * FONT_SIZE + depth_rows * FRAME_H + 2 * FONT_SIZE + 10;
+    if (o->subtitle)
+        height += FONT_SIZE + 4;
+    if (o->note)
+        height += FONT_SIZE + 4;
+    double gw = width - 2 * XPAD;
+    double scale = total > 0 ? gw / total : 0;
+    const char *title = o->title ? o->title : o->inverted ? "Icicle Graph" : "Flame Graph";
+
+    fprintf(f,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
+            "<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+            "onload=\"init(evt)\" xmlns=\"http://www.w3.org/2000/svg\" "
+            "xmlns:fp=\"urn:flamepre\">\n"
+            "<!-- Flame graph by flamepre. Click a frame to zoom, Ctrl-F or / to search. -->\n"
+            "<defs><linearGradient id=\"bg\" y1=\"0\" y2=\"1\" x1=\"0\" x2=\"0\">"
+            "<stop stop-color=\"#eeeeee\" offset=\"5%%\"/>"
+            "<stop stop-color=\"#eeeeb0\" offset=\"95%%\"/></linearGradient></defs>\n"
+            "<style type=\"text/css\">\n"
+            "text { font-family: Verdana, sans-serif; font-size: %dpx; fill: #000; }\n"
+            "#title { font-size: 17px; }\n"
+            "#subtitle, #note { fill: #555; }\n"
+            "#unzoom, #search { cursor: pointer; }\n"
+            "g.f { cursor: pointer; }\n"
+            "g.f text { pointer-events: none; }\n"
+            "g.f:hover rect { stroke: #000; stroke-width: 0.5; }\n"
+            ".hide { display: none; }\n"
+            ".dim { opacity: 0.5; }\n"
+            "</style>\n"
+            "<script type=\"text/ecmascript\"><![CDATA[\n%s]]></script>\n"
+            "<rect x=\"0\" y=\"0\" width=\"100%%\" height=\"100%%\" fill=\"url(#bg)\"/>\n",
+            width, height, width, height, FONT_SIZE, svg_js);
+    int ty = 2 * FONT_SIZE;
+    fprintf(f, "<text id=\"title\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", width / 2.0, ty);
+    xml_escape(f, title, strlen(title));
+    fputs("</text>\n", f);
+    int extra = 0;
+    if (o->subtitle) {
+        extra += FONT_SIZE + 4;
+        fprintf(f, "<text id=\"subtitle\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">",
+                width / 2.0, ty + extra);
+        xml_escape(f, o->subtitle, strlen(o->subtitle));
+        fputs("</text>\n", f);
+    }
+    if (o->note) {
+        extra += FONT_SIZE + 4;
+        fprintf(f, "<text id=\"note\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">",
+                width / 2.0, ty + extra);
+        xml_escape(f, o->note, strlen(o->note));
+        fputs("</text>\n", f);
+    }
+    fprintf(f,
+            "<text id=\"unzoom\" class=\"hide\" x=\"%d\" y=\"%d\">Reset Zoom</text>\n"
+            "<text id=\"search\" x=\"%d\" y=\"%d\" text-anchor=\"end\">Search</text>\n"
+            "<text id=\"details\" x=\"%d\" y=\"%d\"> </text>\n"
+            "<text id=\"matched\" x=\"%d\" y=\"%d\" text-anchor=\"end\"> </text>\n",
+            XPAD, ty, width - XPAD, ty, XPAD, height - 17, width - XPAD, height - 17);
+    if (total <= 0) {
+        fprintf(f,
+                "<text id=\"empty\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">"
+                "No samples: the input is empty.</text>\n",
+                width / 2.0, height / 2.0 + 4);
+    }
+    /* Frames shift down by the subtitle/note lines in icicle mode only: in
+     * flame mode they hang from the bottom edge. */
+    char shift[48] = "";
+    if (o->inverted && extra)
+        snprintf(shift, sizeof(shift), " transform=\"translate(0,%d)\"", extra);
+    fprintf(f,
+            "<g id=\"frames\" fp:total=\"%.15g\" fp:width=\"%.2f\" fp:xpad=\"%d\" fp:fs=\"%d\"%s>\n",
+            total, gw, XPAD, FONT_SIZE, shift);
+    if (total > 0)
+        for (size_t i = 0; i < l.n; i++)
+            write_frame(f, p, &l, i, o, palette, scale, height);
+    fputs("</g>\n</svg>\n", f);
+    layout_release(&l);
+    if (fflush(f) != 0 || ferror(f))
+        return cli_error("writing SVG: %s", strerror(errno ? errno : EIO));
+    return 0;
+}

@@ -1,0 +1,188 @@
+/*
+ * `flamepre top`. Totals are computed in one depth-first walk of the trie
+ * with a per-name counter of how many times the name is on the current path;
+ * a node adds its inclusive total to its name only when it is the outermost
+ * occurrence on the path. That is what makes recursion count once (pprof's
+ * "cum" has the same rule; naive per-frame sums show 300% for A;A;A).
+ */
+#include "render/top.h"
+#include "render/profile.h"
+#include "render/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static struct profile *sort_p;
+static const uint32_t *sort_ranks;
+static enum top_order sort_order;
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const struct top_entry *x = a, *y = b;
+    double vx = sort_order == TOP_BY_SELF ? x->self : x->total;
+    double vy = sort_order == TOP_BY_SELF ? y->self : y->total;
+    if (vx != vy)
+        return vx > vy ? -1 : 1;
+    double wx = sort_order == TOP_BY_SELF ? x->total : x->self;
+    double wy = sort_order == TOP_BY_SELF ? y->total : y->self;
+    if (wx != wy)
+        return wx > wy ? -1 : 1;
+    return sort_ranks[x->name] < sort_ranks[y->name] ? -1 : 1;
+}
+
+int top_compute(struct profile *p, enum top_order order, struct top_entry **out, size_t *n)
+{
+    size_t nn = profile_name_count(p);
+    double *self = calloc(nn, sizeof(double));
+    double *total = calloc(nn, sizeof(double));
+    uint32_t *onpath = calloc(nn, sizeof(uint32_t));
+    uint32_t *stack = NULL;
+    size_t cap = 0, sp = 0;
+    struct top_entry *e = NULL;
+    int rc = -1;
+    const uint32_t *ranks = profile_name_ranks(p);
+    if (!self || !total || !onpath || !ranks)
+        goto done;
+    /* iterative DFS: enter a node (count it), then its children, then leave
+     * it (pop from the path); a node id's high bit marks "leave" */
+    if (grow_array(&stack, &cap, 1, sizeof(*stack)) < 0)
+        goto done;
+    for (uint32_t c = profile_node(p, 0)->first_child; c != PNODE_NONE;
+         c = profile_node(p, c)->next_sibling) {
+        if (grow_array(&stack, &cap, sp + 1, sizeof(*stack)) < 0)
+            goto done;
+        stack[sp++] = c;
+    }
+    while (sp) {
+        uint32_t v = stack[--sp];
+        if (v & 0x80000000u) {
+            onpath[profile_node(p, v & 0x7fffffffu)->name]--;
+            continue;
+        }
+        const struct pnode *nd = profile_node(p, v);
+        self[nd->name] += nd->self;
+        if (onpath[nd->name]++ == 0)
+            total[nd->name] += nd->total;
+        if (grow_array(&stack, &cap, sp + 1, sizeof(*stack)) < 0)
+            goto done;
+        stack[sp++] = v | 0x80000000u;
+        for (uint32_t c = nd->first_child; c != PNODE_NONE; c = profile_node(p, c)->next_sibling) {
+            if (grow_array(&stack, &cap, sp + 1, sizeof(*stack)) < 0)
+                goto done;
+            stack[sp++] = c;
+        }
+    }
+    size_t k = 0;
+    e = malloc((nn ? nn : 1) * sizeof(*e));
+    if (!e)
+        goto done;
+    for (size_t i = 1; i < nn; i++)
+        if (total[i] > 0 || self[i] > 0)
+            e[k++] = (struct top_entry){ (uint32_t)i, self[i], total[i] };
+    sort_p = p;
+    sort_ranks = ranks;
+    sort_order = order;
+    qsort(e, k, sizeof(*e), cmp_entry);
+    *out = e;
+    *n = k;
+    e = NULL;
+    rc = 0;
+done:
+    free(self);
+    free(total);
+    free(onpath);
+    free(stack);
+    free(e);
+    return rc;
+}
+
+static void csv_escape(FILE *f, const char *s, size_t len)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"')
+            fputc('"', f);
+        fputc((unsigned char)s[i] < 0x20 ? '?' : s[i], f);
+    }
+    fputc('"', f);
+}
+
+static void text_name(FILE *f, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i], f);
+}
+
+static void section(FILE *f, struct profile *p, const struct top_entry *e, size_t n,
+                    enum top_format fmt, const struct metric_info *mi, const char *what)
+{
+    double all = profile_total(p);
+    char a[96], b[96];
+    if (fmt == TOP_MARKDOWN)
+        fprintf(f, "\n### Top %zu by %s\n\n| # | self | self %% | total | total %% | function |\n"
+                   "|---:|---:|---:|---:|---:|---|\n", n, what);
+    else if (fmt == TOP_TEXT)
+        fprintf(f, "\nTop %zu by %s:\n%4s %24s %7s %24s %7s  %s\n", n, what, "#", "self",
+                "self%", "total", "total%", "function");
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const char *name = profile_name(p, e[i].name, &len);
+        double ps = all > 0 ? 100 * e[i].self / all : 0;
+        double pt = all > 0 ? 100 * e[i].total / all : 0;
+        unit_format(a, sizeof(a), e[i].self, mi);
+        unit_format(b, sizeof(b), e[i].total, mi);
+        if (fmt == TOP_MARKDOWN) {
+            fprintf(f, "| %zu | %s | %.2f%% | %s | %.2f%% | `", i + 1, a, ps, b, pt);
+            /* inside a code span in a table only '|' (splits the cell, GFM
+             * takes \|) and '`' (ends the span) matter */
+            for (size_t j = 0; j < len; j++) {
+                if (name[j] == '|')
+                    fputc('\\', f);
+                fputc(name[j] == '`' ? '\'' : (unsigned char)name[j] < 0x20 ? '?' : name[j], f);
+            }
+            fputs("` |\n", f);
+        } else if (fmt == TOP_TEXT) {
+            fprintf(f, "%4zu %24s %6.2f%% %24s %6.2f%%  ", i + 1, a, ps, b, pt);
+            text_name(f, name, len);
+            fputc('\n', f);
+        }
+    }
+}
+
+int top_write(FILE *f, struct profile *p, size_t limit, enum top_format fmt,
+              const struct metric_info *mi, const char *source)
+{
+    struct top_entry *e;
+    size_t n;
+    if (top_compute(p, TOP_BY_SELF, &e, &n) < 0)
+        return cli_error("out of memory");
+    char tot[96];
+    unit_format(tot, sizeof(tot), profile_total(p), mi);
+    if (fmt == TOP_CSV) {
+        fputs("function,self,self_pct,total,total_pct,unit\n", f);
+        double all = profile_total(p);
+        for (size_t i = 0; i < n && i < limit; i++) {
+            size_t len;
+            const char *name = profile_name(p, e[i].name, &len);
+            csv_escape(f, name, len);
+            fprintf(f, ",%.15g,%.4f,%.15g,%.4f,%s\n", e[i].self,
+                    all > 0 ? 100 * e[i].self / all : 0, e[i].total,
+                    all > 0 ? 100 * e[i].total / all : 0, unit_name(mi->unit));
+        }
+        free(e);
+        return 0;
+    }
+    if (fmt == TOP_MARKDOWN)
+        fprintf(f, "## Profile: %s\n\nTotal: %s%s%s\n", source, tot,
+                mi->metric[0] ? ", metric " : "", mi->metric);
+    else
+        fprintf(f, "%s: total %s%s%s\n", source, tot, mi->metric[0] ? ", metric " : "",
+                mi->metric);
+    size_t k = n < limit ? n : limit;
+    section(f, p, e, k, fmt, mi, "self");
+    sort_order = TOP_BY_TOTAL;
+    qsort(e, n, sizeof(*e), cmp_entry);
+    section(f, p, e, k, fmt, mi, "total (inclusive)");
+    free(e);
+    return 0;
+}

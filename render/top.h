@@ -1,0 +1,34 @@
+#ifndef FLAMEPRE_RENDER_TOP_H
+#define FLAMEPRE_RENDER_TOP_H
+/*
+ * Per-function totals from a profile: self (samples whose leaf is the
+ * function) and total (samples whose stack contains the function at least
+ * once: a recursive function's sample is counted once, not once per frame).
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "render/units.h"
+
+struct profile;
+
+struct top_entry {
+    uint32_t name;
+    double self, total;
+};
+
+enum top_order { TOP_BY_SELF, TOP_BY_TOTAL };
+
+/* Entries for every name that appears in a stack (root excluded), sorted by
+ * `order` descending, ties by name. Returns 0 or -1 (ENOMEM). *out is
+ * malloc'd. */
+int top_compute(struct profile *p, enum top_order order, struct top_entry **out, size_t *n);
+
+enum top_format { TOP_TEXT, TOP_MARKDOWN, TOP_CSV };
+
+/* The report `flamepre top` prints: first N by self, then N by total. */
+int top_write(FILE *f, struct profile *p, size_t limit, enum top_format fmt,
+              const struct metric_info *mi, const char *source);
+
+#endif

@@ -1,0 +1,170 @@
+/*
+ * Metric and unit detection for folded files, and human-readable counts.
+ * The file name is the only reliable source of the metric (folded lines carry
+ * no header), so a file renamed by the user silently falls back to samples;
+ * --units overrides.
+ */
+#include "render/units.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *metric;
+    enum unit_kind unit;
+    const char *palette;
+} metrics[] = {
+    { "cpu", UNIT_SAMPLES, "hot" },        { "wall", UNIT_SAMPLES, "wall" },
+    { "alloc_bytes", UNIT_BYTES, "mem" },  { "live_bytes", UNIT_BYTES, "mem" },
+    { "alloc_count", UNIT_COUNT, "mem" },  { "lock_ns", UNIT_NS, "lock" },
+    { "lock_count", UNIT_COUNT, "lock" },  { "io_ns", UNIT_NS, "io" },
+    { "io_bytes", UNIT_BYTES, "io" },      { "io_count", UNIT_COUNT, "io" },
+};
+
+static double meta_period(const char *path, size_t prefix_len)
+{
+    char meta[4096];
+    if (prefix_len + sizeof(".meta.json") > sizeof(meta))
+        return 0;
+    memcpy(meta, path, prefix_len);
+    strcpy(meta + prefix_len, ".meta.json");
+    FILE *f = fopen(meta, "re");
+    if (!f)
+        return 0;
+    char buf[65536];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* A key search, not a JSON parser: the file is ours and flat enough. */
+    const char *k = strstr(buf, "\"period_ns\"");
+    if (!k)
+        return 0;
+    k += strlen("\"period_ns\"");
+    while (*k == ' ' || *k == '\t' || *k == '\n' || *k == '\r' || *k == ':')
+        k++;
+    double v = strtod(k, NULL);
+    return v > 0 && isfinite(v) ? v : 0;
+}
+
+void metric_from_path(const char *path, struct metric_info *mi)
+{
+    memset(mi, 0, sizeof(*mi));
+    mi->unit = UNIT_SAMPLES;
+    mi->palette = "hot";
+    size_t len = strlen(path);
+    static const char ext[] = ".folded";
+    if (len < sizeof(ext) || strcmp(path + len - (sizeof(ext) - 1), ext) != 0)
+        return;
+    size_t end = len - (sizeof(ext) - 1);
+    size_t dot = end;
+    while (dot > 0 && path[dot - 1] != '.' && path[dot - 1] != '/')
+        dot--;
+    if (dot == 0 || path[dot - 1] != '.')
+        return;
+    size_t mlen = end - dot;
+    if (mlen == 0 || mlen >= sizeof(mi->metric))
+        return;
+    memcpy(mi->metric, path + dot, mlen);
+    mi->metric[mlen] = '\0';
+    int known = 0;
+    for (size_t i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++)
+        if (strcmp(metrics[i].metric, mi->metric) == 0) {
+            mi->unit = metrics[i].unit;
+            mi->palette = metrics[i].palette;
+            known = 1;
+        }
+    if (!known && mlen > 6 && strcmp(mi->metric + mlen - 6, "_count") == 0)
+        mi->unit = UNIT_COUNT;
+    if (mi->unit == UNIT_SAMPLES)
+        mi->period_ns = meta_period(path, dot - 1);
+}
+
+int unit_parse(const char *s, enum unit_kind *out)
+{
+    static const char *names[] = { "samples", "bytes", "ns", "count" };
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (enum unit_kind)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *unit_name(enum unit_kind u)
+{
+    switch (u) {
+    case UNIT_SAMPLES: return "samples";
+    case UNIT_BYTES: return "bytes";
+    case UNIT_NS: return "ns";
+    case UNIT_COUNT: return "count";
+    }
+    return "samples";
+}
+
+char *format_count(char *buf, size_t size, double v)
+{
+    char digits[32];
+    snprintf(digits, sizeof(digits), "%.0f", v < 0 ? -v : v);
+    size_t n = strlen(digits), j = 0;
+    char tmp[48];
+    if (v < 0 && strcmp(digits, "0") != 0)
+        tmp[j++] = '-';
+    for (size_t i = 0; i < n; i++) {
+        if (i && (n - i) % 3 == 0)
+            tmp[j++] = ',';
+        tmp[j++] = digits[i];
+    }
+    tmp[j] = '\0';
+    snprintf(buf, size, "%s", tmp);
+    return buf;
+}
+
+static void fmt_scaled(char *buf, size_t size, double v, const char *const *units,
+                       const double *scale, int n)
+{
+    int i = n - 1;
+    while (i > 0 && fabs(v) < scale[i])
+        i--;
+    if (i == 0)
+        snprintf(buf, size, "%.0f %s", v, units[0]);
+    else
+        snprintf(buf, size, "%.2f %s", v / scale[i], units[i]);
+}
+
+static void fmt_ns(char *buf, size_t size, double v)
+{
+    static const char *const u[] = { "ns", "\xc2\xb5s", "ms", "s" };
+    static const double s[] = { 1, 1e3, 1e6, 1e9 };
+    fmt_scaled(buf, size, v, u, s, 4);
+}
+
+char *unit_format(char *buf, size_t size, double v, const struct metric_info *mi)
+{
+    char a[48], b[48];
+    switch (mi->unit) {
+    case UNIT_BYTES: {
+        static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+        static const double s[] = { 1, 1024.0, 1048576.0, 1073741824.0, 1099511627776.0 };
+        fmt_scaled(buf, size, v, u, s, 5);
+        break;
+    }
+    case UNIT_NS:
+        fmt_ns(buf, size, v);
+        break;
+    case UNIT_COUNT:
+        format_count(buf, size, v);
+        break;
+    case UNIT_SAMPLES:
+        format_count(a, sizeof(a), v);
+        if (mi->period_ns > 0 && v > 0) {
+            fmt_ns(b, sizeof(b), v * mi->period_ns);
+            snprintf(buf, size, "%s samples, %s", a, b);
+        } else {
+            snprintf(buf, size, "%s samples", a);
+        }
+        break;
+    }
+    return buf;
+}

@@ -1,0 +1,32 @@
+#ifndef FLAMEPRE_RENDER_UTIL_H
+#define FLAMEPRE_RENDER_UTIL_H
+/*
+ * Small helpers shared by the flamepre CLI: error reporting in git's usage.c
+ * style (helpers print and return -1, only main exits) and growable arrays
+ * that report ENOMEM instead of aborting.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+/* Print "flamepre: error: <msg>\n" to stderr; returns -1. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "flamepre: warning: <msg>\n" to stderr. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Report the option getopt_long just rejected (opterr = 0) and point to
+ * the subcommand's help. */
+void bad_option(char **argv, const char *cmd);
+
+/* Ensure *p (an array of elements of size `size`) holds at least `need`
+ * elements, growing geometrically. Returns 0, or -1 (errno ENOMEM; *p is
+ * unchanged). */
+int grow_array(void *p, size_t *cap, size_t need, size_t size);
+
+/* Fast non-cryptographic 64-bit hash, stable across runs and machines (the
+ * colors derived from it must not change between graphs). */
+uint64_t hash_bytes(const void *data, size_t len);
+
+/* Basename of a path without allocating: pointer into `path`. */
+const char *path_base(const char *path);
+
+#endif

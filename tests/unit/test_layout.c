@@ -1,0 +1,181 @@
+/* Layout: geometry adds up, narrow frames merge into "+N more" boxes, order,
+ * empty and very deep profiles. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render/layout.h"
+#include "render/parse.h"
+#include "render/profile.h"
+
+static struct profile *load(const char *text)
+{
+    struct profile *p = profile_new();
+    assert_int_equal(parse_folded_mem(p, text, strlen(text), "t", NULL, NULL), 0);
+    return p;
+}
+
+static const char *rect_name(struct profile *p, const struct layout_rect *r)
+{
+    return r->node == PNODE_NONE ? "+more" : profile_name(p, profile_node(p, r->node)->name, NULL);
+}
+
+/* Children of every rect: contiguous from the parent's x, inside it, summing
+ * to the parent's total minus its self count (nothing silently dropped). */
+static void check_geometry(struct profile *p, const struct layout *l)
+{
+    double *sum = calloc(l->n, sizeof(double));
+    double *next_x = calloc(l->n, sizeof(double));
+    for (size_t i = 0; i < l->n; i++)
+        next_x[i] = l->rects[i].x;
+    for (size_t i = 1; i < l->n; i++) {
+        const struct layout_rect *r = &l->rects[i];
+        assert_true(r->parent < i);
+        const struct layout_rect *par = &l->rects[r->parent];
+        assert_int_equal(r->depth, par->depth + 1);
+        assert_true(fabs(r->x - next_x[r->parent]) < 1e-9);
+        assert_true(r->x >= par->x - 1e-9 && r->x + r->w <= par->x + par->w + 1e-9);
+        next_x[r->parent] = r->x + r->w;
+        sum[r->parent] += r->w;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        const struct layout_rect *r = &l->rects[i];
+        if (r->node == PNODE_NONE)
+            continue;
+        const struct pnode *nd = profile_node(p, r->node);
+        assert_true(fabs(r->w - nd->total) < 1e-9);
+        /* a drawn frame's children (drawn or merged) + self == its width */
+        if (nd->first_child != PNODE_NONE)
+            assert_true(fabs(sum[i] + nd->self - r->w) < 1e-9);
+    }
+    free(sum);
+    free(next_x);
+}
+
+static void test_widths_add_up(void **state)
+{
+    (void)state;
+    struct profile *p = load("a;b;c 3\na;b;d 4\na;e 5\na 1\nf;g 2\n");
+    struct layout l;
+    assert_int_equal(layout_build(p, 0, LAYOUT_SORT_NAME, &l), 0);
+    assert_int_equal(l.n, 8);
+    assert_true(l.total == 15);
+    assert_true(l.rects[0].w == 15 && l.rects[0].x == 0);
+    assert_int_equal(l.max_depth, 3);
+    check_geometry(p, &l);
+    /* name order: a before f; within a: b before e */
+    for (size_t i = 0; i < l.n; i++) {
+        const char *n = rect_name(p, &l.rects[i]);
+        if (!strcmp(n, "f"))
+            assert_true(l.rects[i].x == 13);
+        if (!strcmp(n, "e"))
+            assert_true(l.rects[i].x == 7);
+    }
+    layout_release(&l);
+    profile_free(p);
+}
+
+static void test_sort_weight(void **state)
+{
+    (void)state;
+    struct profile *p = load("r;a 1\nr;b 5\nr;c 3\n");
+    struct layout l;
+    assert_int_equal(layout_build(p, 0, LAYOUT_SORT_WEIGHT, &l), 0);
+    check_geometry(p, &l);
+    for (size_t i = 0; i < l.n; i++) {
+        const char *n = rect_name(p, &l.rects[i]);
+        if (!strcmp(n, "b"))
+            assert_true(l.rects[i].x == 0);
+        if (!strcmp(n, "c"))
+            assert_true(l.rects[i].x == 5);
+        if (!strcmp(n, "a"))
+            assert_true(l.rects[i].x == 8);
+    }
+    layout_release(&l);
+    profile_free(p);
+}
+
+static void test_minwidth_merges(void **state)
+{
+    (void)state;
+    struct profile *p = load("r;big 100\nr;t1 1\nr;t2 1\nr;t3;deep 1\nr;mid 10\nr;mid;x 1\n");
+    struct layout l;
+    assert_int_equal(layout_build(p, 5, LAYOUT_SORT_NAME, &l), 0);
+    check_geometry(p, &l);
+    size_t more = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        const struct layout_rect *r = &l.rects[i];
+        if (r->node == PNODE_NONE) {
+            more++;
+            if (r->depth == 2) {
+                /* t1, t2, t3 merged under r, after the drawn children big (100) and mid (11) */
+                assert_int_equal(r->more, 3);
+                assert_true(r->w == 3);
+                assert_true(r->x == 111);
+            } else {
+                /* x under mid */
+                assert_int_equal(r->depth, 3);
+                assert_int_equal(r->more, 1);
+                assert_true(r->w == 1);
+            }
+        } else {
+            const char *n = rect_name(p, r);
+            assert_true(strcmp(n, "t1") && strcmp(n, "t2") && strcmp(n, "deep"));
+        }
+    }
+    assert_int_equal(more, 2);
+    layout_release(&l);
+    profile_free(p);
+}
+
+static void test_empty_profile(void **state)
+{
+    (void)state;
+    struct profile *p = profile_new();
+    assert_int_equal(parse_folded_mem(p, "", 0, "t", NULL, NULL), 0);
+    struct layout l;
+    assert_int_equal(layout_build(p, 1, LAYOUT_SORT_NAME, &l), 0);
+    assert_int_equal(l.n, 1);
+    assert_true(l.total == 0);
+    layout_release(&l);
+    profile_free(p);
+}
+
+static void test_deep_stack(void **state)
+{
+    (void)state;
+    size_t depth = 200000;
+    char *buf = malloc(depth * 2 + 16), *s = buf;
+    for (size_t i = 0; i < depth; i++) {
+        *s++ = i ? ';' : 'f';
+        if (i)
+            *s++ = 'f';
+    }
+    strcpy(s, " 1\n");
+    struct profile *p = load(buf);
+    struct layout l;
+    assert_int_equal(layout_build(p, 0, LAYOUT_SORT_NAME, &l), 0);
+    assert_int_equal(l.n, depth + 1);
+    assert_int_equal(l.max_depth, depth);
+    layout_release(&l);
+    profile_free(p);
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_widths_add_up),
+        cmocka_unit_test(test_sort_weight),
+        cmocka_unit_test(test_minwidth_merges),
+        cmocka_unit_test(test_empty_profile),
+        cmocka_unit_test(test_deep_stack),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,330 @@
+/* Folded parser: format edge cases, errors with line numbers, transforms,
+ * streaming across read-buffer boundaries and lines of any length. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "render/parse.h"
+#include "render/profile.h"
+
+/* Node reached by a ';'-separated path from the root, or PNODE_NONE. */
+static uint32_t node_at(struct profile *p, const char *path)
+{
+    uint32_t node = 0;
+    const char *s = path;
+    while (*s) {
+        const char *e = strchr(s, ';');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        uint32_t id = profile_intern(p, s, len);
+        node = profile_child(p, node, id);
+        if (node == PNODE_NONE)
+            return PNODE_NONE;
+        s += len + (e ? 1 : 0);
+    }
+    return node;
+}
+
+static double total_at(struct profile *p, const char *path)
+{
+    uint32_t n = node_at(p, path);
+    return n == PNODE_NONE ? -1 : profile_node(p, n)->total;
+}
+
+static double self_at(struct profile *p, const char *path)
+{
+    uint32_t n = node_at(p, path);
+    return n == PNODE_NONE ? -1 : profile_node(p, n)->self;
+}
+
+/* stderr captured into buf while running a parse */
+static char errbuf[4096];
+static int parse_capture(struct profile *p, const char *text, const struct parse_opts *o,
+                         struct parse_stats *st)
+{
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *tmp = tmpfile();
+    dup2(fileno(tmp), 2);
+    int rc = parse_folded_mem(p, text, strlen(text), "in.folded", o, st);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(tmp);
+    size_t n = fread(errbuf, 1, sizeof(errbuf) - 1, tmp);
+    errbuf[n] = '\0';
+    fclose(tmp);
+    return rc;
+}
+
+static void test_good_lines(void **state)
+{
+    (void)state;
+    struct profile *p = profile_new();
+    const char *in = "main;foo;bar 10\nmain;foo;baz 5\nmain 2\nother;x 1\n";
+    assert_int_equal(parse_folded_mem(p, in, strlen(in), "t", NULL, NULL), 0);
+    assert_true(profile_total(p) == 18);
+    assert_true(total_at(p, "main") == 17);
+    assert_true(self_at(p, "main") == 2);
+    assert_true(total_at(p, "main;foo") == 15);
+    assert_true(self_at(p, "main;foo;bar") == 10);
+    assert_true(self_at(p, "other;x") == 1);
+    assert_int_equal(profile_max_depth(p), 3);
+    profile_free(p);
+}
+
+static void test_decimals_crlf_blank_eof(void **state)
+{
+    (void)state;
+    struct profile *p = profile_new();
+    struct parse_stats st = { 0 };
+    const char *in = "\r\n  \na;b 1.5\r\n\n\na;b .5\r\na;c 3.\t\na;c 2";
+    assert_int_equal(parse_folded_mem(p, in, strlen(in), "t", NULL, &st), 0);
+    assert_true(total_at(p, "a;b") == 2.0);
+    assert_true(total_at(p, "a;c") == 5.0);
+    assert_int_equal(st.stacks, 4);
+    assert_int_equal(st.lines, 8);
+    profile_free(p);
+}
+
+static void test_names_with_spaces(void **state)
+{
+    (void)state;
+    struct profile *p = profile_new();
+    const char *in = "std::map<int, int>::find(int const&) const;operator new(unsigned long) 7\n"
+                     "a  b;c d   3\n";
+    assert_int_equal(parse_folded_mem(p, in, strlen(in), "t", NULL, NULL), 0);
+    assert_true(self_at(p, "std::map<int, int>::find(int const&) const;operator new(unsigned long)") == 7);
+    assert_true(self_at(p, "a  b;c d") == 3);
+    profile_free(p);
+}
+
+static void test_malformed_line_numbers(void **state)
+{
+    (void)state;
+    struct profile *p = profile_new();
+    assert_int_equal(parse_capture(p, "a;b 1\n\nnocount\n", NULL, NULL), -1);
+    assert_non_null(strstr(errbuf, "in.folded:3: missing count"));
+    profile_free(p);
+
+    p = profile_new();
+    assert_int_equal(parse_capture(p, "a;b 1\na;b 12x\n", NULL, NULL), -1);
+    assert_non_null(strstr(errbuf, "in.folded:2: invalid count \"12x\""));
+    profile_free(p);
+
+    p = profile_new();
+    assert_int_equal(parse_capture(p, "a 1\nb -3\n", NULL, NULL), -1);
+    assert_non_null(strstr(errbuf, "in.folded:2: invalid count"));
+    profile_free(p);
+
+    p = profile_new();
+    assert_int_equal(parse_capture(p, "a 1\nb 1.2.3\n", NULL, NULL), -1);
+    assert_non_null(strstr(errbuf, ":2: invalid count"));
+    profile_free(p);
+
+    p = profile_new();
+    assert_int_equal(parse_capture(p, "a 1\nb 1e5\n", NULL, NULL), -1);
+    profile_free(p);
+
+    /* the message must not carry control characters from the input */
+    p = profile_new();
+    assert_int_equal(parse_capture(p, "a \x1b[31m\n", NULL, NULL), -1);
+    assert_null(strchr(errbuf, '\x1b'));
+    profile_free(p);
+}
+
+static void test_lenient_counts_skips(void **state)
+{
+    (void)state;
+    struct profile *p = profile_new();
+    struct parse_opts o = { .lenient = true };
+    struct parse_stats st = { 0 };
+    assert_int_equal(parse_capture(p, "a;b 1\nbad\na;b x\nc 2\n", &o, &st), 0);
+    assert_int_equal(st.skipped, 2);
+    assert_int_equal(st.stacks, 2);
+    assert_true(profile_total(p) == 3);
+    assert_string_equal(errbuf, "");
+    profile_free(p);
+}
+
+static void test_prefix_sharing_is_exact(void **state)
+{
+    (void)state;
+    /* consecutive lines whose bytes share a prefix but not a frame boundary */
+    struct profile *p = profile_new();
+    const char *in = "a;bc 1\na;b 2\na;b;c 4\na;bc;d 8\nab 16\na 32\n";
+    assert_int_equal(parse_folded_mem(p, in, strlen(in), "t", NULL, NULL), 0);
+    assert_true(self_at(p, "a;bc") == 1);
+    assert_true(self_at(p, "a;b") == 2);
+    assert_true(self_at(p, "a;b;c") == 4);
+    assert_true(self_at(p, "a;bc;d") == 8);
+    assert_true(self_at(p, "ab") == 16);
+    assert_true(self_at(p, "a") == 32);
+    assert_true(total_at(p, "a") == 47);
+    profile_free(p);
+}
+
+static void test_unsorted_equals_sorted(void **state)
+{
+    (void)state;
+    struct profile *a = profile_new(), *b = profile_new();
+    const char *s1 = "x;y 1\nx;y;z 2\nx;w 3\nx;y 4\n";
+    const char *s2 = "x;y 4\nx;w 3\nx;y;z 2\nx;y 1\n";
+    parse_folded_mem(a, s1, strlen(s1), "a", NULL, NULL);
+    parse_folded_mem(b, s2, strlen(s2), "b", NULL, NULL);
+    assert_true(self_at(a, "x;y") == 5 && self_at(b, "x;y") == 5);
+    assert_true(total_at(a, "x") == total_at(b, "x"));
+    assert_int_equal(profile_node_count(a), profile_node_count(b));
+    profile_free(a);
+    profile_free(b);
+}
+
+static void test_merge_inputs(void **state)
+{
+    (void)state;
+    struct profile *p = profile_new();
+    parse_folded_mem(p, "a;b 1\n", 6, "1", NULL, NULL);
+    parse_folded_mem(p, "a;b 2\na;c 1\n", 12, "2", NULL, NULL);
+    assert_true(self_at(p, "a;b") == 3);
+    assert_true(profile_total(p) == 4);
+    profile_free(p);
+}
+
+static void test_thread_transforms(void **state)
+{
+    (void)state;
+    const char *in = "[main tid=1];main;work 5\n[worker-1 tid=2];start;work 3\n"
+                     "[worker-2 tid=3];start;idle 2\n";
+    struct profile *p = profile_new();
+    struct parse_opts o = { .merge_threads = true };
+    assert_int_equal(parse_folded_mem(p, in, strlen(in), "t", &o, NULL), 0);
+    assert_true(total_at(p, "start") == 5);
+    assert_true(total_at(p, "main;work") == 5);
+    profile_free(p);
+
+    regex_t re;
+    assert_int_equal(regcomp(&re, "worker", REG_EXTENDED | REG_NOSUB), 0);
+    struct parse_opts o2 = { .thread_re = &re };
+    struct parse_stats st = { 0 };
+    p = profile_new();
+    assert_int_equal(parse_folded_mem(p, in, strlen(in), "t", &o2, &st), 0);
+    assert_true(profile_total(p) == 5);
+    assert_int_equal(st.filtered, 1);
+    assert_true(total_at(p, "[worker-1 tid=2];start") == 3);
+    profile_free(p);
+    regfree(&re);
+
+    assert_true(parse_is_thread_frame("[x tid=12]", 10));
+    assert_false(parse_is_thread_frame("[x tid=]", 8));
+    assert_false(parse_is_thread_frame("[unknown]", 9));
+    assert_false(parse_is_thread_frame("main", 4));
+}
+
+static void test_reverse_and_collapse(void **state)
+{
+    (void)state;
+    struct profile *p = profile_new();
+    struct parse_opts o = { .reverse = true };
+    const char *in = "main;a;leaf 2\nmain;b;leaf 3\n";
+    assert_int_equal(parse_folded_mem(p, in, strlen(in), "t", &o, NULL), 0);
+    assert_true(total_at(p, "leaf") == 5);
+    assert_true(self_at(p, "leaf;b;main") == 3);
+    profile_free(p);
+
+    p = profile_new();
+    struct parse_opts c = { .collapse_recursion = true };
+    in = "m;A;A;A 2\nm;A;B;A;B;C 3\nm;A;B;C;A 1\n";
+    assert_int_equal(parse_folded_mem(p, in, strlen(in), "t", &c, NULL), 0);
+    assert_true(self_at(p, "m;A") == 3);
+    assert_true(self_at(p, "m;A;B;C") == 3);
+    assert_int_equal(node_at(p, "m;A;A"), PNODE_NONE);
+    profile_free(p);
+}
+
+static char *tmp_path(void)
+{
+    static char path[64];
+    strcpy(path, "/tmp/test_parse.XXXXXX");
+    int fd = mkstemp(path);
+    close(fd);
+    return path;
+}
+
+static void test_very_long_line(void **state)
+{
+    (void)state;
+    /* one line longer than the 4 MiB read buffer, then a normal one */
+    char *path = tmp_path();
+    FILE *f = fopen(path, "w");
+    size_t frames = 300000;
+    for (size_t i = 0; i < frames; i++)
+        fprintf(f, "%sframe_%06zu", i ? ";" : "", i % 1000);
+    fprintf(f, " 7\nshort 1\n");
+    fclose(f);
+    struct profile *p = profile_new();
+    assert_int_equal(parse_folded_file(p, path, NULL, NULL), 0);
+    assert_true(profile_total(p) == 8);
+    assert_int_equal(profile_max_depth(p), frames);
+    assert_true(self_at(p, "short") == 1);
+    /* interning: 1000 distinct frame names (+ "short" + "all") */
+    assert_int_equal(profile_name_count(p), 1002);
+    profile_free(p);
+    unlink(path);
+}
+
+static void test_many_lines_across_buffers(void **state)
+{
+    (void)state;
+    char *path = tmp_path();
+    FILE *f = fopen(path, "w");
+    size_t n = 250000; /* ~9 MB: several refills of the read buffer */
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "root;mid_%zu;some::long::namespace::function_name<int> %zu\r\n", i % 97, i % 5 + 1);
+    fclose(f);
+    struct profile *p = profile_new();
+    struct parse_stats st = { 0 };
+    assert_int_equal(parse_folded_file(p, path, NULL, &st), 0);
+    assert_int_equal(st.stacks, n);
+    double expect = 0;
+    for (size_t i = 0; i < n; i++)
+        expect += (double)(i % 5 + 1);
+    assert_true(profile_total(p) == expect);
+    assert_true(total_at(p, "root") == expect);
+    profile_free(p);
+    unlink(path);
+}
+
+static void test_missing_file(void **state)
+{
+    (void)state;
+    struct profile *p = profile_new();
+    fflush(stderr);
+    assert_int_equal(parse_folded_file(p, "/nonexistent/x.folded", NULL, NULL), -1);
+    profile_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_lines),
+        cmocka_unit_test(test_decimals_crlf_blank_eof),
+        cmocka_unit_test(test_names_with_spaces),
+        cmocka_unit_test(test_malformed_line_numbers),
+        cmocka_unit_test(test_lenient_counts_skips),
+        cmocka_unit_test(test_prefix_sharing_is_exact),
+        cmocka_unit_test(test_unsorted_equals_sorted),
+        cmocka_unit_test(test_merge_inputs),
+        cmocka_unit_test(test_thread_transforms),
+        cmocka_unit_test(test_reverse_and_collapse),
+        cmocka_unit_test(test_very_long_line),
+        cmocka_unit_test(test_many_lines_across_buffers),
+        cmocka_unit_test(test_missing_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
