@@ -19,7 +19,7 @@ static const struct {
 #define ROW(n, req) {#n, offsetof(struct hooks, n), req}
     ROW(pthread_create, 1), ROW(_exit, 1), ROW(_Exit, 1), ROW(dlopen, 1),
     ROW(dlmopen, 0),        ROW(dlclose, 1), ROW(execve, 1),     ROW(execvpe, 1),
-    ROW(fexecve, 1),        ROW(dl_iterate_phdr, 1),
+    ROW(fexecve, 1),        ROW(sigaction, 1),   ROW(dl_iterate_phdr, 1),
 #undef ROW
 };
 

@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>
+#include <signal.h>
 
 #define FLAMEPRE_EXPORT __attribute__((visibility("default")))
 
@@ -23,6 +24,7 @@ struct hooks {
     int (*execve)(const char *, char *const[], char *const[]);
     int (*execvpe)(const char *, char *const[], char *const[]);
     int (*fexecve)(int, char *const[], char *const[]);
+    int (*sigaction)(int, const struct sigaction *, struct sigaction *);
     /* last: hooks_ensure() tests it to know the table is resolved */
     int (*dl_iterate_phdr)(int (*)(struct dl_phdr_info *, size_t, void *), void *);
 };

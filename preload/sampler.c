@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "preload/hooks.h"
 #include "preload/log.h"
 #include "preload/unwind.h"
 
@@ -28,23 +31,124 @@ static unsigned depth;
 static _Atomic int active;
 static _Atomic uint64_t foreign_signals, no_slot;
 
+/*
+ * The program's view of our signal. The program may ask for or install a
+ * disposition of the sampling signal at any time (GNU sort installs a
+ * cleanup handler on every catchable signal that is not ignored). The
+ * sigaction interposer stores what the program sets here instead of
+ * replacing our handler, reports it back on queries, and the handler
+ * forwards every signal that is not one of our samples to it, so the
+ * program behaves exactly as it would without us.
+ *
+ * Writers (normal context) serialise on a spin flag and publish through a
+ * sequence counter; the handler copies under the counter and retries.
+ */
+static struct sigaction prog_action;           /* SIG_DFL at start */
+static _Atomic unsigned prog_seq;
+static atomic_flag prog_lock = ATOMIC_FLAG_INIT;
+
+static void prog_action_read(struct sigaction *out)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        unsigned seq = atomic_load_explicit(&prog_seq, memory_order_acquire);
+        if (seq & 1)
+            continue;
+        memcpy(out, &prog_action, sizeof *out);
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&prog_seq, memory_order_relaxed) == seq)
+            return;
+    }
+    memcpy(out, &prog_action, sizeof *out);
+}
+
+static void prog_action_write(const struct sigaction *act)
+{
+    while (atomic_flag_test_and_set_explicit(&prog_lock, memory_order_acquire))
+        ;
+    atomic_fetch_add_explicit(&prog_seq, 1, memory_order_acq_rel);
+    atomic_thread_fence(memory_order_release);
+    memcpy(&prog_action, act, sizeof prog_action);
+    atomic_fetch_add_explicit(&prog_seq, 1, memory_order_release);
+    atomic_flag_clear_explicit(&prog_lock, memory_order_release);
+}
+
+int sampler_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    if (kind == SAMPLER_NONE || sig != signo)
+        return 0;
+    if (old)
+        prog_action_read(old);
+    if (act)
+        prog_action_write(act);
+    return 1;
+}
+
+/* Give a signal that is not a sample to the program, as its disposition
+ * says. */
+static void forward(int sig, siginfo_t *si, void *uc)
+{
+    struct sigaction pa;
+    prog_action_read(&pa);
+    bool info = pa.sa_flags & SA_SIGINFO;
+    if (!info && pa.sa_handler == SIG_IGN)
+        return;
+    if (!info && pa.sa_handler == SIG_DFL) {
+        /* The default action of SIGPROF and the real-time signals is to
+         * terminate: let the kernel do exactly that. */
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        real.sigaction(sig, &dfl, NULL);
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, sig);
+        pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+        raise(sig);
+        return;
+    }
+    if (pa.sa_flags & SA_RESETHAND) {
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        prog_action_write(&dfl);
+    }
+    sigset_t old;
+    pthread_sigmask(SIG_BLOCK, &pa.sa_mask, &old);
+    if (info)
+        pa.sa_sigaction(sig, si, uc);
+    else
+        pa.sa_handler(sig);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Is this signal one of our samples for slot s? */
+static bool is_sample(const siginfo_t *si, const struct tslot *s)
+{
+    if (si->si_code == POLL_IN)
+        return si->si_fd == atomic_load_explicit(&s->perf_fd, memory_order_relaxed);
+    if (si->si_code == SI_TIMER)
+        return atomic_load_explicit(&s->has_timer, memory_order_relaxed) &&
+               si->si_timerid == (int)(intptr_t)s->timer;
+    return false;
+}
+
 static void on_sample(int sig, siginfo_t *si, void *ucv)
 {
-    (void)sig;
     int saved_errno = errno;
-    if (!atomic_load_explicit(&active, memory_order_relaxed))
-        goto out;
-    /* Ours: perf overflow (fasync, POLL_IN) or our timer. Anything else,
-     * kill(2) or an itimer the program set, is not a sample. */
-    if (si->si_code != POLL_IN && si->si_code != SI_TIMER) {
-        ctr_add(&foreign_signals, 1);
-        goto out;
-    }
     struct tslot *s = threads_self();
-    if (!s || tstate.exiting) {
-        ctr_add(&no_slot, 1);
+    if (!s || !is_sample(si, s)) {
+        /* kill(2), an itimer the program set, or a sample of a thread being
+         * torn down: not ours to record. */
+        if (si->si_code != POLL_IN && si->si_code != SI_TIMER) {
+            ctr_add(&foreign_signals, 1);
+            forward(sig, si, ucv);
+        } else {
+            ctr_add(&no_slot, 1);
+        }
         goto out;
     }
+    if (!atomic_load_explicit(&active, memory_order_relaxed) || tstate.exiting)
+        goto out;
     uint32_t weight = 1;
     if (si->si_code == SI_TIMER && si->si_overrun > 0)
         weight += (uint32_t)si->si_overrun;
@@ -215,7 +319,7 @@ static int choose_signal(void)
         candidates[nc++] = SIGRTMIN + i;
     for (int i = 0; i < nc; i++) {
         struct sigaction old;
-        if (sigaction(candidates[i], NULL, &old) < 0)
+        if (real.sigaction(candidates[i], NULL, &old) < 0)
             continue;
         if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
             return candidates[i];
@@ -250,7 +354,7 @@ int sampler_init(const struct config *cfg)
     sa.sa_sigaction = on_sample;
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    if (sigaction(signo, &sa, NULL) < 0) {
+    if (real.sigaction(signo, &sa, NULL) < 0) {
         log_error("cpu: cannot install the signal handler: %s; cpu profiling disabled",
                   strerror(errno));
         kind = SAMPLER_NONE;

@@ -43,6 +43,12 @@ void sampler_forget(struct tslot *s);
 /* Stop recording (the handler returns at once) and disarm every slot. */
 void sampler_stop_all(void);
 
+/* sigaction on the sampling signal, as the program sees it: answers with
+ * and records the program's own disposition, leaving ours installed.
+ * Returns 1 if sig is the sampling signal (handled), 0 to pass through. */
+struct sigaction;
+int sampler_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
 enum sampler_kind sampler_kind(void);
 const char *sampler_kind_name(void);
 int sampler_signal(void);
