@@ -54,8 +54,11 @@ FLAMEPRE_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
     return real.fexecve(fd, argv, envp);
 }
 
-/* Collect "arg0, ..., NULL" (and for execle the envp after it). */
-static char **collect(const char *arg0, va_list ap, char ***envp)
+/* The list "arg0, ..., NULL" (and, for execle, the envp after it) as an
+ * argv array, then exec through the v-form entry point. */
+enum lform { L_PATH, L_SEARCH, L_ENV };
+
+static int exec_list(enum lform form, const char *file, const char *arg0, va_list ap)
 {
     va_list count;
     va_copy(count, ap);
@@ -65,29 +68,33 @@ static char **collect(const char *arg0, va_list ap, char ***envp)
     va_end(count);
     int saved = errno;
     char **argv = malloc((n + 1) * sizeof *argv);
+    if (!argv) {
+        errno = ENOMEM;
+        return -1;
+    }
     errno = saved;
-    if (!argv)
-        return NULL;
     argv[0] = (char *)arg0;
     for (size_t i = 1; i <= n; i++)
         argv[i] = va_arg(ap, char *);
-    if (envp)
-        *envp = va_arg(ap, char **);
-    return argv;
+    int r;
+    if (form == L_ENV)
+        r = execve(file, argv, va_arg(ap, char **));
+    else if (form == L_SEARCH)
+        r = execvp(file, argv);
+    else
+        r = execv(file, argv);
+    saved = errno;
+    free(argv);
+    errno = saved;
+    return r;
 }
 
 FLAMEPRE_EXPORT int execl(const char *path, const char *arg0, ...)
 {
     va_list ap;
     va_start(ap, arg0);
-    char **argv = collect(arg0, ap, NULL);
+    int r = exec_list(L_PATH, path, arg0, ap);
     va_end(ap);
-    if (!argv) {
-        errno = ENOMEM;
-        return -1;
-    }
-    int r = execv(path, argv);
-    free(argv);
     return r;
 }
 
@@ -95,29 +102,16 @@ FLAMEPRE_EXPORT int execlp(const char *file, const char *arg0, ...)
 {
     va_list ap;
     va_start(ap, arg0);
-    char **argv = collect(arg0, ap, NULL);
+    int r = exec_list(L_SEARCH, file, arg0, ap);
     va_end(ap);
-    if (!argv) {
-        errno = ENOMEM;
-        return -1;
-    }
-    int r = execvp(file, argv);
-    free(argv);
     return r;
 }
 
 FLAMEPRE_EXPORT int execle(const char *path, const char *arg0, ...)
 {
     va_list ap;
-    char **envp;
     va_start(ap, arg0);
-    char **argv = collect(arg0, ap, &envp);
+    int r = exec_list(L_ENV, path, arg0, ap);
     va_end(ap);
-    if (!argv) {
-        errno = ENOMEM;
-        return -1;
-    }
-    int r = execve(path, argv, envp);
-    free(argv);
     return r;
 }

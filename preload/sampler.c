@@ -179,18 +179,24 @@ static long perf_open(struct perf_event_attr *attr, pid_t tid)
     return syscall(SYS_perf_event_open, attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
+/* User-space task clock of one thread, overflowing every period_ns. */
+static void perf_attr_init(struct perf_event_attr *attr)
+{
+    memset(attr, 0, sizeof *attr);
+    attr->size = sizeof *attr;
+    attr->type = PERF_TYPE_SOFTWARE;
+    attr->config = PERF_COUNT_SW_TASK_CLOCK;
+    attr->sample_period = period_ns;
+    attr->disabled = 1;
+    attr->exclude_kernel = 1;
+    attr->exclude_hv = 1;
+    attr->wakeup_events = 1;
+}
+
 static int perf_arm(struct tslot *s)
 {
     struct perf_event_attr attr;
-    memset(&attr, 0, sizeof attr);
-    attr.size = sizeof attr;
-    attr.type = PERF_TYPE_SOFTWARE;
-    attr.config = PERF_COUNT_SW_TASK_CLOCK;
-    attr.sample_period = period_ns;
-    attr.disabled = 1;
-    attr.exclude_kernel = 1;
-    attr.exclude_hv = 1;
-    attr.wakeup_events = 1;
+    perf_attr_init(&attr);
     int fd = (int)perf_open(&attr, s->tid);
     if (fd < 0)
         return -1;
@@ -292,14 +298,7 @@ void sampler_stop_all(void)
 static bool perf_available(void)
 {
     struct perf_event_attr attr;
-    memset(&attr, 0, sizeof attr);
-    attr.size = sizeof attr;
-    attr.type = PERF_TYPE_SOFTWARE;
-    attr.config = PERF_COUNT_SW_TASK_CLOCK;
-    attr.sample_period = period_ns;
-    attr.disabled = 1;
-    attr.exclude_kernel = 1;
-    attr.exclude_hv = 1;
+    perf_attr_init(&attr);
     int fd = (int)perf_open(&attr, 0);
     if (fd < 0) {
         log_info("perf events unavailable (%s); using CPU-clock timers", strerror(errno));
