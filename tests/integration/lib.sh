@@ -1,0 +1,95 @@
+# Shared helpers for the integration tests (sourced, POSIX sh + bash).
+#
+# Each t_*.sh runs real programs with build/libflamepre.so preloaded and
+# asserts robust properties of what it writes (folded stacks, meta.json).
+# A test prints what it checks; `fail` prints the reason and exits 1; a test
+# that reaches its end passes. Helpers never hide a failure: a missing file
+# or an unparsable one is a failure, not a skip.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+LIB=$ROOT/build/libflamepre.so
+CLI=$ROOT/build/flamepre
+EX=$ROOT/build/examples
+HERE=$ROOT/tests/integration
+PY=${PYTHON:-python3}
+# The Debian interpreter (not a pyenv shim, which is a bash script) for runs
+# that profile python itself.
+SYSPY=/usr/bin/python3
+[ -x "$SYSPY" ] || SYSPY=$(command -v python3)
+# Seconds before a profiled run counts as hung.
+TMO=${FLAMEPRE_TEST_TIMEOUT:-120}
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/flamepre-it.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+# Keep the user's own FLAMEPRE_* settings out of the tests.
+for v in $(env | sed -n 's/^\(FLAMEPRE_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
+
+fail() {
+    echo "FAIL: $*"
+    exit 1
+}
+
+note() {
+    echo "  $*"
+}
+
+need_lib() {
+    [ -f "$LIB" ] || fail "$LIB not built"
+}
+
+need_example() {
+    [ -x "$EX/$1" ] || fail "$EX/$1 not built (make examples)"
+}
+
+# profile OUTDIR NAME CMD ARGS...
+# Runs CMD with the library preloaded, FLAMEPRE_OUTPUT=OUTDIR and any
+# FLAMEPRE_* variables the caller exported; stdout, stderr and exit code go to
+# $TMP/NAME.out, NAME.err, NAME.rc. Returns 0 (check the .rc file).
+profile() {
+    _out=$1 _name=$2
+    shift 2
+    mkdir -p "$_out"
+    # timeout runs outside the profiler: only the command is preloaded.
+    timeout "$TMO" env LD_PRELOAD="$LIB" FLAMEPRE_OUTPUT="$_out" "$@" \
+        >"$TMP/$_name.out" 2>"$TMP/$_name.err"
+    echo $? >"$TMP/$_name.rc"
+    [ "$(cat "$TMP/$_name.rc")" = 124 ] && fail "$_name: timed out after ${TMO}s: $*"
+    return 0
+}
+
+# plain NAME CMD ARGS...: the same without the profiler.
+plain() {
+    _name=$1
+    shift
+    timeout "$TMO" "$@" >"$TMP/$_name.out" 2>"$TMP/$_name.err"
+    echo $? >"$TMP/$_name.rc"
+    return 0
+}
+
+# one_file DIR GLOB: print the single file matching DIR/GLOB; otherwise say
+# what was found on stderr and return 1. Use: F=$(one_file D '*.x') || exit 1
+one_file() {
+    set -- "$1"/$2
+    if [ $# -eq 1 ] && [ -f "$1" ]; then
+        echo "$1"
+        return 0
+    fi
+    if [ $# -eq 1 ]; then
+        echo "FAIL: no file matches $1; the directory holds: $(ls -A "$(dirname "$1")" 2>&1 | tr '\n' ' ')" >&2
+    else
+        echo "FAIL: expected exactly one file, found $#: $*" >&2
+    fi
+    return 1
+}
+
+# show_head FILE: the first lines of a file, indented, for failure reports.
+show_head() {
+    sed -n '1,15p' "$1" | sed 's/^/    | /'
+}
+
+# check PYTHON-SUBCOMMAND ARGS...: run tests/integration/folded.py; its output
+# is shown; a non-zero exit fails the test.
+check() {
+    "$PY" "$HERE/folded.py" "$@" || fail "check $1 failed"
+}

@@ -1,0 +1,21 @@
+#!/bin/sh
+# (i) meta.json: <comm>.<pid>.meta.json next to the folded file, valid JSON
+# (python3 -m json.tool), with the pid, hz 999 and its period in ns, the unwind
+# mode, samples taken, dropped, unwind failures, truncated stacks and the
+# sampler kind ("perf" or "timer"); and its counts agree with the folded file
+# (taken - dropped - failures <= folded total <= taken).
+. "$(dirname "$0")/lib.sh"
+need_lib
+need_example cpu_hotspot
+
+for unwind in fp dwarf; do
+    echo "cpu_hotspot 1 s at 999 Hz, FLAMEPRE_UNWIND=$unwind"
+    FLAMEPRE_HZ=999 FLAMEPRE_UNWIND=$unwind profile "$TMP/$unwind" run "$EX/cpu_hotspot" 1 1 1
+    [ "$(cat "$TMP/run.rc")" = 0 ] || { show_head "$TMP/run.err"; fail "exit code"; }
+    PID=$(sed -n 's/^cpu_hotspot: thread cpu_hotspot tid=\([0-9]*\)$/\1/p' "$TMP/run.err")
+    M=$(one_file "$TMP/$unwind" "cpu_hotspot.$PID.meta.json") || exit 1
+    F=$(one_file "$TMP/$unwind" "cpu_hotspot.$PID.cpu.folded") || exit 1
+    "$PY" -m json.tool "$M" >/dev/null || { show_head "$M"; fail "meta.json is not valid JSON"; }
+    check meta "$M" "$F" --hz 999 --pid "$PID"
+    grep -q "\"$unwind\"" "$M" || fail "meta.json does not say unwind $unwind"
+done
