@@ -149,6 +149,12 @@ static void on_sample(int sig, siginfo_t *si, void *ucv)
     }
     if (!atomic_load_explicit(&active, memory_order_relaxed) || tstate.exiting)
         goto out;
+    if (s->phase_pending) {
+        /* The random first period is over: continue at the real rate. */
+        s->phase_pending = false;
+        uint64_t p = period_ns;
+        ioctl(si->si_fd, PERF_EVENT_IOC_PERIOD, &p);
+    }
     uint32_t weight = 1;
     if (si->si_code == SI_TIMER && si->si_overrun > 0)
         weight += (uint32_t)si->si_overrun;
@@ -193,10 +199,28 @@ static void perf_attr_init(struct perf_event_attr *attr)
     attr->wakeup_events = 1;
 }
 
+/* A random first period in [1, period]. Every clock starting at zero would
+ * give a thread that runs less than one period no sample at all, and every
+ * thread's first period fully; a uniform random phase makes the expected
+ * sample count of any thread exactly its CPU time / period. */
+static uint64_t first_period(pid_t tid)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)tid << 32 ^
+                 (uint64_t)ts.tv_sec;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    return 1 + x % period_ns;
+}
+
 static int perf_arm(struct tslot *s)
 {
     struct perf_event_attr attr;
     perf_attr_init(&attr);
+    attr.sample_period = first_period(s->tid);
+    s->phase_pending = attr.sample_period != period_ns;
     int fd = (int)perf_open(&attr, s->tid);
     if (fd < 0)
         return -1;
@@ -230,7 +254,9 @@ static int timer_arm(struct tslot *s)
     struct itimerspec its;
     its.it_interval.tv_sec = (time_t)(period_ns / 1000000000u);
     its.it_interval.tv_nsec = (long)(period_ns % 1000000000u);
-    its.it_value = its.it_interval;
+    uint64_t first = first_period(s->tid);
+    its.it_value.tv_sec = (time_t)(first / 1000000000u);
+    its.it_value.tv_nsec = (long)(first % 1000000000u);
     s->timer = t;
     atomic_store(&s->has_timer, true);
     if (timer_settime(t, 0, &its, NULL) < 0) {

@@ -47,6 +47,7 @@ struct tslot {
     _Atomic int perf_fd;          /* -1 if none; exchanged, so exactly one closer */
     timer_t timer;
     _Atomic bool has_timer;       /* exchanged, so exactly one deleter */
+    bool phase_pending;           /* perf: first (random) period not over yet */
     /* final or last known thread name, written outside the handler */
     char name[THREAD_NAME_LEN];
     /* counters, written by the owner thread only (relaxed), read by the collector */
