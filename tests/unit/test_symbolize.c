@@ -466,8 +466,12 @@ static const struct symspec edge_syms[] = {
 
 static void add_sym(GElf_Sym **v, size_t *n, struct strtab *t, const struct symspec *s)
 {
-    *v = realloc(*v, (*n + 1) * sizeof(**v));
-    assert_non_null(*v);
+    /* Grow geometrically: one realloc per symbol is quadratic under ASan,
+     * which maps every large block afresh. */
+    if ((*n & (*n + 1)) == 0 || *n == 0) {
+        *v = realloc(*v, (*n + 1) * 2 * sizeof(**v));
+        assert_non_null(*v);
+    }
     GElf_Sym *g = &(*v)[(*n)++];
     memset(g, 0, sizeof(*g));
     g->st_name = strtab_add(t, s->name);
