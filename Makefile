@@ -137,6 +137,32 @@ demo: deps-build
 	$(MAKE) all examples
 	examples/demo.sh
 
+# ---- fuzzing: libFuzzer targets tests/fuzz/fuzz_*.c (clang; ASan+UBSan) ----
+# render/ (and collector/, linked from an archive only if referenced) built
+# with coverage instrumentation; each target runs FUZZ_TIME seconds on its own
+# working corpus (build/fuzz/corpus-NAME, new finds land there) seeded from
+# tests/fuzz/corpus/. Crashes are saved as build/fuzz/crash-* and stop make.
+FUZZ_CC     ?= clang
+FUZZ_TIME   ?= 60
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  = $(CSTD) -O1 -g $(FUZZ_SAN) $(filter-out -Werror,$(WARN))
+FUZZ_BIN    := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+$(B)/fuzz/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(B)/fuzz/librender.a: $(patsubst %.c,$(B)/fuzz/obj/%.o,$(RENDER_SRC) $(COLLECTOR_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(B)/fuzz/librender.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/fuzz/librender.a $(LIBS_CLI)
+fuzz: $(FUZZ_BIN)
+	@for t in $(FUZZ_BIN); do \
+	    n=$$(basename $$t); mkdir -p $(B)/fuzz/corpus-$$n; \
+	    echo "fuzz: $$n for $(FUZZ_TIME)s"; \
+	    $$t -max_total_time=$(FUZZ_TIME) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+	        -print_final_stats=1 -artifact_prefix=$(B)/fuzz/ \
+	        $(B)/fuzz/corpus-$$n tests/fuzz/corpus || exit 1; \
+	done
+
 PREFIX ?= /usr/local
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin

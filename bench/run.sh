@@ -103,4 +103,17 @@ python3 bench/report.py "$RES" "$REPS" "$UNITS" "$THREADS" "$RSS_THREADS" "$RSS_
     "$LOAD_BEFORE" "$LOAD_AFTER" >"$TMP/report.md"
 cat "$TMP/report.md"
 cp "$TMP/report.md" BENCHMARKS.md
+# The renderer's benchmark (issue 3), appended to the same file.
+if [ -z "${BENCH_SKIP_RENDER:-}" ]; then
+    {
+        echo
+        echo "## Renderer"
+        echo
+        echo "Produced in the same run by \`bench/render.sh\` (see its header for the method)."
+        echo
+        echo '```'
+        bench/render.sh
+        echo '```'
+    } >>BENCHMARKS.md
+fi
 echo "bench: wrote BENCHMARKS.md" >&2

@@ -5,6 +5,7 @@
  * name) and returns the process exit status: 0 ok, 1 failure, 2 usage error
  * or malformed input. Only main() exits.
  */
+#include <stdbool.h>
 #include <stdio.h>
 
 struct profile;
@@ -14,12 +15,14 @@ int cmd_render(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 void usage_main(FILE *f);
 void usage_render(FILE *f);
 void usage_record(FILE *f);
 void usage_top(FILE *f);
 void usage_convert(FILE *f);
+void usage_diff(FILE *f);
 
 /* Output file written as a temp file in the same directory and renamed on
  * success, so a failed render never leaves half a graph; "-" is stdout. */
@@ -36,6 +39,9 @@ int out_close(struct out_file *o, int ok);
 /* Parse `in` and write an SVG to `out` with default options and the title
  * given; used by `record`. On success *keep (if not NULL) receives the
  * profile (caller frees). Returns 0 or -1 (printed). */
+/* Write p as HTML (html) or SVG with options o; 0 or -1 (printed). */
+int render_write(FILE *f, struct profile *p, const struct render_opts *o, bool html);
+
 int render_one_svg(const char *in, const char *out, const char *title, struct profile **keep);
 
 #endif

@@ -15,8 +15,10 @@ void usage_main(FILE *f)
           "Commands:\n"
           "  record [-e EVENTS] [-F HZ] [-o DIR] -- CMD ARGS...\n"
           "                           run CMD with the profiler preloaded, then render its graphs\n"
-          "  render IN.folded... -o OUT.svg [options]\n"
-          "                           draw an interactive flame graph\n"
+          "  render IN.folded... -o OUT.svg|OUT.html [options]\n"
+          "                           draw an interactive flame graph (SVG or canvas HTML)\n"
+          "  diff BEFORE.folded AFTER.folded -o OUT.svg|OUT.html [options]\n"
+          "                           differential flame graph (red grew, blue shrank)\n"
           "  top IN.folded [-n N] [--format text|markdown|csv]\n"
           "                           heaviest functions by self and total\n"
           "  convert IN.folded --to folded|pprof|speedscope -o OUT\n"
@@ -33,6 +35,7 @@ static const struct {
     void (*usage)(FILE *);
 } commands[] = {
     { "render", cmd_render, usage_render },
+    { "diff", cmd_diff, usage_diff },
     { "record", cmd_record, usage_record },
     { "top", cmd_top, usage_top },
     { "convert", cmd_convert, usage_convert },

@@ -1,7 +1,8 @@
 #ifndef FLAMEPRE_RENDER_RENDER_H
 #define FLAMEPRE_RENDER_RENDER_H
 /*
- * Options shared by the graph writers (SVG now, HTML and diff later).
+ * Options shared by the graph writers (SVG, HTML; either one plain or as a
+ * differential graph when `diff` is set).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "render/units.h"
 
 struct profile;
+struct diff;
 
 struct render_opts {
     const char *title;      /* NULL: "Flame Graph" / "Icicle Graph" */
@@ -18,10 +20,12 @@ struct render_opts {
     int width;              /* total image width in px */
     double minwidth;        /* px, or percent of total when minwidth_pct */
     bool minwidth_pct;
+    bool minwidth_set;      /* given by the user (HTML keeps every frame otherwise) */
     bool inverted;          /* icicle: root at the top */
     const char *palette;    /* NULL: the metric's default */
     enum layout_sort sort;
     struct metric_info metric;
+    const struct diff *diff; /* NULL, or a differential graph (diff.h) of the profile */
 };
 
 void render_opts_init(struct render_opts *o);
@@ -32,5 +36,11 @@ double render_min_count(const struct render_opts *o, double total);
 /* Write an interactive SVG flame graph of p (profile_finish() done) to f.
  * Returns 0, or -1 after printing an error (ENOMEM or a write error). */
 int svg_write(FILE *f, struct profile *p, const struct render_opts *o);
+
+/* Write a self-contained HTML page drawing the flame graph on a canvas from
+ * an embedded data table (model in html.c). Frames are merged into "+N more"
+ * only when o->minwidth_set: zooming in the page reveals any frame. Returns 0,
+ * or -1 after printing an error. */
+int html_write(FILE *f, struct profile *p, const struct render_opts *o);
 
 #endif

@@ -11,6 +11,7 @@
  */
 #include "render/render.h"
 #include "render/color.h"
+#include "render/diff.h"
 #include "render/escape.h"
 #include "render/profile.h"
 #include "render/util.h"
@@ -64,6 +65,26 @@ static void label(FILE *f, const char *name, size_t len, double px)
     fputs("..", f);
 }
 
+/* "before: .. (..%)\nafter: ..\ndelta: .." lines of a differential frame. */
+static void diff_tooltip(FILE *f, const struct diff *d, const struct diff_values *v,
+                         const struct metric_info *mi)
+{
+    char b[96], a[96], an[96], dl[96], p1[32], p2[32];
+    double tb = diff_total_before(d), ta = diff_total_after(d);
+    unit_format(b, sizeof(b), v->before, mi);
+    unit_format(a, sizeof(a), v->after, mi);
+    pct(p1, sizeof(p1), v->before, tb);
+    pct(p2, sizeof(p2), v->after, ta);
+    fprintf(f, "\nbefore: %s (%s)\nafter: %s (%s)", b, p1, a, p2);
+    if (diff_scale(d) != 1) {
+        unit_format(an, sizeof(an), v->after_norm, mi);
+        fprintf(f, ", normalized %s", an);
+    }
+    unit_format(dl, sizeof(dl), fabs(v->delta), mi);
+    fprintf(f, "\ndelta: %+.2f pp (%s%s)%s", v->delta_pp, v->delta < 0 ? "-" : "+", dl,
+            v->intensity == 0 && v->delta_pp != 0 ? ", within noise" : "");
+}
+
 static void write_frame(FILE *f, struct profile *p, const struct layout *l, size_t i,
                         const struct render_opts *o, const char *palette, double scale,
                         int height)
@@ -78,6 +99,7 @@ static void write_frame(FILE *f, struct profile *p, const struct layout *l, size
     size_t len;
     char more_name[64];
     struct rgb c;
+    struct diff_values dv;
     if (r->node == PNODE_NONE) {
         len = (size_t)snprintf(more_name, sizeof(more_name), "+%u more", r->more);
         name = more_name;
@@ -86,9 +108,19 @@ static void write_frame(FILE *f, struct profile *p, const struct layout *l, size
         name = profile_name(p, profile_node(p, r->node)->name, &len);
         c = color_for(palette, name, len);
     }
+    if (o->diff) {
+        diff_rect(o->diff, l, i, &dv);
+        c = color_diff(dv.intensity);
+    }
     fprintf(f, "<g class=\"f%s\" fp:x=\"%.15g\" fp:w=\"%.15g\" fp:d=\"%u\"><title>",
             r->node == PNODE_NONE ? " m" : "", r->x, r->w, r->depth);
     xml_escape(f, name, len);
+    if (o->diff) {
+        diff_tooltip(f, o->diff, &dv, &o->metric);
+        if (r->node == PNODE_NONE)
+            fprintf(f, "\n%u frames narrower than the minimum width, merged", r->more);
+        goto rect;
+    }
     unit_format(cnt, sizeof(cnt), r->w, &o->metric);
     pct(p1, sizeof(p1), r->w, l->total);
     pct(p2, sizeof(p2), r->w, parent_w);
@@ -101,6 +133,7 @@ static void write_frame(FILE *f, struct profile *p, const struct layout *l, size
     }
     if (r->node == PNODE_NONE)
         fprintf(f, "\n%u frames narrower than the minimum width, merged", r->more);
+rect:
     fprintf(f,
             "</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" "
             "fill=\"rgb(%u,%u,%u)\" rx=\"2\"/><text x=\"%.2f\" y=\"%.1f\">",
@@ -123,9 +156,18 @@ int svg_write(FILE *f, struct profile *p, const struct render_opts *o)
         height += FONT_SIZE + 4;
     if (o->note)
         height += FONT_SIZE + 4;
+    char legend[256];
+    if (o->diff) {
+        diff_legend(legend, sizeof(legend), o->diff);
+        height += FONT_SIZE + 4;
+    }
     double gw = width - 2 * XPAD;
     double scale = total > 0 ? gw / total : 0;
-    const char *title = o->title ? o->title : o->inverted ? "Icicle Graph" : "Flame Graph";
+    const char *title = o->title                  ? o->title
+                        : o->diff && o->inverted ? "Differential Icicle Graph"
+                        : o->diff                ? "Differential Flame Graph"
+                        : o->inverted            ? "Icicle Graph"
+                                                 : "Flame Graph";
 
     fprintf(f,
             "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
@@ -167,6 +209,13 @@ int svg_write(FILE *f, struct profile *p, const struct render_opts *o)
         fprintf(f, "<text id=\"note\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">",
                 width / 2.0, ty + extra);
         xml_escape(f, o->note, strlen(o->note));
+        fputs("</text>\n", f);
+    }
+    if (o->diff) {
+        extra += FONT_SIZE + 4;
+        fprintf(f, "<text id=\"note\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">",
+                width / 2.0, ty + extra);
+        xml_escape(f, legend, strlen(legend));
         fputs("</text>\n", f);
     }
     fprintf(f,
