@@ -116,7 +116,7 @@ examples: $(EXAMPLES)
 
 # ---- dependencies (only what is missing; apt-get as root, else sudo) ----
 BUILD_PKGS := gcc make binutils libunwind-dev libelf-dev libdw-dev zlib1g-dev
-TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev python3 sqlite3 file
+TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev python3 sqlite3 file golang-go
 BENCH_PKGS := $(TEST_PKGS) libgoogle-perftools-dev hyperfine time
 deps-build:
 	@.ci/install-deps.sh $(BUILD_PKGS)

@@ -25,17 +25,21 @@
 
 /* ---- folded ---- */
 
+struct folded_line {
+    char *stack; /* sanitized frames joined by ';', NUL-terminated */
+    double count;
+};
+
 struct folded_ctx {
     const struct profile *p;
-    char **lines;
+    struct folded_line *lines;
     size_t n, cap;
 };
 
 static int collect_line(const uint32_t *names, size_t n, double self, void *arg)
 {
     struct folded_ctx *c = arg;
-    double v = llround(self);
-    if (v <= 0)
+    if (!(self > 0))
         return 0;
     char *buf = NULL;
     size_t len = 0;
@@ -47,61 +51,154 @@ static int collect_line(const uint32_t *names, size_t n, double self, void *arg)
         const char *s = profile_name(c->p, names[i], &l);
         if (i)
             fputc(';', f);
-        fwrite(s, 1, l, f);
+        /* NUL, CR, tab, ESC... would split or truncate the line, or reach a
+         * terminal: '?' (the parser never makes a name of blanks only) */
+        text_sanitize(f, s, l);
     }
-    fprintf(f, " %.0f", v);
-    if (fclose(f) != 0 || grow_array(&c->lines, &c->cap, c->n + 1, sizeof(char *)) < 0) {
+    if (fclose(f) != 0 || grow_array(&c->lines, &c->cap, c->n + 1, sizeof(*c->lines)) < 0) {
         free(buf);
         return -1;
     }
-    c->lines[c->n++] = buf;
+    c->lines[c->n++] = (struct folded_line){ buf, self };
     return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
+static int cmp_line(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const struct folded_line *)a)->stack, ((const struct folded_line *)b)->stack);
 }
 
 static int write_folded(FILE *f, struct profile *p)
 {
     struct folded_ctx c = { .p = p };
     int rc = profile_walk_stacks(p, collect_line, &c);
+    if (rc != 0)
+        rc = cli_error("out of memory");
     if (rc == 0) {
-        qsort(c.lines, c.n, sizeof(char *), cmp_str);
-        for (size_t i = 0; i < c.n; i++) {
-            fputs(c.lines[i], f);
-            fputc('\n', f);
+        qsort(c.lines, c.n, sizeof(*c.lines), cmp_line);
+        for (size_t i = 0; i < c.n;) {
+            /* sanitizing can make distinct names equal: merge them again */
+            double sum = c.lines[i].count;
+            size_t j = i + 1;
+            while (j < c.n && strcmp(c.lines[j].stack, c.lines[i].stack) == 0)
+                sum += c.lines[j++].count;
+            /* integer counts, exactly as the parser reads them back: %.0f
+             * of the rounded double (no llround: it overflows at 2^63) */
+            double v = round(sum);
+            if (!isfinite(v)) {
+                rc = cli_error("a count does not fit in a double (stack \"%.40s\")",
+                               c.lines[i].stack);
+                break;
+            }
+            if (v > 0)
+                fprintf(f, "%s %.0f\n", c.lines[i].stack, v);
+            i = j;
         }
     }
     for (size_t i = 0; i < c.n; i++)
-        free(c.lines[i]);
+        free(c.lines[i].stack);
     free(c.lines);
-    return rc ? cli_error("out of memory") : 0;
+    return rc;
 }
 
 /* ---- speedscope ---- */
 
+/* One speedscope "sampled" profile per thread: each "[name tid=N]" root
+ * frame becomes a profile named after it (stacks below the thread frame);
+ * stacks under any other root go to one profile named after the input.
+ * Frames are shared: frame index = name id - 1. */
 struct ss_ctx {
     FILE *f;
+    const struct profile *p;
+    uint32_t *path;
     bool first;
     int pass; /* 0: samples, 1: weights */
 };
 
-static int ss_stack(const uint32_t *names, size_t n, double self, void *arg)
+/* Visit every node with a self count under `top` (included when !skip_top),
+ * calling ss_emit with the path of name ids below the skipped frame. */
+static double ss_subtree(struct ss_ctx *c, uint32_t top, bool skip_top)
 {
-    struct ss_ctx *c = arg;
-    fputs(c->first ? "" : ",", c->f);
-    c->first = false;
-    if (c->pass == 1) {
-        fprintf(c->f, "%.15g", self);
-        return 0;
+    const struct profile *p = c->p;
+    double sum = 0;
+    uint32_t base = profile_node(p, top)->depth + (skip_top ? 1 : 0);
+    uint32_t node = top;
+    for (;;) {
+        const struct pnode *nd = profile_node(p, node);
+        if (nd->depth >= base)
+            c->path[nd->depth - base] = nd->name;
+        if (nd->self > 0 && nd->depth >= base) {
+            size_t n = nd->depth - base + 1;
+            sum += nd->self;
+            fputs(c->first ? "" : ",", c->f);
+            c->first = false;
+            if (c->pass == 1) {
+                fprintf(c->f, "%.15g", nd->self);
+            } else {
+                fputc('[', c->f);
+                for (size_t i = 0; i < n; i++)
+                    fprintf(c->f, "%s%u", i ? "," : "", c->path[i] - 1);
+                fputc(']', c->f);
+            }
+        }
+        if (nd->first_child != PNODE_NONE) {
+            node = nd->first_child;
+            continue;
+        }
+        while (node != top && profile_node(p, node)->next_sibling == PNODE_NONE)
+            node = profile_node(p, node)->parent;
+        if (node == top)
+            break;
+        node = profile_node(p, node)->next_sibling;
     }
-    fputc('[', c->f);
-    for (size_t i = 0; i < n; i++)
-        fprintf(c->f, "%s%u", i ? "," : "", names[i] - 1);
-    fputc(']', c->f);
-    return 0;
+    return sum;
+}
+
+static bool ss_is_thread(const struct profile *p, uint32_t node)
+{
+    size_t len;
+    const char *s = profile_name(p, profile_node(p, node)->name, &len);
+    return parse_is_thread_frame(s, len);
+}
+
+/* One profile: the thread root `node`, or (node == PNODE_NONE) every
+ * non-thread root. */
+static void ss_profile(struct ss_ctx *c, uint32_t node, const char *unit, const char *name,
+                       bool comma)
+{
+    FILE *f = c->f;
+    const struct profile *p = c->p;
+    size_t len = 0;
+    if (node != PNODE_NONE)
+        name = profile_name(p, profile_node(p, node)->name, &len);
+    else
+        len = strlen(name);
+    fputs(comma ? ",{\"type\":\"sampled\",\"name\":\"" : "{\"type\":\"sampled\",\"name\":\"", f);
+    json_escape(f, name, len);
+    fprintf(f, "\",\"unit\":\"%s\",\"startValue\":0,\"endValue\":", unit);
+    /* endValue: the profile's total weight */
+    double total = 0;
+    if (node != PNODE_NONE) {
+        total = profile_node(p, node)->total - profile_node(p, node)->self;
+    } else {
+        for (uint32_t k = profile_node(p, 0)->first_child; k != PNODE_NONE;
+             k = profile_node(p, k)->next_sibling)
+            if (!ss_is_thread(p, k))
+                total += profile_node(p, k)->total;
+    }
+    fprintf(f, "%.15g,\"samples\":[", total);
+    for (c->pass = 0; c->pass < 2; c->pass++) {
+        c->first = true;
+        if (node != PNODE_NONE) {
+            ss_subtree(c, node, true);
+        } else {
+            for (uint32_t k = profile_node(p, 0)->first_child; k != PNODE_NONE;
+                 k = profile_node(p, k)->next_sibling)
+                if (!ss_is_thread(p, k))
+                    ss_subtree(c, k, false);
+        }
+        fputs(c->pass == 0 ? "],\"weights\":[" : "]}", f);
+    }
 }
 
 static int write_speedscope(FILE *f, struct profile *p, const struct metric_info *mi,
@@ -120,17 +217,28 @@ static int write_speedscope(FILE *f, struct profile *p, const struct metric_info
         json_escape(f, s, len);
         fputs("\"}", f);
     }
-    fprintf(f, "]},\"profiles\":[{\"type\":\"sampled\",\"name\":\"");
-    json_escape(f, name, strlen(name));
-    fprintf(f, "\",\"unit\":\"%s\",\"startValue\":0,\"endValue\":%.15g,\"samples\":[", unit,
-            profile_total(p) - profile_node(p, 0)->self);
-    struct ss_ctx c = { f, true, 0 };
-    profile_walk_stacks(p, ss_stack, &c);
-    fputs("],\"weights\":[", f);
-    c.first = true;
-    c.pass = 1;
-    profile_walk_stacks(p, ss_stack, &c);
-    fputs("]}]}\n", f);
+    fputs("]},\"profiles\":[", f);
+    struct ss_ctx c = { f, p, malloc((profile_max_depth(p) + 1) * sizeof(uint32_t)), true, 0 };
+    if (!c.path)
+        return cli_error("out of memory");
+    bool any = false, other = false;
+    for (uint32_t k = profile_node(p, 0)->first_child; k != PNODE_NONE;
+         k = profile_node(p, k)->next_sibling)
+        if (!ss_is_thread(p, k))
+            other = true;
+    /* non-thread stacks (or an empty profile) first: one profile for them */
+    if (other || profile_node(p, 0)->first_child == PNODE_NONE) {
+        ss_profile(&c, PNODE_NONE, unit, name, false);
+        any = true;
+    }
+    for (uint32_t k = profile_node(p, 0)->first_child; k != PNODE_NONE;
+         k = profile_node(p, k)->next_sibling)
+        if (ss_is_thread(p, k)) {
+            ss_profile(&c, k, unit, NULL, any);
+            any = true;
+        }
+    fputs("]}\n", f);
+    free(c.path);
     return 0;
 }
 
@@ -187,18 +295,36 @@ static void pb_msg(struct pb *o, unsigned field, struct pb *sub)
 
 struct pprof_ctx {
     struct pb *out, *sample, *packed;
+    uint64_t saturated; /* samples whose value was clamped to INT64_MAX */
+    double period;      /* > 0: a second value, count x period (ns) */
 };
+
+/* A count as pprof's int64 value: rounded, and clamped at INT64_MAX (llround
+ * would overflow at 2^63). 0 for counts that round to nothing. */
+static uint64_t pprof_value(double self, uint64_t *saturated)
+{
+    double v = round(self);
+    if (!(v > 0))
+        return 0;
+    if (v >= 9223372036854775807.0) {
+        ++*saturated;
+        return INT64_MAX;
+    }
+    return (uint64_t)v;
+}
 
 static int pprof_sample(const uint32_t *names, size_t n, double self, void *arg)
 {
     struct pprof_ctx *c = arg;
-    long long v = llround(self);
-    if (v <= 0)
+    uint64_t v = pprof_value(self, &c->saturated);
+    if (v == 0)
         return 0;
     for (size_t i = n; i-- > 0;)
         pb_varint(c->packed, names[i]); /* location id = name id, leaf first */
     pb_msg(c->sample, 1, c->packed);
-    pb_varint(c->packed, (uint64_t)v);
+    pb_varint(c->packed, v);
+    if (c->period > 0)
+        pb_varint(c->packed, pprof_value(self * c->period, &c->saturated));
     pb_msg(c->sample, 2, c->packed);
     pb_msg(c->out, 2, c->sample);
     return c->out->err ? -1 : 0;
@@ -207,23 +333,40 @@ static int pprof_sample(const uint32_t *names, size_t n, double self, void *arg)
 static int write_pprof(FILE *f, struct profile *p, const struct metric_info *mi)
 {
     struct pb out = { 0 }, sub = { 0 }, sub2 = { 0 }, packed = { 0 };
+    /* Sample types from the metric. Sampled metrics (cpu, wall) carry two
+     * values when the period is known, as Go's own CPU profiles do:
+     * samples/count and METRIC/nanoseconds (count x period), with period_type
+     * METRIC/nanoseconds and period = period_ns; pprof shows the last one. */
+    const char *metric = mi->metric[0] ? mi->metric : NULL;
     const char *type, *unit;
     switch (mi->unit) {
-    case UNIT_BYTES: type = mi->metric[0] ? mi->metric : "space"; unit = "bytes"; break;
-    case UNIT_NS: type = mi->metric[0] ? mi->metric : "delay"; unit = "nanoseconds"; break;
-    case UNIT_COUNT: type = mi->metric[0] ? mi->metric : "count"; unit = "count"; break;
+    case UNIT_BYTES: type = metric ? metric : "space"; unit = "bytes"; break;
+    case UNIT_NS: type = metric ? metric : "delay"; unit = "nanoseconds"; break;
+    case UNIT_COUNT: type = metric ? metric : "count"; unit = "count"; break;
     default: type = "samples"; unit = "count"; break;
     }
-    /* string table: 0 "", 1 type, 2 unit, 3 "flamepre", then name id i at 3 + i */
-    pb_uint(&sub, 1, 1);
-    pb_uint(&sub, 2, 2);
+    bool timed = mi->unit == UNIT_SAMPLES && mi->period_ns > 0;
+    const char *ttype = metric ? metric : "cpu";
+    /* string table: fixed strings below, then name id i at NFIXED - 1 + i */
+    enum { S_TYPE = 1, S_UNIT, S_FILE, S_TTYPE, S_NS, NFIXED };
+    const char *fixed[NFIXED] = { "", type, unit, "flamepre", ttype, "nanoseconds" };
+    pb_uint(&sub, 1, S_TYPE);
+    pb_uint(&sub, 2, S_UNIT);
     pb_msg(&out, 1, &sub); /* sample_type */
-    struct pprof_ctx c = { &out, &sub, &packed };
+    if (timed) {
+        pb_uint(&sub, 1, S_TTYPE);
+        pb_uint(&sub, 2, S_NS);
+        pb_msg(&out, 1, &sub);
+    }
+    struct pprof_ctx c = { &out, &sub, &packed, 0, timed ? mi->period_ns : 0 };
     if (profile_walk_stacks(p, pprof_sample, &c) != 0)
         out.err = 1;
-    pb_uint(&sub, 1, 1);     /* mapping id */
-    pb_uint(&sub, 5, 3);     /* filename */
-    pb_uint(&sub, 7, 1);     /* has_functions */
+    if (c.saturated)
+        cli_warn("%llu sample value(s) above 2^63-1 clamped to 9223372036854775807 "
+                 "(pprof values are int64)", (unsigned long long)c.saturated);
+    pb_uint(&sub, 1, 1);      /* mapping id */
+    pb_uint(&sub, 5, S_FILE); /* filename */
+    pb_uint(&sub, 7, 1);      /* has_functions */
     pb_msg(&out, 3, &sub);
     size_t nn = profile_name_count(p);
     for (size_t i = 1; i < nn; i++) {
@@ -234,20 +377,35 @@ static int write_pprof(FILE *f, struct profile *p, const struct metric_info *mi)
         pb_msg(&out, 4, &sub);
     }
     for (size_t i = 1; i < nn; i++) {
-        pb_uint(&sub, 1, i);     /* function id */
-        pb_uint(&sub, 2, 3 + i); /* name */
-        pb_uint(&sub, 3, 3 + i); /* system_name */
+        pb_uint(&sub, 1, i);                /* function id */
+        pb_uint(&sub, 2, NFIXED - 1 + i);   /* name */
+        pb_uint(&sub, 3, NFIXED - 1 + i);   /* system_name */
         pb_msg(&out, 5, &sub);
     }
-    static const char *const fixed[] = { "", NULL, NULL, "flamepre" };
-    for (size_t i = 0; i < 4; i++) {
-        const char *s = i == 1 ? type : i == 2 ? unit : fixed[i];
-        pb_len(&out, 6, s, strlen(s));
-    }
+    for (size_t i = 0; i < NFIXED; i++)
+        pb_len(&out, 6, fixed[i], strlen(fixed[i]));
     for (size_t i = 1; i < nn; i++) {
         size_t len;
         const char *s = profile_name(p, (uint32_t)i, &len);
-        pb_len(&out, 6, s, len);
+        if (text_is_clean(s, len)) {
+            pb_len(&out, 6, s, len);
+            continue;
+        }
+        /* names reach `go tool pprof`'s terminal output: sanitized as in top */
+        char *t = NULL;
+        size_t tl = 0;
+        FILE *m = open_memstream(&t, &tl);
+        if (!m || (text_sanitize(m, s, len), fclose(m)) != 0)
+            out.err = 1;
+        else
+            pb_len(&out, 6, t, tl);
+        free(t);
+    }
+    if (timed) {
+        pb_uint(&sub, 1, S_TTYPE);
+        pb_uint(&sub, 2, S_NS);
+        pb_msg(&out, 11, &sub); /* period_type */
+        pb_uint(&out, 12, pprof_value(mi->period_ns, &c.saturated)); /* period */
     }
     int rc = 0;
     if (out.err || sub.err || sub2.err || packed.err) {

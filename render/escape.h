@@ -19,6 +19,15 @@ void xml_escape(FILE *f, const char *s, size_t len);
  * HTML <script> ("</script>" cannot close it) and in JSON files. */
 void json_escape(FILE *f, const char *s, size_t len);
 
+/* Plain text for a terminal, a Markdown table or a folded file: valid
+ * UTF-8 passes through; C0 controls (NUL, ESC, CR, tab...), DEL, C1
+ * controls (U+0080..U+009F: 8-bit CSI and friends) and every byte of an
+ * invalid sequence become '?', so a name can neither move the cursor nor
+ * inject escape sequences, nor split a folded line. */
+void text_sanitize(FILE *f, const char *s, size_t len);
+/* True if text_sanitize would write s unchanged. */
+int text_is_clean(const char *s, size_t len);
+
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. *cp gets
  * the code point. */
 size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp);

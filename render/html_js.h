@@ -81,7 +81,7 @@ static const char html_js[] =
 "  case 'ns': return fmtNs(v);\n"
 "  case 'count': return fmtCount(v);\n"
 "  }\n"
-"  var a = fmtCount(v) + ' samples';\n"
+"  var c = fmtCount(v), a = c + (c === '1' ? ' sample' : ' samples');\n"
 "  return D.period > 0 && v > 0 ? a + ', ' + fmtNs(v * D.period) : a;\n"
 "}\n"
 "function pct(part, whole) {\n"

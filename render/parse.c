@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,18 +112,36 @@ static int parse_count(const char *s, size_t len, double *out)
         else
             return -1;
     }
-    if (!digits || dots > 1 || len > 63)
+    if (!digits || dots > 1)
         return -1;
-    char buf[64];
+    /* any length: a folded file may sum to more digits than a buffer holds */
+    char small[64], *buf = len < sizeof(small) ? small : malloc(len + 1);
+    if (!buf)
+        return -1;
     memcpy(buf, s, len);
     buf[len] = '\0';
     *out = strtod(buf, NULL);
-    return 0;
+    if (buf != small)
+        free(buf);
+    return isfinite(*out) ? 0 : -1;
 }
 
 static inline bool is_blank(char c)
 {
     return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Id of a frame that is empty or blanks only: dropped from the stack. */
+#define BLANK_FRAME (PNAME_NONE - 1)
+
+static inline bool is_blank_frame(const char *s, size_t len)
+{
+    if (len && !is_blank(s[0]))
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!is_blank(s[i]))
+            return false;
+    return true;
 }
 
 bool parse_is_thread_frame(const char *s, size_t len)
@@ -247,7 +266,7 @@ static int parse_line(struct parser *ps, const char *s, size_t len)
     while (common < lim && s[common] == ps->prev[common])
         common++;
 
-    size_t n = 0, pos = 0;
+    size_t n = 0, pos = 0, blanks = 0;
     bool sharing = true;
     for (;;) {
         const char *semi = memchr(s + pos, ';', slen - pos);
@@ -258,6 +277,13 @@ static int parse_line(struct parser *ps, const char *s, size_t len)
         uint32_t id;
         if (sharing && n < ps->prev_n && ps->prev_end[n] == end && end <= common) {
             id = ps->prev_ids[n];
+            blanks += id == BLANK_FRAME;
+        } else if (is_blank_frame(s + pos, end - pos)) {
+            /* "a;;b", "a; ;b", trailing ';': no frame (an empty name could
+             * not be written back as a folded line) */
+            sharing = false;
+            id = BLANK_FRAME;
+            blanks++;
         } else {
             sharing = false;
             id = profile_intern(ps->p, s + pos, end - pos);
@@ -291,15 +317,25 @@ static int parse_line(struct parser *ps, const char *s, size_t len)
 
     /* 2. transforms, then insertion */
     const uint32_t *ids = ps->prev_ids;
+    if (blanks == n)
+        return bad_line(ps, "empty stack (only empty frames)", s, len);
     bool transform = ps->o.merge_threads || ps->o.thread_re || ps->o.collapse_recursion ||
-                     ps->o.reverse;
+                     ps->o.reverse || blanks;
     if (transform) {
         if (ensure_name_arrays(ps) < 0)
             return oom(ps);
         if (grow_array(&ps->work, &ps->work_cap, n, sizeof(*ps->work)) < 0)
             return oom(ps);
-        memcpy(ps->work, ids, n * sizeof(*ids));
         uint32_t *w = ps->work;
+        if (blanks) {
+            size_t k = 0;
+            for (size_t i = 0; i < n; i++)
+                if (ids[i] != BLANK_FRAME)
+                    w[k++] = ids[i];
+            n = k;
+        } else {
+            memcpy(w, ids, n * sizeof(*ids));
+        }
         if (ps->o.thread_re && !(name_flags(ps, w[0]) & FLAG_RE_MATCH)) {
             ps->st.filtered++;
             return 0;

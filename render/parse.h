@@ -6,6 +6,9 @@
  * The count is the last whitespace-separated field (frames may contain
  * spaces), a non-negative integer or decimal ("12", "3.5", ".5"). Blank lines
  * are ignored, a trailing '\r' is dropped, lines may be of any length.
+ * Empty or blank-only frames ("a;;b", "a; ;b", a trailing ';') are dropped,
+ * so every name can be written back as a folded line; a stack of nothing but
+ * such frames is malformed ("empty stack").
  * Malformed lines are an error "file:line: reason", or with `lenient` are
  * skipped and counted in parse_stats.skipped.
  *

@@ -6,9 +6,11 @@
  * "cum" has the same rule; naive per-frame sums show 300% for A;A;A).
  */
 #include "render/top.h"
+#include "render/escape.h"
 #include "render/profile.h"
 #include "render/util.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,21 +98,71 @@ done:
     return rc;
 }
 
-static void csv_escape(FILE *f, const char *s, size_t len)
+/* The name as text_sanitize writes it, in a malloc'd buffer (NULL on ENOMEM). */
+static char *sanitized(const char *s, size_t len, size_t *out_len)
 {
-    fputc('"', f);
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '"')
-            fputc('"', f);
-        fputc((unsigned char)s[i] < 0x20 ? '?' : s[i], f);
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&buf, &n);
+    if (!m)
+        return NULL;
+    text_sanitize(m, s, len);
+    if (fclose(m) != 0) {
+        free(buf);
+        return NULL;
     }
-    fputc('"', f);
+    *out_len = n;
+    return buf;
 }
 
-static void text_name(FILE *f, const char *s, size_t len)
+static void csv_escape(FILE *f, const char *s, size_t len)
 {
-    for (size_t i = 0; i < len; i++)
-        fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i], f);
+    size_t n;
+    char *t = sanitized(s, len, &n);
+    fputc('"', f);
+    for (size_t i = 0; t && i < n; i++) {
+        if (t[i] == '"')
+            fputc('"', f);
+        fputc(t[i], f);
+    }
+    fputc('"', f);
+    free(t);
+}
+
+/* A GFM code span inside a table cell: the fence is one backtick longer than
+ * the longest backtick run in the name (so no backtick ends it early), padded
+ * with a space when the name starts or ends with a backtick (or with a space
+ * on both sides, which the span would strip); '|' is escaped as \| (GFM
+ * splits cells before parsing spans and turns \| back into |). */
+static void markdown_code(FILE *f, const char *s, size_t len)
+{
+    size_t n;
+    char *t = sanitized(s, len, &n);
+    if (!t) {
+        fputs("`?`", f);
+        return;
+    }
+    size_t run = 0, maxrun = 0;
+    for (size_t i = 0; i < n; i++) {
+        run = t[i] == '`' ? run + 1 : 0;
+        if (run > maxrun)
+            maxrun = run;
+    }
+    bool pad = n && (t[0] == '`' || t[n - 1] == '`' || (t[0] == ' ' && t[n - 1] == ' '));
+    for (size_t i = 0; i <= maxrun; i++)
+        fputc('`', f);
+    if (pad)
+        fputc(' ', f);
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] == '|')
+            fputc('\\', f);
+        fputc(t[i], f);
+    }
+    if (pad)
+        fputc(' ', f);
+    for (size_t i = 0; i <= maxrun; i++)
+        fputc('`', f);
+    free(t);
 }
 
 static void section(FILE *f, struct profile *p, const struct top_entry *e, size_t n,
@@ -132,18 +184,12 @@ static void section(FILE *f, struct profile *p, const struct top_entry *e, size_
         unit_format(a, sizeof(a), e[i].self, mi);
         unit_format(b, sizeof(b), e[i].total, mi);
         if (fmt == TOP_MARKDOWN) {
-            fprintf(f, "| %zu | %s | %.2f%% | %s | %.2f%% | `", i + 1, a, ps, b, pt);
-            /* inside a code span in a table only '|' (splits the cell, GFM
-             * takes \|) and '`' (ends the span) matter */
-            for (size_t j = 0; j < len; j++) {
-                if (name[j] == '|')
-                    fputc('\\', f);
-                fputc(name[j] == '`' ? '\'' : (unsigned char)name[j] < 0x20 ? '?' : name[j], f);
-            }
-            fputs("` |\n", f);
+            fprintf(f, "| %zu | %s | %.2f%% | %s | %.2f%% | ", i + 1, a, ps, b, pt);
+            markdown_code(f, name, len);
+            fputs(" |\n", f);
         } else if (fmt == TOP_TEXT) {
             fprintf(f, "%4zu %24s %6.2f%% %24s %6.2f%%  ", i + 1, a, ps, b, pt);
-            text_name(f, name, len);
+            text_sanitize(f, name, len);
             fputc('\n', f);
         }
     }
@@ -172,12 +218,12 @@ int top_write(FILE *f, struct profile *p, size_t limit, enum top_format fmt,
         free(e);
         return 0;
     }
+    fputs(fmt == TOP_MARKDOWN ? "## Profile: " : "", f);
+    text_sanitize(f, source, strlen(source));
     if (fmt == TOP_MARKDOWN)
-        fprintf(f, "## Profile: %s\n\nTotal: %s%s%s\n", source, tot,
-                mi->metric[0] ? ", metric " : "", mi->metric);
+        fprintf(f, "\n\nTotal: %s%s%s\n", tot, mi->metric[0] ? ", metric " : "", mi->metric);
     else
-        fprintf(f, "%s: total %s%s%s\n", source, tot, mi->metric[0] ? ", metric " : "",
-                mi->metric);
+        fprintf(f, ": total %s%s%s\n", tot, mi->metric[0] ? ", metric " : "", mi->metric);
     size_t k = n < limit ? n : limit;
     section(f, p, e, k, fmt, mi, "self");
     sort_order = TOP_BY_TOTAL;

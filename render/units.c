@@ -156,15 +156,17 @@ char *unit_format(char *buf, size_t size, double v, const struct metric_info *mi
     case UNIT_COUNT:
         format_count(buf, size, v);
         break;
-    case UNIT_SAMPLES:
+    case UNIT_SAMPLES: {
         format_count(a, sizeof(a), v);
+        const char *word = strcmp(a, "1") == 0 ? "sample" : "samples";
         if (mi->period_ns > 0 && v > 0) {
             fmt_ns(b, sizeof(b), v * mi->period_ns);
-            snprintf(buf, size, "%s samples, %s", a, b);
+            snprintf(buf, size, "%s %s, %s", a, word, b);
         } else {
-            snprintf(buf, size, "%s samples", a);
+            snprintf(buf, size, "%s %s", a, word);
         }
         break;
+    }
     }
     return buf;
 }

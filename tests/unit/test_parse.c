@@ -300,6 +300,63 @@ static void test_many_lines_across_buffers(void **state)
     unlink(path);
 }
 
+/* fuzz finding-empty-frame-roundtrip: empty and blank-only frames are no
+ * frames, so every stack can be written back as a folded line */
+static void test_blank_frames_dropped(void **state)
+{
+    (void)state;
+    struct profile *p = profile_new();
+    assert_int_equal(parse_capture(p, "a;;b 1\na; \t;b; 2\n;c 4\n", NULL, NULL), 0);
+    assert_true(self_at(p, "a;b") == 3);
+    assert_true(self_at(p, "c") == 4);
+    assert_true(profile_total(p) == 7);
+    for (size_t i = 0; i < profile_name_count(p); i++) {
+        size_t len;
+        profile_name(p, (uint32_t)i, &len);
+        assert_true(len > 0);
+    }
+    profile_free(p);
+
+    p = profile_new();
+    assert_int_equal(parse_capture(p, "a 1\n; 1\n", NULL, NULL), -1);
+    assert_non_null(strstr(errbuf, "in.folded:2: empty stack"));
+    profile_free(p);
+
+    /* collapse/merge-threads cannot leave an empty frame either */
+    struct parse_opts o = { .collapse_recursion = true, .merge_threads = true, .lenient = true };
+    struct parse_stats st = { 0 };
+    p = profile_new();
+    assert_int_equal(parse_capture(p, ";;; 1\n[a tid=1]; 2\n[a tid=1];x;;x 3\n", &o, &st), 0);
+    assert_int_equal(st.skipped, 1);
+    assert_true(self_at(p, "x") == 3);
+    assert_true(profile_node(p, 0)->self == 2); /* only the thread frame: root */
+    profile_free(p);
+}
+
+/* fuzz finding-huge-count: counts >= 2^63 and of any length are read */
+static void test_huge_counts(void **state)
+{
+    (void)state;
+    struct profile *p = profile_new();
+    char line[600];
+    memset(line, '0', sizeof(line));
+    memcpy(line, "b 1", 3);
+    memcpy(line + sizeof(line) - 2, "\n", 2);
+    line[sizeof(line) - 1] = '\0'; /* "b 1000...0" with 595 zeros: inf -> invalid */
+    assert_int_equal(parse_capture(p, "a 10000000000000000001\n", NULL, NULL), 0);
+    assert_true(self_at(p, "a") == 1e19);
+    profile_free(p);
+    p = profile_new();
+    assert_int_equal(parse_capture(p, "a 00000000000000000000000000000000000000000000000000000000000"
+                                      "000000000000000000000000000000000000000042\n", NULL, NULL), 0);
+    assert_true(self_at(p, "a") == 42);
+    profile_free(p);
+    p = profile_new();
+    assert_int_equal(parse_capture(p, line, NULL, NULL), -1);
+    assert_non_null(strstr(errbuf, "invalid count"));
+    profile_free(p);
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -324,6 +381,8 @@ int main(void)
         cmocka_unit_test(test_reverse_and_collapse),
         cmocka_unit_test(test_very_long_line),
         cmocka_unit_test(test_many_lines_across_buffers),
+        cmocka_unit_test(test_blank_frames_dropped),
+        cmocka_unit_test(test_huge_counts),
         cmocka_unit_test(test_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

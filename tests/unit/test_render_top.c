@@ -87,11 +87,50 @@ static void test_formats(void **state)
     profile_free(p);
 }
 
+/* names cannot reach the terminal raw: controls, ESC, DEL, C1 and invalid
+ * UTF-8 become '?' in every format; valid UTF-8 is kept */
+static void test_terminal_injection(void **state)
+{
+    (void)state;
+    static const char in[] = "main;\x1b[2Jesc\x07;del\x7f\xc2\x9b" "1m;bad\xff\xc3(;\xe2\x82\xac"" ok 1\n";
+    struct profile *p = profile_new();
+    assert_int_equal(parse_folded_mem(p, in, sizeof(in) - 1, "t", NULL, NULL), 0);
+    for (int fmt = TOP_TEXT; fmt <= TOP_CSV; fmt++) {
+        char *out = report(p, (enum top_format)fmt, 10);
+        for (const unsigned char *c = (const unsigned char *)out; *c; c++)
+            assert_true(*c == '\n' || (*c >= 0x20 && *c != 0x7f));
+        assert_null(strstr(out, "\xc2\x9b"));
+        assert_non_null(strstr(out, "?[2Jesc?"));
+        assert_non_null(strstr(out, "del??1m"));
+        assert_non_null(strstr(out, "bad?" "?("));
+        assert_non_null(strstr(out, "\xe2\x82\xac ok"));
+        free(out);
+    }
+    profile_free(p);
+}
+
+/* markdown code spans: a fence longer than any backtick run, padding when
+ * the name starts or ends with a backtick, pipes as \| */
+static void test_markdown_backticks(void **state)
+{
+    (void)state;
+    struct profile *p = load("m;`x``y`|z 2\nm;a`b 1\n");
+    char *md = report(p, TOP_MARKDOWN, 5);
+    assert_non_null(strstr(md, "| ``` `x``y`\\|z ``` |"));
+    assert_non_null(strstr(md, "| ``a`b`` |"));
+    assert_non_null(strstr(md, "| 1 sample | 33.33% | 1 sample |"));
+    assert_non_null(strstr(md, "Total: 3 samples"));
+    free(md);
+    profile_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_recursion_counted_once),
         cmocka_unit_test(test_formats),
+        cmocka_unit_test(test_terminal_injection),
+        cmocka_unit_test(test_markdown_backticks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
