@@ -106,16 +106,11 @@ int unwind_init(enum unwind_mode m)
     return 0;
 }
 
-static unsigned walk_fp(const ucontext_t *uc, uintptr_t lo, uintptr_t hi, uintptr_t *pcs,
-                        unsigned max, unsigned *flags)
+/* Follow the frame-pointer chain from fp, appending return addresses to
+ * pcs[n..max). sp is the lowest address a frame may have. */
+static unsigned walk_fp_chain(uintptr_t sp, uintptr_t fp, uintptr_t lo, uintptr_t hi,
+                              uintptr_t *pcs, unsigned n, unsigned max, unsigned *flags)
 {
-    const greg_t *g = uc->uc_mcontext.gregs;
-    uintptr_t sp = (uintptr_t)g[REG_RSP];
-    uintptr_t fp = (uintptr_t)g[REG_RBP];
-    unsigned n = 0;
-    uintptr_t pc = (uintptr_t)g[REG_RIP];
-    if (!in_range(&self_text, pc))
-        pcs[n++] = pc;
     /* Frames must lie between the interrupted sp and the stack's top. With
      * unknown bounds (threads that predate the constructor), every page is
      * checked with mincore before it is read. */
@@ -149,6 +144,43 @@ static unsigned walk_fp(const ucontext_t *uc, uintptr_t lo, uintptr_t hi, uintpt
     return n;
 }
 
+static unsigned walk_fp(const ucontext_t *uc, uintptr_t lo, uintptr_t hi, uintptr_t *pcs,
+                        unsigned max, unsigned *flags)
+{
+    const greg_t *g = uc->uc_mcontext.gregs;
+    uintptr_t sp = (uintptr_t)g[REG_RSP];
+    uintptr_t fp = (uintptr_t)g[REG_RBP];
+    unsigned n = 0;
+    uintptr_t pc = (uintptr_t)g[REG_RIP];
+    if (!in_range(&self_text, pc))
+        pcs[n++] = pc;
+    return walk_fp_chain(sp, fp, lo, hi, pcs, n, max, flags);
+}
+
+/* Step a libunwind cursor, keeping the pcs outside this library. */
+static unsigned walk_cursor(unw_cursor_t *cur, uintptr_t *pcs, unsigned max, unsigned *flags)
+{
+    unsigned n = 0;
+    for (;;) {
+        unw_word_t ip;
+        if (unw_get_reg(cur, UNW_REG_IP, &ip) < 0 || ip == 0)
+            break;
+        if (!in_range(&self_text, ip))
+            pcs[n++] = ip;
+        if (n >= max) {
+            if (unw_step(cur) > 0)
+                *flags |= UNW_F_TRUNCATED;
+            break;
+        }
+        int r = unw_step(cur);
+        if (r < 0)
+            *flags |= UNW_F_FAILED;
+        if (r <= 0)
+            break;
+    }
+    return n;
+}
+
 static unsigned walk_dwarf(const ucontext_t *uc, uintptr_t *pcs, unsigned max, unsigned *flags)
 {
     unw_cursor_t cur;
@@ -159,25 +191,7 @@ static unsigned walk_dwarf(const ucontext_t *uc, uintptr_t *pcs, unsigned max, u
         *flags |= UNW_F_FAILED;
         return 1;
     }
-    unsigned n = 0;
-    for (;;) {
-        unw_word_t ip;
-        if (unw_get_reg(&cur, UNW_REG_IP, &ip) < 0 || ip == 0)
-            break;
-        if (!in_range(&self_text, ip))
-            pcs[n++] = ip;
-        if (n >= max) {
-            if (unw_step(&cur) > 0)
-                *flags |= UNW_F_TRUNCATED;
-            break;
-        }
-        int r = unw_step(&cur);
-        if (r < 0)
-            *flags |= UNW_F_FAILED;
-        if (r <= 0)
-            break;
-    }
-    return n;
+    return walk_cursor(&cur, pcs, max, flags);
 }
 
 unsigned unwind_capture(const ucontext_t *uc, uintptr_t stack_lo, uintptr_t stack_hi,
@@ -193,4 +207,42 @@ unsigned unwind_capture(const ucontext_t *uc, uintptr_t stack_lo, uintptr_t stac
     if (mode == UNWIND_FP)
         return walk_fp(uc, stack_lo, stack_hi, pcs, max, flags);
     return walk_dwarf(uc, pcs, max, flags);
+}
+
+__attribute__((noinline)) unsigned unwind_capture_here(uintptr_t caller, uintptr_t stack_lo,
+                                                       uintptr_t stack_hi, uintptr_t *pcs,
+                                                       unsigned max, unsigned *flags)
+{
+    *flags = 0;
+    if (max == 0)
+        return 0;
+    if (tstate.in_loader) {
+        pcs[0] = caller;
+        *flags |= UNW_F_SHALLOW;
+        return 1;
+    }
+    if (mode == UNWIND_FP) {
+        /* This library is built with frame pointers, so the chain from here
+         * runs through its own frames (skipped) into the caller's. */
+        uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+        unsigned n = walk_fp_chain(fp, fp, stack_lo, stack_hi, pcs, 0, max, flags);
+        if (n == 0) {
+            pcs[n++] = caller;
+            *flags |= UNW_F_FAILED;
+        }
+        return n;
+    }
+    unw_context_t ctx;
+    unw_cursor_t cur;
+    if (unw_getcontext(&ctx) < 0 || unw_init_local(&cur, &ctx) < 0) {
+        pcs[0] = caller;
+        *flags |= UNW_F_FAILED;
+        return 1;
+    }
+    unsigned n = walk_cursor(&cur, pcs, max, flags);
+    if (n == 0) {
+        pcs[n++] = caller;
+        *flags |= UNW_F_FAILED;
+    }
+    return n;
 }
