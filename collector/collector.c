@@ -229,6 +229,7 @@ static void *collector_main(void *arg)
     (void)arg;
     /* Everything this thread allocates is the profiler's own. */
     tstate.guard = 1;
+    tstate.alloc_left = INT64_MAX / 2;
     prctl(PR_SET_NAME, "flamepre-coll");
     unsigned iter = 0;
     pthread_mutex_lock(&lock);

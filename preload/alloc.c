@@ -250,11 +250,10 @@ static void record_alloc(void *p, size_t size, uintptr_t caller)
 __attribute__((noinline)) void alloc_sample_slow(void *p, size_t size, uintptr_t caller)
 {
     if (tstate.guard) {
-        /* The profiler's own allocation: never recorded. Park the
-         * countdown far away so a permanently guarded thread (the
-         * collector) stays on the fast path; a transient guard is inside
-         * this function, which sets the countdown on its way out. */
-        tstate.alloc_left = INT64_MAX / 2;
+        /* The profiler's own allocation: never recorded, and it must not
+         * use up the program's countdown. (The collector thread parks its
+         * countdown far away instead, so it stays on the fast path.) */
+        tstate.alloc_left += (int64_t)size;
         return;
     }
     if (!__atomic_load_n(&alloc_on, __ATOMIC_ACQUIRE))

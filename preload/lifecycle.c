@@ -166,7 +166,9 @@ static struct tslot *adopt_thread(void)
     if (!lifecycle_recording())
         return NULL;
     int saved = errno;
+    tstate.guard++;
     struct tslot *s = thread_register();
+    tstate.guard--;
     errno = saved;
     return s;
 }
@@ -176,7 +178,9 @@ void lifecycle_thread_begin(void)
     if (!lifecycle_recording())
         return;
     int saved = errno;
+    tstate.guard++;
     thread_register();
+    tstate.guard--;
     errno = saved;
 }
 
