@@ -354,9 +354,10 @@ void alloc_get_stats(struct alloc_stats *st)
 
 /* ---- bootstrap arena ---- */
 
-#define ARENA_BYTES (256u * 1024u)
+#define ARENA_BYTES ALLOC_ARENA_BYTES
 #define ARENA_HDR 16u
-static _Alignas(64) char arena[ARENA_BYTES];
+_Alignas(64) char alloc_arena_mem[ALLOC_ARENA_BYTES];
+#define arena alloc_arena_mem
 static _Atomic size_t arena_used;
 
 void *alloc_arena_get(size_t size, size_t align)
@@ -380,11 +381,6 @@ void *alloc_arena_get(size_t size, size_t align)
             return arena + start;   /* static storage: already zero */
         }
     }
-}
-
-bool alloc_arena_owns(const void *p)
-{
-    return (uintptr_t)p - (uintptr_t)arena < ARENA_BYTES;
 }
 
 size_t alloc_arena_size(const void *p)

@@ -122,8 +122,13 @@ void alloc_get_stats(struct alloc_stats *st);
 /* ---- bootstrap arena: allocations made while the real allocator is not
  * known yet (dlsym's calloc). Lock-free bump allocator over a static array;
  * never freed. Async-signal-safe. ---- */
+#define ALLOC_ARENA_BYTES (256u * 1024u)
+extern char alloc_arena_mem[ALLOC_ARENA_BYTES];
 void *alloc_arena_get(size_t size, size_t align);
-bool alloc_arena_owns(const void *p);
+static inline bool alloc_arena_owns(const void *p)
+{
+    return (uintptr_t)p - (uintptr_t)alloc_arena_mem < ALLOC_ARENA_BYTES;
+}
 /* The requested size of an arena block (for realloc/malloc_usable_size). */
 size_t alloc_arena_size(const void *p);
 

@@ -64,27 +64,42 @@ static inline void note(void *p, size_t n, uintptr_t caller)
         alloc_note(p, n, caller);
 }
 
+
+
+/* The rare paths stay out of line so the common path saves few registers. */
+static __attribute__((noinline, cold)) void *boot_malloc(size_t n)
+{
+    bootstrap();
+    return real.malloc ? real.malloc(n) : alloc_arena_get(n, 16);
+}
+
+static __attribute__((noinline, cold)) void boot_free(void *p)
+{
+    bootstrap();
+    if (real.free)
+        real.free(p);
+}
+
 FLAMEPRE_EXPORT void *malloc(size_t n)
 {
-    NEED(malloc);
-    if (UNLIKELY(!real.malloc))
-        return alloc_arena_get(n, 16);
-    void *p = real.malloc(n);
+    void *(*fn)(size_t) = real.malloc;
+    if (UNLIKELY(!fn))
+        return boot_malloc(n);
+    void *p = fn(n);
     note(p, n, RA);
     return p;
 }
 
 FLAMEPRE_EXPORT void free(void *p)
 {
-    if (!p)
-        return;
-    if (UNLIKELY(alloc_arena_owns(p)))
+    if (UNLIKELY(alloc_arena_owns(p)) || !p)
         return;
     if (UNLIKELY(__atomic_load_n(&alloc_on, __ATOMIC_RELAXED)))
         alloc_note_free(p);
-    NEED(free);
-    if (real.free)
-        real.free(p);
+    void (*fn)(void *) = real.free;
+    if (UNLIKELY(!fn))
+        return boot_free(p);
+    fn(p);
 }
 
 FLAMEPRE_EXPORT void *calloc(size_t n, size_t m)
