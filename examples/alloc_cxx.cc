@@ -4,7 +4,8 @@
 // Usage: alloc_cxx [ROUNDS]   (default 2000)
 //
 // Truth: demo::Forest<int>::grow builds 256 tree nodes per round with
-// `new Node` (48 bytes each) and deletes them; demo::make_buffers makes a
+// `new Node` (48 bytes each; plus its vector, reserve(256) = 2048 bytes) and
+// deletes them; demo::make_buffers makes a
 // std::vector<std::string> of 64 strings of 1000 characters per round.
 // operator new (libstdc++) reaches malloc; the profile shows operator new
 // as the leaf under these demangled C++ callers. stdout: a checksum.
