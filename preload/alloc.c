@@ -115,14 +115,12 @@ static uint64_t xorshift(uint64_t *s)
 int64_t alloc_draw(uint64_t *rng, uint64_t t)
 {
     if (t == 0)
-        return 0;
+        return -1;
     if (*rng == 0)
         *rng = 0x9e3779b97f4a7c15ull;
     /* u uniform in (0, 1]: 53 random bits, never 0, so log(u) is finite. */
     double u = (double)((xorshift(rng) >> 11) + 1) * 0x1.0p-53;
     double v = -log(u) * (double)t;
-    if (v < 1)
-        return 1;
     if (v > 4e18)
         return INT64_C(4000000000000000000);
     return (int64_t)v;
@@ -267,7 +265,7 @@ __attribute__((noinline)) void alloc_sample_slow(void *p, size_t size, uintptr_t
         thread_sampler_init();
         left = alloc_draw(&tstate.rng, mean) - (int64_t)size;
     }
-    if (left <= 0) {
+    if (left < 0) {
         record_alloc(p, size, caller);
         left = alloc_draw(&tstate.rng, mean);
     }
