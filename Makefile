@@ -17,7 +17,7 @@ WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wvla 
            -Wwrite-strings -fno-common
 CSTD    := -std=gnu11 -D_GNU_SOURCE -I.
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(CFLAGS)
-LIBS_PRELOAD := -lunwind -lelf -ldl -lpthread -lrt
+LIBS_PRELOAD := -lunwind -lelf -ldl -lpthread -lrt -lm
 LIBS_CLI     := -lelf -lz -lm -ldl -lpthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -51,6 +51,10 @@ cli: $(B)/flamepre
 $(B)/pic/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -fPIC -fvisibility=hidden -ftls-model=initial-exec -c $< -o $@
+
+# The allocation interposers walk frame pointers from their own frame
+# (FLAMEPRE_UNWIND=fp): the library's frames must keep the chain intact.
+$(B)/pic/preload/%.o: CFLAGS += -fno-omit-frame-pointer
 
 $(B)/libflamepre.so: $(patsubst %.c,$(B)/pic/%.o,$(PRELOAD_SRC) $(COLLECTOR_SRC))
 	$(CC) -shared -Wl,-z,now -Wl,-z,nodelete -Wl,--no-undefined -o $@ $^ $(LIBS_PRELOAD)

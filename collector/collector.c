@@ -19,9 +19,11 @@
 #include <unistd.h>
 
 #include "collector/folded.h"
+#include "collector/idmap.h"
 #include "collector/meta.h"
 #include "collector/stacktab.h"
 #include "collector/symbolize.h"
+#include "preload/alloc.h"
 #include "preload/hooks.h"
 #include "preload/log.h"
 #include "preload/sampler.h"
@@ -41,6 +43,8 @@ static struct thread_rec *threads;
 static size_t nthreads, cap_threads;
 static uint64_t *scratch;          /* one record's pcs, copied out of a ring */
 static uint64_t table_oom;         /* weight lost because the table could not grow */
+static struct idmap *live;         /* sampled blocks believed live, by record id */
+static uint64_t alloc_oom;         /* allocation records or frees lost to memory */
 
 static uint64_t now_ns(clockid_t clk)
 {
@@ -93,6 +97,49 @@ static void read_comm(pid_t tid, char *name, size_t len, bool *alive)
     name[n] = 0;
 }
 
+/* A sampled allocation: its bytes and count go to its stack's entry; its
+ * bytes count as live there until its free arrives. */
+static void alloc_record(uint64_t serial, unsigned flags, unsigned n, uint64_t bytes,
+                         uint64_t count, uint64_t id)
+{
+    long i = stacktab_add_index(table, serial, REC_ALLOC, flags, scratch, n, bytes);
+    if (i < 0) {
+        alloc_oom++;
+        return;
+    }
+    stacktab_add_extra(table, (size_t)i, 1, (int64_t)count);
+    if (!id)
+        return;
+    int r = idmap_alloc(live, id, (uint32_t)i, bytes);
+    if (r > 0)
+        stacktab_add_extra(table, (size_t)i, 2, (int64_t)bytes);
+    else if (r < 0)
+        alloc_oom++;
+}
+
+static void free_record(uint64_t id)
+{
+    uint32_t entry;
+    uint64_t bytes;
+    bool oom;
+    if (idmap_free_id(live, id, &entry, &bytes, &oom))
+        stacktab_add_extra(table, entry, 2, -(int64_t)bytes);
+    else if (oom)
+        alloc_oom++;
+}
+
+/* Frees that went to the orphan list instead of a ring (threads without a
+ * slot, or freeing from inside the profiler or a signal handler). */
+static void drain_orphans(void)
+{
+    size_t n = alloc_orphans_count();
+    for (size_t i = 0; i < n; i++) {
+        uint64_t id = alloc_orphan(i);
+        if (id)
+            free_record(id);
+    }
+}
+
 /* Move every complete record of slot s into the table. Caller holds lock. */
 static void drain_slot(struct tslot *s, bool refresh)
 {
@@ -105,16 +152,28 @@ static void drain_slot(struct tslot *s, bool refresh)
     uint64_t tail = atomic_load_explicit(&ring->tail, memory_order_relaxed);
     while (tail < head) {
         uint64_t hdr = ring->words[tail & ring->mask];
-        unsigned n = RING_HDR_N(hdr);
-        for (unsigned i = 0; i < n; i++)
-            scratch[i] = ring->words[(tail + 1 + i) & ring->mask];
-        uint64_t w = RING_HDR_WEIGHT(hdr);
-        if (stacktab_add(table, s->serial, RING_HDR_KIND(hdr), RING_HDR_FLAGS(hdr), scratch, n,
-                         w) < 0)
-            table_oom += w;
-        else if (r)
-            r->recorded += w;
-        tail += n + 1;
+        unsigned kind = RING_HDR_KIND(hdr);
+        if (kind == REC_FREE) {
+            free_record(ring->words[(tail + 1) & ring->mask]);
+        } else if (kind == REC_ALLOC) {
+            uint64_t bytes = ring->words[(tail + 1) & ring->mask];
+            uint64_t count = ring->words[(tail + 2) & ring->mask];
+            uint64_t id = ring->words[(tail + 3) & ring->mask];
+            unsigned n = RING_HDR_N(hdr);
+            for (unsigned i = 0; i < n; i++)
+                scratch[i] = ring->words[(tail + 4 + i) & ring->mask];
+            alloc_record(s->serial, RING_HDR_FLAGS(hdr), n, bytes, count, id);
+        } else {
+            unsigned n = RING_HDR_N(hdr);
+            for (unsigned i = 0; i < n; i++)
+                scratch[i] = ring->words[(tail + 1 + i) & ring->mask];
+            uint64_t w = RING_HDR_WEIGHT(hdr);
+            if (stacktab_add(table, s->serial, kind, RING_HDR_FLAGS(hdr), scratch, n, w) < 0)
+                table_oom += w;
+            else if (r)
+                r->recorded += w;
+        }
+        tail += ring_record_words(hdr);
     }
     atomic_store_explicit(&ring->tail, tail, memory_order_release);
     if (!r)
@@ -124,6 +183,8 @@ static void drain_slot(struct tslot *s, bool refresh)
     r->unwind_fail = atomic_load(&s->unwind_fail);
     r->truncated = atomic_load(&s->truncated);
     r->shallow = atomic_load(&s->shallow);
+    r->alloc_sampled = atomic_load(&s->alloc_sampled);
+    r->alloc_dropped = atomic_load(&s->alloc_dropped);
     if (state == SLOT_EXITED) {
         if (s->name[0])
             memcpy(r->name, s->name, sizeof r->name);
@@ -158,9 +219,17 @@ void collector_drain(void)
     pthread_mutex_unlock(&lock);
 }
 
+void collector_kick(void)
+{
+    pthread_cond_signal(&wake);
+}
+
 static void *collector_main(void *arg)
 {
     (void)arg;
+    /* Everything this thread allocates is the profiler's own. */
+    tstate.guard = 1;
+    tstate.alloc_left = INT64_MAX / 2;
     prctl(PR_SET_NAME, "flamepre-coll");
     unsigned iter = 0;
     pthread_mutex_lock(&lock);
@@ -206,8 +275,9 @@ int collector_start(const struct collector_session *s)
     pthread_cond_init(&wake, &ca);
     pthread_condattr_destroy(&ca);
     table = stacktab_new();
+    live = idmap_new();
     scratch = malloc(CONFIG_MAX_DEPTH * sizeof *scratch);
-    if (!table || !scratch) {
+    if (!table || !scratch || !live) {
         log_error("out of memory at start; profiling disabled");
         return -1;
     }
@@ -259,14 +329,29 @@ static struct thread_rec *rec_by_serial(uint64_t serial)
     return bsearch(&key, threads, nthreads, sizeof *threads, rec_cmp_serial);
 }
 
+/* Which weight of an entry a folded file shows. */
+enum metric_weight { W_MAIN, W_COUNT, W_LIVE };
+
+static uint64_t entry_weight(const struct stack_entry *e, enum metric_weight w)
+{
+    switch (w) {
+    case W_COUNT: return (e->w1 + ALLOC_COUNT_ONE / 2) / ALLOC_COUNT_ONE;
+    case W_LIVE: return e->w2;
+    default: return e->weight;
+    }
+}
+
 static void build_folded(struct folded *f, struct symbolizer *sym, uint32_t kind,
-                         struct meta_counts *mc)
+                         enum metric_weight which, struct meta_counts *mc)
 {
     struct buf b = {0};
     for (size_t i = 0; i < stacktab_size(table); i++) {
         struct stack_entry e;
         stacktab_get(table, i, &e);
         if (e.kind != kind)
+            continue;
+        uint64_t weight = entry_weight(&e, which);
+        if (weight == 0)
             continue;
         b.len = 0;
         if (sess.cfg->threads) {
@@ -294,8 +379,8 @@ static void build_folded(struct folded *f, struct symbolizer *sym, uint32_t kind
         }
         if (b.len == 0)
             buf_str(&b, "[no frames]");
-        if (folded_add(f, b.p, b.len, e.weight) < 0)
-            mc->lost_oom += e.weight;
+        if (folded_add(f, b.p, b.len, weight) < 0)
+            mc->lost_oom += weight;
     }
     free(b.p);
 }
@@ -332,7 +417,7 @@ static void write_outputs(const char *how)
         char path[CONFIG_PATH_MAX + 64];
         output_path(path, sizeof path, "cpu.folded");
         if (f) {
-            build_folded(f, sym, REC_CPU, &m.counts);
+            build_folded(f, sym, REC_CPU, W_MAIN, &m.counts);
             if (folded_write_file(f, path) < 0)
                 log_error("cannot write %s: %s", path, strerror(errno));
             else
@@ -343,6 +428,34 @@ static void write_outputs(const char *how)
             m.has_cpu = true;
             folded_free(f);
         }
+    }
+    if (sess.cfg->events & EV_ALLOC && sym) {
+        static const struct {
+            const char *file;
+            enum metric_weight w;
+        } am[3] = {{"alloc_bytes", W_MAIN}, {"alloc_count", W_COUNT}, {"live_bytes", W_LIVE}};
+        for (int k = 0; k < 3; k++) {
+            struct folded *f = folded_new();
+            if (!f)
+                continue;
+            char path[CONFIG_PATH_MAX + 64], what[32];
+            snprintf(what, sizeof what, "%s.folded", am[k].file);
+            output_path(path, sizeof path, what);
+            build_folded(f, sym, REC_ALLOC, am[k].w, &m.counts);
+            if (folded_write_file(f, path) < 0)
+                log_error("cannot write %s: %s", path, strerror(errno));
+            else
+                log_info("wrote %s (total %llu, %zu stacks)", path,
+                         (unsigned long long)folded_total(f), folded_distinct(f));
+            m.alloc_total[k] = folded_total(f);
+            m.alloc_stacks[k] = folded_distinct(f);
+            folded_free(f);
+        }
+        m.has_alloc = true;
+        alloc_get_stats(&m.alloc);
+        m.alloc_oom = alloc_oom;
+        m.live_blocks = idmap_live(live);
+        m.frees_pending = idmap_pending(live);
     }
     if (sym)
         symbolizer_stats(sym, &m.sym);
@@ -376,6 +489,7 @@ void collector_finish(const char *how, bool only_if_data)
     finished = true;
     stop_thread();
     drain_all(true);
+    drain_orphans();
     /* The caller's own name: prctl sees a rename /proc might not yet. */
     struct tslot *self = threads_self();
     if (self && self->coll_serial == self->serial && self->coll_idx < nthreads)
@@ -401,8 +515,11 @@ void collector_fork_child(pid_t pid, pid_t ppid)
      * Start over with an empty table under the child's own pid. */
     if (table)
         stacktab_clear(table);
+    if (live)
+        idmap_clear(live);
     nthreads = 0;
     table_oom = 0;
+    alloc_oom = 0;
     thread_running = false;
     finished = false;
     sess.pid = pid;

@@ -31,6 +31,10 @@ struct collector_session {
 /* Take the session (copied) and start the drain thread. Returns 0 or -1. */
 int collector_start(const struct collector_session *sess);
 
+/* Ask the drain thread to drain now (a producer waits for ring room). Any
+ * context but a signal handler; never blocks. */
+void collector_kick(void);
+
 /* Drain every ring now. */
 void collector_drain(void);
 

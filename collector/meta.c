@@ -145,15 +145,60 @@ int meta_write(const char *path, const struct meta *m)
         u64_field(&af, "max_depth", cfg->depth);
         str_field(&af, "cpu_scope", "user-space CPU time of each thread");
     }
+    uint64_t alloc_sampled = 0, alloc_dropped = 0;
+    for (size_t i = 0; i < m->nthreads; i++) {
+        alloc_sampled += m->threads[i].alloc_sampled;
+        alloc_dropped += m->threads[i].alloc_dropped;
+    }
+    if (cfg->events & EV_ALLOC) {
+        u64_field(&af, "alloc_sample_bytes", cfg->alloc_sample);
+        str_field(&af, "alloc_mode", cfg->alloc_sample ? "sampled" : "exact");
+        if (!(cfg->events & EV_CPU)) {
+            str_field(&af, "unwind", cfg->unwind == UNWIND_FP ? "fp" : "dwarf");
+            u64_field(&af, "max_depth", cfg->depth);
+        }
+    }
     atomic_file_puts(&af, "  \"metrics\": {");
+    const char *sep = "\n";
     if (m->has_cpu) {
         atomic_file_printf(&af,
-                           "\n    \"cpu\": {\"file\": \"%s.%d.cpu.folded\", \"unit\": \"samples\", "
-                           "\"total\": %llu, \"stacks\": %zu, \"period_ns\": %llu}\n  ",
-                           s->comm, (int)s->pid, (unsigned long long)m->cpu_total, m->cpu_stacks,
-                           (unsigned long long)sampler_period_ns());
+                           "%s    \"cpu\": {\"file\": \"%s.%d.cpu.folded\", \"unit\": \"samples\", "
+                           "\"total\": %llu, \"stacks\": %zu, \"period_ns\": %llu}",
+                           sep, s->comm, (int)s->pid, (unsigned long long)m->cpu_total,
+                           m->cpu_stacks, (unsigned long long)sampler_period_ns());
+        sep = ",\n";
     }
-    atomic_file_puts(&af, "},\n");
+    if (m->has_alloc) {
+        static const char *const names[3] = {"alloc_bytes", "alloc_count", "live_bytes"};
+        static const char *const units[3] = {"bytes", "allocations", "bytes"};
+        for (int k = 0; k < 3; k++) {
+            atomic_file_printf(&af,
+                               "%s    \"%s\": {\"file\": \"%s.%d.%s.folded\", \"unit\": \"%s\", "
+                               "\"total\": %llu, \"stacks\": %zu, \"estimate\": %s, "
+                               "\"sample_interval_bytes\": %llu}",
+                               sep, names[k], s->comm, (int)s->pid, names[k], units[k],
+                               (unsigned long long)m->alloc_total[k], m->alloc_stacks[k],
+                               cfg->alloc_sample ? "true" : "false",
+                               (unsigned long long)cfg->alloc_sample);
+            sep = ",\n";
+        }
+    }
+    atomic_file_puts(&af, sep[0] == ',' ? "\n  },\n" : "},\n");
+    if (m->has_alloc) {
+        atomic_file_printf(&af,
+                           "  \"alloc\": {\"sampled\": %llu, \"dropped\": %llu, "
+                           "\"no_thread\": %llu, \"untracked_live\": %llu, "
+                           "\"frees_lost\": %llu, \"collector_oom\": %llu, "
+                           "\"live_blocks\": %llu, \"frees_of_unknown_blocks\": %llu, "
+                           "\"live_table_bytes\": %llu},\n",
+                           (unsigned long long)alloc_sampled, (unsigned long long)alloc_dropped,
+                           (unsigned long long)m->alloc.no_thread,
+                           (unsigned long long)m->alloc.untracked,
+                           (unsigned long long)m->alloc.frees_lost,
+                           (unsigned long long)m->alloc_oom, (unsigned long long)m->live_blocks,
+                           (unsigned long long)m->frees_pending,
+                           (unsigned long long)m->alloc.table_bytes);
+    }
     u64_field(&af, "samples", samples);
     u64_field(&af, "samples_recorded", recorded);
     u64_field(&af, "samples_dropped", dropped + m->counts.lost_oom);

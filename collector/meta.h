@@ -9,6 +9,7 @@
 
 #include "collector/collector.h"
 #include "collector/symbolize.h"
+#include "preload/alloc.h"
 
 /* One profiled thread, as the collector last saw it. */
 struct thread_rec {
@@ -20,6 +21,8 @@ struct thread_rec {
     uint64_t recorded;     /* weight that reached the stack table */
     uint64_t dropped;      /* weight lost to a full ring */
     uint64_t unwind_fail, truncated, shallow;
+    uint64_t alloc_sampled;  /* allocation records taken */
+    uint64_t alloc_dropped;  /* allocation records lost to a full ring */
 };
 
 struct meta_counts {
@@ -37,6 +40,13 @@ struct meta {
     bool has_cpu;
     uint64_t cpu_total;
     size_t cpu_stacks;
+    bool has_alloc;
+    uint64_t alloc_total[3];       /* alloc_bytes, alloc_count, live_bytes */
+    size_t alloc_stacks[3];
+    struct alloc_stats alloc;
+    uint64_t alloc_oom;            /* records the collector had no memory for */
+    uint64_t live_blocks;          /* sampled blocks live at the end */
+    uint64_t frees_pending;        /* frees of blocks allocated before the session */
     struct symbolizer_stats sym;
 };
 

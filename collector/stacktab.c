@@ -12,6 +12,7 @@ struct entry {
     uint64_t hash;
     uint64_t serial;
     uint64_t weight;
+    uint64_t w[2];       /* extra weights 1 and 2 */
     size_t off;          /* into pcs arena */
     uint32_t kind, flags, n;
 };
@@ -85,6 +86,18 @@ static int grow_index(struct stacktab *t)
 int stacktab_add(struct stacktab *t, uint64_t serial, uint32_t kind, uint32_t flags,
                  const uint64_t *pcs, uint32_t n, uint64_t weight)
 {
+    return stacktab_add_index(t, serial, kind, flags, pcs, n, weight) < 0 ? -1 : 0;
+}
+
+void stacktab_add_extra(struct stacktab *t, size_t i, unsigned which, int64_t delta)
+{
+    if (i < t->nentries && which >= 1 && which <= 2)
+        t->entries[i].w[which - 1] += (uint64_t)delta;
+}
+
+long stacktab_add_index(struct stacktab *t, uint64_t serial, uint32_t kind, uint32_t flags,
+                        const uint64_t *pcs, uint32_t n, uint64_t weight)
+{
     if ((t->nentries + 1) * 2 > t->index_cap && grow_index(t) < 0)
         return -1;
     uint64_t h = key_hash(serial, kind, flags, pcs, n);
@@ -94,7 +107,7 @@ int stacktab_add(struct stacktab *t, uint64_t serial, uint32_t kind, uint32_t fl
         if (e->hash == h && e->serial == serial && e->kind == kind && e->flags == flags &&
             e->n == n && memcmp(t->arena + e->off, pcs, n * sizeof *pcs) == 0) {
             e->weight += weight;
-            return 0;
+            return (long)(e - t->entries);
         }
     }
     if (t->nentries == t->cap_entries) {
@@ -117,10 +130,10 @@ int stacktab_add(struct stacktab *t, uint64_t serial, uint32_t kind, uint32_t fl
     }
     memcpy(t->arena + t->arena_used, pcs, n * sizeof *pcs);
     struct entry *e = &t->entries[t->nentries];
-    *e = (struct entry){h, serial, weight, t->arena_used, kind, flags, n};
+    *e = (struct entry){h, serial, weight, {0, 0}, t->arena_used, kind, flags, n};
     t->arena_used += n;
     t->index[j] = (uint32_t)(++t->nentries);
-    return 0;
+    return (long)(t->nentries - 1);
 }
 
 size_t stacktab_size(const struct stacktab *t)
@@ -136,5 +149,7 @@ void stacktab_get(const struct stacktab *t, size_t i, struct stack_entry *out)
     out->flags = e->flags;
     out->n = e->n;
     out->weight = e->weight;
+    out->w1 = e->w[0];
+    out->w2 = e->w[1];
     out->pcs = t->arena + e->off;
 }

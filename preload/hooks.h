@@ -25,6 +25,22 @@ struct hooks {
     int (*execvpe)(const char *, char *const[], char *const[]);
     int (*fexecve)(int, char *const[], char *const[]);
     int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+    /* allocation (interpose_alloc.c); the jemalloc extensions are optional */
+    void *(*malloc)(size_t);
+    void *(*calloc)(size_t, size_t);
+    void *(*realloc)(void *, size_t);
+    void *(*reallocarray)(void *, size_t, size_t);
+    void (*free)(void *);
+    int (*posix_memalign)(void **, size_t, size_t);
+    void *(*aligned_alloc)(size_t, size_t);
+    void *(*memalign)(size_t, size_t);
+    void *(*valloc)(size_t);
+    void *(*pvalloc)(size_t);
+    size_t (*malloc_usable_size)(void *);
+    void *(*mallocx)(size_t, int);
+    void *(*rallocx)(void *, size_t, int);
+    void (*sdallocx)(void *, size_t, int);
+    void (*dallocx)(void *, int);
     /* last: hooks_ensure() tests it to know the table is resolved */
     int (*dl_iterate_phdr)(int (*)(struct dl_phdr_info *, size_t, void *), void *);
 };
@@ -32,7 +48,9 @@ struct hooks {
 extern struct hooks real;
 
 /* Resolve every hook (idempotent, thread-safe enough: each store is a
- * pointer and every resolution gives the same value). */
+ * pointer and every resolution gives the same value). dlsym may allocate:
+ * the allocation interposers serve those calls from the bootstrap arena
+ * while real.malloc is still NULL. */
 void hooks_resolve(void);
 
 static inline void hooks_ensure(void)

@@ -18,8 +18,10 @@ struct start {
 static void *thread_start(void *p)
 {
     struct start st = *(struct start *)p;
-    free(p);
+    /* Register first: the free below may be of a sampled block, and its
+     * record should go through this thread's ring. */
     lifecycle_thread_begin();
+    free(p);
     return st.fn(st.arg);
 }
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "collector/collector.h"
+#include "preload/alloc.h"
 #include "preload/config.h"
 #include "preload/hooks.h"
 #include "preload/log.h"
@@ -32,7 +33,7 @@
 extern char **environ;
 
 /* Events this build records; the others are reported and ignored. */
-static const unsigned supported_events = EV_CPU;
+static const unsigned supported_events = EV_CPU | EV_ALLOC;
 
 static struct config cfg;
 static struct collector_session sess;
@@ -145,16 +146,31 @@ static void thread_end(void *p)
 }
 
 /* Register the calling thread. */
-static void thread_register(void)
+static struct tslot *thread_register(void)
 {
     struct tslot *s = threads_claim(threads_gettid(), false);
     if (!s)
-        return;
+        return NULL;
     threads_stack_bounds(&s->stack_lo, &s->stack_hi);
     tstate.slot = s;
     pthread_setspecific(exit_key, s);
-    if (sampler_arm(s) < 0)
+    if ((cfg.events & EV_CPU) && sampler_arm(s) < 0)
         log_debug("cannot arm sampling for thread %d: %s", (int)s->tid, strerror(errno));
+    return s;
+}
+
+/* A thread without a slot allocates (it predates the profiler's pthread_create
+ * wrapper or bypassed it): register it now, from its own normal context. */
+static struct tslot *adopt_thread(void)
+{
+    if (!lifecycle_recording())
+        return NULL;
+    int saved = errno;
+    tstate.guard++;
+    struct tslot *s = thread_register();
+    tstate.guard--;
+    errno = saved;
+    return s;
 }
 
 void lifecycle_thread_begin(void)
@@ -162,7 +178,9 @@ void lifecycle_thread_begin(void)
     if (!lifecycle_recording())
         return;
     int saved = errno;
+    tstate.guard++;
     thread_register();
+    tstate.guard--;
     errno = saved;
 }
 
@@ -183,6 +201,8 @@ static void register_existing_threads(void)
         struct tslot *s = threads_claim(tid, true);
         if (!s)
             break;
+        if (!(cfg.events & EV_CPU))
+            continue;   /* the slot serves its allocation records */
         if (sampler_arm(s) < 0) {
             threads_retire(s);
             continue;
@@ -217,7 +237,7 @@ static void fork_child(void)
     struct tslot *self = threads_after_fork_child(tstate.slot);
     collector_fork_child(sess.pid, sess.ppid);
     atomic_store(&finishing, false);
-    if (self && sampler_arm(self) < 0)
+    if (self && (cfg.events & EV_CPU) && sampler_arm(self) < 0)
         log_debug("cannot arm sampling in forked child %d", (int)sess.pid);
     errno = saved;
 }
@@ -236,7 +256,7 @@ __attribute__((constructor)) static void flamepre_init(void)
     if (unsupported) {
         char ev[64];
         config_events_string(unsupported, ev, sizeof ev);
-        log_error("FLAMEPRE_EVENTS: %s not available in this version (it records: cpu); "
+        log_error("FLAMEPRE_EVENTS: %s not available in this version (it records: cpu, alloc); "
                   "ignored",
                   ev);
         cfg.events &= supported_events;
@@ -258,8 +278,21 @@ __attribute__((constructor)) static void flamepre_init(void)
     read_cmdline();
 
     unwind_init(cfg.unwind);
-    if (sampler_init(&cfg) < 0)
-        goto out;
+    if ((cfg.events & EV_CPU) && sampler_init(&cfg) < 0) {
+        cfg.events &= ~(unsigned)EV_CPU;
+        if (!cfg.events)
+            goto out;
+    }
+    if (cfg.events & EV_ALLOC) {
+        static const struct alloc_host host = {adopt_thread, collector_kick};
+        if (alloc_init(&cfg, &host) < 0) {
+            cfg.events &= ~(unsigned)EV_ALLOC;
+            if (!cfg.events)
+                goto out;
+        } else {
+            threads_set_ring_words(RING_WORDS_ALLOC);
+        }
+    }
     if (pthread_key_create(&exit_key, thread_end) != 0) {
         log_error("cannot create a thread key; profiling disabled");
         goto out;
@@ -274,9 +307,15 @@ __attribute__((constructor)) static void flamepre_init(void)
         sampler_stop_all();
         goto out;
     }
+    if (cfg.events & EV_ALLOC)
+        alloc_start();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
-    log_info("recording %s (pid %d): hz=%u sampler=%s unwind=%s output=%s", sess.comm,
-             (int)sess.pid, cfg.hz, sampler_kind_name(), cfg.unwind == UNWIND_FP ? "fp" : "dwarf",
+    char evs[64];
+    config_events_string(cfg.events, evs, sizeof evs);
+    log_info("recording %s (pid %d): events=%s hz=%u sampler=%s alloc_sample=%llu unwind=%s "
+             "output=%s",
+             sess.comm, (int)sess.pid, evs, cfg.hz, sampler_kind_name(),
+             (unsigned long long)cfg.alloc_sample, cfg.unwind == UNWIND_FP ? "fp" : "dwarf",
              sess.outdir);
 out:
     errno = saved;
@@ -293,9 +332,14 @@ static void finish(const char *how, bool only_if_data)
     if (atomic_exchange(&finishing, true))
         return;
     int saved = errno;
+    /* From here on the profiler's own work: nothing this thread allocates
+     * is recorded. */
+    tstate.guard++;
     atomic_store(&recording, false);
+    alloc_stop();
     sampler_stop_all();
     collector_finish(how, only_if_data);
+    tstate.guard--;
     log_info("done: %s/%s.%d.*", sess.outdir, sess.comm, (int)sess.pid);
     errno = saved;
 }

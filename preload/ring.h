@@ -11,6 +11,20 @@
  *
  *   header = nframes | flags << 16 | kind << 24 | weight << 32
  *
+ * Layouts by kind (ring_record_words gives the length):
+ *
+ *   REC_CPU    header(weight = samples) | pcs[nframes]
+ *   REC_ALLOC  header(weight unused, 0) | bytes | count | id | pcs[nframes]
+ *              bytes: estimated bytes (64-bit: one sample may stand for
+ *              more than 4 GiB); count: estimated allocations in 1/65536
+ *              units; id: the live-table id of the block, 0 if untracked
+ *   REC_FREE   header(nframes 0) | id      the block of record `id` was freed
+ *
+ * The thread's own sampling handler and its allocation interposers both
+ * produce into the ring; tstate.ring_busy makes the one that arrives second
+ * (always the handler, or a program handler's malloc) drop its record, so
+ * there is still a single producer at any moment.
+ *
  * The producer reserves room for its largest possible record, writes the
  * payload in place, then publishes head with a release store, so a consumer
  * that loads head with acquire sees complete records only.
@@ -37,6 +51,16 @@ struct ring {
 #define RING_HDR_FLAGS(h) ((unsigned)(((h) >> 16) & 0xff))
 #define RING_HDR_KIND(h) ((unsigned)(((h) >> 24) & 0xff))
 #define RING_HDR_WEIGHT(h) ((uint32_t)((h) >> 32))
+
+/* Words of the record that starts with header h (kinds as in sampler.h). */
+static inline uint64_t ring_record_words(uint64_t h)
+{
+    switch (RING_HDR_KIND(h)) {
+    case 2: return 4 + RING_HDR_N(h);   /* REC_ALLOC */
+    case 3: return 2;                   /* REC_FREE */
+    default: return 1 + RING_HDR_N(h);  /* REC_CPU */
+    }
+}
 
 /* Room for `words` more words? Producer side. */
 static inline bool ring_has_room(struct ring *r, uint64_t words)

@@ -159,7 +159,14 @@ static void on_sample(int sig, siginfo_t *si, void *ucv)
     if (si->si_code == SI_TIMER && si->si_overrun > 0)
         weight += (uint32_t)si->si_overrun;
     ctr_add(&s->samples, weight);
+    if (tstate.ring_busy) {
+        /* An allocation interposer of this thread is writing the ring:
+         * interleaving would corrupt both records. */
+        ctr_add(&s->dropped, weight);
+        goto out;
+    }
 
+    tstate.ring_busy = 1;
     unsigned flags;
     unsigned n = unwind_capture(ucv, s->stack_lo, s->stack_hi, s->scratch, depth, &flags);
     if (flags & UNW_F_TRUNCATED)
@@ -170,12 +177,14 @@ static void on_sample(int sig, siginfo_t *si, void *ucv)
         ctr_add(&s->shallow, 1);
     if (!ring_has_room(&s->ring, n + 1)) {
         ctr_add(&s->dropped, weight);
+        tstate.ring_busy = 0;
         goto out;
     }
     ring_put(&s->ring, 0, RING_HDR(n, flags, REC_CPU, weight));
     for (unsigned i = 0; i < n; i++)
         ring_put(&s->ring, i + 1, s->scratch[i]);
     ring_commit(&s->ring, n + 1);
+    tstate.ring_busy = 0;
 out:
     errno = saved_errno;
 }

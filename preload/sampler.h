@@ -24,8 +24,8 @@
 
 enum sampler_kind { SAMPLER_NONE = 0, SAMPLER_PERF, SAMPLER_TIMER };
 
-/* Record kinds in ring headers. */
-enum record_kind { REC_CPU = 1 };
+/* Record kinds in ring headers (layouts in ring.h). */
+enum record_kind { REC_CPU = 1, REC_ALLOC = 2, REC_FREE = 3 };
 
 /* Pick the signal and the clock, install the handler. Returns 0, or -1
  * (logged) when CPU sampling cannot run at all. */

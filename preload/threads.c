@@ -19,20 +19,27 @@ struct tslot threads_slots[THREADS_MAX];
 _Atomic unsigned threads_high;
 _Atomic uint64_t threads_unprofiled;
 static _Atomic uint64_t next_serial = 1;
+static unsigned ring_words = RING_WORDS;
+
+void threads_set_ring_words(unsigned words)
+{
+    ring_words = words;
+}
 
 static int slot_buffers(struct tslot *s)
 {
     if (s->ring.words)
         return 0;
-    size_t ring_bytes = (size_t)RING_WORDS * sizeof(uint64_t);
-    size_t scratch_bytes = (size_t)CONFIG_MAX_DEPTH * sizeof(uintptr_t);
+    size_t ring_bytes = (size_t)ring_words * sizeof(uint64_t);
+    size_t scratch_bytes = 2 * (size_t)CONFIG_MAX_DEPTH * sizeof(uintptr_t);
     void *m = mmap(NULL, ring_bytes + scratch_bytes, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED)
         return -1;
     s->ring.words = m;
-    s->ring.mask = RING_WORDS - 1;
+    s->ring.mask = ring_words - 1;
     s->scratch = (uintptr_t *)((char *)m + ring_bytes);
+    s->alloc_scratch = s->scratch + CONFIG_MAX_DEPTH;
     return 0;
 }
 
@@ -51,6 +58,9 @@ static void slot_reset(struct tslot *s, pid_t tid)
     atomic_store(&s->unwind_fail, 0);
     atomic_store(&s->truncated, 0);
     atomic_store(&s->shallow, 0);
+    atomic_store(&s->alloc_sampled, 0);
+    atomic_store(&s->alloc_dropped, 0);
+    s->alloc_seq = 0;
 }
 
 struct tslot *threads_claim(pid_t tid, bool foreign)

@@ -30,8 +30,11 @@
 #define THREADS_MAX 4096
 #define THREAD_NAME_LEN 16
 /* Ring words per thread: 16384 words = 128 KiB, drained every 50 ms. At
- * 999 Hz and 128 frames that is 6.5k words per period: room to spare. */
+ * 999 Hz and 128 frames that is 6.5k words per period: room to spare.
+ * Allocation profiling writes far more (every call in exact mode), so it
+ * asks for RING_WORDS_ALLOC (1 MiB) before the first slot is claimed. */
 #define RING_WORDS (1u << 14)
+#define RING_WORDS_ALLOC (1u << 17)
 
 enum slot_state { SLOT_FREE = 0, SLOT_CLAIMED, SLOT_ACTIVE, SLOT_EXITED };
 
@@ -41,6 +44,10 @@ struct tslot {
     uint64_t serial;
     struct ring ring;
     uintptr_t *scratch;          /* CONFIG_MAX_DEPTH words for the handler */
+    uintptr_t *alloc_scratch;    /* CONFIG_MAX_DEPTH words for the allocation
+                                  * interposers: a sample that interrupts
+                                  * them must not overwrite their stack */
+    uint64_t alloc_seq;          /* allocation record ids, owner thread only */
     uintptr_t stack_lo, stack_hi; /* 0 when unknown */
     bool foreign;                 /* existed before the constructor */
     /* sampler state */
@@ -56,6 +63,8 @@ struct tslot {
     _Atomic uint64_t unwind_fail; /* records whose unwind stopped on an error */
     _Atomic uint64_t truncated;   /* records cut at FLAMEPRE_DEPTH */
     _Atomic uint64_t shallow;     /* records not unwound (loader, unwinder busy) */
+    _Atomic uint64_t alloc_sampled;  /* allocation records taken */
+    _Atomic uint64_t alloc_dropped;  /* allocation records lost (ring full) */
     /* collector-private: which thread record this slot feeds */
     uint64_t coll_serial;
     size_t coll_idx;
@@ -67,13 +76,26 @@ struct tstate {
     struct tslot *slot;
     int in_loader;   /* > 0 while inside dlopen/dlclose/dl_iterate_phdr */
     int exiting;     /* the thread is tearing down its slot: handler must not record */
-    int guard;       /* reentrancy guard for interposers */
+    int guard;       /* reentrancy guard for interposers: > 0 while the
+                      * profiler itself runs on this thread (its
+                      * allocations are never recorded); the collector
+                      * thread keeps it set for good */
+    int ring_busy;   /* an interposer is writing this thread's ring: the
+                      * sampling handler must drop (and count) its sample */
+    int no_slot;     /* lazy slot claim failed once: do not retry */
+    int alloc_ready; /* alloc_left and rng initialised */
+    int64_t alloc_left; /* bytes until the next allocation sample */
+    uint64_t rng;    /* xorshift state of the allocation sampler */
 };
 extern __thread struct tstate tstate __attribute__((tls_model("initial-exec")));
 
 extern struct tslot threads_slots[THREADS_MAX];
 extern _Atomic unsigned threads_high;       /* slots [0, high) may be in use */
 extern _Atomic uint64_t threads_unprofiled; /* threads that found no free slot */
+
+/* Ring size (words, a power of two) of slots claimed from now on; call
+ * before the first claim. */
+void threads_set_ring_words(unsigned words);
 
 static inline void ctr_add(_Atomic uint64_t *c, uint64_t n)
 {

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 
 #include <libunwind.h>
+#include <unwind.h>
 
 #include "preload/threads.h"
 
@@ -23,7 +24,11 @@ struct range {
 };
 
 static enum unwind_mode mode;
-static struct range self_text, loader_text, unwinder_text;
+static struct range self_text, loader_text, unwinder_text, gcc_unwinder_text;
+/* libgcc's unwinder, looked up in libgcc_s itself: libunwind also exports
+ * _Unwind_Backtrace, and we link libunwind. */
+static _Unwind_Reason_Code (*gcc_backtrace)(_Unwind_Trace_Fn, void *);
+static _Unwind_Ptr (*gcc_get_ip)(struct _Unwind_Context *);
 
 struct find_arg {
     uintptr_t base;        /* match by load base ... */
@@ -90,6 +95,15 @@ int unwind_init(enum unwind_mode m)
         dl_iterate_phdr(find_module, &fa);
     }
     range_of_address((const void *)&_ULx86_64_step, &unwinder_text);
+    void *gcc = dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (gcc) {
+        gcc_backtrace = (_Unwind_Reason_Code(*)(_Unwind_Trace_Fn, void *))dlsym(gcc, "_Unwind_Backtrace");
+        gcc_get_ip = (_Unwind_Ptr(*)(struct _Unwind_Context *))dlsym(gcc, "_Unwind_GetIP");
+        if (!gcc_backtrace || !gcc_get_ip)
+            gcc_backtrace = NULL;
+        else
+            range_of_address((const void *)gcc_backtrace, &gcc_unwinder_text);
+    }
 
     if (m == UNWIND_DWARF) {
         unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
@@ -106,16 +120,11 @@ int unwind_init(enum unwind_mode m)
     return 0;
 }
 
-static unsigned walk_fp(const ucontext_t *uc, uintptr_t lo, uintptr_t hi, uintptr_t *pcs,
-                        unsigned max, unsigned *flags)
+/* Follow the frame-pointer chain from fp, appending return addresses to
+ * pcs[n..max). sp is the lowest address a frame may have. */
+static unsigned walk_fp_chain(uintptr_t sp, uintptr_t fp, uintptr_t lo, uintptr_t hi,
+                              uintptr_t *pcs, unsigned n, unsigned max, unsigned *flags)
 {
-    const greg_t *g = uc->uc_mcontext.gregs;
-    uintptr_t sp = (uintptr_t)g[REG_RSP];
-    uintptr_t fp = (uintptr_t)g[REG_RBP];
-    unsigned n = 0;
-    uintptr_t pc = (uintptr_t)g[REG_RIP];
-    if (!in_range(&self_text, pc))
-        pcs[n++] = pc;
     /* Frames must lie between the interrupted sp and the stack's top. With
      * unknown bounds (threads that predate the constructor), every page is
      * checked with mincore before it is read. */
@@ -149,6 +158,43 @@ static unsigned walk_fp(const ucontext_t *uc, uintptr_t lo, uintptr_t hi, uintpt
     return n;
 }
 
+static unsigned walk_fp(const ucontext_t *uc, uintptr_t lo, uintptr_t hi, uintptr_t *pcs,
+                        unsigned max, unsigned *flags)
+{
+    const greg_t *g = uc->uc_mcontext.gregs;
+    uintptr_t sp = (uintptr_t)g[REG_RSP];
+    uintptr_t fp = (uintptr_t)g[REG_RBP];
+    unsigned n = 0;
+    uintptr_t pc = (uintptr_t)g[REG_RIP];
+    if (!in_range(&self_text, pc))
+        pcs[n++] = pc;
+    return walk_fp_chain(sp, fp, lo, hi, pcs, n, max, flags);
+}
+
+/* Step a libunwind cursor, keeping the pcs outside this library. */
+static unsigned walk_cursor(unw_cursor_t *cur, uintptr_t *pcs, unsigned max, unsigned *flags)
+{
+    unsigned n = 0;
+    for (;;) {
+        unw_word_t ip;
+        if (unw_get_reg(cur, UNW_REG_IP, &ip) < 0 || ip == 0)
+            break;
+        if (!in_range(&self_text, ip))
+            pcs[n++] = ip;
+        if (n >= max) {
+            if (unw_step(cur) > 0)
+                *flags |= UNW_F_TRUNCATED;
+            break;
+        }
+        int r = unw_step(cur);
+        if (r < 0)
+            *flags |= UNW_F_FAILED;
+        if (r <= 0)
+            break;
+    }
+    return n;
+}
+
 static unsigned walk_dwarf(const ucontext_t *uc, uintptr_t *pcs, unsigned max, unsigned *flags)
 {
     unw_cursor_t cur;
@@ -159,25 +205,7 @@ static unsigned walk_dwarf(const ucontext_t *uc, uintptr_t *pcs, unsigned max, u
         *flags |= UNW_F_FAILED;
         return 1;
     }
-    unsigned n = 0;
-    for (;;) {
-        unw_word_t ip;
-        if (unw_get_reg(&cur, UNW_REG_IP, &ip) < 0 || ip == 0)
-            break;
-        if (!in_range(&self_text, ip))
-            pcs[n++] = ip;
-        if (n >= max) {
-            if (unw_step(&cur) > 0)
-                *flags |= UNW_F_TRUNCATED;
-            break;
-        }
-        int r = unw_step(&cur);
-        if (r < 0)
-            *flags |= UNW_F_FAILED;
-        if (r <= 0)
-            break;
-    }
-    return n;
+    return walk_cursor(&cur, pcs, max, flags);
 }
 
 unsigned unwind_capture(const ucontext_t *uc, uintptr_t stack_lo, uintptr_t stack_hi,
@@ -193,4 +221,80 @@ unsigned unwind_capture(const ucontext_t *uc, uintptr_t stack_lo, uintptr_t stac
     if (mode == UNWIND_FP)
         return walk_fp(uc, stack_lo, stack_hi, pcs, max, flags);
     return walk_dwarf(uc, pcs, max, flags);
+}
+
+struct bt_arg {
+    uintptr_t *pcs;
+    unsigned n, max;
+    unsigned *flags;
+};
+
+static _Unwind_Reason_Code bt_frame(struct _Unwind_Context *ctx, void *data)
+{
+    struct bt_arg *a = data;
+    uintptr_t ip = (uintptr_t)gcc_get_ip(ctx);
+    if (ip == 0)
+        return _URC_END_OF_STACK;
+    if (in_range(&self_text, ip))
+        return _URC_NO_REASON;
+    if (a->n >= a->max) {
+        *a->flags |= UNW_F_TRUNCATED;
+        return _URC_END_OF_STACK;
+    }
+    a->pcs[a->n++] = ip;
+    return _URC_NO_REASON;
+}
+
+__attribute__((noinline)) unsigned unwind_capture_here(uintptr_t caller, uintptr_t stack_lo,
+                                                       uintptr_t stack_hi, uintptr_t *pcs,
+                                                       unsigned max, unsigned *flags)
+{
+    *flags = 0;
+    if (max == 0)
+        return 0;
+    /* Inside the loader, or called by an unwinder (libgcc allocates while
+     * holding its frame-registration lock): do not unwind again. */
+    if (tstate.in_loader || in_range(&gcc_unwinder_text, caller) ||
+        in_range(&unwinder_text, caller) || in_range(&loader_text, caller)) {
+        pcs[0] = caller;
+        *flags |= UNW_F_SHALLOW;
+        return 1;
+    }
+    if (mode == UNWIND_FP) {
+        /* This library is built with frame pointers, so the chain from here
+         * runs through its own frames (skipped) into the caller's. */
+        uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+        unsigned n = walk_fp_chain(fp, fp, stack_lo, stack_hi, pcs, 0, max, flags);
+        if (n == 0) {
+            pcs[n++] = caller;
+            *flags |= UNW_F_FAILED;
+        }
+        return n;
+    }
+    /* DWARF from normal context: libgcc's unwinder, not libunwind. With
+     * glibc >= 2.35 it finds each frame's CFI through _dl_find_object
+     * (lock-free, no system call); libunwind masks signals around every
+     * lookup (~14 sigprocmask calls per stack), which made exact mode 100x
+     * slower. The handler keeps libunwind: libgcc's unwinder is not
+     * async-signal-safe. */
+    unsigned n;
+    if (gcc_backtrace) {
+        struct bt_arg a = {pcs, 0, max, flags};
+        /* Its return code does not tell a clean end (the outermost frame
+         * of a thread) from an error reliably: judge by the frames. */
+        (void)gcc_backtrace(bt_frame, &a);
+        n = a.n;
+    } else {
+        unw_context_t ctx;
+        unw_cursor_t cur;
+        if (unw_getcontext(&ctx) < 0 || unw_init_local(&cur, &ctx) < 0)
+            n = 0;
+        else
+            n = walk_cursor(&cur, pcs, max, flags);
+    }
+    if (n == 0) {
+        pcs[n++] = caller;
+        *flags |= UNW_F_FAILED;
+    }
+    return n;
 }

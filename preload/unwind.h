@@ -19,6 +19,7 @@
  * wrapper) are left out, so stacks read like the program's own.
  *
  * unwind_init: normal context, once. unwind_capture: async-signal-safe.
+ * unwind_capture_here: normal context.
  */
 #include <stdint.h>
 #include <ucontext.h>
@@ -38,6 +39,16 @@ int unwind_init(enum unwind_mode mode);
  * unknown). Returns the number of frames; *flags gets UNW_F_* bits. */
 unsigned unwind_capture(const ucontext_t *uc, uintptr_t stack_lo, uintptr_t stack_hi,
                         uintptr_t *pcs, unsigned max, unsigned *flags);
+
+/* Capture the calling thread's stack from normal context (the allocation
+ * interposers), leaf first, leaving out every frame of libflamepre.so, so
+ * the first pc is the return address into the program's code that called
+ * the interposer. `caller` is that return address as the interposer saw it
+ * (__builtin_return_address(0)): it alone is recorded, with UNW_F_SHALLOW,
+ * when the thread is inside the dynamic loader (tstate.in_loader), where
+ * libunwind could re-enter the loader's lock. Not for signal handlers. */
+unsigned unwind_capture_here(uintptr_t caller, uintptr_t stack_lo, uintptr_t stack_hi,
+                             uintptr_t *pcs, unsigned max, unsigned *flags);
 
 /* Is addr inside libflamepre.so's own code? */
 int unwind_is_self(uintptr_t addr);

@@ -1,0 +1,139 @@
+#ifndef FLAMEPRE_ALLOC_H
+#define FLAMEPRE_ALLOC_H
+/*
+ * Allocation profiling: the recording core behind the malloc-family
+ * interposers (interpose_alloc.c), driven directly by unit tests.
+ *
+ * Model: every thread walks along the stream of bytes it allocates with a
+ * countdown (tstate.alloc_left) drawn from an exponential distribution of
+ * mean T = FLAMEPRE_ALLOC_SAMPLE; an allocation that takes the countdown to
+ * below zero is sampled: its stack goes into the thread's ring as a
+ * REC_ALLOC record with unbiased weights (see alloc_weight), and its address
+ * goes into the live table (livetab.h) with the record's id. A free of a
+ * sampled block removes it from the live table and sends a REC_FREE record
+ * with that id, so the collector can keep, per stack, the bytes still live
+ * (the leak view). With T = 0 every allocation is recorded exactly.
+ *
+ * Cost when profiling allocations is off: the interposer tests `alloc_on`
+ * (one predictable branch). When on and the block is not sampled: one
+ * subtraction and branch on a TLS counter for allocations, one load of a
+ * zero filter counter for frees.
+ *
+ * Reentrancy: the profiler's own allocations (collector, symbolizer,
+ * libunwind, libelf) happen with tstate.guard > 0 and are never recorded.
+ * While an interposer writes the ring, tstate.ring_busy makes the sampling
+ * handler drop its sample. Frees are matched even under the guard (a block
+ * left in the live table after its free could collide with the next block
+ * at that address); their records then go to a lock-free orphan list that
+ * the collector reads instead of the ring.
+ *
+ * Free events and the collector: the free record may reach the collector
+ * before its allocation record (they travel in different threads' rings);
+ * the collector pairs them by id in either order (collector/idmap.h).
+ *
+ * realloc(p, n) = free(p) + a new allocation of n bytes with its own
+ * sampling decision: the record of p is retired (p's entry leaves the live
+ * table before the real call, so no other thread can be handed p's address
+ * while it is still in the table; it is put back if the call fails), and the
+ * new block is recorded if its bytes cross the countdown. A moved record
+ * would carry the weight of the old size; a fresh decision keeps both the
+ * byte totals and the live estimate unbiased.
+ *
+ * Signal safety: alloc_note_free and the orphan path are async-signal-safe
+ * (a program's handler may free); recording an allocation is normal context
+ * (it unwinds with libunwind and may wait for ring room).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "preload/config.h"
+#include "preload/livetab.h"
+#include "preload/threads.h"
+
+/* Count estimates travel as fixed point with 16 fraction bits. */
+#define ALLOC_COUNT_ONE 65536u
+/* Words of a REC_ALLOC payload before its pcs (see ring.h). */
+#define ALLOC_REC_WORDS 3u
+
+/* Non-zero while allocations are recorded. Read by the interposers. */
+extern int alloc_on;
+extern struct livetab alloc_live;
+
+/* Callbacks into the lifecycle, set before alloc_start (a seam for tests):
+ * adopt claims a slot for a thread that has none (NULL if it cannot);
+ * kick asks the collector to drain now. Both normal context. */
+struct alloc_host {
+    struct tslot *(*adopt)(void);
+    void (*kick)(void);
+};
+
+/* Prepare (live table, sampling mean, unwind depth). 0 or -1 (logged). */
+int alloc_init(const struct config *cfg, const struct alloc_host *host);
+void alloc_start(void);
+/* Stop recording: the interposers become pass-throughs. */
+void alloc_stop(void);
+
+/* Unbiased weights of a sampled allocation of `size` bytes under mean
+ * interval `mean` (0 = exact): *bytes and *count_fx (ALLOC_COUNT_ONE = 1). */
+void alloc_weight(uint64_t size, uint64_t mean, uint64_t *bytes, uint64_t *count_fx);
+
+/* Next countdown: the floor of an exponential variate with mean `mean`,
+ * from xorshift state *rng; -1 when mean is 0 (every allocation crosses).
+ * An allocation of s bytes is sampled when the countdown goes below zero,
+ * i.e. when floor(X) < s, i.e. X < s: exactly probability 1 - exp(-s/T).
+ * (Sampling at "<= 0" would sample X < s + 1: a (s+1)/s bias, +6% for
+ * 16-byte blocks, that the unit test caught.) */
+int64_t alloc_draw(uint64_t *rng, uint64_t mean);
+
+/* Slow path of alloc_note (not inline). */
+void alloc_sample_slow(void *p, size_t size, uintptr_t caller);
+/* Slow path of alloc_note_free: p passed the filter. */
+void alloc_free_slow(void *p);
+
+/* An allocation of `size` bytes at p (non-NULL) just succeeded. */
+static inline void alloc_note(void *p, size_t size, uintptr_t caller)
+{
+    if (__builtin_expect((tstate.alloc_left -= (int64_t)size) < 0, 0))
+        alloc_sample_slow(p, size, caller);
+}
+
+/* p (non-NULL) is about to be freed. */
+static inline void alloc_note_free(void *p)
+{
+    if (__builtin_expect(livetab_maybe(&alloc_live, (uintptr_t)p), 0))
+        alloc_free_slow(p);
+}
+
+/* realloc: before the real call, take p out of the live table; returns its
+ * id (0 if not sampled). After it: alloc_realloc_end with the result. */
+uint64_t alloc_realloc_begin(void *p);
+void alloc_realloc_end(void *old, uint64_t id, void *q, size_t size, uintptr_t caller);
+
+/* Frees whose record could not go through a ring. The collector reads
+ * entries [0, alloc_orphans_count()) that are non-zero. */
+size_t alloc_orphans_count(void);
+uint64_t alloc_orphan(size_t i);
+
+struct alloc_stats {
+    uint64_t no_thread;       /* samples of threads without a slot */
+    uint64_t untracked;       /* sampled blocks the live table had no room for */
+    uint64_t frees_lost;      /* free records lost (orphan list full) */
+    uint64_t table_bytes;     /* live table mapping size */
+};
+void alloc_get_stats(struct alloc_stats *st);
+
+/* ---- bootstrap arena: allocations made while the real allocator is not
+ * known yet (dlsym's calloc). Lock-free bump allocator over a static array;
+ * never freed. Async-signal-safe. ---- */
+#define ALLOC_ARENA_BYTES (256u * 1024u)
+extern char alloc_arena_mem[ALLOC_ARENA_BYTES];
+void *alloc_arena_get(size_t size, size_t align);
+static inline bool alloc_arena_owns(const void *p)
+{
+    return (uintptr_t)p - (uintptr_t)alloc_arena_mem < ALLOC_ARENA_BYTES;
+}
+/* The requested size of an arena block (for realloc/malloc_usable_size). */
+size_t alloc_arena_size(const void *p);
+
+#endif

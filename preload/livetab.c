@@ -1,0 +1,93 @@
+/*
+ * Lock-free live table of sampled blocks (see livetab.h for the model).
+ *
+ * Why tombstones and not deletion by back-shifting: back-shifting moves
+ * other keys, which a concurrent lookup could miss; a tombstone never moves
+ * anything, so a probe that started before a remove still finds its key.
+ * Why a probe limit: with inserts reusing tombstones the table never empties
+ * again, so "stop at the first empty slot" alone could scan all of it.
+ */
+#include "preload/livetab.h"
+
+#include <sys/mman.h>
+
+enum { KEY_EMPTY = 0, KEY_TOMB = 1 };
+
+int livetab_init(struct livetab *t, unsigned log2_slots)
+{
+    size_t nslots = (size_t)1 << log2_slots;
+    size_t filter_bytes = ((size_t)1 << LIVETAB_FILTER_BITS) * sizeof(uint32_t);
+    size_t bytes = nslots * sizeof(struct livetab_slot) + filter_bytes;
+    void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (m == MAP_FAILED)
+        return -1;
+    t->filter = m;
+    t->slots = (struct livetab_slot *)((char *)m + filter_bytes);
+    t->mask = nslots - 1;
+    t->shift = 64 - log2_slots;
+    t->map_bytes = bytes;
+    atomic_store(&t->count, 0);
+    return 0;
+}
+
+void livetab_release(struct livetab *t)
+{
+    if (t->filter)
+        munmap(t->filter, t->map_bytes);
+    t->filter = NULL;
+    t->slots = NULL;
+}
+
+bool livetab_insert(struct livetab *t, uintptr_t p, uint64_t id)
+{
+    _Atomic uint32_t *c = livetab_counter(t, p);
+    atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+    uint64_t i = livetab_hash(p) >> t->shift;
+    for (unsigned probe = 0; probe < LIVETAB_MAX_PROBE; probe++, i = (i + 1) & t->mask) {
+        struct livetab_slot *s = &t->slots[i];
+        uintptr_t k = atomic_load_explicit(&s->key, memory_order_relaxed);
+        if (k != KEY_EMPTY && k != KEY_TOMB)
+            continue;
+        if (!atomic_compare_exchange_strong_explicit(&s->key, &k, p, memory_order_acq_rel,
+                                                     memory_order_relaxed))
+            continue;
+        /* Only p's owner reads the id, after the program hands p over. */
+        atomic_store_explicit(&s->id, id, memory_order_release);
+        atomic_fetch_add_explicit(&t->count, 1, memory_order_relaxed);
+        return true;
+    }
+    atomic_fetch_sub_explicit(c, 1, memory_order_relaxed);
+    return false;
+}
+
+uint64_t livetab_remove(struct livetab *t, uintptr_t p)
+{
+    uint64_t i = livetab_hash(p) >> t->shift;
+    for (unsigned probe = 0; probe < LIVETAB_MAX_PROBE; probe++, i = (i + 1) & t->mask) {
+        struct livetab_slot *s = &t->slots[i];
+        uintptr_t k = atomic_load_explicit(&s->key, memory_order_acquire);
+        if (k == KEY_EMPTY)
+            return 0;
+        if (k != p)
+            continue;
+        uint64_t id = atomic_load_explicit(&s->id, memory_order_acquire);
+        /* Fails only on a double free racing with itself: one wins. */
+        if (!atomic_compare_exchange_strong_explicit(&s->key, &k, KEY_TOMB, memory_order_acq_rel,
+                                                     memory_order_relaxed))
+            return 0;
+        atomic_fetch_sub_explicit(&t->count, 1, memory_order_relaxed);
+        atomic_fetch_sub_explicit(livetab_counter(t, p), 1, memory_order_relaxed);
+        return id;
+    }
+    return 0;
+}
+
+void livetab_foreach(struct livetab *t, void (*fn)(uintptr_t p, uint64_t id, void *arg), void *arg)
+{
+    for (uint64_t i = 0; i <= t->mask; i++) {
+        uintptr_t k = atomic_load_explicit(&t->slots[i].key, memory_order_acquire);
+        if (k != KEY_EMPTY && k != KEY_TOMB)
+            fn(k, atomic_load_explicit(&t->slots[i].id, memory_order_acquire), arg);
+    }
+}

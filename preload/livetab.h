@@ -1,0 +1,83 @@
+#ifndef FLAMEPRE_LIVETAB_H
+#define FLAMEPRE_LIVETAB_H
+/*
+ * Live table: the set of sampled heap blocks that have not been freed yet,
+ * keyed by address, each with the 64-bit id of its allocation record.
+ *
+ * Model: an open-addressed hash set of (address, id) with linear probing,
+ * shared by all threads, lock-free: a slot's key goes EMPTY -> address
+ * (insert, CAS) -> TOMBSTONE (remove, CAS) -> address (a later insert reuses
+ * tombstones). A key is probed at most LIVETAB_MAX_PROBE slots from its home,
+ * so a lookup is bounded even when tombstones have filled every empty slot.
+ * Keys are unique: an address is live at most once, and only its owner
+ * (whoever frees it) removes it, after the insert happened-before the free
+ * through the program's own synchronisation.
+ *
+ * In front of the table sits a counting pre-filter: 64 Ki counters indexed
+ * by a hash of the address, incremented before an insert and decremented
+ * after a remove. free() of a block that was never sampled (nearly all of
+ * them) costs one load of a zero counter; the table is probed only when the
+ * counter is non-zero.
+ *
+ * The table is one mmap (MAP_NORESERVE): untouched pages cost nothing.
+ * When an insert finds no slot within the probe limit it fails (counted by
+ * the caller); the block is then simply not tracked as live.
+ *
+ * Every function is lock-free and async-signal-safe except init/release.
+ */
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LIVETAB_FILTER_BITS 16
+#define LIVETAB_MAX_PROBE 512
+
+struct livetab_slot {
+    _Atomic uintptr_t key;   /* 0 empty, 1 tombstone, else an address */
+    _Atomic uint64_t id;
+};
+
+struct livetab {
+    struct livetab_slot *slots;
+    _Atomic uint32_t *filter;    /* 1 << LIVETAB_FILTER_BITS counters */
+    uint64_t mask;               /* slots - 1 */
+    unsigned shift;              /* 64 - log2(slots) */
+    size_t map_bytes;
+    _Atomic uint64_t count;      /* live entries */
+};
+
+/* 2^log2_slots slots. Returns 0 or -1 (mmap failed). Normal context. */
+int livetab_init(struct livetab *t, unsigned log2_slots);
+void livetab_release(struct livetab *t);
+
+static inline uint64_t livetab_hash(uintptr_t p)
+{
+    /* Heap addresses differ in their low bits by the allocator's alignment
+     * (16): drop them, then Fibonacci hashing spreads the rest. */
+    return (uint64_t)(p >> 4) * 0x9e3779b97f4a7c15ull;
+}
+
+static inline _Atomic uint32_t *livetab_counter(const struct livetab *t, uintptr_t p)
+{
+    return &t->filter[(livetab_hash(p) >> 20) & ((1u << LIVETAB_FILTER_BITS) - 1)];
+}
+
+/* Might p be in the table? False means certainly not. */
+static inline bool livetab_maybe(const struct livetab *t, uintptr_t p)
+{
+    return atomic_load_explicit(livetab_counter(t, p), memory_order_relaxed) != 0;
+}
+
+/* Insert p (not present) with id (non-zero). False when no slot is free
+ * within the probe limit. */
+bool livetab_insert(struct livetab *t, uintptr_t p, uint64_t id);
+
+/* Remove p; returns its id, or 0 if p is not in the table. */
+uint64_t livetab_remove(struct livetab *t, uintptr_t p);
+
+/* Visit every live entry (racy snapshot; for tests and the end report). */
+void livetab_foreach(struct livetab *t, void (*fn)(uintptr_t p, uint64_t id, void *arg),
+                     void *arg);
+
+#endif
