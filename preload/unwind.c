@@ -1,16 +1,19 @@
 /*
- * Stack walking inside the SIGPROF handler (see unwind.h for the contract).
+ * Stack walking inside the SIGPROF handler and from interposers (see
+ * unwind.h for the contract).
  *
- * Address ranges of three modules are learnt once at init: the dynamic
- * loader, libunwind and this library. The handler compares the interrupted
- * pc against the first two to decide whether unwinding is safe, and drops
- * return addresses that fall in the third.
+ * Address ranges of four modules are learnt once at init: the dynamic
+ * loader, libunwind, libgcc_s and this library. A sample whose pc lies in
+ * one of the first three is not unwound (their locks and half-updated state
+ * are what an unwinder would walk into); return addresses inside this
+ * library are dropped.
  */
 #define UNW_LOCAL_ONLY
 #include "preload/unwind.h"
 
 #include <dlfcn.h>
 #include <link.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -29,6 +32,20 @@ static struct range self_text, loader_text, unwinder_text, gcc_unwinder_text;
  * _Unwind_Backtrace, and we link libunwind. */
 static _Unwind_Reason_Code (*gcc_backtrace)(_Unwind_Trace_Fn, void *);
 static _Unwind_Ptr (*gcc_get_ip)(struct _Unwind_Context *);
+
+/* Handler-side libgcc walk (see walk_dwarf). */
+static _Atomic bool frames_registered;
+static bool gcc_signal_safe;     /* libgcc present and glibc has _dl_find_object */
+
+struct sig_bt {
+    uintptr_t *pcs;
+    unsigned n, max, skipped;
+    unsigned *flags;
+    uintptr_t pc;
+    bool found;
+};
+
+static _Unwind_Reason_Code sig_frame(struct _Unwind_Context *ctx, void *data);
 
 struct find_arg {
     uintptr_t base;        /* match by load base ... */
@@ -103,6 +120,15 @@ int unwind_init(enum unwind_mode m)
             gcc_backtrace = NULL;
         else
             range_of_address((const void *)gcc_backtrace, &gcc_unwinder_text);
+    }
+    gcc_signal_safe = gcc_backtrace && dlsym(RTLD_DEFAULT, "_dl_find_object");
+    if (gcc_signal_safe) {
+        /* Its one-time initialisation (pthread_once) happens here, in
+         * normal context, not first inside a handler. */
+        uintptr_t tmp[8];
+        unsigned fl = 0;
+        struct sig_bt a = {tmp, 0, 8, 0, &fl, 0, true};
+        gcc_backtrace(sig_frame, &a);
     }
 
     if (m == UNWIND_DWARF) {
@@ -195,7 +221,68 @@ static unsigned walk_cursor(unw_cursor_t *cur, uintptr_t *pcs, unsigned max, uns
     return n;
 }
 
+/*
+ * DWARF walk from the handler with libgcc's unwinder. libunwind is exact
+ * but masks signals around every register-state cache access (two
+ * rt_sigprocmask system calls per frame in Debian's build): a dozen system
+ * calls per sample. libgcc's unwinder makes none when glibc has
+ * _dl_find_object (lock-free and async-signal-safe by glibc's own
+ * contract) and no program has registered frames through
+ * __register_frame* (the only path where it takes a lock; the interposer
+ * in interpose_unwind.c notes it and we fall back to libunwind). It starts
+ * in this handler, crosses the kernel's signal frame through the CFI of
+ * glibc's __restore_rt, and reaches the interrupted code: frames before the
+ * interrupted pc are ours and are skipped.
+ */
+void unwind_note_registered_frames(void)
+{
+    atomic_store(&frames_registered, true);
+}
+
+static _Unwind_Reason_Code sig_frame(struct _Unwind_Context *ctx, void *data)
+{
+    struct sig_bt *a = data;
+    uintptr_t ip = (uintptr_t)gcc_get_ip(ctx);
+    if (ip == 0)
+        return _URC_END_OF_STACK;
+    if (!a->found) {
+        /* handler, its callers in this library, the trampoline */
+        if (ip != a->pc)
+            return ++a->skipped > 16 ? _URC_END_OF_STACK : _URC_NO_REASON;
+        a->found = true;
+    }
+    if (in_range(&self_text, ip))
+        return _URC_NO_REASON;
+    if (a->n >= a->max) {
+        *a->flags |= UNW_F_TRUNCATED;
+        return _URC_END_OF_STACK;
+    }
+    a->pcs[a->n++] = ip;
+    return _URC_NO_REASON;
+}
+
+static unsigned walk_dwarf_libunwind(const ucontext_t *uc, uintptr_t *pcs, unsigned max,
+                                     unsigned *flags);
+
 static unsigned walk_dwarf(const ucontext_t *uc, uintptr_t *pcs, unsigned max, unsigned *flags)
+{
+    uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    if (gcc_signal_safe && !atomic_load_explicit(&frames_registered, memory_order_relaxed) &&
+        !in_range(&gcc_unwinder_text, pc)) {
+        struct sig_bt a = {pcs, 0, max, 0, flags, pc, false};
+        gcc_backtrace(sig_frame, &a);
+        if (a.found && a.n > 1)
+            return a.n;
+        /* No CFI past the interrupted frame (JIT code, hand-written
+         * assembly) or for the trampoline: libunwind knows the signal frame
+         * by its code and guesses frames from rbp with validated reads. */
+        *flags &= ~UNW_F_TRUNCATED;
+    }
+    return walk_dwarf_libunwind(uc, pcs, max, flags);
+}
+
+static unsigned walk_dwarf_libunwind(const ucontext_t *uc, uintptr_t *pcs, unsigned max,
+                                     unsigned *flags)
 {
     unw_cursor_t cur;
     /* libunwind's unw_context_t is ucontext_t on x86_64; the signal frame
@@ -213,7 +300,8 @@ unsigned unwind_capture(const ucontext_t *uc, uintptr_t stack_lo, uintptr_t stac
 {
     uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
     *flags = 0;
-    if (tstate.in_loader || in_range(&loader_text, pc) || in_range(&unwinder_text, pc)) {
+    if (tstate.in_loader || in_range(&loader_text, pc) || in_range(&unwinder_text, pc) ||
+        in_range(&gcc_unwinder_text, pc)) {
         pcs[0] = pc;
         *flags |= UNW_F_SHALLOW;
         return 1;

@@ -4,15 +4,18 @@
  * Stack capture from a signal context, for the sampling handler.
  *
  * Two modes: `fp` follows the frame-pointer chain (fast; needs code built
- * with frame pointers); `dwarf` runs libunwind's local unwinder over the
- * .eh_frame CFI (works for -O2 code without frame pointers). libunwind is set
- * to per-thread caching and primed once in normal context, so the handler
- * does no lazy initialisation.
+ * with frame pointers); `dwarf` follows the .eh_frame CFI (works for -O2
+ * code without frame pointers). For `dwarf` the handler uses libgcc's
+ * unwinder when that is lock-free and free of system calls (glibc with
+ * _dl_find_object, no frames registered through __register_frame*), and
+ * libunwind (per-thread caching) otherwise or when libgcc finds no CFI past
+ * the interrupted frame. Both are primed once in normal context, so the
+ * handler does no lazy initialisation.
  *
  * Hazards handled here rather than risked: a sample that lands while the
  * thread is inside the dynamic loader (dlopen, dl_iterate_phdr, lazy
- * binding) or inside libunwind itself is not unwound — libunwind would call
- * dl_iterate_phdr and re-enter the loader's lock or its own state. The
+ * binding), libunwind or libgcc's unwinder is not unwound — the unwinder
+ * would re-enter the loader's lock or its own half-updated state. The
  * record then holds only the interrupted pc and UNW_F_SHALLOW.
  *
  * Frames inside libflamepre.so itself (interposers, the thread-start
@@ -49,6 +52,11 @@ unsigned unwind_capture(const ucontext_t *uc, uintptr_t stack_lo, uintptr_t stac
  * libunwind could re-enter the loader's lock. Not for signal handlers. */
 unsigned unwind_capture_here(uintptr_t caller, uintptr_t stack_lo, uintptr_t stack_hi,
                              uintptr_t *pcs, unsigned max, unsigned *flags);
+
+/* A program registered frames with libgcc (__register_frame*, JITs): from
+ * now on libgcc's unwinder may take its lock, so the handler uses
+ * libunwind only. Normal context. */
+void unwind_note_registered_frames(void);
 
 /* Is addr inside libflamepre.so's own code? */
 int unwind_is_self(uintptr_t addr);
