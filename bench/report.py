@@ -80,17 +80,19 @@ p('')
 p('| profiler | Hz | CPU overhead | wall overhead | wall range | delivered / requested |')
 p('|---|---:|---:|---:|---:|---:|')
 names = {'fp': 'flamepre, FLAMEPRE_UNWIND=fp', 'dwarf': 'flamepre, FLAMEPRE_UNWIND=dwarf',
-         'gperf': 'gperftools libprofiler'}
+         'gperf': 'gperftools libprofiler',
+         'bare': 'bare mechanism: perf task-clock + signal, empty handler (bench/bare_sampler.c)'}
 for hz in (99, 999):
-    for kind in ('fp', 'dwarf', 'gperf'):
+    for kind in ('bare', 'fp', 'dwarf', 'gperf'):
         cfg = '%s-%d' % (kind, hz)
         if cfg not in rows:
             continue
         w = 100 * (med(cfg, 'wall') / med('base', 'wall') - 1)
         lo, hi = spread(cfg, 'wall', 'base')
         c = 100 * (med(cfg, 'cpu_all') / med('base', 'cpu_all') - 1)
-        p('| %s | %d | %+.1f%% | %+.1f%% | %+.1f%% .. %+.1f%% | %.0f%% |'
-          % (names[kind], hz, c, w, lo, hi, delivered(cfg, hz)))
+        d = delivered(cfg, hz)
+        p('| %s | %d | %+.1f%% | %+.1f%% | %+.1f%% .. %+.1f%% | %s |'
+          % (names[kind], hz, c, w, lo, hi, '-' if d != d else '%.0f%%' % d))
 p('')
 p('Note: `FLAMEPRE_UNWIND=fp` on a binary built without frame pointers yields truncated stacks; '
   'its row measures the cost of the fp unwinder on the same workload, not its stack quality.')

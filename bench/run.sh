@@ -51,6 +51,9 @@ run() {
             hz=${cfg#*-}; [ "$cfg" = rss-flamepre ] && hz=999
             local uw=${cfg%%-*}; [ "$cfg" = rss-flamepre ] && uw=dwarf
             envs=(LD_PRELOAD="$LIB" FLAMEPRE_OUTPUT="$out" FLAMEPRE_HZ="$hz" FLAMEPRE_UNWIND="$uw") ;;
+        bare-*)
+            hz=${cfg#bare-}
+            envs=(LD_PRELOAD="$BARE" BARE_HZ="$hz") ;;
         gperf-*|rss-gperf)
             hz=${cfg#gperf-}; [ "$cfg" = rss-gperf ] && hz=999
             envs=(LD_PRELOAD="$GPERF" CPUPROFILE="$out/prof" CPUPROFILE_FREQUENCY="$hz") ;;
@@ -68,6 +71,9 @@ run() {
     cpu=$(sed -n 's/^bench_cpu: cpu_seconds=//p' "$out/stderr")
     case $cfg in
         fp-*|dwarf-*|rss-flamepre) samples=$(cat "$out"/*.cpu.folded 2>/dev/null | awk '{s += $NF} END {print s + 0}') ;;
+        bare-*)
+            hz=${cfg#bare-}
+            envs=(LD_PRELOAD="$BARE" BARE_HZ="$hz") ;;
         gperf-*|rss-gperf) samples=$(python3 bench/gperf_samples.py "$out/prof" 2>/dev/null || echo -1) ;;
     esac
     echo "$cfg $rep $wall $(cat "$out/time") $cpu $samples" >>"$RES"
@@ -79,7 +85,11 @@ case $LOAD_BEFORE in
     0.[0-4]*) ;;
     *) echo "bench: warning: load average $LOAD_BEFORE: other work on this machine makes wall times noisy" >&2 ;;
 esac
-CONFIGS=(base fp-99 dwarf-99 gperf-99 fp-999 dwarf-999 gperf-999)
+# The bare mechanism (perf clock + signal, empty handler) separates the
+# kernel's price for sampling from flamepre's own.
+BARE=$TMP/bare_sampler.so
+cc -O2 -shared -fPIC -o "$BARE" bench/bare_sampler.c -ldl || { echo "bench: cannot build bench/bare_sampler.c" >&2; exit 1; }
+CONFIGS=(base fp-99 dwarf-99 gperf-99 bare-999 fp-999 dwarf-999 gperf-999)
 echo "bench: $REPS repetitions x ${#CONFIGS[@]} configurations, bench_cpu-nofp $THREADS threads x $UNITS units" >&2
 run base 0 "$THREADS" "$UNITS"   # warm-up, not counted
 : >"$RES"
