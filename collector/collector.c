@@ -408,6 +408,7 @@ static void write_outputs(const char *how)
     m.threads = threads;
     m.nthreads = nthreads;
     m.threads_unprofiled = atomic_load(&threads_unprofiled);
+    m.threads_unarmed = sampler_arm_failures();
     m.foreign_signals = sampler_foreign_signals();
     m.no_slot = sampler_no_slot();
     m.counts.lost_oom = table_oom;

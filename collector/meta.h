@@ -35,7 +35,7 @@ struct meta {
     uint64_t end_ns, duration_ns;
     const struct thread_rec *threads;
     size_t nthreads;
-    uint64_t threads_unprofiled, foreign_signals, no_slot;
+    uint64_t threads_unprofiled, threads_unarmed, foreign_signals, no_slot;
     struct meta_counts counts;
     bool has_cpu;
     uint64_t cpu_total;

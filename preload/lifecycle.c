@@ -38,7 +38,10 @@ static const unsigned supported_events = EV_CPU | EV_ALLOC;
 static struct config cfg;
 static struct collector_session sess;
 static _Atomic bool recording;
-static _Atomic bool finishing;
+static _Atomic bool started;      /* the session began: there is a profile to end */
+static _Atomic bool finishing;    /* some thread has begun ending it */
+static _Atomic bool finish_done;  /* ... and is done */
+static __thread bool finishing_here;
 static pthread_key_t exit_key;
 
 bool lifecycle_recording(void)
@@ -237,6 +240,7 @@ static void fork_child(void)
     struct tslot *self = threads_after_fork_child(tstate.slot);
     collector_fork_child(sess.pid, sess.ppid);
     atomic_store(&finishing, false);
+    atomic_store(&finish_done, false);
     if (self && (cfg.events & EV_CPU) && sampler_arm(self) < 0)
         log_debug("cannot arm sampling in forked child %d", (int)sess.pid);
     errno = saved;
@@ -307,6 +311,7 @@ __attribute__((constructor)) static void flamepre_init(void)
         sampler_stop_all();
         goto out;
     }
+    atomic_store(&started, true);
     if (cfg.events & EV_ALLOC)
         alloc_start();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
@@ -323,14 +328,22 @@ out:
 
 static void finish(const char *how, bool only_if_data)
 {
-    if (!lifecycle_recording())
+    if (!atomic_load(&started))
         return;
     /* A vfork child shares our memory: writing anything would corrupt the
      * parent's profile. Only the process that owns the session finishes. */
     if (getpid() != sess.pid)
         return;
-    if (atomic_exchange(&finishing, true))
+    if (atomic_exchange(&finishing, true)) {
+        /* Another thread is writing the profile. Two threads exiting at once
+         * must not let the second end the process under the first's feet:
+         * wait for it (bounded) — unless the writer is this very thread,
+         * re-entered from a signal handler that exits. */
+        for (int i = 0; i < 500 && !finishing_here && !atomic_load(&finish_done); i++)
+            usleep(10000);
         return;
+    }
+    finishing_here = true;
     int saved = errno;
     /* From here on the profiler's own work: nothing this thread allocates
      * is recorded. */
@@ -340,6 +353,8 @@ static void finish(const char *how, bool only_if_data)
     sampler_stop_all();
     collector_finish(how, only_if_data);
     tstate.guard--;
+    atomic_store(&finish_done, true);
+    finishing_here = false;
     log_info("done: %s/%s.%d.*", sess.outdir, sess.comm, (int)sess.pid);
     errno = saved;
 }

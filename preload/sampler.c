@@ -275,13 +275,25 @@ static int timer_arm(struct tslot *s)
     return 0;
 }
 
+static _Atomic uint64_t arm_failures;
+
 int sampler_arm(struct tslot *s)
 {
+    int r = -1;
     if (kind == SAMPLER_PERF)
-        return perf_arm(s);
-    if (kind == SAMPLER_TIMER)
-        return timer_arm(s);
-    return -1;
+        r = perf_arm(s);
+    else if (kind == SAMPLER_TIMER)
+        r = timer_arm(s);
+    /* A thread that exited meanwhile (ESRCH) is no loss; anything else
+     * (descriptor limit, memory) leaves a thread unsampled: count it. */
+    if (r < 0 && kind != SAMPLER_NONE && errno != ESRCH)
+        atomic_fetch_add(&arm_failures, 1);
+    return r;
+}
+
+uint64_t sampler_arm_failures(void)
+{
+    return atomic_load(&arm_failures);
 }
 
 /* The program may have closed our descriptor and reused its number for a

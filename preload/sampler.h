@@ -57,6 +57,8 @@ uint64_t sampler_period_ns(void);
 /* Signals that reached the handler but were not ours (kill -PROF, ...), and
  * samples of threads that have no slot. */
 uint64_t sampler_foreign_signals(void);
+/* Threads whose clock could not be armed (e.g. descriptor limit). */
+uint64_t sampler_arm_failures(void);
 uint64_t sampler_no_slot(void);
 
 #endif
