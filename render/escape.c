@@ -55,6 +55,17 @@ void xml_escape(FILE *f, const char *s, size_t len)
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
+        /* a run of plain printable ASCII goes out in one fwrite */
+        size_t j = i;
+        while (j < len && u[j] >= 0x20 && u[j] < 0x7f && u[j] != '&' && u[j] != '<' &&
+               u[j] != '>' && u[j] != '"' && u[j] != '\'')
+            j++;
+        if (j > i) {
+            fwrite(u + i, 1, j - i, f);
+            i = j;
+            if (i == len)
+                break;
+        }
         unsigned char c = u[i];
         switch (c) {
         case '&': fputs("&amp;", f); i++; continue;
@@ -84,6 +95,16 @@ void json_escape(FILE *f, const char *s, size_t len)
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
+        size_t j = i;
+        while (j < len && u[j] >= 0x20 && u[j] < 0x7f && u[j] != '"' && u[j] != '\\' &&
+               u[j] != '<' && u[j] != '>' && u[j] != '&')
+            j++;
+        if (j > i) {
+            fwrite(u + i, 1, j - i, f);
+            i = j;
+            if (i == len)
+                break;
+        }
         unsigned char c = u[i];
         if (c == '"' || c == '\\') {
             fputc('\\', f);

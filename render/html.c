@@ -44,14 +44,30 @@
 static const char vlq_digits[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-static void vlq(FILE *f, uint64_t v)
+/* The node table is millions of digits: they are gathered in a buffer and
+ * written in large blocks rather than one putc each. */
+struct vbuf {
+    FILE *f;
+    size_t n;
+    char b[1 << 16];
+};
+
+static void vflush(struct vbuf *v)
 {
+    fwrite(v->b, 1, v->n, v->f);
+    v->n = 0;
+}
+
+static void vlq(struct vbuf *o, uint64_t v)
+{
+    if (o->n > sizeof(o->b) - 16) /* 13 digits hold 64 bits */
+        vflush(o);
     do {
         unsigned d = v & 31;
         v >>= 5;
         if (v)
             d |= 32;
-        putc(vlq_digits[d], f);
+        o->b[o->n++] = vlq_digits[d];
     } while (v);
 }
 
@@ -267,20 +283,24 @@ int html_write(FILE *f, struct profile *p, const struct render_opts *o)
     struct rgb m = color_more();
     fprintf(f, "\",\"more\":\"%02x%02x%02x\",\n\"nodes\":\"", m.r, m.g, m.b);
     uint32_t prev = 0;
+    static struct vbuf vb; /* 64 KiB: not on the stack */
+    vb.f = f;
+    vb.n = 0;
     for (size_t k = 0; k < l.n; k++) {
         const struct layout_rect *r = &l.rects[order[k]];
-        vlq(f, k ? prev + 1 - r->depth : 0);
+        vlq(&vb, k ? prev + 1 - r->depth : 0);
         prev = r->depth;
         if (r->node == PNODE_NONE) {
-            vlq(f, 0);
-            vlq(f, r->more);
+            vlq(&vb, 0);
+            vlq(&vb, r->more);
         } else {
-            vlq(f, 1 + (uint64_t)remap[profile_node(p, r->node)->name]);
+            vlq(&vb, 1 + (uint64_t)remap[profile_node(p, r->node)->name]);
         }
-        vlq(f, scaled(sa[order[k]], scale));
+        vlq(&vb, scaled(sa[order[k]], scale));
         if (o->diff)
-            vlq(f, scaled(sb[order[k]], scale));
+            vlq(&vb, scaled(sb[order[k]], scale));
     }
+    vflush(&vb);
     fprintf(f, "\"}</script>\n<script>\n%s</script>\n</body>\n</html>\n", html_js);
     if (fflush(f) != 0 || ferror(f))
         cli_error("writing HTML: %s", strerror(errno ? errno : EIO));

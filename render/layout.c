@@ -13,23 +13,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct sort_ctx {
-    const struct profile *p;
-    const uint32_t *ranks;
+/* Sort keys gathered once per child, so that comparisons touch only the
+ * array being sorted (qsort calls the comparator n log n times). */
+struct kid {
+    uint32_t node;
+    uint32_t rank; /* name's rank in byte order */
+    double total;
 };
-static struct sort_ctx sort_ctx; /* qsort has no context argument */
 
 static int by_name(const void *a, const void *b)
 {
-    uint32_t x = profile_node(sort_ctx.p, *(const uint32_t *)a)->name;
-    uint32_t y = profile_node(sort_ctx.p, *(const uint32_t *)b)->name;
-    return sort_ctx.ranks[x] < sort_ctx.ranks[y] ? -1 : sort_ctx.ranks[x] > sort_ctx.ranks[y];
+    uint32_t x = ((const struct kid *)a)->rank, y = ((const struct kid *)b)->rank;
+    return x < y ? -1 : x > y;
 }
 
 static int by_weight(const void *a, const void *b)
 {
-    const struct pnode *x = profile_node(sort_ctx.p, *(const uint32_t *)a);
-    const struct pnode *y = profile_node(sort_ctx.p, *(const uint32_t *)b);
+    const struct kid *x = a, *y = b;
     if (x->total != y->total)
         return x->total > y->total ? -1 : 1;
     return by_name(a, b);
@@ -50,11 +50,10 @@ int layout_build(struct profile *p, double min_count, enum layout_sort sort, str
 {
     memset(out, 0, sizeof(*out));
     out->total = profile_total(p);
-    sort_ctx.p = p;
-    sort_ctx.ranks = profile_name_ranks(p);
-    if (!sort_ctx.ranks)
+    const uint32_t *ranks = profile_name_ranks(p);
+    if (!ranks)
         return -1;
-    uint32_t *kids = NULL;
+    struct kid *kids = NULL;
     size_t kids_cap = 0;
     uint32_t *todo = NULL; /* rect indexes whose children are still to lay out */
     size_t ntodo = 0, todo_cap = 0;
@@ -70,28 +69,30 @@ int layout_build(struct profile *p, double min_count, enum layout_sort sort, str
         size_t nk = 0;
         for (uint32_t c = profile_node(p, r.node)->first_child; c != PNODE_NONE;
              c = profile_node(p, c)->next_sibling) {
-            if (grow_array(&kids, &kids_cap, nk + 1, sizeof(*kids)) < 0)
+            if (nk >= kids_cap && grow_array(&kids, &kids_cap, nk + 1, sizeof(*kids)) < 0)
                 goto fail;
-            kids[nk++] = c;
+            const struct pnode *cn = profile_node(p, c);
+            kids[nk++] = (struct kid){ c, ranks[cn->name], cn->total };
         }
         if (!nk)
             continue;
-        qsort(kids, nk, sizeof(*kids), sort == LAYOUT_SORT_WEIGHT ? by_weight : by_name);
+        if (nk > 1)
+            qsort(kids, nk, sizeof(*kids), sort == LAYOUT_SORT_WEIGHT ? by_weight : by_name);
         double x = r.x, more_w = 0;
         uint32_t more = 0;
         size_t first_new = out->n;
         for (size_t i = 0; i < nk; i++) {
-            const struct pnode *c = profile_node(p, kids[i]);
-            if (c->total <= 0)
+            double t = kids[i].total;
+            if (t <= 0)
                 continue;
-            if (c->total < min_count) {
+            if (t < min_count) {
                 more++;
-                more_w += c->total;
+                more_w += t;
                 continue;
             }
-            if (push_rect(out, kids[i], ri, 0, r.depth + 1, x, c->total) < 0)
+            if (push_rect(out, kids[i].node, ri, 0, r.depth + 1, x, t) < 0)
                 goto fail;
-            x += c->total;
+            x += t;
         }
         if (more && push_rect(out, PNODE_NONE, ri, more, r.depth + 1, x, more_w) < 0)
             goto fail;

@@ -269,11 +269,21 @@ static int parse_line(struct parser *ps, const char *s, size_t len)
     size_t n = 0, pos = 0, blanks = 0;
     bool sharing = true;
     for (;;) {
-        const char *semi = memchr(s + pos, ';', slen - pos);
-        size_t end = semi ? (size_t)(semi - s) : slen;
-        if (grow_array(&ps->cur_end, &ps->cur_end_cap, n + 1, sizeof(*ps->cur_end)) < 0 ||
-            grow_array(&ps->cur_ids, &ps->cur_ids_cap, n + 1, sizeof(*ps->cur_ids)) < 0)
-            return oom(ps);
+        const char *semi;
+        size_t end;
+        if (sharing && n + 1 < ps->prev_n && ps->prev_end[n] < common) {
+            /* inside the shared bytes the previous line's ';' is ours too */
+            end = ps->prev_end[n];
+            semi = s + end;
+        } else {
+            semi = memchr(s + pos, ';', slen - pos);
+            end = semi ? (size_t)(semi - s) : slen;
+        }
+        if (n >= ps->cur_end_cap || n >= ps->cur_ids_cap) {
+            if (grow_array(&ps->cur_end, &ps->cur_end_cap, n + 1, sizeof(*ps->cur_end)) < 0 ||
+                grow_array(&ps->cur_ids, &ps->cur_ids_cap, n + 1, sizeof(*ps->cur_ids)) < 0)
+                return oom(ps);
+        }
         uint32_t id;
         if (sharing && n < ps->prev_n && ps->prev_end[n] == end && end <= common) {
             id = ps->prev_ids[n];

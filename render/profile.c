@@ -16,15 +16,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct pname {
+    uint64_t off;  /* in pool */
+    uint64_t hash; /* table hash (intern_hash), not the color hash */
+    uint32_t len;
+};
+
+/* The slot keeps 32 bits of the hash: a probe rejects other names without
+ * touching the name array. */
+struct name_slot {
+    uint32_t id;
+    uint32_t tag;
+};
+
+/* Key and value side by side (one cache line per probe), 12 bytes: the
+ * 64-bit key is stored as two words so that no padding is added. */
+struct edge {
+    uint32_t k[2];
+    uint32_t val;
+};
+
+static inline uint64_t ekey(const struct edge *e)
+{
+    uint64_t k;
+    memcpy(&k, e->k, 8);
+    return k;
+}
+
+static inline void set_ekey(struct edge *e, uint64_t k)
+{
+    memcpy(e->k, &k, 8);
+}
+
 struct profile {
     /* name table */
     char *pool;
     size_t pool_len, pool_cap;
-    uint64_t *name_off;
-    uint32_t *name_len;
-    uint64_t *name_hash;
-    size_t nnames, names_cap, lens_cap, hashes_cap;
-    uint32_t *name_slots; /* PNAME_NONE = empty */
+    struct pname *names;  /* by id */
+    size_t nnames, names_cap;
+    struct name_slot *name_slots; /* id PNAME_NONE = empty */
     size_t name_slots_cap;
     uint32_t *ranks;
 
@@ -35,8 +65,7 @@ struct profile {
     size_t last_cap;
     uint32_t *nkids;      /* number of children of each node */
     size_t nkids_cap;
-    uint64_t *edge_keys;  /* UINT64_MAX = empty */
-    uint32_t *edge_vals;
+    struct edge *edges;   /* key UINT64_MAX = empty */
     size_t edge_cap, nedges;
     uint32_t max_depth;
 
@@ -60,45 +89,42 @@ static inline size_t edge_slot(uint64_t key, size_t mask)
 
 static int edges_resize(struct profile *p, size_t ncap)
 {
-    uint64_t *keys = malloc(ncap * sizeof(*keys));
-    uint32_t *vals = malloc(ncap * sizeof(*vals));
-    if (!keys || !vals) {
-        free(keys);
-        free(vals);
+    struct edge *e = malloc(ncap * sizeof(*e));
+    if (!e) {
         errno = ENOMEM;
         return -1;
     }
-    memset(keys, 0xff, ncap * sizeof(*keys));
+    for (size_t i = 0; i < ncap; i++)
+        set_ekey(&e[i], UINT64_MAX);
     for (size_t i = 0; i < p->edge_cap; i++) {
-        if (p->edge_keys[i] == UINT64_MAX)
+        if (ekey(&p->edges[i]) == UINT64_MAX)
             continue;
-        size_t s = edge_slot(p->edge_keys[i], ncap - 1);
-        while (keys[s] != UINT64_MAX)
+        size_t s = edge_slot(ekey(&p->edges[i]), ncap - 1);
+        while (ekey(&e[s]) != UINT64_MAX)
             s = (s + 1) & (ncap - 1);
-        keys[s] = p->edge_keys[i];
-        vals[s] = p->edge_vals[i];
+        e[s] = p->edges[i];
     }
-    free(p->edge_keys);
-    free(p->edge_vals);
-    p->edge_keys = keys;
-    p->edge_vals = vals;
+    free(p->edges);
+    p->edges = e;
     p->edge_cap = ncap;
     return 0;
 }
 
 static int names_resize(struct profile *p, size_t ncap)
 {
-    uint32_t *slots = malloc(ncap * sizeof(*slots));
+    struct name_slot *slots = malloc(ncap * sizeof(*slots));
     if (!slots) {
         errno = ENOMEM;
         return -1;
     }
     memset(slots, 0xff, ncap * sizeof(*slots));
     for (size_t id = 0; id < p->nnames; id++) {
-        size_t s = (size_t)p->name_hash[id] & (ncap - 1);
-        while (slots[s] != PNAME_NONE)
+        uint64_t h = p->names[id].hash;
+        size_t s = (size_t)h & (ncap - 1);
+        while (slots[s].id != PNAME_NONE)
             s = (s + 1) & (ncap - 1);
-        slots[s] = (uint32_t)id;
+        slots[s].id = (uint32_t)id;
+        slots[s].tag = (uint32_t)(h >> 32);
     }
     free(p->name_slots);
     p->name_slots = slots;
@@ -112,9 +138,10 @@ static uint32_t new_node(struct profile *p, uint32_t parent, uint32_t name)
         errno = ENOMEM;
         return PNODE_NONE;
     }
-    if (grow_array(&p->nodes, &p->nodes_cap, p->nnodes + 1, sizeof(*p->nodes)) < 0 ||
-        grow_array(&p->last_child, &p->last_cap, p->nnodes + 1, sizeof(*p->last_child)) < 0 ||
-        grow_array(&p->nkids, &p->nkids_cap, p->nnodes + 1, sizeof(*p->nkids)) < 0)
+    if ((p->nnodes >= p->nodes_cap || p->nnodes >= p->last_cap || p->nnodes >= p->nkids_cap) &&
+        (grow_array(&p->nodes, &p->nodes_cap, p->nnodes + 1, sizeof(*p->nodes)) < 0 ||
+         grow_array(&p->last_child, &p->last_cap, p->nnodes + 1, sizeof(*p->last_child)) < 0 ||
+         grow_array(&p->nkids, &p->nkids_cap, p->nnodes + 1, sizeof(*p->nkids)) < 0))
         return PNODE_NONE;
     if (p->self2) {
         size_t cap2 = p->col2_cap;
@@ -148,7 +175,7 @@ static uint32_t new_node(struct profile *p, uint32_t parent, uint32_t name)
         else
             p->nodes[last].next_sibling = id;
         p->last_child[parent] = id;
-        p->nkids[parent]++;
+        p->nkids[parent]++; /* NKIDS_INDEXED is bit 31: out of reach */
     }
     return id;
 }
@@ -171,33 +198,88 @@ void profile_free(struct profile *p)
     if (!p)
         return;
     free(p->pool);
-    free(p->name_off);
-    free(p->name_len);
-    free(p->name_hash);
+    free(p->names);
     free(p->name_slots);
     free(p->ranks);
     free(p->nodes);
     free(p->last_child);
     free(p->nkids);
-    free(p->edge_keys);
-    free(p->edge_vals);
+    free(p->edges);
     free(p->self2);
     free(p->total2);
     free(p);
 }
 
+static inline uint64_t rd64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint64_t rd32(const unsigned char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* 64x64->128 multiply folded to 64 bits (wyhash's "mum"). */
+static inline uint64_t mum(uint64_t a, uint64_t b)
+{
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/*
+ * Hash for the name table only, in the style of wyhash: 16 bytes per
+ * multiply, overlapping loads instead of byte loops for the tail. It depends
+ * on the host byte order and may change freely; colors use hash_bytes().
+ */
+static inline uint64_t intern_hash(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    const uint64_t k0 = 0xa0761d6478bd642fULL, k1 = 0xe7037ed1a0b428dbULL;
+    uint64_t seed = k0 ^ (len * k1), a, b;
+    if (len <= 16) {
+        if (len >= 8) {
+            a = rd64(p);
+            b = rd64(p + len - 8);
+        } else if (len >= 4) {
+            a = rd32(p);
+            b = rd32(p + len - 4);
+        } else if (len) {
+            a = ((uint64_t)p[0] << 16) | ((uint64_t)p[len >> 1] << 8) | p[len - 1];
+            b = 0;
+        } else {
+            a = b = 0;
+        }
+    } else {
+        size_t i = len;
+        while (i > 16) {
+            seed = mum(rd64(p) ^ k1, rd64(p + 8) ^ seed);
+            p += 16;
+            i -= 16;
+        }
+        a = rd64(p + i - 16);
+        b = rd64(p + i - 8);
+    }
+    return mum(k1 ^ len, mum(a ^ k1, b ^ seed));
+}
+
 uint32_t profile_intern(struct profile *p, const char *s, size_t len)
 {
-    uint64_t h = hash_bytes(s, len);
+    uint64_t h = intern_hash(s, len);
+    uint32_t tag = (uint32_t)(h >> 32);
     size_t mask = p->name_slots_cap - 1;
     size_t slot = (size_t)h & mask;
     for (;;) {
-        uint32_t id = p->name_slots[slot];
-        if (id == PNAME_NONE)
+        struct name_slot e = p->name_slots[slot];
+        if (e.id == PNAME_NONE)
             break;
-        if (p->name_hash[id] == h && p->name_len[id] == len &&
-            memcmp(p->pool + p->name_off[id], s, len) == 0)
-            return id;
+        if (e.tag == tag && p->names[e.id].len == len &&
+            memcmp(p->pool + p->names[e.id].off, s, len) == 0)
+            return e.id;
         slot = (slot + 1) & mask;
     }
     if (p->nnames >= PNAME_NONE - 1 || len > UINT32_MAX) {
@@ -205,18 +287,17 @@ uint32_t profile_intern(struct profile *p, const char *s, size_t len)
         return PNAME_NONE;
     }
     if (grow_array(&p->pool, &p->pool_cap, p->pool_len + len + 1, 1) < 0 ||
-        grow_array(&p->name_off, &p->names_cap, p->nnames + 1, sizeof(*p->name_off)) < 0 ||
-        grow_array(&p->name_len, &p->lens_cap, p->nnames + 1, sizeof(*p->name_len)) < 0 ||
-        grow_array(&p->name_hash, &p->hashes_cap, p->nnames + 1, sizeof(*p->name_hash)) < 0)
+        grow_array(&p->names, &p->names_cap, p->nnames + 1, sizeof(*p->names)) < 0)
         return PNAME_NONE;
     uint32_t id = (uint32_t)p->nnames++;
     memcpy(p->pool + p->pool_len, s, len);
     p->pool[p->pool_len + len] = '\0';
-    p->name_off[id] = p->pool_len;
-    p->name_len[id] = (uint32_t)len;
-    p->name_hash[id] = h;
+    p->names[id].off = p->pool_len;
+    p->names[id].len = (uint32_t)len;
+    p->names[id].hash = h;
     p->pool_len += len + 1;
-    p->name_slots[slot] = id;
+    p->name_slots[slot].id = id;
+    p->name_slots[slot].tag = tag;
     free(p->ranks);
     p->ranks = NULL;
     if (p->nnames * 2 > p->name_slots_cap && names_resize(p, p->name_slots_cap * 2) < 0) {
@@ -231,8 +312,8 @@ uint32_t profile_intern(struct profile *p, const char *s, size_t len)
 const char *profile_name(const struct profile *p, uint32_t id, size_t *len)
 {
     if (len)
-        *len = p->name_len[id];
-    return p->pool + p->name_off[id];
+        *len = p->names[id].len;
+    return p->pool + p->names[id].off;
 }
 
 size_t profile_name_count(const struct profile *p)
@@ -242,16 +323,16 @@ size_t profile_name_count(const struct profile *p)
 
 uint64_t profile_name_hash(const struct profile *p, uint32_t id)
 {
-    return p->name_hash[id];
+    return hash_bytes(p->pool + p->names[id].off, p->names[id].len);
 }
 
 static uint32_t edge_find(const struct profile *p, uint64_t key, size_t *slot)
 {
     size_t mask = p->edge_cap - 1;
     for (size_t s = edge_slot(key, mask);; s = (s + 1) & mask) {
-        if (p->edge_keys[s] == key)
-            return p->edge_vals[s];
-        if (p->edge_keys[s] == UINT64_MAX) {
+        if (ekey(&p->edges[s]) == key)
+            return p->edges[s].val;
+        if (ekey(&p->edges[s]) == UINT64_MAX) {
             *slot = s;
             return PNODE_NONE;
         }
@@ -260,45 +341,94 @@ static uint32_t edge_find(const struct profile *p, uint64_t key, size_t *slot)
 
 static int edge_insert(struct profile *p, uint32_t parent, uint32_t child)
 {
-    size_t s;
+    size_t s = 0;
     uint64_t key = edge_key(parent, p->nodes[child].name);
     if (edge_find(p, key, &s) != PNODE_NONE)
         return 0;
-    p->edge_keys[s] = key;
-    p->edge_vals[s] = child;
+    set_ekey(&p->edges[s], key);
+    p->edges[s].val = child;
     if (++p->nedges * 2 > p->edge_cap && edges_resize(p, p->edge_cap * 2) < 0)
         return p->nedges + 1 >= p->edge_cap ? -1 : 0;
     return 0;
 }
 
 /*
- * The edge table holds only children of nodes with two or more children.
- * Most nodes of a real profile sit on single-child chains (the unique tail of
- * a stack), and for them the last child is the only child: skipping the
- * table there saves one cache miss per node, the parser's main cost.
+ * Child lookup without the edge table for most nodes. Folded files are
+ * normally sorted, so a node's children arrive in increasing byte order of
+ * their names; while they do (the node is not "indexed"), a name that sorts
+ * after the last child cannot be among the earlier children, and a new child
+ * is appended with no table probe at all (a probe is one cache miss in a
+ * table of the size of the profile: the parser's main cost). The first name
+ * that sorts before the last child puts all of the node's children into the
+ * edge table and marks the node indexed; from then on lookups go through it.
+ * Nodes with fewer than two children never need the table.
  */
+#define NKIDS_INDEXED 0x80000000u
+#define NKIDS_COUNT 0x7fffffffu
+
+static int name_cmp(const struct profile *p, uint32_t x, uint32_t y)
+{
+    size_t lx = p->names[x].len, ly = p->names[y].len;
+    int c = memcmp(p->pool + p->names[x].off, p->pool + p->names[y].off, lx < ly ? lx : ly);
+    if (c)
+        return c;
+    return lx < ly ? -1 : lx > ly;
+}
+
 uint32_t profile_child(const struct profile *p, uint32_t parent, uint32_t name)
 {
     uint32_t lc = p->last_child[parent];
     if (lc != PNODE_NONE && p->nodes[lc].name == name)
         return lc;
-    if (p->nkids[parent] < 2)
+    uint32_t nk = p->nkids[parent];
+    if ((nk & NKIDS_COUNT) < 2)
         return PNODE_NONE;
-    size_t s;
-    return edge_find(p, edge_key(parent, name), &s);
+    if (nk & NKIDS_INDEXED) {
+        size_t s;
+        return edge_find(p, edge_key(parent, name), &s);
+    }
+    /* sorted children, not indexed: walk them up to the name's place */
+    if (name_cmp(p, name, p->nodes[lc].name) > 0)
+        return PNODE_NONE;
+    for (uint32_t c = p->nodes[parent].first_child; c != lc; c = p->nodes[c].next_sibling) {
+        if (p->nodes[c].name == name)
+            return c;
+        if (name_cmp(p, p->nodes[c].name, name) > 0)
+            break;
+    }
+    return PNODE_NONE;
+}
+
+/* Put every child of parent into the edge table. */
+static int index_children(struct profile *p, uint32_t parent)
+{
+    for (uint32_t c = p->nodes[parent].first_child; c != PNODE_NONE; c = p->nodes[c].next_sibling)
+        if (edge_insert(p, parent, c) < 0)
+            return -1;
+    p->nkids[parent] |= NKIDS_INDEXED;
+    return 0;
 }
 
 uint32_t profile_child_add(struct profile *p, uint32_t parent, uint32_t name)
 {
-    uint32_t c = profile_child(p, parent, name);
-    if (c != PNODE_NONE)
-        return c;
+    uint32_t lc = p->last_child[parent];
+    if (lc != PNODE_NONE && p->nodes[lc].name == name)
+        return lc;
+    if (lc != PNODE_NONE) {
+        if (!(p->nkids[parent] & NKIDS_INDEXED) && name_cmp(p, name, p->nodes[lc].name) < 0 &&
+            index_children(p, parent) < 0)
+            return PNODE_NONE;
+        if (p->nkids[parent] & NKIDS_INDEXED) {
+            size_t s;
+            uint32_t c = edge_find(p, edge_key(parent, name), &s);
+            if (c != PNODE_NONE)
+                return c;
+        }
+    }
     uint32_t id = new_node(p, parent, name);
     if (id == PNODE_NONE)
         return PNODE_NONE;
-    if (p->nkids[parent] == 2 && edge_insert(p, parent, p->nodes[parent].first_child) < 0)
-        return PNODE_NONE;
-    if (p->nkids[parent] >= 2 && edge_insert(p, parent, id) < 0)
+    if ((p->nkids[parent] & NKIDS_INDEXED) && edge_insert(p, parent, id) < 0)
         return PNODE_NONE;
     return id;
 }
@@ -398,8 +528,8 @@ static int cmp_name_ids(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     const struct profile *p = rank_profile;
-    size_t lx = p->name_len[x], ly = p->name_len[y];
-    int c = memcmp(p->pool + p->name_off[x], p->pool + p->name_off[y], lx < ly ? lx : ly);
+    size_t lx = p->names[x].len, ly = p->names[y].len;
+    int c = memcmp(p->pool + p->names[x].off, p->pool + p->names[y].off, lx < ly ? lx : ly);
     if (c)
         return c;
     return lx < ly ? -1 : lx > ly;

@@ -45,7 +45,46 @@ double render_min_count(const struct render_opts *o, double total)
 static void pct(char *buf, size_t size, double part, double whole)
 {
     double v = whole > 0 ? 100.0 * part / whole : 0;
-    snprintf(buf, size, v < 10 ? "%.2f%%" : "%.1f%%", v);
+    char tmp[48];
+    size_t n = fmt_fixed(tmp, v, v < 10 ? 2 : 1);
+    if (n + 2 > size || n + 2 > sizeof(tmp)) {
+        snprintf(buf, size, v < 10 ? "%.2f%%" : "%.1f%%", v);
+        return;
+    }
+    memcpy(buf, tmp, n);
+    buf[n] = '%';
+    buf[n + 1] = '\0';
+}
+
+/* Appenders for the per-frame markup: snprintf's output without its cost. */
+static char *put_str(char *o, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(o, s, n);
+    return o + n;
+}
+
+static char *put_fixed(char *o, double v, int prec)
+{
+    return o + fmt_fixed(o, v, prec);
+}
+
+static char *put_g15(char *o, double v)
+{
+    return o + fmt_g15(o, v);
+}
+
+static char *put_uint(char *o, unsigned v)
+{
+    char tmp[16];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        *o++ = tmp[--n];
+    return o;
 }
 
 /* Label cut to fit `px` pixels, never inside a UTF-8 sequence. */
@@ -112,8 +151,15 @@ static void write_frame(FILE *f, struct profile *p, const struct layout *l, size
         diff_rect(o->diff, l, i, &dv);
         c = color_diff(dv.intensity);
     }
-    fprintf(f, "<g class=\"f%s\" fp:x=\"%.15g\" fp:w=\"%.15g\" fp:d=\"%u\"><title>",
-            r->node == PNODE_NONE ? " m" : "", r->x, r->w, r->depth);
+    char buf[512], *q = buf; /* numbers are at most 48 bytes each */
+    q = put_str(q, r->node == PNODE_NONE ? "<g class=\"f m\" fp:x=\"" : "<g class=\"f\" fp:x=\"");
+    q = put_g15(q, r->x);
+    q = put_str(q, "\" fp:w=\"");
+    q = put_g15(q, r->w);
+    q = put_str(q, "\" fp:d=\"");
+    q = put_uint(q, r->depth);
+    q = put_str(q, "\"><title>");
+    fwrite(buf, 1, (size_t)(q - buf), f);
     xml_escape(f, name, len);
     if (o->diff) {
         diff_tooltip(f, o->diff, &dv, &o->metric);
@@ -124,7 +170,15 @@ static void write_frame(FILE *f, struct profile *p, const struct layout *l, size
     unit_format(cnt, sizeof(cnt), r->w, &o->metric);
     pct(p1, sizeof(p1), r->w, l->total);
     pct(p2, sizeof(p2), r->w, parent_w);
-    fprintf(f, "\n%s (%s of total, %s of parent)", cnt, p1, p2);
+    q = buf;
+    *q++ = '\n';
+    q = put_str(q, cnt);
+    q = put_str(q, " (");
+    q = put_str(q, p1);
+    q = put_str(q, " of total, ");
+    q = put_str(q, p2);
+    q = put_str(q, " of parent)");
+    fwrite(buf, 1, (size_t)(q - buf), f);
     if (r->node != PNODE_NONE && profile_node(p, r->node)->self > 0) {
         double s = profile_node(p, r->node)->self;
         unit_format(self, sizeof(self), s, &o->metric);
@@ -134,10 +188,27 @@ static void write_frame(FILE *f, struct profile *p, const struct layout *l, size
     if (r->node == PNODE_NONE)
         fprintf(f, "\n%u frames narrower than the minimum width, merged", r->more);
 rect:
-    fprintf(f,
-            "</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" "
-            "fill=\"rgb(%u,%u,%u)\" rx=\"2\"/><text x=\"%.2f\" y=\"%.1f\">",
-            px, y, pw, FRAME_H - 1, c.r, c.g, c.b, px + 3, y + FRAME_H - 4.5);
+    q = buf;
+    q = put_str(q, "</title><rect x=\"");
+    q = put_fixed(q, px, 2);
+    q = put_str(q, "\" y=\"");
+    q = put_fixed(q, y, 1);
+    q = put_str(q, "\" width=\"");
+    q = put_fixed(q, pw, 2);
+    q = put_str(q, "\" height=\"");
+    q = put_uint(q, FRAME_H - 1);
+    q = put_str(q, "\" fill=\"rgb(");
+    q = put_uint(q, c.r);
+    *q++ = ',';
+    q = put_uint(q, c.g);
+    *q++ = ',';
+    q = put_uint(q, c.b);
+    q = put_str(q, ")\" rx=\"2\"/><text x=\"");
+    q = put_fixed(q, px + 3, 2);
+    q = put_str(q, "\" y=\"");
+    q = put_fixed(q, y + FRAME_H - 4.5, 1);
+    q = put_str(q, "\">");
+    fwrite(buf, 1, (size_t)(q - buf), f);
     label(f, name, len, pw);
     fputs("</text></g>\n", f);
 }

@@ -5,6 +5,7 @@
  * --units overrides.
  */
 #include "render/units.h"
+#include "render/util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -105,8 +106,9 @@ const char *unit_name(enum unit_kind u)
 
 char *format_count(char *buf, size_t size, double v)
 {
-    char digits[32];
-    snprintf(digits, sizeof(digits), "%.0f", v < 0 ? -v : v);
+    char digits[48];
+    if (fmt_fixed(digits, v < 0 ? -v : v, 0) >= 31) /* as a 32-byte snprintf did */
+        snprintf(digits, 32, "%.0f", v < 0 ? -v : v);
     size_t n = strlen(digits), j = 0;
     char tmp[48];
     if (v < 0 && strcmp(digits, "0") != 0)

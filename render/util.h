@@ -26,6 +26,13 @@ int grow_array(void *p, size_t *cap, size_t need, size_t size);
  * colors derived from it must not change between graphs). */
 uint64_t hash_bytes(const void *data, size_t len);
 
+/* printf("%.*f", prec, v) and printf("%.15g", v) into out (at least 48
+ * bytes), NUL-terminated, byte for byte the same; fast paths for the common
+ * non-negative values, snprintf otherwise. Return the length. Output longer
+ * than 47 bytes (%f of |v| >= 1e40) is truncated. */
+size_t fmt_fixed(char *out, double v, int prec);
+size_t fmt_g15(char *out, double v);
+
 /* Basename of a path without allocating: pointer into `path`. */
 const char *path_base(const char *path);
 

@@ -333,6 +333,38 @@ static void test_blank_frames_dropped(void **state)
     profile_free(p);
 }
 
+/* Children lookup: sorted siblings are found without the edge table, and
+ * the first out-of-order name switches the node to the table; both paths
+ * must merge repeated stacks and find every child. */
+static void test_unsorted_children(void **state)
+{
+    (void)state;
+    struct profile *p = profile_new();
+    const char *text = "a;c 1\na;d 1\na;e 1\na;d;x 4\na;b 2\na;c 10\na;e 100\na;f 5\n"
+                       "b;x 1\nb;y 1\nb;z 1\n";
+    assert_int_equal(parse_folded_mem(p, text, strlen(text), "t", NULL, NULL), 0);
+    assert_true(total_at(p, "a;b") == 2);
+    assert_true(total_at(p, "a;c") == 11);
+    assert_true(total_at(p, "a;d") == 5);
+    assert_true(self_at(p, "a;d;x") == 4);
+    assert_true(total_at(p, "a;e") == 101);
+    assert_true(total_at(p, "a;f") == 5);
+    assert_true(total_at(p, "a") == 124);
+    /* node b: sorted children only, looked up by walking them */
+    assert_true(total_at(p, "b;x") == 1);
+    assert_true(total_at(p, "b;y") == 1);
+    assert_true(total_at(p, "b;z") == 1);
+    assert_true(node_at(p, "b;w") == PNODE_NONE);
+    assert_true(node_at(p, "b;xx") == PNODE_NONE);
+    assert_true(node_at(p, "a;g") == PNODE_NONE);
+    size_t kids = 0;
+    for (uint32_t c = profile_node(p, node_at(p, "a"))->first_child; c != PNODE_NONE;
+         c = profile_node(p, c)->next_sibling)
+        kids++;
+    assert_int_equal(kids, 5);
+    profile_free(p);
+}
+
 /* fuzz finding-huge-count: counts >= 2^63 and of any length are read */
 static void test_huge_counts(void **state)
 {
@@ -383,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_many_lines_across_buffers),
         cmocka_unit_test(test_blank_frames_dropped),
         cmocka_unit_test(test_huge_counts),
+        cmocka_unit_test(test_unsorted_children),
         cmocka_unit_test(test_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include "render/profile.h"
 #include "render/render.h"
 #include "render/units.h"
+#include "render/util.h"
 
 static char *xml(const char *s, size_t len)
 {
@@ -233,6 +234,47 @@ static void test_svg_inverted_and_units(void **state)
     free(svg);
 }
 
+/* The hand-written number formatting writes exactly what printf would. */
+static void test_number_format(void **state)
+{
+    (void)state;
+    static const double fixed[] = { 0, -0.0, 0.005, 0.015, 0.125, 0.375, 1.005, 2.675, 9.995,
+                                    9.99499999, 10, 12.25, 99.95, 100, 1180, 1179.995,
+                                    123456.785, 1e10 + 0.5, 1e11, 1e15, 1e20, 1e300, -1.5,
+                                    0.1, 0.7, 1.45, 3.14159 };
+    char a[64], b[512];
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        for (int prec = 0; prec <= 3; prec++) {
+            size_t n = fmt_fixed(a, fixed[i], prec);
+            int m = snprintf(b, sizeof(b), "%.*f", prec, fixed[i]);
+            if (m < 48) {
+                assert_string_equal(a, b);
+                assert_int_equal(n, (size_t)m);
+            }
+        }
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        /* pixel-like values, values near .xx5 ties, integers and fractions */
+        double v = (double)(x % 100000000) / (i % 3 == 0 ? 1000.0 : i % 3 == 1 ? 7.0 : 1.0);
+        int prec = (int)(x >> 60) & 3;
+        fmt_fixed(a, v, prec);
+        snprintf(b, sizeof(b), "%.*f", prec, v);
+        assert_string_equal(a, b);
+        fmt_g15(a, v);
+        snprintf(b, sizeof(b), "%.15g", v);
+        assert_string_equal(a, b);
+    }
+    static const double g[] = { 0, -0.0, 1, 999999999999999.0, 1e15, 1e16, 0.5, -3, 1e-7, 2.5e300 };
+    for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+        fmt_g15(a, g[i]);
+        snprintf(b, sizeof(b), "%.15g", g[i]);
+        assert_string_equal(a, b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_json_escape),
         cmocka_unit_test(test_colors_stable),
         cmocka_unit_test(test_units),
+        cmocka_unit_test(test_number_format),
         cmocka_unit_test(test_svg_hostile_names),
         cmocka_unit_test(test_svg_empty_and_merged),
         cmocka_unit_test(test_svg_inverted_and_units),
