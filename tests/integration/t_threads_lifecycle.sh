@@ -13,12 +13,16 @@ cc -O2 -g -o "$TMP/short_threads" "$HERE/progs/short_threads.c" -lpthread ||
 echo "thread started before the profiler's constructor"
 mkdir -p "$TMP/e"
 timeout "$TMO" env LD_PRELOAD="$LIB $TMP/libearly.so" FLAMEPRE_OUTPUT="$TMP/e" FLAMEPRE_HZ=999 \
-    FLAMEPRE_LOG=debug sleep 1.5 2>"$TMP/e.err" || fail "sleep failed under the profiler"
+    FLAMEPRE_LOG=debug sleep 6 2>"$TMP/e.err" || fail "sleep failed under the profiler"
 grep -q 'predates the profiler' "$TMP/e.err" || fail "the early thread was not found as pre-existing"
+cpu=$(sed -n 's/^early-bird cpu=//p' "$TMP/e.err")
+[ -n "$cpu" ] || fail "the early thread did not finish its 0.3 s of CPU within 6 s"
 F=$(one_file "$TMP/e" '*.cpu.folded') || exit 1
 n=$(awk '/^\[early-bird tid=[0-9]+\];clone3;start_thread;run;early_spin / {s+=$NF} END{print s+0}' "$F")
-note "early-bird samples with a complete stack: $n"
-[ "$n" -ge 400 ] || { cat "$F"; fail "too few samples of the early thread"; }
+exp=$(awk -v c="$cpu" 'BEGIN{printf "%d", c * 999}')
+note "early-bird samples with a complete stack: $n (its CPU time x 999 Hz: $exp)"
+awk -v n="$n" -v e="$exp" 'BEGIN{exit !(n >= 0.85 * e && n <= 1.1 * e)}' ||
+    { cat "$F"; fail "the early thread's samples do not match its CPU time"; }
 
 echo "2000 short-lived threads, 999 Hz"
 FLAMEPRE_HZ=999 profile "$TMP/s" s "$TMP/short_threads"
