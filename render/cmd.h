@@ -10,6 +10,8 @@
 
 struct profile;
 struct render_opts;
+struct parse_opts;
+struct metric_info;
 
 int cmd_render(int argc, char **argv);
 int cmd_record(int argc, char **argv);
@@ -41,6 +43,12 @@ int out_close(struct out_file *o, int ok);
  * profile (caller frees). Returns 0 or -1 (printed). */
 /* Write p as HTML (html) or SVG with options o; 0 or -1 (printed). */
 int render_write(FILE *f, struct profile *p, const struct render_opts *o, bool html);
+
+/* The common front of top and convert: the metric of the first input (or
+ * --units), and every input parsed into one new profile. Returns 0 with
+ * *out set, or the exit status (already printed). */
+int cmd_load(char **inputs, int n, const struct parse_opts *po, const char *units,
+             struct metric_info *mi, struct profile **out);
 
 int render_one_svg(const char *in, const char *out, const char *title, struct profile **keep);
 

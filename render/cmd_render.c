@@ -177,6 +177,32 @@ static int load_inputs(struct profile *p, char **inputs, int n, const struct par
     return 0;
 }
 
+int cmd_load(char **inputs, int n, const struct parse_opts *po, const char *units,
+             struct metric_info *mi, struct profile **out)
+{
+    *out = NULL;
+    metric_from_path(inputs[0], mi);
+    if (units && unit_parse(units, &mi->unit) < 0) {
+        cli_error("--units: expected samples, bytes, ns or count, got \"%s\"", units);
+        return 2;
+    }
+    struct profile *p = profile_new();
+    if (!p) {
+        cli_error("out of memory");
+        return 1;
+    }
+    struct parse_stats st = { 0 };
+    int status = load_inputs(p, inputs, n, po, &st);
+    if (status) {
+        profile_free(p);
+        return status;
+    }
+    if (st.skipped)
+        cli_warn("%llu malformed lines skipped", (unsigned long long)st.skipped);
+    *out = p;
+    return 0;
+}
+
 int render_one_svg(const char *in, const char *out, const char *title, struct profile **keep)
 {
     struct render_opts ro;

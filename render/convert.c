@@ -493,23 +493,10 @@ int cmd_convert(int argc, char **argv)
         return 2;
     }
     struct metric_info mi;
-    metric_from_path(argv[optind], &mi);
-    if (units && unit_parse(units, &mi.unit) < 0) {
-        cli_error("--units: expected samples, bytes, ns or count, got \"%s\"", units);
-        return 2;
-    }
-    struct profile *p = profile_new();
-    if (!p) {
-        cli_error("out of memory");
-        return 1;
-    }
-    int status = 2;
-    struct parse_stats st = { 0 };
-    for (int i = optind; i < argc; i++)
-        if (parse_folded_file(p, argv[i], &po, &st) < 0)
-            goto done;
-    if (st.skipped)
-        cli_warn("%llu malformed lines skipped", (unsigned long long)st.skipped);
+    struct profile *p;
+    int status = cmd_load(argv + optind, argc - optind, &po, units, &mi, &p);
+    if (status)
+        return status;
     status = 1;
     struct out_file of;
     if (out_open(&of, out) < 0)
