@@ -5,9 +5,11 @@
  *
  * Usage: lock_contention [THREADS [ITERS]]     (default 4 threads, 400)
  *
- * THREADS workers each run ITERS rounds of four sites; each site takes its
- * lock, holds it busy (spinning on the clock, so the hold time does not
- * depend on the scheduler), and releases it:
+ * THREADS workers run four phases, one per site, separated by a barrier so
+ * that every site is contended by all threads at once; in a phase each
+ * thread calls the site ITERS times; the site takes its lock, holds it busy
+ * (spinning on the clock, so the hold time does not depend on the
+ * scheduler), and releases it:
  *   site_hot:   pthread_mutex_lock on mutex `hot`,  held 40 us
  *   site_cold:  pthread_mutex_lock on mutex `cold`, held 10 us
  *   site_rw:    pthread_rwlock_wrlock on `rw`,      held 10 us
@@ -22,7 +24,7 @@
  * The profile's lock_ns under each site must match these sums (they also
  * include the ~20 ns of each uncontended acquisition, which the profiler
  * rightly does not count: negligible next to the waits).
- * Call chains: worker -> run_round -> site_x -> lock call.
+ * Call chains: worker -> run_phase -> site_x -> lock call.
  */
 #include <pthread.h>
 #include <semaphore.h>
@@ -101,19 +103,22 @@ static NOINLINE void site_sem(void)
     sem_post(&sem);
 }
 
-static NOINLINE void run_round(void)
+static pthread_barrier_t barrier;
+
+static NOINLINE void run_phase(void (*site)(void))
 {
-    site_hot();
-    site_cold();
-    site_rw();
-    site_sem();
+    pthread_barrier_wait(&barrier);
+    for (unsigned i = 0; i < iters; i++)
+        site();
 }
 
 static void *worker(void *arg)
 {
     (void)arg;
-    for (unsigned i = 0; i < iters; i++)
-        run_round();
+    run_phase(site_hot);
+    run_phase(site_cold);
+    run_phase(site_rw);
+    run_phase(site_sem);
     return NULL;
 }
 
@@ -125,6 +130,7 @@ int main(int argc, char **argv)
     if (nt < 1 || nt > 64)
         nt = 4;
     sem_init(&sem, 0, 1);
+    pthread_barrier_init(&barrier, NULL, nt);
     pthread_t t[64];
     for (unsigned i = 0; i < nt; i++)
         if (pthread_create(&t[i], NULL, worker, NULL) != 0)
