@@ -3,20 +3,20 @@
  * measurement, for the lock profiler's accuracy tests
  * (tests/integration/t_lock_*.sh).
  *
- * Usage: lock_contention [THREADS [ITERS]]     (default 4 threads, 400)
+ * Usage: lock_contention [THREADS [ITERS]]     (default 4 threads, 100)
  *
  * THREADS workers run four phases, one per site, separated by a barrier so
  * that every site is contended by all threads at once; in a phase each
  * thread calls the site ITERS times; the site takes its lock, holds it busy
- * (spinning on the clock, so the hold time does not depend on the
- * scheduler), and releases it:
- *   site_hot:   pthread_mutex_lock on mutex `hot`,  held 40 us
- *   site_cold:  pthread_mutex_lock on mutex `cold`, held 10 us
- *   site_rw:    pthread_rwlock_wrlock on `rw`,      held 10 us
- *   site_sem:   sem_wait on a semaphore of 1,       held 10 us
+ * (nanosleep, plus the kernel's timer slack of ~50 us), and releases it:
+ *   site_hot:   pthread_mutex_lock on mutex `hot`,  held 200 us
+ *   site_cold:  pthread_mutex_lock on mutex `cold`, held 50 us
+ *   site_rw:    pthread_rwlock_wrlock on `rw`,      held 50 us
+ *   site_sem:   sem_wait on a semaphore of 1,       held 50 us
  * With every thread contending, a thread waits at a site for about
  * (THREADS-1) x its hold time, so the expected shares of lock_ns are about
- * hot 57%, cold/rw/sem 14% each (40:10:10:10) — the exact split depends on
+ * hot 40-50%, cold/rw/sem 17-20% each (250:100:100:100 with the slack)
+ * — the exact split depends on
  * how often the threads meet, so the example measures it: every lock call
  * is bracketed by CLOCK_MONOTONIC reads and summed per site. After the
  * workers join, stdout has one line per site:
@@ -39,7 +39,7 @@ static pthread_mutex_t hot = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t cold = PTHREAD_MUTEX_INITIALIZER;
 static pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
 static sem_t sem;
-static unsigned iters = 400;
+static unsigned iters = 100;
 
 enum { HOT, COLD, RW, SEM, NSITES };
 static const char *const names[NSITES] = {"site_hot", "site_cold", "site_rw", "site_sem"};
@@ -53,11 +53,15 @@ static uint64_t now(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Hold the lock by sleeping: the holder gives its CPU to the waiters, so
+ * they really block on the lock even on a machine with fewer CPUs than
+ * threads (a spinning holder starved them of CPU instead: they then waited
+ * for the scheduler, not for the lock). */
 static void hold(uint64_t ns)
 {
-    uint64_t end = now() + ns;
-    while (now() < end)
-        sink++;
+    struct timespec ts = {0, (long)ns};
+    nanosleep(&ts, NULL);
+    sink++;
 }
 
 static void account(int site, uint64_t t0)
@@ -71,7 +75,7 @@ static NOINLINE void site_hot(void)
     uint64_t t0 = now();
     pthread_mutex_lock(&hot);
     account(HOT, t0);
-    hold(40000);
+    hold(200000);
     pthread_mutex_unlock(&hot);
 }
 
@@ -80,7 +84,7 @@ static NOINLINE void site_cold(void)
     uint64_t t0 = now();
     pthread_mutex_lock(&cold);
     account(COLD, t0);
-    hold(10000);
+    hold(50000);
     pthread_mutex_unlock(&cold);
 }
 
@@ -89,7 +93,7 @@ static NOINLINE void site_rw(void)
     uint64_t t0 = now();
     pthread_rwlock_wrlock(&rw);
     account(RW, t0);
-    hold(10000);
+    hold(50000);
     pthread_rwlock_unlock(&rw);
 }
 
@@ -99,7 +103,7 @@ static NOINLINE void site_sem(void)
     while (sem_wait(&sem) != 0)
         ;
     account(SEM, t0);
-    hold(10000);
+    hold(50000);
     sem_post(&sem);
 }
 

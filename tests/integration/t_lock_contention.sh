@@ -20,7 +20,7 @@ run() {   # run NAME TOL [VAR=VALUE...]
     name=$1 tol=$2
     shift 2
     echo "lock_contention 4 threads, FLAMEPRE_EVENTS=lock $*"
-    profile "$TMP/$name" $name env FLAMEPRE_EVENTS=lock "$@" "$EX/lock_contention" 4 300
+    profile "$TMP/$name" $name env FLAMEPRE_EVENTS=lock "$@" "$EX/lock_contention" 4 30
     [ "$(cat "$TMP/$name.rc")" = 0 ] || { show_head "$TMP/$name.err"; fail "exit code"; }
     grep -c '^wait site_' "$TMP/$name.out" | grep -qx 4 || fail "stdout changed: $(cat "$TMP/$name.out")"
     L=$(one_file "$TMP/$name" '*.lock_ns.folded') || exit 1
@@ -53,7 +53,7 @@ PYEOF
 run exact 10 FLAMEPRE_WAIT_SAMPLE=0
 run sampled 15
 echo "FLAMEPRE_LOCK_ADDR=1: a frame names each mutex"
-profile "$TMP/addr" addr env FLAMEPRE_EVENTS=lock FLAMEPRE_LOCK_ADDR=1 "$EX/lock_contention" 4 100
+profile "$TMP/addr" addr env FLAMEPRE_EVENTS=lock FLAMEPRE_LOCK_ADDR=1 "$EX/lock_contention" 4 30
 L=$(one_file "$TMP/addr" '*.lock_ns.folded') || exit 1
 n=$(grep -o ';\[mutex 0x[0-9a-f]*\];pthread_mutex_lock ' "$L" | sort -u | wc -l)
 note "distinct mutex frames: $n"
