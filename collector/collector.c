@@ -29,6 +29,7 @@
 #include "preload/sampler.h"
 #include "preload/threads.h"
 #include "preload/unwind.h"
+#include "preload/wait.h"
 
 #define DRAIN_INTERVAL_MS 50
 #define NAME_REFRESH_EVERY 20   /* drains: names and liveness once a second */
@@ -45,6 +46,7 @@ static uint64_t *scratch;          /* one record's pcs, copied out of a ring */
 static uint64_t table_oom;         /* weight lost because the table could not grow */
 static struct idmap *live;         /* sampled blocks believed live, by record id */
 static uint64_t alloc_oom;         /* allocation records or frees lost to memory */
+static uint64_t wait_oom;          /* wait records lost to memory */
 
 static uint64_t now_ns(clockid_t clk)
 {
@@ -140,6 +142,22 @@ static void drain_orphans(void)
     }
 }
 
+/* A sampled lock/I/O wait: key kind REC_WAIT | label << 8 (the label is
+ * part of the stack's identity: it becomes the leaf); weight = ns, w1 =
+ * count (1/65536), w2 = bytes. */
+static void wait_record(uint64_t serial, uint32_t label, unsigned flags, unsigned n,
+                        uint64_t ns, uint64_t count, uint64_t bytes)
+{
+    long i = stacktab_add_index(table, serial, REC_WAIT | label << 8, flags, scratch, n, ns);
+    if (i < 0) {
+        wait_oom++;
+        return;
+    }
+    stacktab_add_extra(table, (size_t)i, 1, (int64_t)(count > INT64_MAX ? INT64_MAX : count));
+    if (bytes)
+        stacktab_add_extra(table, (size_t)i, 2, (int64_t)(bytes > INT64_MAX ? INT64_MAX : bytes));
+}
+
 /* Move every complete record of slot s into the table. Caller holds lock. */
 static void drain_slot(struct tslot *s, bool refresh)
 {
@@ -155,6 +173,14 @@ static void drain_slot(struct tslot *s, bool refresh)
         unsigned kind = RING_HDR_KIND(hdr);
         if (kind == REC_FREE) {
             free_record(ring->words[(tail + 1) & ring->mask]);
+        } else if (kind == REC_WAIT) {
+            unsigned n = RING_HDR_N(hdr);
+            for (unsigned i = 0; i < n; i++)
+                scratch[i] = ring->words[(tail + 4 + i) & ring->mask];
+            wait_record(s->serial, RING_HDR_WEIGHT(hdr), RING_HDR_FLAGS(hdr), n,
+                        ring->words[(tail + 1) & ring->mask],
+                        ring->words[(tail + 2) & ring->mask],
+                        ring->words[(tail + 3) & ring->mask]);
         } else if (kind == REC_ALLOC) {
             uint64_t bytes = ring->words[(tail + 1) & ring->mask];
             uint64_t count = ring->words[(tail + 2) & ring->mask];
@@ -185,6 +211,8 @@ static void drain_slot(struct tslot *s, bool refresh)
     r->shallow = atomic_load(&s->shallow);
     r->alloc_sampled = atomic_load(&s->alloc_sampled);
     r->alloc_dropped = atomic_load(&s->alloc_dropped);
+    r->wait_sampled = atomic_load(&s->wait_sampled);
+    r->wait_dropped = atomic_load(&s->wait_dropped);
     if (state == SLOT_EXITED) {
         if (s->name[0])
             memcpy(r->name, s->name, sizeof r->name);
@@ -230,6 +258,7 @@ static void *collector_main(void *arg)
     /* Everything this thread allocates is the profiler's own. */
     tstate.guard = 1;
     tstate.alloc_left = INT64_MAX / 2;
+    tstate.wait_left = INT64_MAX / 2;
     prctl(PR_SET_NAME, "flamepre-coll");
     unsigned iter = 0;
     pthread_mutex_lock(&lock);
@@ -385,6 +414,82 @@ static void build_folded(struct folded *f, struct symbolizer *sym, uint32_t kind
     free(b.p);
 }
 
+/* Frame naming the lock of a WAIT_F_OBJ record. */
+static void wait_obj_frame(char *out, size_t len, unsigned call, uint64_t addr)
+{
+    const char *what = "lock";
+    const char *name = wait_call_name(call);
+    if (strstr(name, "mutex"))
+        what = "mutex";
+    else if (strstr(name, "rwlock"))
+        what = "rwlock";
+    else if (strstr(name, "spin"))
+        what = "spinlock";
+    else if (strstr(name, "sem_"))
+        what = "sem";
+    else if (strstr(name, "cond"))
+        what = "cond";
+    snprintf(out, len, "[%s 0x%llx]", what, (unsigned long long)addr);
+}
+
+/* Folded stacks of the waits of class `cls`, leaf = the call's label. */
+static void build_wait_folded(struct folded *f, struct symbolizer *sym, enum wait_class cls,
+                              enum metric_weight which, struct meta_counts *mc)
+{
+    struct buf b = {0};
+    for (size_t i = 0; i < stacktab_size(table); i++) {
+        struct stack_entry e;
+        stacktab_get(table, i, &e);
+        if ((e.kind & 0xff) != REC_WAIT)
+            continue;
+        uint32_t label = e.kind >> 8;
+        if (wait_call_class(WAIT_LABEL_CALL(label)) != cls)
+            continue;
+        uint64_t weight = entry_weight(&e, which);
+        if (weight == 0)
+            continue;
+        b.len = 0;
+        if (sess.cfg->threads) {
+            struct thread_rec *r = rec_by_serial(e.serial);
+            char frame[THREAD_NAME_LEN + 48];
+            char name[THREAD_NAME_LEN];
+            snprintf(name, sizeof name, "%s", r && r->name[0] ? r->name : "?");
+            folded_sanitize_frame(name);
+            snprintf(frame, sizeof frame, "[%s tid=%d]", name, r ? (int)r->tid : 0);
+            buf_str(&b, frame);
+        }
+        if (e.flags & UNW_F_SHALLOW)
+            buf_str(&b, b.len ? ";[not unwound: in loader or unwinder]"
+                              : "[not unwound: in loader or unwinder]");
+        else if (e.flags & UNW_F_TRUNCATED)
+            buf_str(&b, b.len ? ";[truncated]" : "[truncated]");
+        else if (e.flags & UNW_F_FAILED)
+            buf_str(&b, b.len ? ";[unwind failed]" : "[unwind failed]");
+        uint32_t first = e.flags & WAIT_F_OBJ ? 1 : 0;
+        /* pcs[first] is the return address into the program's code that
+         * called the interposer: name the call site (pc - 1). */
+        for (uint32_t k = e.n; k-- > first;) {
+            if (b.len)
+                buf_add(&b, ";", 1);
+            buf_str(&b, symbolizer_name(sym, e.pcs[k] - 1));
+        }
+        char leaf[96];
+        if (first && e.n > 0) {
+            wait_obj_frame(leaf, sizeof leaf, WAIT_LABEL_CALL(label), e.pcs[0]);
+            if (b.len)
+                buf_add(&b, ";", 1);
+            buf_str(&b, leaf);
+        }
+        wait_label_string(label, leaf, sizeof leaf);
+        if (b.len)
+            buf_add(&b, ";", 1);
+        buf_str(&b, leaf);
+        if (folded_add(f, b.p, b.len, weight) < 0)
+            mc->lost_oom += weight;
+    }
+    free(b.p);
+}
+
 static void output_path(char *out, size_t len, const char *what)
 {
     snprintf(out, len, "%s/%s.%d.%s", sess.outdir, sess.comm, (int)sess.pid, what);
@@ -458,6 +563,34 @@ static void write_outputs(const char *how)
         m.live_blocks = idmap_live(live);
         m.frees_pending = idmap_pending(live);
     }
+    if (sess.cfg->events & (EV_LOCK | EV_IO) && sym) {
+        for (int k = 0; k < META_WAIT_METRICS; k++) {
+            const struct meta_wait_metric *wm = &meta_wait_metrics[k];
+            if (!(sess.cfg->events & wm->event))
+                continue;
+            struct folded *f = folded_new();
+            if (!f)
+                continue;
+            char path[CONFIG_PATH_MAX + 64], what[32];
+            snprintf(what, sizeof what, "%s.folded", wm->name);
+            output_path(path, sizeof path, what);
+            build_wait_folded(f, sym, (enum wait_class)wm->cls,
+                              wm->weight == 1 ? W_COUNT : wm->weight == 2 ? W_LIVE : W_MAIN,
+                              &m.counts);
+            if (folded_write_file(f, path) < 0)
+                log_error("cannot write %s: %s", path, strerror(errno));
+            else
+                log_info("wrote %s (total %llu, %zu stacks)", path,
+                         (unsigned long long)folded_total(f), folded_distinct(f));
+            m.wait_total[k] = folded_total(f);
+            m.wait_stacks[k] = folded_distinct(f);
+            m.wait_written[k] = true;
+            folded_free(f);
+        }
+        m.has_wait = true;
+        wait_get_stats(&m.wait);
+        m.wait_oom = wait_oom;
+    }
     if (sym)
         symbolizer_stats(sym, &m.sym);
     char path[CONFIG_PATH_MAX + 64];
@@ -521,6 +654,7 @@ void collector_fork_child(pid_t pid, pid_t ppid)
     nthreads = 0;
     table_oom = 0;
     alloc_oom = 0;
+    wait_oom = 0;
     thread_running = false;
     finished = false;
     sess.pid = pid;

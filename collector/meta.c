@@ -14,6 +14,16 @@
 
 #define FLAMEPRE_VERSION "0.1.0"
 
+const struct meta_wait_metric meta_wait_metrics[META_WAIT_METRICS] = {
+    {"lock_ns", "nanoseconds", EV_LOCK, WAIT_LOCK, 0},
+    {"lock_count", "contended acquisitions", EV_LOCK, WAIT_LOCK, 1},
+    {"cond_ns", "nanoseconds", EV_LOCK, WAIT_COND, 0},
+    {"cond_count", "condition waits", EV_LOCK, WAIT_COND, 1},
+    {"io_ns", "nanoseconds", EV_IO, WAIT_IO, 0},
+    {"io_bytes", "bytes", EV_IO, WAIT_IO, 2},
+    {"io_count", "calls", EV_IO, WAIT_IO, 1},
+};
+
 /* Length of the valid UTF-8 sequence at s (max n bytes), 0 if invalid. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
@@ -158,6 +168,19 @@ int meta_write(const char *path, const struct meta *m)
             u64_field(&af, "max_depth", cfg->depth);
         }
     }
+    uint64_t wait_sampled = 0, wait_dropped = 0;
+    for (size_t i = 0; i < m->nthreads; i++) {
+        wait_sampled += m->threads[i].wait_sampled;
+        wait_dropped += m->threads[i].wait_dropped;
+    }
+    if (cfg->events & (EV_LOCK | EV_IO)) {
+        u64_field(&af, "wait_sample_ns", cfg->wait_sample_ns);
+        str_field(&af, "wait_mode", cfg->wait_sample_ns ? "sampled" : "exact");
+        if (!(cfg->events & (EV_CPU | EV_ALLOC))) {
+            str_field(&af, "unwind", cfg->unwind == UNWIND_FP ? "fp" : "dwarf");
+            u64_field(&af, "max_depth", cfg->depth);
+        }
+    }
     atomic_file_puts(&af, "  \"metrics\": {");
     const char *sep = "\n";
     if (m->has_cpu) {
@@ -183,7 +206,33 @@ int meta_write(const char *path, const struct meta *m)
             sep = ",\n";
         }
     }
+    if (m->has_wait) {
+        for (int k = 0; k < META_WAIT_METRICS; k++) {
+            const struct meta_wait_metric *wm = &meta_wait_metrics[k];
+            if (!m->wait_written[k])
+                continue;
+            atomic_file_printf(&af,
+                               "%s    \"%s\": {\"file\": \"%s.%d.%s.folded\", \"unit\": \"%s\", "
+                               "\"total\": %llu, \"stacks\": %zu, \"estimate\": %s, "
+                               "\"sample_interval_ns\": %llu}",
+                               sep, wm->name, s->comm, (int)s->pid, wm->name, wm->unit,
+                               (unsigned long long)m->wait_total[k], m->wait_stacks[k],
+                               cfg->wait_sample_ns ? "true" : "false",
+                               (unsigned long long)cfg->wait_sample_ns);
+            sep = ",\n";
+        }
+    }
     atomic_file_puts(&af, sep[0] == ',' ? "\n  },\n" : "},\n");
+    if (m->has_wait) {
+        atomic_file_printf(&af,
+                           "  \"wait\": {\"sampled\": %llu, \"dropped\": %llu, "
+                           "\"no_thread\": %llu, \"reentrant_dropped\": %llu, "
+                           "\"collector_oom\": %llu},\n",
+                           (unsigned long long)wait_sampled, (unsigned long long)wait_dropped,
+                           (unsigned long long)m->wait.no_thread,
+                           (unsigned long long)m->wait.reentrant,
+                           (unsigned long long)m->wait_oom);
+    }
     if (m->has_alloc) {
         atomic_file_printf(&af,
                            "  \"alloc\": {\"sampled\": %llu, \"dropped\": %llu, "

@@ -10,6 +10,7 @@
 #include "collector/collector.h"
 #include "collector/symbolize.h"
 #include "preload/alloc.h"
+#include "preload/wait.h"
 
 /* One profiled thread, as the collector last saw it. */
 struct thread_rec {
@@ -23,6 +24,8 @@ struct thread_rec {
     uint64_t unwind_fail, truncated, shallow;
     uint64_t alloc_sampled;  /* allocation records taken */
     uint64_t alloc_dropped;  /* allocation records lost to a full ring */
+    uint64_t wait_sampled;   /* lock/I/O wait records taken */
+    uint64_t wait_dropped;   /* wait records lost to a full ring */
 };
 
 struct meta_counts {
@@ -47,8 +50,23 @@ struct meta {
     uint64_t alloc_oom;            /* records the collector had no memory for */
     uint64_t live_blocks;          /* sampled blocks live at the end */
     uint64_t frees_pending;        /* frees of blocks allocated before the session */
+    bool has_wait;
+    uint64_t wait_total[7];        /* per meta_wait_metrics entry */
+    size_t wait_stacks[7];
+    bool wait_written[7];
+    struct wait_stats wait;
+    uint64_t wait_oom;             /* wait records the collector had no memory for */
     struct symbolizer_stats sym;
 };
+
+/* The lock/I/O metric files: name, unit, event bit, wait class, which
+ * weight of a stack entry (0 ns, 1 count, 2 bytes). */
+struct meta_wait_metric {
+    const char *name, *unit;
+    unsigned event, cls, weight;
+};
+#define META_WAIT_METRICS 7
+extern const struct meta_wait_metric meta_wait_metrics[META_WAIT_METRICS];
 
 /* Returns 0, or -1 with errno set. */
 int meta_write(const char *path, const struct meta *m);

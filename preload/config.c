@@ -309,6 +309,8 @@ static const struct var {
     {"FLAMEPRE_LOG_FILE", p_optpath, F(log_file), "a file path (default: stderr)"},
     {"FLAMEPRE_SAMPLER", p_sampler, F(sampler),
      "auto (perf event, else timer), perf or timer (default auto)"},
+    {"FLAMEPRE_LOCK_ADDR", p_bool, F(lock_addr),
+     "1 (a frame naming the lock's address under each lock wait) or 0 (default 0)"},
     {"FLAMEPRE_DISABLE", p_bool, F(disable), "1 to load without recording (default 0)"},
     /* Read by the flamepre command, not by the library. */
     {"FLAMEPRE_LIB", p_ignore, 0, ""},

@@ -44,6 +44,7 @@ struct config {
     char log_file[CONFIG_PATH_MAX];  /* FLAMEPRE_LOG_FILE, "" = stderr */
     bool disable;                    /* FLAMEPRE_DISABLE=1: load but record nothing */
     int sampler;                     /* FLAMEPRE_SAMPLER: 0 auto, 1 perf, 2 timer */
+    bool lock_addr;                  /* FLAMEPRE_LOCK_ADDR=1: a [mutex 0x...] frame above lock leaves */
 };
 
 void config_defaults(struct config *cfg);

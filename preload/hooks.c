@@ -25,7 +25,11 @@ static const struct {
     ROW(sdallocx, 0), ROW(dallocx, 0),
     ROW(pthread_create, 1), ROW(_exit, 1), ROW(_Exit, 1), ROW(dlopen, 1),
     ROW(dlmopen, 0),        ROW(dlclose, 1), ROW(execve, 1),     ROW(execvpe, 1),
-    ROW(fexecve, 1),        ROW(sigaction, 1),   ROW(dl_iterate_phdr, 1),
+    ROW(fexecve, 1),        ROW(sigaction, 1),
+#define ROWC(n, req) ROW(n, req),
+    HOOKS_WAIT(ROWC)
+#undef ROWC
+    ROW(dl_iterate_phdr, 1),
 #undef ROW
 };
 

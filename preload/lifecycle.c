@@ -29,11 +29,12 @@
 #include "preload/sampler.h"
 #include "preload/threads.h"
 #include "preload/unwind.h"
+#include "preload/wait.h"
 
 extern char **environ;
 
 /* Events this build records; the others are reported and ignored. */
-static const unsigned supported_events = EV_CPU | EV_ALLOC;
+static const unsigned supported_events = EV_CPU | EV_ALLOC | EV_LOCK | EV_IO;
 
 static struct config cfg;
 static struct collector_session sess;
@@ -260,7 +261,7 @@ __attribute__((constructor)) static void flamepre_init(void)
     if (unsupported) {
         char ev[64];
         config_events_string(unsupported, ev, sizeof ev);
-        log_error("FLAMEPRE_EVENTS: %s not available in this version (it records: cpu, alloc); "
+        log_error("FLAMEPRE_EVENTS: %s not available in this version (it records: cpu, alloc, lock, io); "
                   "ignored",
                   ev);
         cfg.events &= supported_events;
@@ -297,6 +298,17 @@ __attribute__((constructor)) static void flamepre_init(void)
             threads_set_ring_words(RING_WORDS_ALLOC);
         }
     }
+    if (cfg.events & (EV_LOCK | EV_IO)) {
+        static const struct wait_host whost = {adopt_thread, collector_kick};
+        if (wait_init(&cfg, &whost) < 0) {
+            cfg.events &= ~(unsigned)(EV_LOCK | EV_IO);
+            if (!cfg.events)
+                goto out;
+        } else if (cfg.wait_sample_ns == 0) {
+            /* exact mode writes a record per wait */
+            threads_set_ring_words(RING_WORDS_ALLOC);
+        }
+    }
     if (pthread_key_create(&exit_key, thread_end) != 0) {
         log_error("cannot create a thread key; profiling disabled");
         goto out;
@@ -314,14 +326,16 @@ __attribute__((constructor)) static void flamepre_init(void)
     atomic_store(&started, true);
     if (cfg.events & EV_ALLOC)
         alloc_start();
+    if (cfg.events & (EV_LOCK | EV_IO))
+        wait_start(cfg.events);
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     char evs[64];
     config_events_string(cfg.events, evs, sizeof evs);
     log_info("recording %s (pid %d): events=%s hz=%u sampler=%s alloc_sample=%llu unwind=%s "
-             "output=%s",
+             "wait_sample=%llu output=%s",
              sess.comm, (int)sess.pid, evs, cfg.hz, sampler_kind_name(),
              (unsigned long long)cfg.alloc_sample, cfg.unwind == UNWIND_FP ? "fp" : "dwarf",
-             sess.outdir);
+             (unsigned long long)cfg.wait_sample_ns, sess.outdir);
 out:
     errno = saved;
 }
@@ -350,6 +364,7 @@ static void finish(const char *how, bool only_if_data)
     tstate.guard++;
     atomic_store(&recording, false);
     alloc_stop();
+    wait_stop();
     sampler_stop_all();
     collector_finish(how, only_if_data);
     tstate.guard--;

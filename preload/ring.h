@@ -19,6 +19,10 @@
  *              more than 4 GiB); count: estimated allocations in 1/65536
  *              units; id: the live-table id of the block, 0 if untracked
  *   REC_FREE   header(nframes 0) | id      the block of record `id` was freed
+ *   REC_WAIT   header(weight = label) | ns | count | bytes | pcs[nframes]
+ *              a sampled lock or I/O wait (wait.h): label = call | fd kind
+ *              << 8; ns, bytes: estimates; count in 1/65536 units; with
+ *              flag WAIT_F_OBJ, pcs[0] is the lock's address
  *
  * The thread's own sampling handler and its allocation interposers both
  * produce into the ring; tstate.ring_busy makes the one that arrives second
@@ -58,6 +62,7 @@ static inline uint64_t ring_record_words(uint64_t h)
     switch (RING_HDR_KIND(h)) {
     case 2: return 4 + RING_HDR_N(h);   /* REC_ALLOC */
     case 3: return 2;                   /* REC_FREE */
+    case 4: return 4 + RING_HDR_N(h);   /* REC_WAIT */
     default: return 1 + RING_HDR_N(h);  /* REC_CPU */
     }
 }

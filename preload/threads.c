@@ -60,6 +60,8 @@ static void slot_reset(struct tslot *s, pid_t tid)
     atomic_store(&s->shallow, 0);
     atomic_store(&s->alloc_sampled, 0);
     atomic_store(&s->alloc_dropped, 0);
+    atomic_store(&s->wait_sampled, 0);
+    atomic_store(&s->wait_dropped, 0);
     s->alloc_seq = 0;
 }
 

@@ -65,6 +65,8 @@ struct tslot {
     _Atomic uint64_t shallow;     /* records not unwound (loader, unwinder busy) */
     _Atomic uint64_t alloc_sampled;  /* allocation records taken */
     _Atomic uint64_t alloc_dropped;  /* allocation records lost (ring full) */
+    _Atomic uint64_t wait_sampled;   /* lock/I/O wait records taken (wait.h) */
+    _Atomic uint64_t wait_dropped;   /* wait records lost (ring full) */
     /* collector-private: which thread record this slot feeds */
     uint64_t coll_serial;
     size_t coll_idx;
@@ -86,6 +88,11 @@ struct tstate {
     int alloc_ready; /* alloc_left and rng initialised */
     int64_t alloc_left; /* bytes until the next allocation sample */
     uint64_t rng;    /* xorshift state of the allocation sampler */
+    int wait_ready;  /* wait_left and wait_rng initialised (wait.h) */
+    int io_nest;     /* > 0 inside a stdio interposer: its inner calls are
+                      * part of the stdio call, not recorded again */
+    int64_t wait_left;  /* ns of waiting until the next wait sample */
+    uint64_t wait_rng;  /* xorshift state of the wait sampler */
 };
 extern __thread struct tstate tstate __attribute__((tls_model("initial-exec")));
 

@@ -1,0 +1,361 @@
+/*
+ * Wait recording core (see wait.h for the model).
+ *
+ * Sampling math: the allocation sampler's (alloc.c, which cites tcmalloc,
+ * jemalloc and Go), with nanoseconds of waiting in place of bytes. Sample
+ * points form a Poisson process of rate 1/T along each thread's waiting
+ * time; a wait of d ns holds at least one point with probability
+ * p(d) = 1 - exp(-d/T), independently of every other wait (memoryless
+ * countdown), so weighting a sampled wait by d/p ns, 1/p calls and b/p bytes
+ * gives unbiased totals. Waits much longer than T are always sampled and
+ * weigh their own duration; short waits (an uncontended read from the page
+ * cache) are rarely sampled and weigh about T each. alloc_draw and
+ * alloc_weight implement the draw and the weights; this file only adds the
+ * bytes weight.
+ *
+ * The bytes of I/O are weighted by the same 1/p: bytes moved by calls that
+ * are never long (non-blocking sockets) are estimated with more variance
+ * than their time, but without bias.
+ */
+#include "preload/wait.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "preload/alloc.h"
+#include "preload/log.h"
+#include "preload/ring.h"
+#include "preload/sampler.h"
+#include "preload/unwind.h"
+
+int wait_lock_on;
+int wait_io_on;
+int wait_lock_addr;
+
+static uint64_t mean;
+static unsigned depth = 128;
+static struct wait_host host;
+static _Atomic uint64_t no_thread, reentrant;
+
+#define RING_WAIT_NS (2ull * 1000000000ull)
+
+static const char *const call_names[WC_COUNT] = {
+#define X(name, cls) #name,
+    WAIT_CALLS(X)
+#undef X
+};
+
+static const unsigned char call_class[WC_COUNT] = {
+#define X(name, cls) WAIT_##cls,
+    WAIT_CALLS(X)
+#undef X
+};
+
+static const char *const fdk_names[FDK_COUNT] = {
+#define X(k, s) s,
+    WAIT_FD_KINDS(X)
+#undef X
+};
+
+const char *wait_call_name(unsigned call)
+{
+    return call < WC_COUNT ? call_names[call] : "[unknown wait]";
+}
+
+const char *wait_fd_kind_name(unsigned fdk)
+{
+    return fdk < FDK_COUNT ? fdk_names[fdk] : "other";
+}
+
+enum wait_class wait_call_class(unsigned call)
+{
+    return call < WC_COUNT ? (enum wait_class)call_class[call] : WAIT_IO;
+}
+
+void wait_label_string(uint32_t label, char *buf, unsigned len)
+{
+    if (len == 0)
+        return;
+    const char *call = wait_call_name(WAIT_LABEL_CALL(label));
+    unsigned fdk = WAIT_LABEL_FDK(label);
+    unsigned n = 0;
+    for (const char *p = call; *p && n + 1 < len; p++)
+        buf[n++] = *p;
+    if (fdk != FDK_NONE) {
+        const char *k = wait_fd_kind_name(fdk);
+        if (n + 1 < len)
+            buf[n++] = ' ';
+        if (n + 1 < len)
+            buf[n++] = '[';
+        for (const char *p = k; *p && n + 1 < len; p++)
+            buf[n++] = *p;
+        if (n + 1 < len)
+            buf[n++] = ']';
+    }
+    buf[n] = 0;
+}
+
+int wait_init(const struct config *cfg, const struct wait_host *h)
+{
+    mean = cfg->wait_sample_ns;
+    wait_lock_addr = cfg->lock_addr;
+    depth = cfg->depth < CONFIG_MAX_DEPTH ? cfg->depth : CONFIG_MAX_DEPTH;
+    if (h)
+        host = *h;
+    return 0;
+}
+
+void wait_start(unsigned events)
+{
+    if (events & EV_LOCK)
+        __atomic_store_n(&wait_lock_on, 1, __ATOMIC_RELEASE);
+    if (events & EV_IO)
+        __atomic_store_n(&wait_io_on, 1, __ATOMIC_RELEASE);
+}
+
+void wait_stop(void)
+{
+    __atomic_store_n(&wait_lock_on, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&wait_io_on, 0, __ATOMIC_RELEASE);
+}
+
+void wait_weight(uint64_t d, uint64_t t, uint64_t bytes, uint64_t *ns, uint64_t *count_fx,
+                 uint64_t *bytes_w)
+{
+    /* A wait that measured 0 ns (clock granularity) still happened: give
+     * it 1 ns so it has a probability and a weight. */
+    if (d == 0)
+        d = 1;
+    alloc_weight(d, t, ns, count_fx);
+    if (t == 0 || bytes == 0) {
+        *bytes_w = bytes;
+        return;
+    }
+    double p = -expm1(-(double)d / (double)t);
+    double b = p > 0 && p < 1 ? (double)bytes / p + 0.5 : (double)bytes;
+    *bytes_w = b >= 1.8e19 ? UINT64_MAX : (uint64_t)b;
+}
+
+/* ---- descriptor classification ---- */
+
+static enum wait_fd_kind classify_anon(int fd)
+{
+    char path[32] = "/proc/self/fd/", num[12];
+    int n = 0;
+    unsigned v = (unsigned)fd;
+    do
+        num[n++] = (char)('0' + v % 10);
+    while ((v /= 10) && n < 11);
+    size_t l = strlen(path);
+    while (n > 0)
+        path[l++] = num[--n];
+    path[l] = 0;
+    char link[64];
+    ssize_t r = readlink(path, link, sizeof link - 1);
+    if (r <= 0)
+        return FDK_ANON;
+    link[r] = 0;
+    if (strstr(link, "eventfd"))
+        return FDK_EVENTFD;
+    if (strstr(link, "timerfd"))
+        return FDK_TIMERFD;
+    if (strstr(link, "signalfd"))
+        return FDK_SIGNALFD;
+    if (strstr(link, "eventpoll"))
+        return FDK_EPOLL;
+    if (strstr(link, "inotify"))
+        return FDK_INOTIFY;
+    return FDK_ANON;
+}
+
+enum wait_fd_kind wait_classify_fd(int fd)
+{
+    int saved = errno;
+    enum wait_fd_kind k = FDK_OTHER;
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        goto out;
+    switch (st.st_mode & S_IFMT) {
+    case S_IFREG: k = FDK_FILE; break;
+    case S_IFDIR: k = FDK_DIR; break;
+    case S_IFIFO: k = FDK_PIPE; break;
+    case S_IFBLK: k = FDK_BLK; break;
+    case S_IFCHR: {
+        unsigned maj = major(st.st_rdev);
+        /* 4: tty/ttyS, 5: tty/console/ptmx, 136-143: pts */
+        k = maj == 4 || maj == 5 || (maj >= 136 && maj <= 143) ? FDK_TTY : FDK_CHR;
+        break;
+    }
+    case S_IFSOCK: {
+        int dom = 0, type = 0;
+        socklen_t l1 = sizeof dom, l2 = sizeof type;
+        if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l1) < 0 ||
+            getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l2) < 0) {
+            k = FDK_SOCK;
+        } else if (dom == AF_UNIX) {
+            k = FDK_UNIX;
+        } else if (dom == AF_NETLINK) {
+            k = FDK_NETLINK;
+        } else if (dom == AF_INET || dom == AF_INET6) {
+            k = type == SOCK_STREAM ? FDK_TCP : type == SOCK_DGRAM ? FDK_UDP : FDK_SOCK;
+        } else {
+            k = FDK_SOCK;
+        }
+        break;
+    }
+    default:
+        /* Anonymous inodes (eventfd, timerfd, epoll, ...) have no type. */
+        k = classify_anon(fd);
+        break;
+    }
+out:
+    errno = saved;
+    return k;
+}
+
+/* ---- recording ---- */
+
+static void thread_sampler_init(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t seed = (uint64_t)threads_gettid() * 0xbf58476d1ce4e5b9ull ^
+                    (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uintptr_t)&tstate;
+    tstate.wait_rng = seed ? seed : 1;
+    tstate.wait_ready = 1;
+}
+
+static struct tslot *own_slot(void)
+{
+    struct tslot *s = tstate.slot;
+    if (s)
+        return s;
+    if (tstate.exiting || tstate.no_slot)
+        return NULL;
+    s = threads_self();
+    if (s)
+        return s;
+    if (tstate.in_loader || !host.adopt)
+        return NULL;
+    s = host.adopt();
+    if (!s)
+        tstate.no_slot = 1;
+    return s;
+}
+
+static bool recording(void)
+{
+    return __atomic_load_n(&wait_lock_on, __ATOMIC_ACQUIRE) ||
+           __atomic_load_n(&wait_io_on, __ATOMIC_ACQUIRE);
+}
+
+static bool ring_reserve(struct tslot *s, uint64_t words)
+{
+    if (ring_has_room(&s->ring, words))
+        return true;
+    if (words > s->ring.mask + 1)
+        return false;
+    struct timespec nap = {0, 100000};
+    for (uint64_t waited = 0; waited < RING_WAIT_NS; waited += (uint64_t)nap.tv_nsec) {
+        if (!recording())
+            return false;
+        if (host.kick)
+            host.kick();
+        nanosleep(&nap, NULL);
+        if (ring_has_room(&s->ring, words))
+            return true;
+    }
+    return false;
+}
+
+/* Write one REC_WAIT record. Guard held. */
+static void record_wait(uint32_t label, uint64_t d, uint64_t bytes, const void *obj,
+                        uintptr_t caller)
+{
+    struct tslot *s = own_slot();
+    if (!s) {
+        atomic_fetch_add_explicit(&no_thread, 1, memory_order_relaxed);
+        return;
+    }
+    if (tstate.ring_busy) {
+        atomic_fetch_add_explicit(&reentrant, 1, memory_order_relaxed);
+        return;
+    }
+    uint64_t ns, count_fx, bytes_w;
+    wait_weight(d, mean, bytes, &ns, &count_fx, &bytes_w);
+    tstate.ring_busy = 1;
+    unsigned flags;
+    uintptr_t *pcs = s->alloc_scratch;
+    unsigned off = obj ? 1 : 0;
+    unsigned n = unwind_capture_here(caller, s->stack_lo, s->stack_hi, pcs + off,
+                                     depth > off ? depth - off : 1, &flags);
+    if (flags & UNW_F_TRUNCATED)
+        ctr_add(&s->truncated, 1);
+    if (flags & UNW_F_FAILED)
+        ctr_add(&s->unwind_fail, 1);
+    if (flags & UNW_F_SHALLOW)
+        ctr_add(&s->shallow, 1);
+    if (obj) {
+        pcs[0] = (uintptr_t)obj;
+        n++;
+        flags |= WAIT_F_OBJ;
+    }
+    uint64_t words = 1 + WAIT_REC_WORDS + n;
+    if (!ring_reserve(s, words)) {
+        ctr_add(&s->wait_dropped, 1);
+        tstate.ring_busy = 0;
+        return;
+    }
+    ring_put(&s->ring, 0, RING_HDR(n, flags, REC_WAIT, label));
+    ring_put(&s->ring, 1, ns);
+    ring_put(&s->ring, 2, count_fx);
+    ring_put(&s->ring, 3, bytes_w);
+    for (unsigned i = 0; i < n; i++)
+        ring_put(&s->ring, 4 + i, pcs[i]);
+    ring_commit(&s->ring, words);
+    ctr_add(&s->wait_sampled, 1);
+    tstate.ring_busy = 0;
+}
+
+__attribute__((noinline)) void wait_sample_slow(uint32_t label, int fd, uint64_t d,
+                                                uint64_t bytes, const void *obj,
+                                                uintptr_t caller)
+{
+    if (tstate.guard || tstate.io_nest) {
+        /* The profiler's own wait, or a call inside a stdio call that is
+         * recorded as a whole: it must not use up the countdown. */
+        tstate.wait_left += (int64_t)d;
+        return;
+    }
+    if (!recording())
+        return;
+    int saved = errno;
+    tstate.guard++;
+    int64_t left = tstate.wait_left;
+    if (!tstate.wait_ready) {
+        thread_sampler_init();
+        left = alloc_draw(&tstate.wait_rng, mean) - (int64_t)d;
+    }
+    if (left < 0) {
+        if (fd >= 0)
+            label = WAIT_LABEL(WAIT_LABEL_CALL(label), wait_classify_fd(fd));
+        record_wait(label, d, bytes, obj, caller);
+        left = alloc_draw(&tstate.wait_rng, mean);
+    }
+    tstate.wait_left = left;
+    tstate.guard--;
+    errno = saved;
+}
+
+void wait_get_stats(struct wait_stats *st)
+{
+    st->no_thread = atomic_load(&no_thread);
+    st->reentrant = atomic_load(&reentrant);
+}
