@@ -39,7 +39,7 @@ EXAMPLES      := $(patsubst examples/%.c,$(B)/examples/%,$(EXAMPLE_SRC)) \
 
 HDRS := $(wildcard preload/*.h collector/*.h render/*.h tests/unit/*.h)
 
-.PHONY: all lib cli examples unit unit-asan test bench demo fuzz clean deps-build deps-test install
+.PHONY: all lib cli examples unit unit-asan test bench demo fuzz fuzz-run clean deps-build deps-test deps-bench deps-fuzz install
 
 all: lib cli
 
@@ -120,14 +120,20 @@ examples: $(EXAMPLES)
 
 # ---- dependencies (only what is missing; apt-get as root, else sudo) ----
 BUILD_PKGS := gcc make binutils libunwind-dev libelf-dev libdw-dev zlib1g-dev
-TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev python3 sqlite3 file golang-go
-BENCH_PKGS := $(TEST_PKGS) libgoogle-perftools-dev hyperfine time
+# Everything the integration tests drive: third-party programs (python3,
+# sqlite3, redis), peers and checkers (go tool pprof, speedscope's schema,
+# chromium for the browser test), jemalloc for the allocator-stacking test.
+TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev python3 python3-jsonschema sqlite3 file golang-go \
+              redis-server redis-tools libjemalloc2 chromium
+BENCH_PKGS := $(TEST_PKGS) libgoogle-perftools-dev hyperfine time heaptrack
 deps-build:
 	@.ci/install-deps.sh $(BUILD_PKGS)
 deps-test:
 	@.ci/install-deps.sh $(TEST_PKGS)
 deps-bench:
 	@.ci/install-deps.sh $(BENCH_PKGS)
+deps-fuzz:
+	@.ci/install-deps.sh clang libclang-rt-14-dev
 
 test: deps-test
 	$(MAKE) all examples unit unit-asan
@@ -158,7 +164,9 @@ $(B)/fuzz/librender.a: $(patsubst %.c,$(B)/fuzz/obj/%.o,$(RENDER_SRC) $(COLLECTO
 	@rm -f $@; ar rcs $@ $^
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(B)/fuzz/librender.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/fuzz/librender.a $(LIBS_CLI)
-fuzz: $(FUZZ_BIN)
+fuzz: deps-fuzz
+	$(MAKE) fuzz-run
+fuzz-run: $(FUZZ_BIN)
 	@for t in $(FUZZ_BIN); do \
 	    n=$$(basename $$t); mkdir -p $(B)/fuzz/corpus-$$n; \
 	    echo "fuzz: $$n for $(FUZZ_TIME)s"; \
