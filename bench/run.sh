@@ -113,17 +113,24 @@ python3 bench/report.py "$RES" "$REPS" "$UNITS" "$THREADS" "$RSS_THREADS" "$RSS_
     "$LOAD_BEFORE" "$LOAD_AFTER" >"$TMP/report.md"
 cat "$TMP/report.md"
 cp "$TMP/report.md" BENCHMARKS.md
-# The renderer's benchmark (issue 3), appended to the same file.
-if [ -z "${BENCH_SKIP_RENDER:-}" ]; then
+# The other benchmarks, appended to the same file, each in its own section:
+# allocation profiling (issue 4), lock and I/O waits (issue 5), the renderer
+# (issue 3). BENCH_SKIP="alloc render" leaves sections out.
+section() {   # section NAME TITLE SCRIPT
+    case " ${BENCH_SKIP:-} " in *" $1 "*) return ;; esac
+    echo "bench: $2" >&2
     {
         echo
-        echo "## Renderer"
+        echo "## $2"
         echo
-        echo "Produced in the same run by \`bench/render.sh\` (see its header for the method)."
+        echo "Produced in the same run by \`$3\` (see its header for the method)."
         echo
         echo '```'
-        bench/render.sh
+        "$3" || echo "($3 failed)"
         echo '```'
     } >>BENCHMARKS.md
-fi
+}
+section alloc "Allocation profiling" bench/alloc.sh
+section lockio "Lock and I/O waits" bench/lockio.sh
+section render "Renderer" bench/render.sh
 echo "bench: wrote BENCHMARKS.md" >&2
