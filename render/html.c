@@ -44,31 +44,33 @@
 static const char vlq_digits[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/* The node table is millions of digits: they are gathered in a buffer and
- * written in large blocks rather than one putc each. */
-struct vbuf {
-    FILE *f;
-    size_t n;
-    char b[1 << 16];
+/* The node table: millions of digits gathered in one growing buffer (it is
+ * complete before the page header is written, which needs the used names)
+ * and written with a single fwrite. */
+struct obuf {
+    char *b;
+    size_t n, cap;
 };
 
-static void vflush(struct vbuf *v)
+/* Room for `more` bytes. 0, or -1 on ENOMEM. */
+static int oreserve(struct obuf *o, size_t more)
 {
-    fwrite(v->b, 1, v->n, v->f);
-    v->n = 0;
+    if (o->cap - o->n >= more)
+        return 0;
+    return grow_array(&o->b, &o->cap, o->n + more, 1);
 }
 
-static void vlq(struct vbuf *o, uint64_t v)
+#define VLQ_MAX 13 /* digits that hold 64 bits */
+
+/* Append v in VLQ (room reserved by the caller). */
+static inline char *vlq(char *d, uint64_t v)
 {
-    if (o->n > sizeof(o->b) - 16) /* 13 digits hold 64 bits */
-        vflush(o);
-    do {
-        unsigned d = v & 31;
+    while (v >= 32) {
+        *d++ = vlq_digits[(v & 31) | 32];
         v >>= 5;
-        if (v)
-            d |= 32;
-        o->b[o->n++] = vlq_digits[d];
-    } while (v);
+    }
+    *d++ = vlq_digits[v];
+    return d;
 }
 
 static uint64_t scaled(double v, double scale)
@@ -81,24 +83,41 @@ static uint64_t scaled(double v, double scale)
     return (uint64_t)llround(x);
 }
 
-/* Own counts of every rect: column 0 (or BEFORE) in a[], AFTER in b[]. */
+/* The encoded table plus what the page header needs from it. */
+struct table {
+    struct obuf out;
+    size_t n;       /* nodes */
+    double scale;   /* 1, or 1000 when some count is fractional */
+    uint32_t *remap; /* name id -> 1 + index in used[], 0 = not yet used */
+    uint32_t *used;  /* name ids in order of first use */
+    size_t nused;
+};
+
+static uint32_t name_index(struct table *t, uint32_t nm)
+{
+    if (!t->remap[nm]) {
+        t->used[t->nused++] = nm;
+        t->remap[nm] = (uint32_t)t->nused;
+    }
+    return t->remap[nm];
+}
+
+/* ---- differential graphs: from the layout (diff_rect needs it) ---- */
+
+/* Own counts of every rect: BEFORE in a[], AFTER in b[]. */
 static void rect_selfs(struct profile *p, const struct layout *l, const struct render_opts *o,
                        double *a, double *b)
 {
     for (size_t i = 0; i < l->n; i++) {
         const struct layout_rect *r = &l->rects[i];
-        if (o->diff) {
-            if (r->node == PNODE_NONE) {
-                struct diff_values v;
-                diff_rect(o->diff, l, i, &v);
-                a[i] = v.before;
-                b[i] = v.after;
-            } else {
-                a[i] = diff_before_self(o->diff, r->node);
-                b[i] = profile_self2(p, r->node);
-            }
+        if (r->node == PNODE_NONE) {
+            struct diff_values v;
+            diff_rect(o->diff, l, i, &v);
+            a[i] = v.before;
+            b[i] = v.after;
         } else {
-            a[i] = r->node == PNODE_NONE ? r->w : profile_node(p, r->node)->self;
+            a[i] = diff_before_self(o->diff, r->node);
+            b[i] = profile_self2(p, r->node);
         }
     }
 }
@@ -145,6 +164,259 @@ static int preorder(const struct layout *l, uint32_t *order)
     return 0;
 }
 
+static int table_diff(struct profile *p, const struct render_opts *o, double min_count,
+                      struct table *t)
+{
+    struct layout l;
+    if (layout_build(p, min_count, o->sort, &l) < 0)
+        return -1;
+    int rc = -1;
+    uint32_t *order = malloc((l.n ? l.n : 1) * sizeof(*order));
+    double *sa = malloc((l.n ? l.n : 1) * sizeof(*sa));
+    double *sb = malloc((l.n ? l.n : 1) * sizeof(*sb));
+    if (!order || !sa || !sb || preorder(&l, order) < 0)
+        goto out;
+    rect_selfs(p, &l, o, sa, sb);
+    t->scale = all_integers(sa, l.n) && all_integers(sb, l.n) ? 1 : 1000;
+    t->n = l.n;
+    uint32_t prev = 0;
+    for (size_t k = 0; k < l.n; k++) {
+        const struct layout_rect *r = &l.rects[order[k]];
+        if (oreserve(&t->out, 5 * VLQ_MAX) < 0)
+            goto out;
+        char *d = t->out.b + t->out.n;
+        d = vlq(d, k ? prev + 1 - r->depth : 0);
+        prev = r->depth;
+        if (r->node == PNODE_NONE) {
+            d = vlq(d, 0);
+            d = vlq(d, r->more);
+        } else {
+            d = vlq(d, name_index(t, profile_node(p, r->node)->name));
+        }
+        d = vlq(d, scaled(sa[order[k]], t->scale));
+        d = vlq(d, scaled(sb[order[k]], t->scale));
+        t->out.n = (size_t)(d - t->out.b);
+    }
+    rc = 0;
+out:
+    free(order);
+    free(sa);
+    free(sb);
+    layout_release(&l);
+    return rc;
+}
+
+/* ---- plain graphs: straight from the profile trie ----
+ *
+ * The same picture as layout_build (layout.h) would give, visited in the
+ * order the table needs: a depth-first walk that sorts each drawn node's
+ * children (by name, or by weight then name) and encodes every node as it is
+ * reached. No rectangle array, no separate pre-order pass, nothing per node
+ * but its digits. */
+
+struct kid {
+    uint32_t rank; /* sort key: name's rank in byte order */
+    uint32_t name;
+    uint32_t node;
+    double self, total;
+};
+
+struct level {
+    size_t pos, end; /* next and past-the-last drawn child in kids[] */
+    size_t base;     /* where this level's kids start (popped back to) */
+    double more_w;   /* merged children: total width and count */
+    uint32_t more;
+    uint32_t depth;  /* of the children */
+};
+
+static inline bool kid_before(const struct kid *x, const struct kid *y, bool weight)
+{
+    if (weight && x->total != y->total)
+        return x->total > y->total;
+    return x->rank < y->rank;
+}
+
+static int cmp_kid_name(const void *a, const void *b)
+{
+    uint32_t x = ((const struct kid *)a)->rank, y = ((const struct kid *)b)->rank;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_kid_weight(const void *a, const void *b)
+{
+    const struct kid *x = a, *y = b;
+    if (x->total != y->total)
+        return x->total > y->total ? -1 : 1;
+    return cmp_kid_name(a, b);
+}
+
+/* Sibling names are distinct, so both orders are total: any sort gives the
+ * layout's order. Insertion sort for the usual handful of children. */
+static void sort_kids(struct kid *k, size_t n, bool weight)
+{
+    if (n > 24) {
+        qsort(k, n, sizeof(*k), weight ? cmp_kid_weight : cmp_kid_name);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        struct kid v = k[i];
+        size_t j = i;
+        for (; j > 0 && kid_before(&v, &k[j - 1], weight); j--)
+            k[j] = k[j - 1];
+        k[j] = v;
+    }
+}
+
+struct walk {
+    const struct pnode *nodes;
+    const uint32_t *ranks;
+    double min_count;
+    bool weight;
+    struct kid *kids;
+    size_t nkids, kids_cap;
+    struct level *lv;
+    size_t nlv, lv_cap;
+};
+
+/* Push a level for the children of `node` (drawn at `depth`). 0 or -1. */
+static int push_level(struct walk *w, uint32_t node, uint32_t depth)
+{
+    size_t base = w->nkids, nk = base;
+    for (uint32_t c = w->nodes[node].first_child; c != PNODE_NONE;
+         c = w->nodes[c].next_sibling) {
+        if (nk >= w->kids_cap && grow_array(&w->kids, &w->kids_cap, nk + 1, sizeof(*w->kids)) < 0)
+            return -1;
+        const struct pnode *cn = &w->nodes[c];
+        /* the walk reads this child's first child next: start that miss now */
+        if (cn->first_child != PNODE_NONE)
+            __builtin_prefetch(&w->nodes[cn->first_child]);
+        w->kids[nk++] = (struct kid){ w->ranks[cn->name], cn->name, c, cn->self, cn->total };
+    }
+    if (nk == base)
+        return 0;
+    struct kid *k = w->kids + base;
+    size_t n = nk - base;
+    if (n > 1)
+        sort_kids(k, n, w->weight);
+    /* drop empty frames and merge narrow ones, keeping the order (and the
+     * summation order of the merged widths) of layout_build */
+    size_t keep = 0;
+    uint32_t more = 0;
+    double more_w = 0;
+    for (size_t i = 0; i < n; i++) {
+        double t = k[i].total;
+        if (t <= 0)
+            continue;
+        if (t < w->min_count) {
+            more++;
+            more_w += t;
+            continue;
+        }
+        k[keep++] = k[i];
+    }
+    if (!keep && !more)
+        return 0;
+    if (w->nlv >= w->lv_cap && grow_array(&w->lv, &w->lv_cap, w->nlv + 1, sizeof(*w->lv)) < 0)
+        return -1;
+    w->lv[w->nlv++] = (struct level){ base, base + keep, base, more_w, more, depth };
+    w->nkids = base + keep;
+    return 0;
+}
+
+/* Encode the table with t->scale. 1 if a count is fractional while the
+ * scale is 1 (the caller retries with 1000), 0 done, -1 ENOMEM. */
+static int walk_encode(struct walk *w, struct table *t)
+{
+    bool whole = t->scale == 1;
+    uint32_t prev = 0;
+    size_t n = 0;
+    w->nkids = w->nlv = 0;
+    t->out.n = 0;
+    for (;;) {
+        /* next node: the root first, then the deepest level's next child or
+         * its "+N more" box */
+        uint32_t node, depth, more = 0;
+        double self;
+        if (!n) {
+            node = 0;
+            depth = 0;
+            self = w->nodes[0].self;
+        } else {
+            while (w->nlv) {
+                struct level *v = &w->lv[w->nlv - 1];
+                if (v->pos < v->end || v->more)
+                    break;
+                w->nkids = v->base;
+                w->nlv--;
+            }
+            if (!w->nlv)
+                break;
+            struct level *v = &w->lv[w->nlv - 1];
+            depth = v->depth;
+            if (v->pos < v->end) {
+                const struct kid *k = &w->kids[v->pos++];
+                node = k->node;
+                self = k->self;
+            } else {
+                node = PNODE_NONE;
+                more = v->more;
+                self = v->more_w;
+                v->more = 0;
+            }
+        }
+        if (oreserve(&t->out, 4 * VLQ_MAX) < 0)
+            return -1;
+        char *d = t->out.b + t->out.n;
+        d = vlq(d, n ? prev + 1 - depth : 0);
+        prev = depth;
+        if (node == PNODE_NONE) {
+            d = vlq(d, 0);
+            d = vlq(d, more);
+        } else {
+            d = vlq(d, name_index(t, w->nodes[node].name));
+        }
+        uint64_t s;
+        if (whole) {
+            if (self != floor(self))
+                return 1;
+            s = !(self > 0) ? 0 : self > 9007199254740992.0 ? 9007199254740992ull : (uint64_t)self;
+        } else {
+            s = scaled(self, t->scale);
+        }
+        d = vlq(d, s);
+        t->out.n = (size_t)(d - t->out.b);
+        n++;
+        if (node != PNODE_NONE && push_level(w, node, depth + 1) < 0)
+            return -1;
+    }
+    t->n = n;
+    return 0;
+}
+
+static int table_plain(struct profile *p, const struct render_opts *o, double min_count,
+                       struct table *t)
+{
+    struct walk w = { .nodes = profile_node(p, 0), .min_count = min_count,
+                      .weight = o->sort == LAYOUT_SORT_WEIGHT };
+    w.ranks = profile_name_ranks(p);
+    if (!w.ranks)
+        return -1;
+    /* the table is about 4 digits a node: reserve for the whole trie */
+    if (oreserve(&t->out, profile_node_count(p) * 5 + 64) < 0)
+        return -1;
+    t->scale = 1;
+    int rc = walk_encode(&w, t);
+    if (rc == 1) {
+        t->scale = 1000;
+        t->nused = 0;
+        memset(t->remap, 0, profile_name_count(p) * sizeof(*t->remap));
+        rc = walk_encode(&w, t);
+    }
+    free(w.kids);
+    free(w.lv);
+    return rc;
+}
+
 static void json_str(FILE *f, const char *s)
 {
     putc('"', f);
@@ -178,36 +450,19 @@ static const char html_css[] =
 
 int html_write(FILE *f, struct profile *p, const struct render_opts *o)
 {
-    struct layout l;
     double total = profile_total(p);
     double min_count = o->minwidth_set ? render_min_count(o, total) : 0;
-    if (layout_build(p, min_count, o->sort, &l) < 0)
-        return cli_error("out of memory laying out the graph");
     int rc = -1;
     size_t nnames = profile_name_count(p);
-    uint32_t *order = malloc((l.n ? l.n : 1) * sizeof(*order));
-    uint32_t *remap = malloc((nnames ? nnames : 1) * sizeof(*remap));
-    uint32_t *used = malloc((nnames ? nnames : 1) * sizeof(*used));
-    double *sa = malloc((l.n ? l.n : 1) * sizeof(*sa));
-    double *sb = calloc(l.n ? l.n : 1, sizeof(*sb));
-    if (!order || !remap || !used || !sa || !sb || preorder(&l, order) < 0) {
+    struct table t = { .remap = calloc(nnames ? nnames : 1, sizeof(*t.remap)),
+                       .used = malloc((nnames ? nnames : 1) * sizeof(*t.used)) };
+    if (!t.remap || !t.used ||
+        (o->diff ? table_diff(p, o, min_count, &t) : table_plain(p, o, min_count, &t)) < 0) {
         cli_error("out of memory writing HTML");
         goto out;
     }
-    rect_selfs(p, &l, o, sa, sb);
-    double scale = all_integers(sa, l.n) && all_integers(sb, l.n) ? 1 : 1000;
-    memset(remap, 0xff, nnames * sizeof(*remap));
-    size_t nused = 0;
-    for (size_t k = 0; k < l.n; k++) {
-        uint32_t node = l.rects[order[k]].node;
-        if (node == PNODE_NONE)
-            continue;
-        uint32_t nm = profile_node(p, node)->name;
-        if (remap[nm] == UINT32_MAX) {
-            remap[nm] = (uint32_t)nused;
-            used[nused++] = nm;
-        }
-    }
+    size_t nused = t.nused;
+    const uint32_t *used = t.used;
 
     const char *title = o->title                  ? o->title
                         : o->diff && o->inverted ? "Differential Icicle Graph"
@@ -249,8 +504,8 @@ int html_write(FILE *f, struct profile *p, const struct render_opts *o)
 
     fprintf(f, "{\"v\":1,\"unit\":\"%s\",\"period\":%.17g,\"scale\":%g,\"inverted\":%s,"
                "\"n\":%zu,",
-            unit_name(o->metric.unit), o->metric.period_ns, scale,
-            o->inverted ? "true" : "false", l.n);
+            unit_name(o->metric.unit), o->metric.period_ns, t.scale,
+            o->inverted ? "true" : "false", t.n);
     if (o->diff) {
         const struct diff_opts *dopt = diff_options(o->diff);
         fprintf(f, "\"diff\":{\"tb\":%.17g,\"ta\":%.17g,\"normalize\":%s,\"minDelta\":%.17g,"
@@ -274,44 +529,26 @@ int html_write(FILE *f, struct profile *p, const struct render_opts *o)
         putc('"', f);
     }
     fputs("],\n\"colors\":\"", f);
+    static const char hex[] = "0123456789abcdef";
     for (size_t k = 0; k < nused; k++) {
         size_t len;
         const char *s = profile_name(p, used[k], &len);
         struct rgb c = color_for(palette, s, len);
-        fprintf(f, "%02x%02x%02x", c.r, c.g, c.b);
+        char h[6] = { hex[c.r >> 4], hex[c.r & 15], hex[c.g >> 4],
+                      hex[c.g & 15], hex[c.b >> 4], hex[c.b & 15] };
+        fwrite(h, 1, sizeof(h), f);
     }
     struct rgb m = color_more();
     fprintf(f, "\",\"more\":\"%02x%02x%02x\",\n\"nodes\":\"", m.r, m.g, m.b);
-    uint32_t prev = 0;
-    static struct vbuf vb; /* 64 KiB: not on the stack */
-    vb.f = f;
-    vb.n = 0;
-    for (size_t k = 0; k < l.n; k++) {
-        const struct layout_rect *r = &l.rects[order[k]];
-        vlq(&vb, k ? prev + 1 - r->depth : 0);
-        prev = r->depth;
-        if (r->node == PNODE_NONE) {
-            vlq(&vb, 0);
-            vlq(&vb, r->more);
-        } else {
-            vlq(&vb, 1 + (uint64_t)remap[profile_node(p, r->node)->name]);
-        }
-        vlq(&vb, scaled(sa[order[k]], scale));
-        if (o->diff)
-            vlq(&vb, scaled(sb[order[k]], scale));
-    }
-    vflush(&vb);
+    fwrite(t.out.b, 1, t.out.n, f);
     fprintf(f, "\"}</script>\n<script>\n%s</script>\n</body>\n</html>\n", html_js);
     if (fflush(f) != 0 || ferror(f))
         cli_error("writing HTML: %s", strerror(errno ? errno : EIO));
     else
         rc = 0;
 out:
-    free(order);
-    free(remap);
-    free(used);
-    free(sa);
-    free(sb);
-    layout_release(&l);
+    free(t.out.b);
+    free(t.remap);
+    free(t.used);
     return rc;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "render/cmd.h"
 #include "render/escape.h"
+#include "render/layout.h"
 #include "render/parse.h"
 #include "render/profile.h"
 #include "render/render.h"
@@ -195,6 +197,105 @@ static void test_html_table_roundtrip(void **state)
     free(html);
 }
 
+/* The plain table is written straight from the profile trie, not from the
+ * layout: it must still be the layout's rects in pre-order (same order,
+ * merged boxes, selfs), whatever the sort, merging, fan-out (insertion sort
+ * and qsort) and counts (a fraction late in the walk switches to scale 1000). */
+static void check_against_layout(const char *folded, const struct render_opts *o)
+{
+    struct profile *p = profile_new();
+    assert_non_null(p);
+    assert_int_equal(parse_folded_mem(p, folded, strlen(folded), "t", NULL, NULL), 0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(html_write(f, p, o), 0);
+    fclose(f);
+    char *json = data_json(buf);
+    double total = profile_total(p);
+    struct layout l;
+    assert_int_equal(layout_build(p, o->minwidth_set ? render_min_count(o, total) : 0, o->sort, &l), 0);
+    /* reference pre-order: children of a rect are contiguous, in order */
+    size_t *order = malloc(l.n * sizeof(*order)), *stack = malloc(l.n * sizeof(*stack));
+    size_t *first = calloc(l.n, sizeof(*first)), *cnt = calloc(l.n, sizeof(*cnt));
+    for (size_t i = 1; i < l.n; i++)
+        if (!cnt[l.rects[i].parent]++)
+            first[l.rects[i].parent] = i;
+    size_t sp = 0, k = 0;
+    stack[sp++] = 0;
+    while (sp) {
+        size_t r = stack[--sp];
+        order[k++] = r;
+        for (size_t c = cnt[r]; c-- > 0;)
+            stack[sp++] = first[r] + c;
+    }
+    bool frac = strstr(json, "\"scale\":1000,") != NULL;
+    struct dnode *d = malloc((l.n + 1) * sizeof(*d));
+    assert_int_equal(decode_nodes(json, d, l.n + 1, 1), l.n);
+    /* names array, split on the JSON quotes (test names have no escapes) */
+    const char *names = strstr(json, "\"names\":[") + 9;
+    for (size_t i = 0; i < l.n; i++) {
+        const struct layout_rect *r = &l.rects[order[i]];
+        assert_int_equal(d[i].depth, (int)r->depth);
+        double self = r->node == PNODE_NONE ? r->w : profile_node(p, r->node)->self;
+        assert_true(d[i].self == (frac ? (double)llround(self * 1000) : self));
+        if (r->node == PNODE_NONE) {
+            assert_int_equal(d[i].name, -(int)r->more);
+            continue;
+        }
+        const char *s = names;
+        for (int q = 0; q < d[i].name; q++)
+            s = strstr(s, "\",\"") + 2;
+        size_t nl;
+        const char *want = profile_name(p, profile_node(p, r->node)->name, &nl);
+        assert_memory_equal(s + 1, want, nl);
+        assert_int_equal(s[1 + nl], '"');
+    }
+    layout_release(&l);
+    free(order);
+    free(stack);
+    free(first);
+    free(cnt);
+    free(d);
+    free(json);
+    free(buf);
+    profile_free(p);
+}
+
+static void test_html_plain_matches_layout(void **state)
+{
+    (void)state;
+    char *in = malloc(1 << 20);
+    size_t n = 0;
+    unsigned x = 12345;
+    for (int i = 0; i < 3000; i++) {
+        x = x * 1103515245u + 12345u;
+        unsigned a = (x >> 8) % 40, b = (x >> 16) % 7, c = (x >> 4) % 3, w = 1 + (x >> 20) % 50;
+        n += (size_t)sprintf(in + n, "root;f%u;g%u;h%u %u\n", a, b, c, w);
+        if (i % 5 == 0)
+            n += (size_t)sprintf(in + n, "root;f%u %u\n", a, w);
+    }
+    in[n] = '\0';
+    struct render_opts o;
+    render_opts_init(&o);
+    for (int frac = 0; frac < 2; frac++) {
+        for (int sort = 0; sort < 2; sort++) {
+            for (int mw = 0; mw < 3; mw++) {
+                render_opts_init(&o);
+                o.sort = sort ? LAYOUT_SORT_WEIGHT : LAYOUT_SORT_NAME;
+                if (mw) {
+                    o.minwidth = mw == 1 ? 0.5 : 3;
+                    o.minwidth_pct = true;
+                    o.minwidth_set = true;
+                }
+                check_against_layout(in, &o);
+            }
+        }
+        strcpy(in + n, "zz;last;leaf 0.25\n");
+    }
+    free(in);
+}
+
 static void test_html_empty(void **state)
 {
     (void)state;
@@ -299,6 +400,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_html_hostile_names),
         cmocka_unit_test(test_html_table_roundtrip),
+        cmocka_unit_test(test_html_plain_matches_layout),
         cmocka_unit_test(test_html_empty),
         cmocka_unit_test(test_html_size_bound),
         cmocka_unit_test(test_html_cli),
