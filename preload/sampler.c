@@ -169,12 +169,7 @@ static void on_sample(int sig, siginfo_t *si, void *ucv)
     tstate.ring_busy = 1;
     unsigned flags;
     unsigned n = unwind_capture(ucv, s->stack_lo, s->stack_hi, s->scratch, depth, &flags);
-    if (flags & UNW_F_TRUNCATED)
-        ctr_add(&s->truncated, 1);
-    if (flags & UNW_F_FAILED)
-        ctr_add(&s->unwind_fail, 1);
-    if (flags & UNW_F_SHALLOW)
-        ctr_add(&s->shallow, 1);
+    slot_count_unwind(s, flags);
     if (!ring_has_room(&s->ring, n + 1)) {
         ctr_add(&s->dropped, weight);
         tstate.ring_busy = 0;

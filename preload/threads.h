@@ -115,6 +115,19 @@ static inline pid_t threads_gettid(void)
     return (pid_t)syscall(SYS_gettid);
 }
 
+/* Count an unwind's UNW_F_* outcome bits (unwind.h) against slot s. The
+ * bit values are restated here so this header need not include unwind.h.
+ * Handler-safe. */
+static inline void slot_count_unwind(struct tslot *s, unsigned flags)
+{
+    if (flags & 1u /* UNW_F_TRUNCATED */)
+        ctr_add(&s->truncated, 1);
+    if (flags & 2u /* UNW_F_FAILED */)
+        ctr_add(&s->unwind_fail, 1);
+    if (flags & 4u /* UNW_F_SHALLOW */)
+        ctr_add(&s->shallow, 1);
+}
+
 /* Claim a slot for thread `tid`, allocating its buffers if new. Sets the
  * slot ACTIVE. NULL when the table is full or memory is short (counted). */
 struct tslot *threads_claim(pid_t tid, bool foreign);

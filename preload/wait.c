@@ -296,12 +296,7 @@ static void record_wait(uint32_t label, uint64_t d, uint64_t bytes, const void *
     unsigned off = obj ? 1 : 0;
     unsigned n = unwind_capture_here(caller, s->stack_lo, s->stack_hi, pcs + off,
                                      depth > off ? depth - off : 1, &flags);
-    if (flags & UNW_F_TRUNCATED)
-        ctr_add(&s->truncated, 1);
-    if (flags & UNW_F_FAILED)
-        ctr_add(&s->unwind_fail, 1);
-    if (flags & UNW_F_SHALLOW)
-        ctr_add(&s->shallow, 1);
+    slot_count_unwind(s, flags);
     if (obj) {
         pcs[0] = (uintptr_t)obj;
         n++;
