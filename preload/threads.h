@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "preload/ring.h"
+#include "preload/unwind.h"
 
 #define THREADS_MAX 4096
 #define THREAD_NAME_LEN 16
@@ -115,16 +116,14 @@ static inline pid_t threads_gettid(void)
     return (pid_t)syscall(SYS_gettid);
 }
 
-/* Count an unwind's UNW_F_* outcome bits (unwind.h) against slot s. The
- * bit values are restated here so this header need not include unwind.h.
- * Handler-safe. */
+/* Count an unwind's UNW_F_* outcome bits against slot s. Handler-safe. */
 static inline void slot_count_unwind(struct tslot *s, unsigned flags)
 {
-    if (flags & 1u /* UNW_F_TRUNCATED */)
+    if (flags & UNW_F_TRUNCATED)
         ctr_add(&s->truncated, 1);
-    if (flags & 2u /* UNW_F_FAILED */)
+    if (flags & UNW_F_FAILED)
         ctr_add(&s->unwind_fail, 1);
-    if (flags & 4u /* UNW_F_SHALLOW */)
+    if (flags & UNW_F_SHALLOW)
         ctr_add(&s->shallow, 1);
 }
 

@@ -29,7 +29,6 @@
 
 #include "preload/config.h"
 
-/* threads.h's slot_count_unwind restates these values: keep them in step. */
 enum unwind_flags {
     UNW_F_TRUNCATED = 1u << 0,  /* more frames than the depth limit */
     UNW_F_FAILED = 1u << 1,     /* the unwinder stopped on an error */
