@@ -370,6 +370,34 @@ static uint64_t entry_weight(const struct stack_entry *e, enum metric_weight w)
     }
 }
 
+/* Start a folded line for entry e: the thread's root frame (unless threads
+ * are merged), then the marker frame that says the stack is not whole. */
+static void stack_prefix(struct buf *b, const struct stack_entry *e)
+{
+    b->len = 0;
+    if (sess.cfg->threads) {
+        struct thread_rec *r = rec_by_serial(e->serial);
+        char frame[THREAD_NAME_LEN + 48];
+        char name[THREAD_NAME_LEN];
+        snprintf(name, sizeof name, "%s", r && r->name[0] ? r->name : "?");
+        folded_sanitize_frame(name);
+        snprintf(frame, sizeof frame, "[%s tid=%d]", name, r ? (int)r->tid : 0);
+        buf_str(b, frame);
+    }
+    const char *marker = NULL;
+    if (e->flags & UNW_F_SHALLOW)
+        marker = "[not unwound: in loader or unwinder]";
+    else if (e->flags & UNW_F_TRUNCATED)
+        marker = "[truncated]";
+    else if (e->flags & UNW_F_FAILED)
+        marker = "[unwind failed]";
+    if (marker) {
+        if (b->len)
+            buf_add(b, ";", 1);
+        buf_str(b, marker);
+    }
+}
+
 static void build_folded(struct folded *f, struct symbolizer *sym, uint32_t kind,
                          enum metric_weight which, struct meta_counts *mc)
 {
@@ -382,23 +410,7 @@ static void build_folded(struct folded *f, struct symbolizer *sym, uint32_t kind
         uint64_t weight = entry_weight(&e, which);
         if (weight == 0)
             continue;
-        b.len = 0;
-        if (sess.cfg->threads) {
-            struct thread_rec *r = rec_by_serial(e.serial);
-            char frame[THREAD_NAME_LEN + 48];
-            char name[THREAD_NAME_LEN];
-            snprintf(name, sizeof name, "%s", r && r->name[0] ? r->name : "?");
-            folded_sanitize_frame(name);
-            snprintf(frame, sizeof frame, "[%s tid=%d]", name, r ? (int)r->tid : 0);
-            buf_str(&b, frame);
-        }
-        if (e.flags & UNW_F_SHALLOW)
-            buf_str(&b, b.len ? ";[not unwound: in loader or unwinder]"
-                              : "[not unwound: in loader or unwinder]");
-        else if (e.flags & UNW_F_TRUNCATED)
-            buf_str(&b, b.len ? ";[truncated]" : "[truncated]");
-        else if (e.flags & UNW_F_FAILED)
-            buf_str(&b, b.len ? ";[unwind failed]" : "[unwind failed]");
+        stack_prefix(&b, &e);
         for (uint32_t k = e.n; k-- > 0;) {
             /* Return addresses point after the call; name the call. */
             uintptr_t pc = k == 0 ? e.pcs[k] : e.pcs[k] - 1;
@@ -448,23 +460,7 @@ static void build_wait_folded(struct folded *f, struct symbolizer *sym, enum wai
         uint64_t weight = entry_weight(&e, which);
         if (weight == 0)
             continue;
-        b.len = 0;
-        if (sess.cfg->threads) {
-            struct thread_rec *r = rec_by_serial(e.serial);
-            char frame[THREAD_NAME_LEN + 48];
-            char name[THREAD_NAME_LEN];
-            snprintf(name, sizeof name, "%s", r && r->name[0] ? r->name : "?");
-            folded_sanitize_frame(name);
-            snprintf(frame, sizeof frame, "[%s tid=%d]", name, r ? (int)r->tid : 0);
-            buf_str(&b, frame);
-        }
-        if (e.flags & UNW_F_SHALLOW)
-            buf_str(&b, b.len ? ";[not unwound: in loader or unwinder]"
-                              : "[not unwound: in loader or unwinder]");
-        else if (e.flags & UNW_F_TRUNCATED)
-            buf_str(&b, b.len ? ";[truncated]" : "[truncated]");
-        else if (e.flags & UNW_F_FAILED)
-            buf_str(&b, b.len ? ";[unwind failed]" : "[unwind failed]");
+        stack_prefix(&b, &e);
         uint32_t first = e.flags & WAIT_F_OBJ ? 1 : 0;
         /* pcs[first] is the return address into the program's code that
          * called the interposer: name the call site (pc - 1). */
