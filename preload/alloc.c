@@ -41,7 +41,10 @@
 #include "preload/unwind.h"
 
 int alloc_on;
+_Atomic uint32_t alloc_filter[1u << LIVETAB_FILTER_BITS];
 struct livetab alloc_live;
+/* Set by alloc_stop: the slow path parks countdowns instead of re-arming. */
+static int alloc_final;
 
 static uint64_t mean;
 static unsigned depth = 128;
@@ -66,7 +69,7 @@ int alloc_init(const struct config *cfg, const struct alloc_host *h)
     depth = cfg->depth < CONFIG_MAX_DEPTH ? cfg->depth : CONFIG_MAX_DEPTH;
     if (h)
         host = *h;
-    if (!alloc_live.slots && livetab_init(&alloc_live, LIVE_LOG2) < 0) {
+    if (!alloc_live.slots && livetab_init(&alloc_live, LIVE_LOG2, alloc_filter) < 0) {
         log_error("alloc: cannot map the live-block table: %s; allocation profiling disabled",
                   strerror(errno));
         return -1;
@@ -76,12 +79,16 @@ int alloc_init(const struct config *cfg, const struct alloc_host *h)
 
 void alloc_start(void)
 {
+    __atomic_store_n(&alloc_final, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&alloc_on, 1, __ATOMIC_RELEASE);
+    tstate.alloc_left = 0;
+    tstate.alloc_ready = 0;
 }
 
 void alloc_stop(void)
 {
     __atomic_store_n(&alloc_on, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&alloc_final, 1, __ATOMIC_RELEASE);
 }
 
 void alloc_weight(uint64_t size, uint64_t t, uint64_t *bytes, uint64_t *count_fx)
@@ -254,8 +261,12 @@ __attribute__((noinline)) void alloc_sample_slow(void *p, size_t size, uintptr_t
         tstate.alloc_left += (int64_t)size;
         return;
     }
-    if (!__atomic_load_n(&alloc_on, __ATOMIC_ACQUIRE))
+    if (!__atomic_load_n(&alloc_on, __ATOMIC_ACQUIRE)) {
+        /* Not recording: for good (park far away) or not yet decided
+         * (before the constructor: look again at the next allocation). */
+        tstate.alloc_left = __atomic_load_n(&alloc_final, __ATOMIC_ACQUIRE) ? ALLOC_PARKED : 0;
         return;
+    }
     int saved = errno;
     tstate.guard++;
     int64_t left = tstate.alloc_left;
@@ -315,7 +326,7 @@ void alloc_free_slow(void *p)
 
 uint64_t alloc_realloc_begin(void *p)
 {
-    if (!p || !livetab_maybe(&alloc_live, (uintptr_t)p))
+    if (!p || !alloc_maybe_sampled(p))
         return 0;
     if (!__atomic_load_n(&alloc_on, __ATOMIC_ACQUIRE))
         return 0;
