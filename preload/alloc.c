@@ -74,6 +74,8 @@ int alloc_init(const struct config *cfg, const struct alloc_host *h)
                   strerror(errno));
         return -1;
     }
+    if (mean == 0)
+        livetab_saturate(&alloc_live);
     return 0;
 }
 
@@ -230,7 +232,10 @@ static void record_alloc(void *p, size_t size, uintptr_t caller)
         ctr_add(&s->unwind_fail, 1);
     if (flags & UNW_F_SHALLOW)
         ctr_add(&s->shallow, 1);
-    uint64_t words = 1 + ALLOC_REC_WORDS + n;
+    /* The same stack as this thread's previous record: send no pcs. */
+    bool same = n == s->alloc_last_n && flags == s->alloc_last_flags &&
+                memcmp(s->alloc_scratch, s->alloc_last, n * sizeof(uintptr_t)) == 0;
+    uint64_t words = 1 + ALLOC_REC_WORDS + (same ? 0 : n);
     if (!ring_reserve(s, words)) {
         ctr_add(&s->alloc_dropped, 1);
         tstate.ring_busy = 0;
@@ -241,12 +246,21 @@ static void record_alloc(void *p, size_t size, uintptr_t caller)
         atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
         id = 0;
     }
-    ring_put(&s->ring, 0, RING_HDR(n, flags, REC_ALLOC, 0));
+    if (same) {
+        ring_put(&s->ring, 0, RING_HDR(0, RING_F_SAME_STACK, REC_ALLOC, 0));
+    } else {
+        ring_put(&s->ring, 0, RING_HDR(n, flags, REC_ALLOC, 0));
+        for (unsigned i = 0; i < n; i++)
+            ring_put(&s->ring, 4 + i, s->alloc_scratch[i]);
+        uintptr_t *t = s->alloc_last;
+        s->alloc_last = s->alloc_scratch;
+        s->alloc_scratch = t;
+        s->alloc_last_n = n;
+        s->alloc_last_flags = flags;
+    }
     ring_put(&s->ring, 1, bytes);
     ring_put(&s->ring, 2, count_fx);
     ring_put(&s->ring, 3, id);
-    for (unsigned i = 0; i < n; i++)
-        ring_put(&s->ring, 4 + i, s->alloc_scratch[i]);
     ring_commit(&s->ring, words);
     ctr_add(&s->alloc_sampled, 1);
     tstate.ring_busy = 0;

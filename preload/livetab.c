@@ -16,6 +16,7 @@ enum { KEY_EMPTY = 0, KEY_TOMB = 1 };
 int livetab_init(struct livetab *t, unsigned log2_slots, _Atomic uint32_t *filter)
 {
     t->filter = filter;
+    t->saturated = false;
     size_t nslots = (size_t)1 << log2_slots;
     size_t filter_bytes = ((size_t)1 << LIVETAB_FILTER_BITS) * sizeof(uint32_t);
     if (t->filter)
@@ -46,9 +47,10 @@ void livetab_release(struct livetab *t)
 
 bool livetab_insert(struct livetab *t, uintptr_t p, uint64_t id)
 {
-    _Atomic uint32_t *c = livetab_counter(t, p);
-    atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
-    uint64_t i = livetab_hash(p) >> t->shift;
+    _Atomic uint32_t *c = t->saturated ? NULL : livetab_counter(t, p);
+    if (c)
+        atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+    uint64_t i = livetab_home(t, p);
     for (unsigned probe = 0; probe < LIVETAB_MAX_PROBE; probe++, i = (i + 1) & t->mask) {
         struct livetab_slot *s = &t->slots[i];
         uintptr_t k = atomic_load_explicit(&s->key, memory_order_relaxed);
@@ -61,13 +63,14 @@ bool livetab_insert(struct livetab *t, uintptr_t p, uint64_t id)
         atomic_store_explicit(&s->id, id, memory_order_release);
         return true;
     }
-    atomic_fetch_sub_explicit(c, 1, memory_order_relaxed);
+    if (c)
+        atomic_fetch_sub_explicit(c, 1, memory_order_relaxed);
     return false;
 }
 
 uint64_t livetab_remove(struct livetab *t, uintptr_t p)
 {
-    uint64_t i = livetab_hash(p) >> t->shift;
+    uint64_t i = livetab_home(t, p);
     for (unsigned probe = 0; probe < LIVETAB_MAX_PROBE; probe++, i = (i + 1) & t->mask) {
         struct livetab_slot *s = &t->slots[i];
         uintptr_t k = atomic_load_explicit(&s->key, memory_order_acquire);
@@ -80,7 +83,8 @@ uint64_t livetab_remove(struct livetab *t, uintptr_t p)
         if (!atomic_compare_exchange_strong_explicit(&s->key, &k, KEY_TOMB, memory_order_acq_rel,
                                                      memory_order_relaxed))
             return 0;
-        atomic_fetch_sub_explicit(livetab_counter(t, p), 1, memory_order_relaxed);
+        if (!t->saturated)
+            atomic_fetch_sub_explicit(livetab_counter(t, p), 1, memory_order_relaxed);
         return id;
     }
     return 0;
@@ -93,6 +97,13 @@ void livetab_foreach(struct livetab *t, void (*fn)(uintptr_t p, uint64_t id, voi
         if (k != KEY_EMPTY && k != KEY_TOMB)
             fn(k, atomic_load_explicit(&t->slots[i].id, memory_order_acquire), arg);
     }
+}
+
+void livetab_saturate(struct livetab *t)
+{
+    for (size_t i = 0; i < (size_t)1 << LIVETAB_FILTER_BITS; i++)
+        atomic_store_explicit(&t->filter[i], 1u << 30, memory_order_relaxed);
+    t->saturated = true;
 }
 
 uint64_t livetab_count(struct livetab *t)

@@ -49,6 +49,7 @@ struct livetab {
     unsigned shift;              /* 64 - log2(slots) */
     size_t map_bytes;
     bool own_filter;             /* filter mapped by livetab_init */
+    bool saturated;              /* livetab_saturate: counters not kept */
 };
 
 /* 2^log2_slots slots. Returns 0 or -1 (mmap failed). Normal context.
@@ -57,6 +58,12 @@ struct livetab {
  * the table. */
 int livetab_init(struct livetab *t, unsigned log2_slots, _Atomic uint32_t *filter);
 void livetab_release(struct livetab *t);
+
+/* Every block is in the table (exact mode): set every filter counter to a
+ * large constant once, so livetab_maybe is always true, and stop keeping
+ * the counters (two atomic read-modify-writes per block saved). Normal
+ * context, before the table is used. */
+void livetab_saturate(struct livetab *t);
 
 /* Live entries (a scan of the whole table: tests and the end report; a
  * shared counter updated on every insert and remove was a contended cache
@@ -68,6 +75,21 @@ static inline uint64_t livetab_hash(uintptr_t p)
     /* Heap addresses differ in their low bits by the allocator's alignment
      * (16): drop them, then Fibonacci hashing spreads the rest. */
     return (uint64_t)(p >> 4) * 0x9e3779b97f4a7c15ull;
+}
+
+/* Home slot of p: like the filter, the page number hashed to the high
+ * bits and the 16-byte granule within the page as the low 8 bits, so the
+ * blocks of one heap page land in one 4 KiB page of the table (256 slots
+ * of 16 bytes), and a program churning through a few heap pages touches a
+ * few table pages. (A hash of the whole address cost a TLB and a cache miss
+ * on every insert and remove: half of exact mode's time in the program's
+ * threads.) Blocks of one page never collide with each other (distinct
+ * granules); pages whose numbers hash alike share a run of slots, which
+ * linear probing resolves. */
+static inline uint64_t livetab_home(const struct livetab *t, uintptr_t p)
+{
+    uint64_t page = (uint64_t)(p >> 12) * 0x9e3779b97f4a7c15ull >> 32;
+    return (page << 8 | (uint64_t)((p >> 4) & 0xff)) & t->mask;
 }
 
 /* Filter counter of address p: the page number hashed to the high bits,

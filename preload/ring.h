@@ -18,6 +18,10 @@
  *              bytes: estimated bytes (64-bit: one sample may stand for
  *              more than 4 GiB); count: estimated allocations in 1/65536
  *              units; id: the live-table id of the block, 0 if untracked
+ *              With RING_F_SAME_STACK in flags and nframes 0, the stack
+ *              (pcs and unwind flags) is that of the previous REC_ALLOC of
+ *              the same ring: a loop allocating from one call site sends
+ *              its stack once, and the collector skips hashing it again.
  *   REC_FREE   header(nframes 0) | id      the block of record `id` was freed
  *
  * The thread's own sampling handler and its allocation interposers both
@@ -47,6 +51,8 @@ struct ring {
 
 #define RING_HDR(n, flags, kind, weight) \
     ((uint64_t)(n) | (uint64_t)(flags) << 16 | (uint64_t)(kind) << 24 | (uint64_t)(weight) << 32)
+/* Record flag (beside the UNW_F_* bits of unwind.h): see REC_ALLOC. */
+#define RING_F_SAME_STACK 0x80u
 #define RING_HDR_N(h) ((unsigned)((h) & 0xffff))
 #define RING_HDR_FLAGS(h) ((unsigned)(((h) >> 16) & 0xff))
 #define RING_HDR_KIND(h) ((unsigned)(((h) >> 24) & 0xff))

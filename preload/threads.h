@@ -47,6 +47,11 @@ struct tslot {
     uintptr_t *alloc_scratch;    /* CONFIG_MAX_DEPTH words for the allocation
                                   * interposers: a sample that interrupts
                                   * them must not overwrite their stack */
+    uintptr_t *alloc_last;       /* CONFIG_MAX_DEPTH words: the stack of the
+                                  * last REC_ALLOC written (owner thread;
+                                  * swapped with alloc_scratch) */
+    unsigned alloc_last_n;       /* its frames, 0 = none */
+    unsigned alloc_last_flags;   /* its unwind flags */
     uint64_t alloc_seq;          /* allocation record ids, owner thread only */
     uintptr_t stack_lo, stack_hi; /* 0 when unknown */
     bool foreign;                 /* existed before the constructor */
@@ -68,6 +73,7 @@ struct tslot {
     /* collector-private: which thread record this slot feeds */
     uint64_t coll_serial;
     size_t coll_idx;
+    long coll_last_alloc;         /* stack entry of the last REC_ALLOC, -1 none */
 };
 
 /* Per-thread state of the profiler, initial-exec TLS: touching it never
