@@ -38,6 +38,7 @@
 #include "preload/log.h"
 #include "preload/ring.h"
 #include "preload/sampler.h"
+#include "preload/stackcache.h"
 #include "preload/unwind.h"
 
 int alloc_on;
@@ -48,6 +49,7 @@ static int alloc_final;
 
 static uint64_t mean;
 static unsigned depth = 128;
+static bool use_stackcache;   /* dwarf mode: reuse verified stacks */
 static struct alloc_host host;
 static _Atomic uint64_t no_thread, untracked, frees_lost;
 
@@ -67,6 +69,7 @@ int alloc_init(const struct config *cfg, const struct alloc_host *h)
 {
     mean = cfg->alloc_sample;
     depth = cfg->depth < CONFIG_MAX_DEPTH ? cfg->depth : CONFIG_MAX_DEPTH;
+    use_stackcache = cfg->unwind == UNWIND_DWARF;
     if (h)
         host = *h;
     if (!alloc_live.slots && livetab_init(&alloc_live, LIVE_LOG2, alloc_filter) < 0) {
@@ -206,6 +209,32 @@ uint64_t alloc_orphan(size_t i)
     return atomic_load_explicit(&orphans[i], memory_order_acquire);
 }
 
+/* The calling thread's stack into s->alloc_scratch: from the verified
+ * cache when it has it (dwarf mode, known stack bounds), else unwound (and
+ * then remembered). Guard held. */
+static unsigned capture(struct tslot *s, uintptr_t caller, unsigned *flags)
+{
+    uintptr_t lo = s->stack_lo, hi = s->stack_hi, sp0 = 0;
+    struct stackcache *c = NULL;
+    if (use_stackcache && lo && hi && !tstate.in_loader) {
+        if (!s->scache)
+            s->scache = stackcache_new();
+        c = s->scache;
+        sp0 = c ? stackcache_sp0(caller, lo, hi) : 0;
+        if (sp0) {
+            unsigned n = stackcache_get(c, s->serial, caller, sp0, lo, hi, s->alloc_scratch, depth,
+                                        flags);
+            if (n)
+                return n;
+        }
+    }
+    unsigned n = unwind_capture_here(caller, lo, hi, s->alloc_scratch, depth, flags,
+                                     sp0 ? c->cfas : NULL);
+    if (sp0)
+        stackcache_put(c, s->serial, caller, sp0, lo, hi, s->alloc_scratch, n, *flags);
+    return n;
+}
+
 /* Write a REC_ALLOC record for block p and track it as live. Guard held. */
 static void record_alloc(void *p, size_t size, uintptr_t caller)
 {
@@ -224,8 +253,7 @@ static void record_alloc(void *p, size_t size, uintptr_t caller)
     alloc_weight(size, mean, &bytes, &count_fx);
     tstate.ring_busy = 1;
     unsigned flags;
-    unsigned n = unwind_capture_here(caller, s->stack_lo, s->stack_hi, s->alloc_scratch, depth,
-                                     &flags);
+    unsigned n = capture(s, caller, &flags);
     if (flags & UNW_F_TRUNCATED)
         ctr_add(&s->truncated, 1);
     if (flags & UNW_F_FAILED)

@@ -38,6 +38,8 @@
 
 enum slot_state { SLOT_FREE = 0, SLOT_CLAIMED, SLOT_ACTIVE, SLOT_EXITED };
 
+struct stackcache;
+
 struct tslot {
     _Atomic int state;
     pid_t tid;
@@ -52,6 +54,9 @@ struct tslot {
                                   * swapped with alloc_scratch) */
     unsigned alloc_last_n;       /* its frames, 0 = none */
     unsigned alloc_last_flags;   /* its unwind flags */
+    struct stackcache *scache;   /* dwarf mode: verified stack cache
+                                  * (stackcache.h), mapped on first use,
+                                  * kept across reuse like the ring */
     uint64_t alloc_seq;          /* allocation record ids, owner thread only */
     uintptr_t stack_lo, stack_hi; /* 0 when unknown */
     bool foreign;                 /* existed before the constructor */
