@@ -42,7 +42,11 @@
 
 struct ring {
     _Atomic uint64_t head;   /* written by the producer */
-    char pad1[56];
+    uint64_t tail_seen;      /* producer's last read of tail: room is checked
+                              * against it first, so the producer reads the
+                              * consumer's cache line only when the ring
+                              * looks full (once per drain, not per record) */
+    char pad1[48];
     _Atomic uint64_t tail;   /* written by the consumer */
     char pad2[56];
     uint64_t *words;
@@ -72,7 +76,11 @@ static inline uint64_t ring_record_words(uint64_t h)
 static inline bool ring_has_room(struct ring *r, uint64_t words)
 {
     uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    if ((r->mask + 1) - (head - r->tail_seen) >= words)
+        return true;
+    /* tail only grows: a stale tail_seen only underestimates the room. */
     uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+    r->tail_seen = tail;
     return (r->mask + 1) - (head - tail) >= words;
 }
 

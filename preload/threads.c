@@ -49,6 +49,7 @@ static void slot_reset(struct tslot *s, pid_t tid)
 {
     atomic_store(&s->ring.head, 0);
     atomic_store(&s->ring.tail, 0);
+    s->ring.tail_seen = 0;
     s->tid = tid;
     s->serial = atomic_fetch_add(&next_serial, 1);
     s->perf_fd = -1;
@@ -63,6 +64,7 @@ static void slot_reset(struct tslot *s, pid_t tid)
     atomic_store(&s->alloc_dropped, 0);
     s->alloc_seq = 0;
     s->alloc_last_n = 0;
+    s->alloc_kicked = 0;
 }
 
 struct tslot *threads_claim(pid_t tid, bool foreign)

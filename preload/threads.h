@@ -54,6 +54,8 @@ struct tslot {
                                   * swapped with alloc_scratch) */
     unsigned alloc_last_n;       /* its frames, 0 = none */
     unsigned alloc_last_flags;   /* its unwind flags */
+    uint64_t alloc_kicked;       /* ring head when the collector was last
+                                  * woken early (alloc.c ring_half) */
     struct stackcache *scache;   /* dwarf mode: verified stack cache
                                   * (stackcache.h), mapped on first use,
                                   * kept across reuse like the ring */
