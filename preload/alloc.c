@@ -42,7 +42,7 @@
 #include "preload/unwind.h"
 
 int alloc_on;
-_Atomic uint32_t alloc_filter[1u << LIVETAB_FILTER_BITS];
+_Atomic uint8_t alloc_filter[1u << LIVETAB_FILTER_BITS];
 struct livetab alloc_live;
 /* Set by alloc_stop: the slow path parks countdowns instead of re-arming. */
 static int alloc_final;

@@ -66,7 +66,7 @@
 extern int alloc_on;
 extern struct livetab alloc_live;
 /* The live table's filter (see livetab.h), indexed directly by free(). */
-extern _Atomic uint32_t alloc_filter[1u << LIVETAB_FILTER_BITS];
+extern _Atomic uint8_t alloc_filter[1u << LIVETAB_FILTER_BITS];
 /* Countdown of a thread whose allocations are not recorded: 2^62 bytes. */
 #define ALLOC_PARKED (INT64_C(1) << 62)
 

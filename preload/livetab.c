@@ -13,12 +13,12 @@
 
 enum { KEY_EMPTY = 0, KEY_TOMB = 1 };
 
-int livetab_init(struct livetab *t, unsigned log2_slots, _Atomic uint32_t *filter)
+int livetab_init(struct livetab *t, unsigned log2_slots, _Atomic uint8_t *filter)
 {
     t->filter = filter;
     t->saturated = false;
     size_t nslots = (size_t)1 << log2_slots;
-    size_t filter_bytes = ((size_t)1 << LIVETAB_FILTER_BITS) * sizeof(uint32_t);
+    size_t filter_bytes = ((size_t)1 << LIVETAB_FILTER_BITS) * sizeof(uint8_t);
     if (t->filter)
         filter_bytes = 0;
     size_t bytes = nslots * sizeof(struct livetab_slot) + filter_bytes;
@@ -47,9 +47,18 @@ void livetab_release(struct livetab *t)
 
 bool livetab_insert(struct livetab *t, uintptr_t p, uint64_t id)
 {
-    _Atomic uint32_t *c = t->saturated ? NULL : livetab_counter(t, p);
-    if (c)
-        atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+    _Atomic uint8_t *c = t->saturated ? NULL : livetab_counter(t, p);
+    if (c) {
+        /* Count up, never past the maximum (never wrapping to a zero that
+         * would hide a live block from free). */
+        uint8_t old = atomic_load_explicit(c, memory_order_relaxed);
+        do {
+            if (old == LIVETAB_FILTER_MAX)
+                return false;
+        } while (!atomic_compare_exchange_weak_explicit(c, &old, (uint8_t)(old + 1),
+                                                        memory_order_relaxed,
+                                                        memory_order_relaxed));
+    }
     uint64_t i = livetab_home(t, p);
     for (unsigned probe = 0; probe < LIVETAB_MAX_PROBE; probe++, i = (i + 1) & t->mask) {
         struct livetab_slot *s = &t->slots[i];
@@ -102,7 +111,7 @@ void livetab_foreach(struct livetab *t, void (*fn)(uintptr_t p, uint64_t id, voi
 void livetab_saturate(struct livetab *t)
 {
     for (size_t i = 0; i < (size_t)1 << LIVETAB_FILTER_BITS; i++)
-        atomic_store_explicit(&t->filter[i], 1u << 30, memory_order_relaxed);
+        atomic_store_explicit(&t->filter[i], LIVETAB_FILTER_MAX, memory_order_relaxed);
     t->saturated = true;
 }
 

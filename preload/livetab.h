@@ -13,7 +13,7 @@
  * (whoever frees it) removes it, after the insert happened-before the free
  * through the program's own synchronisation.
  *
- * In front of the table sits a counting pre-filter: 256 Ki counters indexed
+ * In front of the table sits a counting pre-filter: 256 Ki byte counters indexed
  * by the address (livetab_filter_index), incremented before an insert and
  * decremented after a remove. free() of a block that was never sampled
  * (nearly all of them) costs one load of a zero counter; the table is
@@ -35,6 +35,11 @@
 #include <stdint.h>
 
 #define LIVETAB_FILTER_BITS 18
+/* A counter at this value refuses further inserts (the block stays
+ * untracked, counted by the caller): with 2^10 page buckets that takes
+ * ~2.6e5 live sampled blocks in one granule position (exact mode, where
+ * counting stops, excepted). */
+#define LIVETAB_FILTER_MAX 255u
 #define LIVETAB_MAX_PROBE 512
 
 struct livetab_slot {
@@ -44,7 +49,7 @@ struct livetab_slot {
 
 struct livetab {
     struct livetab_slot *slots;
-    _Atomic uint32_t *filter;    /* 1 << LIVETAB_FILTER_BITS counters */
+    _Atomic uint8_t *filter;    /* 1 << LIVETAB_FILTER_BITS counters */
     uint64_t mask;               /* slots - 1 */
     unsigned shift;              /* 64 - log2(slots) */
     size_t map_bytes;
@@ -56,7 +61,7 @@ struct livetab {
  * filter: zeroed storage for 1 << LIVETAB_FILTER_BITS counters (e.g. a
  * static array that a fast path indexes directly), or NULL to map one with
  * the table. */
-int livetab_init(struct livetab *t, unsigned log2_slots, _Atomic uint32_t *filter);
+int livetab_init(struct livetab *t, unsigned log2_slots, _Atomic uint8_t *filter);
 void livetab_release(struct livetab *t);
 
 /* Every block is in the table (exact mode): set every filter counter to a
@@ -92,16 +97,17 @@ static inline uint64_t livetab_home(const struct livetab *t, uintptr_t p)
     return (page << 8 | (uint64_t)((p >> 4) & 0xff)) & t->mask;
 }
 
-/* Filter counter of address p: the page number hashed to the high bits,
+/* Filter counter of address p: the page number folded to the high bits,
  * the 16-byte granule within the page (8 bits) as the low bits. */
 static inline uint32_t livetab_filter_index(uintptr_t p)
 {
-    uint32_t page = (uint32_t)(((uint64_t)(p >> 12) * 0x9e3779b97f4a7c15ull) >>
-                               (64 - (LIVETAB_FILTER_BITS - 8)));
+    /* Shifts and an xor (no multiply on free's path): pages within 4 MiB
+     * get distinct buckets, farther ones are folded in. */
+    uint32_t page = (uint32_t)(((p >> 12) ^ (p >> 22)) & ((1u << (LIVETAB_FILTER_BITS - 8)) - 1));
     return page << 8 | (uint32_t)((p >> 4) & 0xff);
 }
 
-static inline _Atomic uint32_t *livetab_counter(const struct livetab *t, uintptr_t p)
+static inline _Atomic uint8_t *livetab_counter(const struct livetab *t, uintptr_t p)
 {
     return &t->filter[livetab_filter_index(p)];
 }
