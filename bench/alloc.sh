@@ -2,23 +2,32 @@
 # Allocation-profiling overhead, measured in one run.
 #
 # Workload: build/examples/bench_alloc, 2 threads x PAIRS malloc/free pairs
-# of 16..527 bytes (fixed work, so wall time measures overhead).
+# of 16..527 bytes (fixed work, so wall time measures overhead). The default,
+# 2 x 20M = 40M pairs, is issue 4's anchor ("a 2-thread program doing 40 M
+# small malloc/free pairs"); base wall time is then ~0.15-0.3 s, and the
+# fixed start/exit costs of the profiler (~2 ms off, ~3 ms sampled, ~10 ms
+# exact: constructor, symbolization, file writes) stay under a few percent.
 # Configurations (REPS repetitions each, rotating order, medians reported):
 #   base          uninstrumented
 #   off           flamepre preloaded with FLAMEPRE_EVENTS=cpu (alloc shims pass through)
 #   sampled       FLAMEPRE_EVENTS=alloc, default 512k sampling, default (dwarf) unwinding
 #   sampled-fp    the same with FLAMEPRE_UNWIND=fp
 #   exact-fp      FLAMEPRE_ALLOC_SAMPLE=0 FLAMEPRE_UNWIND=fp
-#   exact-dwarf   FLAMEPRE_ALLOC_SAMPLE=0 (libgcc unwinder per allocation)
+#   exact-dwarf   FLAMEPRE_ALLOC_SAMPLE=0 (libgcc unwinder, verified stack cache)
 #   heaptrack     `heaptrack` (records every call), when installed
-# Ratios are median wall / median base wall; memory is peak RSS minus base's.
+# Columns: median wall time and its ratio to base; ns/pair = wall time per
+# pair of one thread (the threads run in parallel); +ns/pair = the same
+# minus base's (the profiler's cost per malloc/free pair); cpu = user+sys
+# of all threads (the collector thread included) and its ratio; extra RSS =
+# peak RSS minus base's. The machine's other load shows as spread between
+# repetitions: run with more BENCH_REPS when it is busy.
 #
-#   BENCH_REPS=5 BENCH_PAIRS=10000000 bench/alloc.sh
+#   BENCH_REPS=5 BENCH_PAIRS=20000000 bench/alloc.sh
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 REPS=${BENCH_REPS:-5}
-PAIRS=${BENCH_PAIRS:-10000000}
+PAIRS=${BENCH_PAIRS:-20000000}
 LIB=$ROOT/build/libflamepre.so
 BIN=$ROOT/build/examples/bench_alloc
 TIME=/usr/bin/time
@@ -32,7 +41,7 @@ for v in $(env | sed -n 's/^\(FLAMEPRE_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v";
 CONFIGS="base off sampled sampled-fp exact-fp exact-dwarf"
 [ -n "$HT" ] && CONFIGS="$CONFIGS heaptrack"
 
-run() {   # run CONFIG REP -> appends "config wall rss_kb" to $TMP/res
+run() {   # run CONFIG REP -> appends "config wall rss_kb cpu_s" to $TMP/res
     local cfg=$1 out=$TMP/$1.$2
     mkdir -p "$out"
     local -a pre=()
@@ -47,32 +56,36 @@ run() {   # run CONFIG REP -> appends "config wall rss_kb" to $TMP/res
     esac
     local t0 t1
     t0=$(date +%s.%N)
-    "$TIME" -f "%M" -o "$TMP/rss" "${pre[@]}" "$BIN" 2 "$PAIRS" >"$TMP/out" 2>"$TMP/err" ||
+    "$TIME" -f "%M %U %S" -o "$TMP/rss" "${pre[@]}" "$BIN" 2 "$PAIRS" >"$TMP/out" 2>"$TMP/err" ||
         { echo "bench: $cfg failed:" >&2; tail -5 "$TMP/err" >&2; exit 1; }
     t1=$(date +%s.%N)
-    echo "$cfg $(echo "$t1 - $t0" | bc -l) $(tail -1 "$TMP/rss")" >>"$TMP/res"
+    set -- $(tail -1 "$TMP/rss")
+    echo "$cfg $(echo "$t1 - $t0" | bc -l) $1 $(echo "$2 + $3" | bc -l)" >>"$TMP/res"
 }
 
-echo "bench_alloc: 2 threads x $PAIRS malloc/free pairs, $REPS repetitions$([ -z "$HT" ] && echo ', heaptrack not installed')"
+echo "bench_alloc: 2 threads x $PAIRS malloc/free pairs ($((2 * PAIRS)) total), $REPS repetitions, $(nproc) CPUs$([ -z "$HT" ] && echo ', heaptrack not installed')"
 : >"$TMP/res"
 for rep in $(seq "$REPS"); do
     for cfg in $CONFIGS; do run "$cfg" "$rep"; done
     CONFIGS="$(echo $CONFIGS | awk '{for (i = 2; i <= NF; i++) printf "%s ", $i; print $1}')"
 done
-python3 - "$TMP/res" <<'PYEOF'
+python3 - "$TMP/res" "$PAIRS" <<'PYEOF'
 import statistics, sys
 rows = {}
+pairs = int(sys.argv[2])
 for line in open(sys.argv[1]):
-    c, w, r = line.split()
-    rows.setdefault(c, []).append((float(w), int(r)))
-med = {c: (statistics.median(w for w, _ in v), statistics.median(r for _, r in v)) for c, v in rows.items()}
-bw, br = med["base"]
-print("%-12s %9s %8s %12s" % ("config", "wall s", "ratio", "extra RSS"))
+    c, w, r, cpu = line.split()
+    rows.setdefault(c, []).append((float(w), int(r), float(cpu)))
+med = {c: tuple(statistics.median(x[i] for x in v) for i in range(3)) for c, v in rows.items()}
+bw, br, bc = med["base"]
+print("%-12s %8s %7s %8s %9s %8s %7s %10s" % ("config", "wall s", "ratio", "ns/pair", "+ns/pair", "cpu s", "ratio", "extra RSS"))
 for c in ["base", "off", "sampled", "sampled-fp", "exact-fp", "exact-dwarf", "heaptrack"]:
     if c in med:
-        w, r = med[c]
-        print("%-12s %9.3f %7.2fx %9.1f MiB" % (c, w, w / bw, (r - br) / 1024.0))
+        w, r, cpu = med[c]
+        print("%-12s %8.3f %6.2fx %8.1f %9.1f %8.3f %6.2fx %6.1f MiB" % (
+            c, w, w / bw, w * 1e9 / pairs, (w - bw) * 1e9 / pairs, cpu, cpu / bc, (r - br) / 1024.0))
 if "heaptrack" in med:
     for c in ("exact-fp", "exact-dwarf"):
-        print("heaptrack / %s: %.1fx" % (c, med["heaptrack"][0] / med[c][0]))
+        print("heaptrack / %s: %.1fx faster (wall), %.1fx (cpu)" % (
+            c, med["heaptrack"][0] / med[c][0], med["heaptrack"][2] / med[c][2]))
 PYEOF

@@ -59,6 +59,8 @@ static struct thread_rec *rec_for_slot(struct tslot *s)
 {
     if (s->coll_serial == s->serial && s->coll_idx < nthreads)
         return &threads[s->coll_idx];
+    /* A new identity: its RING_F_SAME_STACK records refer to its own. */
+    s->coll_last_alloc = -1;
     if (nthreads == cap_threads) {
         size_t cap = cap_threads ? cap_threads * 2 : 64;
         struct thread_rec *n = realloc(threads, cap * sizeof *n);
@@ -99,12 +101,21 @@ static void read_comm(pid_t tid, char *name, size_t len, bool *alive)
     name[n] = 0;
 }
 
-/* A sampled allocation: its bytes and count go to its stack's entry; its
- * bytes count as live there until its free arrives. */
-static void alloc_record(uint64_t serial, unsigned flags, unsigned n, uint64_t bytes,
+/* A sampled allocation: its bytes and count go to its stack's entry (the
+ * slot's previous one for RING_F_SAME_STACK); its bytes count as live
+ * there until its free arrives. */
+static void alloc_record(struct tslot *s, unsigned flags, unsigned n, uint64_t bytes,
                          uint64_t count, uint64_t id)
 {
-    long i = stacktab_add_index(table, serial, REC_ALLOC, flags, scratch, n, bytes);
+    long i;
+    if (flags & RING_F_SAME_STACK) {
+        i = s->coll_last_alloc;
+        if (i >= 0)
+            stacktab_add_extra(table, (size_t)i, 0, (int64_t)bytes);
+    } else {
+        i = stacktab_add_index(table, s->serial, REC_ALLOC, flags, scratch, n, bytes);
+        s->coll_last_alloc = i;
+    }
     if (i < 0) {
         alloc_oom++;
         return;
@@ -188,7 +199,7 @@ static void drain_slot(struct tslot *s, bool refresh)
             unsigned n = RING_HDR_N(hdr);
             for (unsigned i = 0; i < n; i++)
                 scratch[i] = ring->words[(tail + 4 + i) & ring->mask];
-            alloc_record(s->serial, RING_HDR_FLAGS(hdr), n, bytes, count, id);
+            alloc_record(s, RING_HDR_FLAGS(hdr), n, bytes, count, id);
         } else {
             unsigned n = RING_HDR_N(hdr);
             for (unsigned i = 0; i < n; i++)

@@ -91,7 +91,11 @@ int stacktab_add(struct stacktab *t, uint64_t serial, uint32_t kind, uint32_t fl
 
 void stacktab_add_extra(struct stacktab *t, size_t i, unsigned which, int64_t delta)
 {
-    if (i < t->nentries && which >= 1 && which <= 2)
+    if (i >= t->nentries || which > 2)
+        return;
+    if (which == 0)
+        t->entries[i].weight += (uint64_t)delta;
+    else
         t->entries[i].w[which - 1] += (uint64_t)delta;
 }
 

@@ -41,7 +41,7 @@ long stacktab_add_index(struct stacktab *t, uint64_t serial, uint32_t kind, uint
                         const uint64_t *pcs, uint32_t n, uint64_t weight);
 
 /* Add delta (which may be negative; the result must not be) to extra
- * weight `which` (1 or 2) of entry i. */
+ * weight `which` (1 or 2) of entry i, or (which 0) to its main weight. */
 void stacktab_add_extra(struct stacktab *t, size_t i, unsigned which, int64_t delta);
 
 size_t stacktab_size(const struct stacktab *t);

@@ -38,13 +38,18 @@
 #include "preload/log.h"
 #include "preload/ring.h"
 #include "preload/sampler.h"
+#include "preload/stackcache.h"
 #include "preload/unwind.h"
 
 int alloc_on;
+_Atomic uint8_t alloc_filter[1u << LIVETAB_FILTER_BITS];
 struct livetab alloc_live;
+/* Set by alloc_stop: the slow path parks countdowns instead of re-arming. */
+static int alloc_final;
 
 static uint64_t mean;
 static unsigned depth = 128;
+static bool use_stackcache;   /* dwarf mode: reuse verified stacks */
 static struct alloc_host host;
 static _Atomic uint64_t no_thread, untracked, frees_lost;
 
@@ -64,24 +69,31 @@ int alloc_init(const struct config *cfg, const struct alloc_host *h)
 {
     mean = cfg->alloc_sample;
     depth = cfg->depth < CONFIG_MAX_DEPTH ? cfg->depth : CONFIG_MAX_DEPTH;
+    use_stackcache = cfg->unwind == UNWIND_DWARF;
     if (h)
         host = *h;
-    if (!alloc_live.slots && livetab_init(&alloc_live, LIVE_LOG2) < 0) {
+    if (!alloc_live.slots && livetab_init(&alloc_live, LIVE_LOG2, alloc_filter) < 0) {
         log_error("alloc: cannot map the live-block table: %s; allocation profiling disabled",
                   strerror(errno));
         return -1;
     }
+    if (mean == 0)
+        livetab_saturate(&alloc_live);
     return 0;
 }
 
 void alloc_start(void)
 {
+    __atomic_store_n(&alloc_final, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&alloc_on, 1, __ATOMIC_RELEASE);
+    tstate.alloc_left = 0;
+    tstate.alloc_ready = 0;
 }
 
 void alloc_stop(void)
 {
     __atomic_store_n(&alloc_on, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&alloc_final, 1, __ATOMIC_RELEASE);
 }
 
 void alloc_weight(uint64_t size, uint64_t t, uint64_t *bytes, uint64_t *count_fx)
@@ -156,12 +168,32 @@ static struct tslot *own_slot(void)
     return s;
 }
 
+/* The ring is more than half full (by the producer's last view of tail):
+ * wake the collector now rather than at its next period, at most once per
+ * quarter ring of records, so that a fast producer (exact mode) rarely
+ * finds it full and has to nap. */
+static __attribute__((noinline)) void ring_half(struct tslot *s)
+{
+    struct ring *r = &s->ring;
+    uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
+    if (head - r->tail_seen > (r->mask + 1) / 2 && head - s->alloc_kicked > (r->mask + 1) / 4 &&
+        host.kick) {
+        s->alloc_kicked = head;
+        host.kick();
+    }
+}
+
 /* Room for `words` in s's ring, waiting for the collector if need be
  * (normal context only). */
 static bool ring_reserve(struct tslot *s, uint64_t words)
 {
-    if (ring_has_room(&s->ring, words))
+    if (ring_has_room(&s->ring, words)) {
+        uint64_t head = atomic_load_explicit(&s->ring.head, memory_order_relaxed);
+        if (__builtin_expect(head - s->ring.tail_seen > (s->ring.mask + 1) / 2, 0))
+            ring_half(s);
         return true;
+    }
     if (words > s->ring.mask + 1)
         return false;
     struct timespec nap = {0, 100000};
@@ -197,6 +229,32 @@ uint64_t alloc_orphan(size_t i)
     return atomic_load_explicit(&orphans[i], memory_order_acquire);
 }
 
+/* The calling thread's stack into s->alloc_scratch: from the verified
+ * cache when it has it (dwarf mode, known stack bounds), else unwound (and
+ * then remembered). Guard held. */
+static unsigned capture(struct tslot *s, uintptr_t caller, unsigned *flags)
+{
+    uintptr_t lo = s->stack_lo, hi = s->stack_hi, sp0 = 0;
+    struct stackcache *c = NULL;
+    if (use_stackcache && lo && hi && !tstate.in_loader) {
+        if (!s->scache)
+            s->scache = stackcache_new();
+        c = s->scache;
+        sp0 = c ? stackcache_sp0(caller, lo, hi) : 0;
+        if (sp0) {
+            unsigned n = stackcache_get(c, s->serial, caller, sp0, lo, hi, s->alloc_scratch, depth,
+                                        flags);
+            if (n)
+                return n;
+        }
+    }
+    unsigned n = unwind_capture_here(caller, lo, hi, s->alloc_scratch, depth, flags,
+                                     sp0 ? c->cfas : NULL);
+    if (sp0)
+        stackcache_put(c, s->serial, caller, sp0, lo, hi, s->alloc_scratch, n, *flags);
+    return n;
+}
+
 /* Write a REC_ALLOC record for block p and track it as live. Guard held. */
 static void record_alloc(void *p, size_t size, uintptr_t caller)
 {
@@ -215,15 +273,17 @@ static void record_alloc(void *p, size_t size, uintptr_t caller)
     alloc_weight(size, mean, &bytes, &count_fx);
     tstate.ring_busy = 1;
     unsigned flags;
-    unsigned n = unwind_capture_here(caller, s->stack_lo, s->stack_hi, s->alloc_scratch, depth,
-                                     &flags);
+    unsigned n = capture(s, caller, &flags);
     if (flags & UNW_F_TRUNCATED)
         ctr_add(&s->truncated, 1);
     if (flags & UNW_F_FAILED)
         ctr_add(&s->unwind_fail, 1);
     if (flags & UNW_F_SHALLOW)
         ctr_add(&s->shallow, 1);
-    uint64_t words = 1 + ALLOC_REC_WORDS + n;
+    /* The same stack as this thread's previous record: send no pcs. */
+    bool same = n == s->alloc_last_n && flags == s->alloc_last_flags &&
+                memcmp(s->alloc_scratch, s->alloc_last, n * sizeof(uintptr_t)) == 0;
+    uint64_t words = 1 + ALLOC_REC_WORDS + (same ? 0 : n);
     if (!ring_reserve(s, words)) {
         ctr_add(&s->alloc_dropped, 1);
         tstate.ring_busy = 0;
@@ -234,12 +294,21 @@ static void record_alloc(void *p, size_t size, uintptr_t caller)
         atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
         id = 0;
     }
-    ring_put(&s->ring, 0, RING_HDR(n, flags, REC_ALLOC, 0));
+    if (same) {
+        ring_put(&s->ring, 0, RING_HDR(0, RING_F_SAME_STACK, REC_ALLOC, 0));
+    } else {
+        ring_put(&s->ring, 0, RING_HDR(n, flags, REC_ALLOC, 0));
+        for (unsigned i = 0; i < n; i++)
+            ring_put(&s->ring, 4 + i, s->alloc_scratch[i]);
+        uintptr_t *t = s->alloc_last;
+        s->alloc_last = s->alloc_scratch;
+        s->alloc_scratch = t;
+        s->alloc_last_n = n;
+        s->alloc_last_flags = flags;
+    }
     ring_put(&s->ring, 1, bytes);
     ring_put(&s->ring, 2, count_fx);
     ring_put(&s->ring, 3, id);
-    for (unsigned i = 0; i < n; i++)
-        ring_put(&s->ring, 4 + i, s->alloc_scratch[i]);
     ring_commit(&s->ring, words);
     ctr_add(&s->alloc_sampled, 1);
     tstate.ring_busy = 0;
@@ -254,8 +323,12 @@ __attribute__((noinline)) void alloc_sample_slow(void *p, size_t size, uintptr_t
         tstate.alloc_left += (int64_t)size;
         return;
     }
-    if (!__atomic_load_n(&alloc_on, __ATOMIC_ACQUIRE))
+    if (!__atomic_load_n(&alloc_on, __ATOMIC_ACQUIRE)) {
+        /* Not recording: for good (park far away) or not yet decided
+         * (before the constructor: look again at the next allocation). */
+        tstate.alloc_left = __atomic_load_n(&alloc_final, __ATOMIC_ACQUIRE) ? ALLOC_PARKED : 0;
         return;
+    }
     int saved = errno;
     tstate.guard++;
     int64_t left = tstate.alloc_left;
@@ -315,7 +388,7 @@ void alloc_free_slow(void *p)
 
 uint64_t alloc_realloc_begin(void *p)
 {
-    if (!p || !livetab_maybe(&alloc_live, (uintptr_t)p))
+    if (!p || !alloc_maybe_sampled(p))
         return 0;
     if (!__atomic_load_n(&alloc_on, __ATOMIC_ACQUIRE))
         return 0;

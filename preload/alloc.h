@@ -14,10 +14,16 @@
  * with that id, so the collector can keep, per stack, the bytes still live
  * (the leak view). With T = 0 every allocation is recorded exactly.
  *
- * Cost when profiling allocations is off: the interposer tests `alloc_on`
- * (one predictable branch). When on and the block is not sampled: one
- * subtraction and branch on a TLS counter for allocations, one load of a
- * zero filter counter for frees.
+ * Cost of the common path, whether profiling allocations is on or off
+ * (jemalloc's imalloc_fastpath habit: the enabled test is folded into the
+ * countdown): an allocation subtracts its size from the TLS countdown and
+ * branches on the sign before it tail-calls the real function; a free loads
+ * one counter of the live table's filter (alloc_filter, a static array, so
+ * no pointer to load first) and tail-calls the real free. When allocations
+ * are not recorded the countdown is parked far away (ALLOC_PARKED) by the
+ * first slow-path visit, and the filter stays all zero. Before the
+ * constructor has decided, every allocation visits the slow path (which
+ * re-arms at 0): a handful of calls.
  *
  * Reentrancy: the profiler's own allocations (collector, symbolizer,
  * libunwind, libelf) happen with tstate.guard > 0 and are never recorded.
@@ -56,9 +62,13 @@
 /* Words of a REC_ALLOC payload before its pcs (see ring.h). */
 #define ALLOC_REC_WORDS 3u
 
-/* Non-zero while allocations are recorded. Read by the interposers. */
+/* Non-zero while allocations are recorded. Read on the slow paths. */
 extern int alloc_on;
 extern struct livetab alloc_live;
+/* The live table's filter (see livetab.h), indexed directly by free(). */
+extern _Atomic uint8_t alloc_filter[1u << LIVETAB_FILTER_BITS];
+/* Countdown of a thread whose allocations are not recorded: 2^62 bytes. */
+#define ALLOC_PARKED (INT64_C(1) << 62)
 
 /* Callbacks into the lifecycle, set before alloc_start (a seam for tests):
  * adopt claims a slot for a thread that has none (NULL if it cannot);
@@ -70,8 +80,12 @@ struct alloc_host {
 
 /* Prepare (live table, sampling mean, unwind depth). 0 or -1 (logged). */
 int alloc_init(const struct config *cfg, const struct alloc_host *host);
+/* Start recording (resets the calling thread's countdown: it may have
+ * been parked by allocations made before). */
 void alloc_start(void);
-/* Stop recording: the interposers become pass-throughs. */
+/* Stop recording for good: the interposers become pass-throughs, each
+ * thread parking its countdown at its next slow-path visit. Also called
+ * when the constructor decides not to record allocations at all. */
 void alloc_stop(void);
 
 /* Unbiased weights of a sampled allocation of `size` bytes under mean
@@ -86,22 +100,46 @@ void alloc_weight(uint64_t size, uint64_t mean, uint64_t *bytes, uint64_t *count
  * 16-byte blocks, that the unit test caught.) */
 int64_t alloc_draw(uint64_t *rng, uint64_t mean);
 
-/* Slow path of alloc_note (not inline). */
+/* Countdown step of an allocation of `size` bytes, before the real call:
+ * true when it crossed (the caller takes its slow path, which calls the
+ * real function and then alloc_sample_slow or alloc_uncount). */
+static inline bool alloc_cross(size_t size)
+{
+    return __builtin_expect((tstate.alloc_left -= (int64_t)size) < 0, 0);
+}
+
+/* Slow path after a crossing allocation of `size` bytes at p succeeded
+ * (p non-NULL): record it, or park/re-arm the countdown. */
 void alloc_sample_slow(void *p, size_t size, uintptr_t caller);
+
+/* The crossing allocation failed: give its bytes back to the countdown. */
+static inline void alloc_uncount(size_t size)
+{
+    tstate.alloc_left += (int64_t)size;
+}
+
+/* An allocation of `size` bytes at p just succeeded (p may be NULL: then
+ * nothing happens). For the shims that do not split the countdown step. */
+static inline void alloc_note(void *p, size_t size, uintptr_t caller)
+{
+    if (p && alloc_cross(size))
+        alloc_sample_slow(p, size, caller);
+}
+
 /* Slow path of alloc_note_free: p passed the filter. */
 void alloc_free_slow(void *p);
 
-/* An allocation of `size` bytes at p (non-NULL) just succeeded. */
-static inline void alloc_note(void *p, size_t size, uintptr_t caller)
+/* Might p be a sampled block? One load; false for certain when not. */
+static inline bool alloc_maybe_sampled(const void *p)
 {
-    if (__builtin_expect((tstate.alloc_left -= (int64_t)size) < 0, 0))
-        alloc_sample_slow(p, size, caller);
+    return atomic_load_explicit(&alloc_filter[livetab_filter_index((uintptr_t)p)],
+                                memory_order_relaxed) != 0;
 }
 
 /* p (non-NULL) is about to be freed. */
 static inline void alloc_note_free(void *p)
 {
-    if (__builtin_expect(livetab_maybe(&alloc_live, (uintptr_t)p), 0))
+    if (__builtin_expect(alloc_maybe_sampled(p), 0))
         alloc_free_slow(p);
 }
 
@@ -127,7 +165,7 @@ void alloc_get_stats(struct alloc_stats *st);
  * known yet (dlsym's calloc). Lock-free bump allocator over a static array;
  * never freed. Async-signal-safe. ---- */
 #define ALLOC_ARENA_BYTES (256u * 1024u)
-extern char alloc_arena_mem[ALLOC_ARENA_BYTES];
+extern char alloc_arena_mem[ALLOC_ARENA_BYTES] __attribute__((visibility("hidden")));
 void *alloc_arena_get(size_t size, size_t align);
 static inline bool alloc_arena_owns(const void *p)
 {

@@ -6,8 +6,9 @@
  * Semantics are the real function's: every shim returns exactly what the
  * real call returned, leaves errno as the real call left it (the recording
  * paths save and restore it), and records nothing when the call failed.
- * With allocation profiling off each shim adds one predictable branch on
- * `alloc_on`.
+ * With allocation profiling off or on, the common path of each shim is
+ * alloc.h's countdown step or filter load (one predictable branch); malloc
+ * and free end in a tail call to the real function.
  *
  * Bootstrap: until the hook table is resolved, dlsym's own calloc/malloc
  * are served from the static arena (alloc_arena_*); free ignores arena
@@ -60,13 +61,11 @@ static void bootstrap(void)
 
 static inline void note(void *p, size_t n, uintptr_t caller)
 {
-    if (UNLIKELY(__atomic_load_n(&alloc_on, __ATOMIC_RELAXED)) && p)
-        alloc_note(p, n, caller);
+    alloc_note(p, n, caller);
 }
 
-
-
-/* The rare paths stay out of line so the common path saves few registers. */
+/* The rare paths stay out of line so the common path saves no registers
+ * and ends in a tail call. */
 static __attribute__((noinline, cold)) void *boot_malloc(size_t n)
 {
     bootstrap();
@@ -80,25 +79,50 @@ static __attribute__((noinline, cold)) void boot_free(void *p)
         real.free(p);
 }
 
-FLAMEPRE_EXPORT void *malloc(size_t n)
+/* The countdown crossed: the real call, then the recording. Its return
+ * address is the program's (malloc tail-calls it). */
+static __attribute__((noinline)) void *malloc_slow(size_t n)
 {
     void *(*fn)(size_t) = real.malloc;
-    if (UNLIKELY(!fn))
+    if (UNLIKELY(!fn)) {
+        alloc_uncount(n);
         return boot_malloc(n);
+    }
     void *p = fn(n);
-    note(p, n, RA);
+    if (p)
+        alloc_sample_slow(p, n, RA);
+    else
+        alloc_uncount(n);
     return p;
 }
 
-FLAMEPRE_EXPORT void free(void *p)
+static __attribute__((noinline)) void free_slow(void *p)
 {
-    if (UNLIKELY(alloc_arena_owns(p)) || !p)
-        return;
-    if (UNLIKELY(__atomic_load_n(&alloc_on, __ATOMIC_RELAXED)))
-        alloc_note_free(p);
+    alloc_free_slow(p);
     void (*fn)(void *) = real.free;
     if (UNLIKELY(!fn))
         return boot_free(p);
+    fn(p);
+}
+
+/* Common path: one TLS subtract and branch, then a tail call. */
+FLAMEPRE_EXPORT void *malloc(size_t n)
+{
+    void *(*fn)(size_t) = real.malloc;
+    if (UNLIKELY(alloc_cross(n)) || UNLIKELY(!fn))
+        return malloc_slow(n);
+    return fn(n);
+}
+
+/* Common path: one filter load and branch, then a tail call. Arena
+ * blocks (one range compare) and NULL are not the real free's. */
+FLAMEPRE_EXPORT void free(void *p)
+{
+    if (UNLIKELY(alloc_arena_owns(p)) || UNLIKELY(!p))
+        return;
+    void (*fn)(void *) = real.free;
+    if (UNLIKELY(alloc_maybe_sampled(p)) || UNLIKELY(!fn))
+        return free_slow(p);
     fn(p);
 }
 
@@ -139,9 +163,7 @@ FLAMEPRE_EXPORT void *realloc(void *p, size_t n)
     NEED(realloc);
     if (UNLIKELY(!real.realloc))
         return p ? NULL : alloc_arena_get(n, 16);
-    if (!UNLIKELY(__atomic_load_n(&alloc_on, __ATOMIC_RELAXED)))
-        return real.realloc(p, n);
-    uint64_t id = alloc_realloc_begin(p);
+    uint64_t id = UNLIKELY(p && alloc_maybe_sampled(p)) ? alloc_realloc_begin(p) : 0;
     void *q = real.realloc(p, n);
     alloc_realloc_end(p, id, q, n, RA);
     return q;
@@ -159,9 +181,7 @@ FLAMEPRE_EXPORT void *reallocarray(void *p, size_t n, size_t m)
     NEED(realloc);
     if (UNLIKELY(!real.realloc))
         return p ? NULL : alloc_arena_get(bytes, 16);
-    if (!UNLIKELY(__atomic_load_n(&alloc_on, __ATOMIC_RELAXED)))
-        return real.reallocarray ? real.reallocarray(p, n, m) : real.realloc(p, bytes);
-    uint64_t id = alloc_realloc_begin(p);
+    uint64_t id = UNLIKELY(p && alloc_maybe_sampled(p)) ? alloc_realloc_begin(p) : 0;
     void *q = real.reallocarray ? real.reallocarray(p, n, m) : real.realloc(p, bytes);
     alloc_realloc_end(p, id, q, bytes, RA);
     return q;
@@ -297,9 +317,7 @@ FLAMEPRE_EXPORT void *rallocx(void *p, size_t n, int flags)
     NEED(realloc);
     if (UNLIKELY(!real.realloc && !real.rallocx))
         return NULL;
-    if (!__atomic_load_n(&alloc_on, __ATOMIC_RELAXED))
-        return real.rallocx ? real.rallocx(p, n, flags) : real.realloc(p, n);
-    uint64_t id = alloc_realloc_begin(p);
+    uint64_t id = UNLIKELY(p && alloc_maybe_sampled(p)) ? alloc_realloc_begin(p) : 0;
     void *q = real.rallocx ? real.rallocx(p, n, flags) : real.realloc(p, n);
     /* rallocx never frees: a NULL result is a failure whatever the size. */
     alloc_realloc_end(p, id, q, q ? n : 1, RA);
@@ -310,8 +328,7 @@ FLAMEPRE_EXPORT void sdallocx(void *p, size_t n, int flags)
 {
     if (!p || alloc_arena_owns(p))
         return;
-    if (UNLIKELY(__atomic_load_n(&alloc_on, __ATOMIC_RELAXED)))
-        alloc_note_free(p);
+    alloc_note_free(p);
     NEED(free);
     if (real.sdallocx)
         real.sdallocx(p, n, flags);
@@ -323,8 +340,7 @@ FLAMEPRE_EXPORT void dallocx(void *p, int flags)
 {
     if (!p || alloc_arena_owns(p))
         return;
-    if (UNLIKELY(__atomic_load_n(&alloc_on, __ATOMIC_RELAXED)))
-        alloc_note_free(p);
+    alloc_note_free(p);
     NEED(free);
     if (real.dallocx)
         real.dallocx(p, flags);

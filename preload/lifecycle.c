@@ -337,6 +337,11 @@ __attribute__((constructor)) static void flamepre_init(void)
              (unsigned long long)cfg.alloc_sample, cfg.unwind == UNWIND_FP ? "fp" : "dwarf",
              (unsigned long long)cfg.wait_sample_ns, sess.outdir);
 out:
+    /* Not recording allocations in this process: let every thread park its
+     * allocation countdown (alloc.h), so the shims stay on their one-branch
+     * path. */
+    if (!__atomic_load_n(&alloc_on, __ATOMIC_ACQUIRE))
+        alloc_stop();
     errno = saved;
 }
 

@@ -13,37 +13,53 @@
 
 enum { KEY_EMPTY = 0, KEY_TOMB = 1 };
 
-int livetab_init(struct livetab *t, unsigned log2_slots)
+int livetab_init(struct livetab *t, unsigned log2_slots, _Atomic uint8_t *filter)
 {
+    t->filter = filter;
+    t->saturated = false;
     size_t nslots = (size_t)1 << log2_slots;
-    size_t filter_bytes = ((size_t)1 << LIVETAB_FILTER_BITS) * sizeof(uint32_t);
+    size_t filter_bytes = ((size_t)1 << LIVETAB_FILTER_BITS) * sizeof(uint8_t);
+    if (t->filter)
+        filter_bytes = 0;
     size_t bytes = nslots * sizeof(struct livetab_slot) + filter_bytes;
     void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                    -1, 0);
     if (m == MAP_FAILED)
         return -1;
-    t->filter = m;
+    t->own_filter = filter_bytes != 0;
+    if (t->own_filter)
+        t->filter = m;
     t->slots = (struct livetab_slot *)((char *)m + filter_bytes);
     t->mask = nslots - 1;
     t->shift = 64 - log2_slots;
     t->map_bytes = bytes;
-    atomic_store(&t->count, 0);
     return 0;
 }
 
 void livetab_release(struct livetab *t)
 {
-    if (t->filter)
-        munmap(t->filter, t->map_bytes);
-    t->filter = NULL;
+    if (t->slots)
+        munmap(t->own_filter ? (void *)t->filter : (void *)t->slots, t->map_bytes);
+    if (t->own_filter)
+        t->filter = NULL;
     t->slots = NULL;
 }
 
 bool livetab_insert(struct livetab *t, uintptr_t p, uint64_t id)
 {
-    _Atomic uint32_t *c = livetab_counter(t, p);
-    atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
-    uint64_t i = livetab_hash(p) >> t->shift;
+    _Atomic uint8_t *c = t->saturated ? NULL : livetab_counter(t, p);
+    if (c) {
+        /* Count up, never past the maximum (never wrapping to a zero that
+         * would hide a live block from free). */
+        uint8_t old = atomic_load_explicit(c, memory_order_relaxed);
+        do {
+            if (old == LIVETAB_FILTER_MAX)
+                return false;
+        } while (!atomic_compare_exchange_weak_explicit(c, &old, (uint8_t)(old + 1),
+                                                        memory_order_relaxed,
+                                                        memory_order_relaxed));
+    }
+    uint64_t i = livetab_home(t, p);
     for (unsigned probe = 0; probe < LIVETAB_MAX_PROBE; probe++, i = (i + 1) & t->mask) {
         struct livetab_slot *s = &t->slots[i];
         uintptr_t k = atomic_load_explicit(&s->key, memory_order_relaxed);
@@ -54,16 +70,16 @@ bool livetab_insert(struct livetab *t, uintptr_t p, uint64_t id)
             continue;
         /* Only p's owner reads the id, after the program hands p over. */
         atomic_store_explicit(&s->id, id, memory_order_release);
-        atomic_fetch_add_explicit(&t->count, 1, memory_order_relaxed);
         return true;
     }
-    atomic_fetch_sub_explicit(c, 1, memory_order_relaxed);
+    if (c)
+        atomic_fetch_sub_explicit(c, 1, memory_order_relaxed);
     return false;
 }
 
 uint64_t livetab_remove(struct livetab *t, uintptr_t p)
 {
-    uint64_t i = livetab_hash(p) >> t->shift;
+    uint64_t i = livetab_home(t, p);
     for (unsigned probe = 0; probe < LIVETAB_MAX_PROBE; probe++, i = (i + 1) & t->mask) {
         struct livetab_slot *s = &t->slots[i];
         uintptr_t k = atomic_load_explicit(&s->key, memory_order_acquire);
@@ -76,8 +92,8 @@ uint64_t livetab_remove(struct livetab *t, uintptr_t p)
         if (!atomic_compare_exchange_strong_explicit(&s->key, &k, KEY_TOMB, memory_order_acq_rel,
                                                      memory_order_relaxed))
             return 0;
-        atomic_fetch_sub_explicit(&t->count, 1, memory_order_relaxed);
-        atomic_fetch_sub_explicit(livetab_counter(t, p), 1, memory_order_relaxed);
+        if (!t->saturated)
+            atomic_fetch_sub_explicit(livetab_counter(t, p), 1, memory_order_relaxed);
         return id;
     }
     return 0;
@@ -90,4 +106,21 @@ void livetab_foreach(struct livetab *t, void (*fn)(uintptr_t p, uint64_t id, voi
         if (k != KEY_EMPTY && k != KEY_TOMB)
             fn(k, atomic_load_explicit(&t->slots[i].id, memory_order_acquire), arg);
     }
+}
+
+void livetab_saturate(struct livetab *t)
+{
+    for (size_t i = 0; i < (size_t)1 << LIVETAB_FILTER_BITS; i++)
+        atomic_store_explicit(&t->filter[i], LIVETAB_FILTER_MAX, memory_order_relaxed);
+    t->saturated = true;
+}
+
+uint64_t livetab_count(struct livetab *t)
+{
+    uint64_t n = 0;
+    for (uint64_t i = 0; i <= t->mask; i++) {
+        uintptr_t k = atomic_load_explicit(&t->slots[i].key, memory_order_relaxed);
+        n += k != KEY_EMPTY && k != KEY_TOMB;
+    }
+    return n;
 }

@@ -13,11 +13,15 @@
  * (whoever frees it) removes it, after the insert happened-before the free
  * through the program's own synchronisation.
  *
- * In front of the table sits a counting pre-filter: 64 Ki counters indexed
- * by a hash of the address, incremented before an insert and decremented
- * after a remove. free() of a block that was never sampled (nearly all of
- * them) costs one load of a zero counter; the table is probed only when the
- * counter is non-zero.
+ * In front of the table sits a counting pre-filter: 256 Ki byte counters indexed
+ * by the address (livetab_filter_index), incremented before an insert and
+ * decremented after a remove. free() of a block that was never sampled
+ * (nearly all of them) costs one load of a zero counter; the table is
+ * probed only when the counter is non-zero. The index keeps the order of
+ * 16-byte granules within a page and hashes only the page number: a program
+ * freeing blocks from a few hot pages reads a few cache lines of the
+ * filter. (A hash of the whole address made every free an L2 miss on a
+ * random line of the 256 KiB filter: half the cost of the sampled mode.)
  *
  * The table is one mmap (MAP_NORESERVE): untouched pages cost nothing.
  * When an insert finds no slot within the probe limit it fails (counted by
@@ -30,7 +34,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LIVETAB_FILTER_BITS 16
+#define LIVETAB_FILTER_BITS 18
+/* A counter at this value refuses further inserts (the block stays
+ * untracked, counted by the caller): with 2^10 page buckets that takes
+ * ~2.6e5 live sampled blocks in one granule position (exact mode, where
+ * counting stops, excepted). */
+#define LIVETAB_FILTER_MAX 255u
 #define LIVETAB_MAX_PROBE 512
 
 struct livetab_slot {
@@ -40,16 +49,31 @@ struct livetab_slot {
 
 struct livetab {
     struct livetab_slot *slots;
-    _Atomic uint32_t *filter;    /* 1 << LIVETAB_FILTER_BITS counters */
+    _Atomic uint8_t *filter;    /* 1 << LIVETAB_FILTER_BITS counters */
     uint64_t mask;               /* slots - 1 */
     unsigned shift;              /* 64 - log2(slots) */
     size_t map_bytes;
-    _Atomic uint64_t count;      /* live entries */
+    bool own_filter;             /* filter mapped by livetab_init */
+    bool saturated;              /* livetab_saturate: counters not kept */
 };
 
-/* 2^log2_slots slots. Returns 0 or -1 (mmap failed). Normal context. */
-int livetab_init(struct livetab *t, unsigned log2_slots);
+/* 2^log2_slots slots. Returns 0 or -1 (mmap failed). Normal context.
+ * filter: zeroed storage for 1 << LIVETAB_FILTER_BITS counters (e.g. a
+ * static array that a fast path indexes directly), or NULL to map one with
+ * the table. */
+int livetab_init(struct livetab *t, unsigned log2_slots, _Atomic uint8_t *filter);
 void livetab_release(struct livetab *t);
+
+/* Every block is in the table (exact mode): set every filter counter to a
+ * large constant once, so livetab_maybe is always true, and stop keeping
+ * the counters (two atomic read-modify-writes per block saved). Normal
+ * context, before the table is used. */
+void livetab_saturate(struct livetab *t);
+
+/* Live entries (a scan of the whole table: tests and the end report; a
+ * shared counter updated on every insert and remove was a contended cache
+ * line between allocating threads). */
+uint64_t livetab_count(struct livetab *t);
 
 static inline uint64_t livetab_hash(uintptr_t p)
 {
@@ -58,9 +82,34 @@ static inline uint64_t livetab_hash(uintptr_t p)
     return (uint64_t)(p >> 4) * 0x9e3779b97f4a7c15ull;
 }
 
-static inline _Atomic uint32_t *livetab_counter(const struct livetab *t, uintptr_t p)
+/* Home slot of p: like the filter, the page number hashed to the high
+ * bits and the 16-byte granule within the page as the low 8 bits, so the
+ * blocks of one heap page land in one 4 KiB page of the table (256 slots
+ * of 16 bytes), and a program churning through a few heap pages touches a
+ * few table pages. (A hash of the whole address cost a TLB and a cache miss
+ * on every insert and remove: half of exact mode's time in the program's
+ * threads.) Blocks of one page never collide with each other (distinct
+ * granules); pages whose numbers hash alike share a run of slots, which
+ * linear probing resolves. */
+static inline uint64_t livetab_home(const struct livetab *t, uintptr_t p)
 {
-    return &t->filter[(livetab_hash(p) >> 20) & ((1u << LIVETAB_FILTER_BITS) - 1)];
+    uint64_t page = (uint64_t)(p >> 12) * 0x9e3779b97f4a7c15ull >> 32;
+    return (page << 8 | (uint64_t)((p >> 4) & 0xff)) & t->mask;
+}
+
+/* Filter counter of address p: the page number folded to the high bits,
+ * the 16-byte granule within the page (8 bits) as the low bits. */
+static inline uint32_t livetab_filter_index(uintptr_t p)
+{
+    /* Shifts and an xor (no multiply on free's path): pages within 4 MiB
+     * get distinct buckets, farther ones are folded in. */
+    uint32_t page = (uint32_t)(((p >> 12) ^ (p >> 22)) & ((1u << (LIVETAB_FILTER_BITS - 8)) - 1));
+    return page << 8 | (uint32_t)((p >> 4) & 0xff);
+}
+
+static inline _Atomic uint8_t *livetab_counter(const struct livetab *t, uintptr_t p)
+{
+    return &t->filter[livetab_filter_index(p)];
 }
 
 /* Might p be in the table? False means certainly not. */

@@ -18,6 +18,10 @@
  *              bytes: estimated bytes (64-bit: one sample may stand for
  *              more than 4 GiB); count: estimated allocations in 1/65536
  *              units; id: the live-table id of the block, 0 if untracked
+ *              With RING_F_SAME_STACK in flags and nframes 0, the stack
+ *              (pcs and unwind flags) is that of the previous REC_ALLOC of
+ *              the same ring: a loop allocating from one call site sends
+ *              its stack once, and the collector skips hashing it again.
  *   REC_FREE   header(nframes 0) | id      the block of record `id` was freed
  *   REC_WAIT   header(weight = label) | ns | count | bytes | pcs[nframes]
  *              a sampled lock or I/O wait (wait.h): label = call | fd kind
@@ -42,7 +46,11 @@
 
 struct ring {
     _Atomic uint64_t head;   /* written by the producer */
-    char pad1[56];
+    uint64_t tail_seen;      /* producer's last read of tail: room is checked
+                              * against it first, so the producer reads the
+                              * consumer's cache line only when the ring
+                              * looks full (once per drain, not per record) */
+    char pad1[48];
     _Atomic uint64_t tail;   /* written by the consumer */
     char pad2[56];
     uint64_t *words;
@@ -51,6 +59,8 @@ struct ring {
 
 #define RING_HDR(n, flags, kind, weight) \
     ((uint64_t)(n) | (uint64_t)(flags) << 16 | (uint64_t)(kind) << 24 | (uint64_t)(weight) << 32)
+/* Record flag (beside the UNW_F_* bits of unwind.h): see REC_ALLOC. */
+#define RING_F_SAME_STACK 0x80u
 #define RING_HDR_N(h) ((unsigned)((h) & 0xffff))
 #define RING_HDR_FLAGS(h) ((unsigned)(((h) >> 16) & 0xff))
 #define RING_HDR_KIND(h) ((unsigned)(((h) >> 24) & 0xff))
@@ -71,7 +81,11 @@ static inline uint64_t ring_record_words(uint64_t h)
 static inline bool ring_has_room(struct ring *r, uint64_t words)
 {
     uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    if ((r->mask + 1) - (head - r->tail_seen) >= words)
+        return true;
+    /* tail only grows: a stale tail_seen only underestimates the room. */
     uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+    r->tail_seen = tail;
     return (r->mask + 1) - (head - tail) >= words;
 }
 

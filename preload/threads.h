@@ -39,6 +39,8 @@
 
 enum slot_state { SLOT_FREE = 0, SLOT_CLAIMED, SLOT_ACTIVE, SLOT_EXITED };
 
+struct stackcache;
+
 struct tslot {
     _Atomic int state;
     pid_t tid;
@@ -48,6 +50,16 @@ struct tslot {
     uintptr_t *alloc_scratch;    /* CONFIG_MAX_DEPTH words for the allocation
                                   * interposers: a sample that interrupts
                                   * them must not overwrite their stack */
+    uintptr_t *alloc_last;       /* CONFIG_MAX_DEPTH words: the stack of the
+                                  * last REC_ALLOC written (owner thread;
+                                  * swapped with alloc_scratch) */
+    unsigned alloc_last_n;       /* its frames, 0 = none */
+    unsigned alloc_last_flags;   /* its unwind flags */
+    uint64_t alloc_kicked;       /* ring head when the collector was last
+                                  * woken early (alloc.c ring_half) */
+    struct stackcache *scache;   /* dwarf mode: verified stack cache
+                                  * (stackcache.h), mapped on first use,
+                                  * kept across reuse like the ring */
     uint64_t alloc_seq;          /* allocation record ids, owner thread only */
     uintptr_t stack_lo, stack_hi; /* 0 when unknown */
     bool foreign;                 /* existed before the constructor */
@@ -71,6 +83,7 @@ struct tslot {
     /* collector-private: which thread record this slot feeds */
     uint64_t coll_serial;
     size_t coll_idx;
+    long coll_last_alloc;         /* stack entry of the last REC_ALLOC, -1 none */
 };
 
 /* Per-thread state of the profiler, initial-exec TLS: touching it never

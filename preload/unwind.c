@@ -32,6 +32,7 @@ static struct range self_text, loader_text, unwinder_text, gcc_unwinder_text;
  * _Unwind_Backtrace, and we link libunwind. */
 static _Unwind_Reason_Code (*gcc_backtrace)(_Unwind_Trace_Fn, void *);
 static _Unwind_Ptr (*gcc_get_ip)(struct _Unwind_Context *);
+static _Unwind_Word (*gcc_get_cfa)(struct _Unwind_Context *);
 
 /* Handler-side libgcc walk (see walk_dwarf). */
 static _Atomic bool frames_registered;
@@ -116,6 +117,7 @@ int unwind_init(enum unwind_mode m)
     if (gcc) {
         gcc_backtrace = (_Unwind_Reason_Code(*)(_Unwind_Trace_Fn, void *))dlsym(gcc, "_Unwind_Backtrace");
         gcc_get_ip = (_Unwind_Ptr(*)(struct _Unwind_Context *))dlsym(gcc, "_Unwind_GetIP");
+        gcc_get_cfa = (_Unwind_Word(*)(struct _Unwind_Context *))dlsym(gcc, "_Unwind_GetCFA");
         if (!gcc_backtrace || !gcc_get_ip)
             gcc_backtrace = NULL;
         else
@@ -315,6 +317,7 @@ struct bt_arg {
     uintptr_t *pcs;
     unsigned n, max;
     unsigned *flags;
+    uintptr_t *cfas;   /* NULL, or CFA of each recorded frame */
 };
 
 static _Unwind_Reason_Code bt_frame(struct _Unwind_Context *ctx, void *data)
@@ -329,17 +332,22 @@ static _Unwind_Reason_Code bt_frame(struct _Unwind_Context *ctx, void *data)
         *a->flags |= UNW_F_TRUNCATED;
         return _URC_END_OF_STACK;
     }
+    if (a->cfas)
+        a->cfas[a->n] = (uintptr_t)gcc_get_cfa(ctx);
     a->pcs[a->n++] = ip;
     return _URC_NO_REASON;
 }
 
 __attribute__((noinline)) unsigned unwind_capture_here(uintptr_t caller, uintptr_t stack_lo,
                                                        uintptr_t stack_hi, uintptr_t *pcs,
-                                                       unsigned max, unsigned *flags)
+                                                       unsigned max, unsigned *flags,
+                                                       uintptr_t *cfas)
 {
     *flags = 0;
     if (max == 0)
         return 0;
+    if (cfas)
+        cfas[0] = 0;
     /* Inside the loader, or called by an unwinder (libgcc allocates while
      * holding its frame-registration lock): do not unwind again. */
     if (tstate.in_loader || in_range(&gcc_unwinder_text, caller) ||
@@ -367,7 +375,7 @@ __attribute__((noinline)) unsigned unwind_capture_here(uintptr_t caller, uintptr
      * async-signal-safe. */
     unsigned n;
     if (gcc_backtrace) {
-        struct bt_arg a = {pcs, 0, max, flags};
+        struct bt_arg a = {pcs, 0, max, flags, gcc_get_cfa ? cfas : NULL};
         /* Its return code does not tell a clean end (the outermost frame
          * of a thread) from an error reliably: judge by the frames. */
         (void)gcc_backtrace(bt_frame, &a);
