@@ -295,7 +295,7 @@ static void record_wait(uint32_t label, uint64_t d, uint64_t bytes, const void *
     uintptr_t *pcs = s->alloc_scratch;
     unsigned off = obj ? 1 : 0;
     unsigned n = unwind_capture_here(caller, s->stack_lo, s->stack_hi, pcs + off,
-                                     depth > off ? depth - off : 1, &flags);
+                                     depth > off ? depth - off : 1, &flags, NULL);
     slot_count_unwind(s, flags);
     if (obj) {
         pcs[0] = (uintptr_t)obj;
