@@ -140,32 +140,13 @@ int64_t alloc_draw(uint64_t *rng, uint64_t t)
 
 static void thread_sampler_init(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t seed = (uint64_t)threads_gettid() * 0x9e3779b97f4a7c15ull ^
-                    (uint64_t)ts.tv_nsec * 0xbf58476d1ce4e5b9ull ^ (uintptr_t)&tstate;
-    tstate.rng = seed ? seed : 1;
+    tstate.rng = threads_seed(1);
     tstate.alloc_ready = 1;
 }
 
-/* The calling thread's slot, claiming one lazily for threads that started
- * before profiling or outside pthread_create. NULL if none can be had. */
 static struct tslot *own_slot(void)
 {
-    struct tslot *s = tstate.slot;
-    if (s)
-        return s;
-    if (tstate.exiting || tstate.no_slot)
-        return NULL;
-    s = threads_self();
-    if (s)
-        return s;
-    if (tstate.in_loader || !host.adopt)
-        return NULL;
-    s = host.adopt();
-    if (!s)
-        tstate.no_slot = 1;
-    return s;
+    return threads_own_slot(host.adopt);
 }
 
 /* The ring is more than half full (by the producer's last view of tail):
@@ -274,12 +255,7 @@ static void record_alloc(void *p, size_t size, uintptr_t caller)
     tstate.ring_busy = 1;
     unsigned flags;
     unsigned n = capture(s, caller, &flags);
-    if (flags & UNW_F_TRUNCATED)
-        ctr_add(&s->truncated, 1);
-    if (flags & UNW_F_FAILED)
-        ctr_add(&s->unwind_fail, 1);
-    if (flags & UNW_F_SHALLOW)
-        ctr_add(&s->shallow, 1);
+    slot_count_unwind(s, flags);
     /* The same stack as this thread's previous record: send no pcs. */
     bool same = n == s->alloc_last_n && flags == s->alloc_last_flags &&
                 memcmp(s->alloc_scratch, s->alloc_last, n * sizeof(uintptr_t)) == 0;

@@ -159,3 +159,31 @@ struct tslot *threads_after_fork_child(struct tslot *self)
     }
     return self;
 }
+
+struct tslot *threads_own_slot(struct tslot *(*adopt)(void))
+{
+    struct tslot *s = tstate.slot;
+    if (s)
+        return s;
+    if (tstate.exiting || tstate.no_slot)
+        return NULL;
+    s = threads_self();
+    if (s)
+        return s;
+    if (tstate.in_loader || !adopt)
+        return NULL;
+    s = adopt();
+    if (!s)
+        tstate.no_slot = 1;
+    return s;
+}
+
+uint64_t threads_seed(uint64_t salt)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t seed = (uint64_t)threads_gettid() * 0x9e3779b97f4a7c15ull ^
+                    (uint64_t)ts.tv_nsec * 0xbf58476d1ce4e5b9ull ^ (uintptr_t)&tstate ^
+                    salt * 0x94d049bb133111ebull;
+    return seed ? seed : 1;
+}

@@ -140,6 +140,16 @@ static inline void slot_count_unwind(struct tslot *s, unsigned flags)
         ctr_add(&s->shallow, 1);
 }
 
+/* The calling thread's slot for a recorder running in normal context
+ * (interposers): the TLS slot, else one registered from outside, else one
+ * claimed now through `adopt` (lifecycle's registration of a thread that
+ * started before profiling or outside pthread_create). A thread that could
+ * not get one is not asked again. NULL if none. */
+struct tslot *threads_own_slot(struct tslot *(*adopt)(void));
+
+/* A per-thread random seed, never 0, distinct per thread and per `salt`. */
+uint64_t threads_seed(uint64_t salt);
+
 /* Claim a slot for thread `tid`, allocating its buffers if new. Sets the
  * slot ACTIVE. NULL when the table is full or memory is short (counted). */
 struct tslot *threads_claim(pid_t tid, bool foreign);

@@ -224,30 +224,13 @@ out:
 
 static void thread_sampler_init(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t seed = (uint64_t)threads_gettid() * 0xbf58476d1ce4e5b9ull ^
-                    (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uintptr_t)&tstate;
-    tstate.wait_rng = seed ? seed : 1;
+    tstate.wait_rng = threads_seed(2);
     tstate.wait_ready = 1;
 }
 
 static struct tslot *own_slot(void)
 {
-    struct tslot *s = tstate.slot;
-    if (s)
-        return s;
-    if (tstate.exiting || tstate.no_slot)
-        return NULL;
-    s = threads_self();
-    if (s)
-        return s;
-    if (tstate.in_loader || !host.adopt)
-        return NULL;
-    s = host.adopt();
-    if (!s)
-        tstate.no_slot = 1;
-    return s;
+    return threads_own_slot(host.adopt);
 }
 
 static bool recording(void)
