@@ -97,6 +97,12 @@ p('')
 p('Note: `FLAMEPRE_UNWIND=fp` on a binary built without frame pointers yields truncated stacks; '
   'its row measures the cost of the fp unwinder on the same workload, not its stack quality.')
 p('')
+p('The bare-mechanism row arms the same per-thread perf clock and signal as flamepre with an '
+  'empty handler: it is what the kernel (here: inside a VM, where every hrtimer expiry exits to '
+  'the hypervisor) charges for delivering the requested rate, before any profiler work. '
+  'flamepre\'s rows at the same rate minus that row is flamepre\'s own cost. gperftools looks '
+  'cheaper at 999 Hz because its process-wide setitimer delivers only a quarter of the samples.')
+p('')
 p('## Memory: peak RSS with %s threads' % rss_threads)
 p('')
 p('`bench_cpu-nofp %s %s`, 999 Hz (flamepre with dwarf unwinding), median of the peak RSS '
