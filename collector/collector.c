@@ -239,6 +239,8 @@ static void drain_slot(struct tslot *s, bool refresh)
              * constructor, or one that left by a raw exit syscall). */
             sampler_disarm(s);
             threads_retire(s);
+        } else if (refresh) {
+            sampler_check(s);
         }
     }
 }
@@ -521,6 +523,7 @@ static void write_outputs(const char *how)
     m.nthreads = nthreads;
     m.threads_unprofiled = atomic_load(&threads_unprofiled);
     m.threads_unarmed = sampler_arm_failures();
+    m.clocks_rearmed = sampler_rearms();
     m.foreign_signals = sampler_foreign_signals();
     m.no_slot = sampler_no_slot();
     m.counts.lost_oom = table_oom;

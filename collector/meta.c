@@ -259,6 +259,7 @@ int meta_write(const char *path, const struct meta *m)
     u64_field(&af, "threads_seen", m->nthreads);
     u64_field(&af, "threads_unprofiled", m->threads_unprofiled);
     u64_field(&af, "threads_unarmed", m->threads_unarmed);
+    u64_field(&af, "clocks_rearmed", m->clocks_rearmed);
     atomic_file_puts(&af, "  \"symbolizer\": {");
     atomic_file_printf(&af,
                        "\"modules\": %u, \"modules_loaded\": %u, \"modules_without_symbols\": %u, "

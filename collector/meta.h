@@ -39,6 +39,7 @@ struct meta {
     const struct thread_rec *threads;
     size_t nthreads;
     uint64_t threads_unprofiled, threads_unarmed, foreign_signals, no_slot;
+    uint64_t clocks_rearmed;       /* perf descriptors the program closed, re-opened */
     struct meta_counts counts;
     bool has_cpu;
     uint64_t cpu_total;

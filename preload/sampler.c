@@ -315,6 +315,35 @@ void sampler_disarm(struct tslot *s)
         timer_delete(s->timer);
 }
 
+static _Atomic uint64_t rearms;
+
+int sampler_check(struct tslot *s)
+{
+    int fd = atomic_load(&s->perf_fd);
+    if (kind != SAMPLER_PERF || fd < 0 || fd_is_perf_event(fd))
+        return 0;
+    /* The program closed our descriptor (daemons closing every fd, a
+     * close_range): the number may already be one of its files, so forget
+     * it without touching it, and open a new clock for the thread. */
+    if (!atomic_compare_exchange_strong(&s->perf_fd, &fd, -1))
+        return 0;
+    if (!atomic_load(&active))
+        return 0;
+    atomic_fetch_add(&rearms, 1);
+    if (sampler_arm(s) < 0)
+        return -1;
+    /* The thread may have begun exiting meanwhile: its exit hook disarmed
+     * an empty slot, so the new clock is ours to close. */
+    if (atomic_load(&s->state) != SLOT_ACTIVE)
+        sampler_disarm(s);
+    return 1;
+}
+
+uint64_t sampler_rearms(void)
+{
+    return atomic_load(&rearms);
+}
+
 void sampler_forget(struct tslot *s)
 {
     /* In a fork child the descriptor shares the parent's event: disabling

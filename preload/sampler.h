@@ -37,6 +37,13 @@ int sampler_arm(struct tslot *s);
 /* Stop sampling s; safe to race with sampler_stop_all (one closer wins). */
 void sampler_disarm(struct tslot *s);
 
+/* Normal context, periodically: if the program closed s's perf descriptor,
+ * arm a new clock. Returns 1 if re-armed, 0 if nothing to do, -1 if the new
+ * clock failed. */
+int sampler_check(struct tslot *s);
+/* Clocks re-armed that way (meta.json). */
+uint64_t sampler_rearms(void);
+
 /* In a fork child: drop the parent's clock for s without touching it. */
 void sampler_forget(struct tslot *s);
 
