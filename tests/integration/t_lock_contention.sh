@@ -26,7 +26,9 @@ run() {   # run NAME TOL [VAR=VALUE...]
     L=$(one_file "$TMP/$name" '*.lock_ns.folded') || exit 1
     C=$(one_file "$TMP/$name" '*.lock_count.folded') || exit 1
     one_file "$TMP/$name" '*.cond_ns.folded' >/dev/null || exit 1
-    M=$(one_file "$TMP/$name" '*.meta.json') || exit 1
+    # The `env` that sets the variables runs preloaded too (events: cpu) and,
+    # when a sample lands in it before its exec, leaves a profile of its own.
+    M=$(one_file "$TMP/$name" 'lock_contention.*.meta.json') || exit 1
     check valid "$L" "$C"
     O=$TMP/$name.out
     h=$(measured "$O" site_hot) c=$(measured "$O" site_cold) r=$(measured "$O" site_rw) s=$(measured "$O" site_sem)
