@@ -55,16 +55,16 @@ int layout_build(struct profile *p, double min_count, enum layout_sort sort, str
         return -1;
     struct kid *kids = NULL;
     size_t kids_cap = 0;
-    uint32_t *todo = NULL; /* rect indexes whose children are still to lay out */
-    size_t ntodo = 0, todo_cap = 0;
+    uint32_t *pending = NULL; /* rect indexes whose children are still to lay out */
+    size_t npending = 0, pending_cap = 0;
 
     if (push_rect(out, 0, UINT32_MAX, 0, 0, 0, out->total) < 0)
         goto fail;
-    if (grow_array(&todo, &todo_cap, 1, sizeof(*todo)) < 0)
+    if (grow_array(&pending, &pending_cap, 1, sizeof(*pending)) < 0)
         goto fail;
-    todo[ntodo++] = 0;
-    while (ntodo) {
-        uint32_t ri = todo[--ntodo];
+    pending[npending++] = 0;
+    while (npending) {
+        uint32_t ri = pending[--npending];
         struct layout_rect r = out->rects[ri];
         size_t nk = 0;
         for (uint32_t c = profile_node(p, r.node)->first_child; c != PNODE_NONE;
@@ -98,18 +98,18 @@ int layout_build(struct profile *p, double min_count, enum layout_sort sort, str
             goto fail;
         /* a parent's rect always precedes its children's (writers rely on it) */
         size_t last = out->n;
-        if (grow_array(&todo, &todo_cap, ntodo + (last - first_new), sizeof(*todo)) < 0)
+        if (grow_array(&pending, &pending_cap, npending + (last - first_new), sizeof(*pending)) < 0)
             goto fail;
         for (size_t k = last; k-- > first_new;)
             if (out->rects[k].node != PNODE_NONE)
-                todo[ntodo++] = (uint32_t)k;
+                pending[npending++] = (uint32_t)k;
     }
     free(kids);
-    free(todo);
+    free(pending);
     return 0;
 fail:
     free(kids);
-    free(todo);
+    free(pending);
     layout_release(out);
     return -1;
 }
