@@ -138,10 +138,18 @@ int64_t alloc_draw(uint64_t *rng, uint64_t t)
     return (int64_t)v;
 }
 
-static void thread_sampler_init(void)
+bool sample_countdown(int64_t *left, uint64_t *rng, int *ready, uint64_t salt, uint64_t mean,
+                      int64_t amount)
 {
-    tstate.rng = threads_seed(1);
-    tstate.alloc_ready = 1;
+    if (!*ready) {
+        *rng = threads_seed(salt);
+        *ready = 1;
+        *left = alloc_draw(rng, mean) - amount;
+    }
+    if (*left >= 0)
+        return false;
+    *left = alloc_draw(rng, mean);
+    return true;
 }
 
 static struct tslot *own_slot(void)
@@ -307,18 +315,9 @@ __attribute__((noinline)) void alloc_sample_slow(void *p, size_t size, uintptr_t
     }
     int saved = errno;
     tstate.guard++;
-    int64_t left = tstate.alloc_left;
-    if (!tstate.alloc_ready) {
-        /* First allocation of this thread: start a countdown and apply
-         * this allocation to it. */
-        thread_sampler_init();
-        left = alloc_draw(&tstate.rng, mean) - (int64_t)size;
-    }
-    if (left < 0) {
+    if (sample_countdown(&tstate.alloc_left, &tstate.rng, &tstate.alloc_ready, 1, mean,
+                         (int64_t)size))
         record_alloc(p, size, caller);
-        left = alloc_draw(&tstate.rng, mean);
-    }
-    tstate.alloc_left = left;
     tstate.guard--;
     errno = saved;
 }

@@ -100,6 +100,16 @@ void alloc_weight(uint64_t size, uint64_t mean, uint64_t *bytes, uint64_t *count
  * 16-byte blocks, that the unit test caught.) */
 int64_t alloc_draw(uint64_t *rng, uint64_t mean);
 
+/* The slow step of a per-thread countdown of mean `mean`, shared by the
+ * allocation sampler (bytes) and the wait sampler (nanoseconds). *left has
+ * already been reduced by this event's `amount` on the fast path. A thread's
+ * first event seeds its generator (salt tells the samplers apart) and starts
+ * a countdown this event has used. Returns true when the event is sampled;
+ * the next distance is already drawn then. Normal context, the caller's
+ * guard raised. */
+bool sample_countdown(int64_t *left, uint64_t *rng, int *ready, uint64_t salt, uint64_t mean,
+                      int64_t amount);
+
 /* Countdown step of an allocation of `size` bytes, before the real call:
  * true when it crossed (the caller takes its slow path, which calls the
  * real function and then alloc_sample_slow or alloc_uncount). */

@@ -222,12 +222,6 @@ out:
 
 /* ---- recording ---- */
 
-static void thread_sampler_init(void)
-{
-    tstate.wait_rng = threads_seed(2);
-    tstate.wait_ready = 1;
-}
-
 static struct tslot *own_slot(void)
 {
     return threads_own_slot(host.adopt);
@@ -316,18 +310,12 @@ __attribute__((noinline)) void wait_sample_slow(uint32_t label, int fd, uint64_t
         return;
     int saved = errno;
     tstate.guard++;
-    int64_t left = tstate.wait_left;
-    if (!tstate.wait_ready) {
-        thread_sampler_init();
-        left = alloc_draw(&tstate.wait_rng, mean) - (int64_t)d;
-    }
-    if (left < 0) {
+    if (sample_countdown(&tstate.wait_left, &tstate.wait_rng, &tstate.wait_ready, 2, mean,
+                         (int64_t)d)) {
         if (fd >= 0)
             label = WAIT_LABEL(WAIT_LABEL_CALL(label), wait_classify_fd(fd));
         record_wait(label, d, bytes, obj, caller);
-        left = alloc_draw(&tstate.wait_rng, mean);
     }
-    tstate.wait_left = left;
     tstate.guard--;
     errno = saved;
 }
