@@ -504,6 +504,23 @@ static void output_path(char *out, size_t len, const char *what)
     snprintf(out, len, "%s/%s.%d.%s", sess.outdir, sess.comm, (int)sess.pid, what);
 }
 
+/* Write one metric's folded file (<comm>.<pid>.<metric>.folded), report
+ * it, keep its totals for meta.json and free it. */
+static void write_metric(struct folded *f, const char *metric, uint64_t *total, size_t *stacks)
+{
+    char path[CONFIG_PATH_MAX + 96], what[48];
+    snprintf(what, sizeof what, "%s.folded", metric);
+    output_path(path, sizeof path, what);
+    if (folded_write_file(f, path) < 0)
+        log_error("cannot write %s: %s", path, strerror(errno));
+    else
+        log_info("wrote %s (total %llu, %zu stacks)", path, (unsigned long long)folded_total(f),
+                 folded_distinct(f));
+    *total = folded_total(f);
+    *stacks = folded_distinct(f);
+    folded_free(f);
+}
+
 static void write_outputs(const char *how)
 {
     /* Sorted for rec_by_serial; slots no longer feed records after this. */
@@ -530,19 +547,10 @@ static void write_outputs(const char *how)
 
     if (sess.cfg->events & EV_CPU && sym) {
         struct folded *f = folded_new();
-        char path[CONFIG_PATH_MAX + 64];
-        output_path(path, sizeof path, "cpu.folded");
         if (f) {
             build_folded(f, sym, REC_CPU, W_MAIN, &m.counts);
-            if (folded_write_file(f, path) < 0)
-                log_error("cannot write %s: %s", path, strerror(errno));
-            else
-                log_info("wrote %s (%llu samples, %zu stacks)", path,
-                         (unsigned long long)folded_total(f), folded_distinct(f));
-            m.cpu_total = folded_total(f);
-            m.cpu_stacks = folded_distinct(f);
+            write_metric(f, "cpu", &m.cpu_total, &m.cpu_stacks);
             m.has_cpu = true;
-            folded_free(f);
         }
     }
     if (sess.cfg->events & EV_ALLOC && sym) {
@@ -554,18 +562,8 @@ static void write_outputs(const char *how)
             struct folded *f = folded_new();
             if (!f)
                 continue;
-            char path[CONFIG_PATH_MAX + 64], what[32];
-            snprintf(what, sizeof what, "%s.folded", am[k].file);
-            output_path(path, sizeof path, what);
             build_folded(f, sym, REC_ALLOC, am[k].w, &m.counts);
-            if (folded_write_file(f, path) < 0)
-                log_error("cannot write %s: %s", path, strerror(errno));
-            else
-                log_info("wrote %s (total %llu, %zu stacks)", path,
-                         (unsigned long long)folded_total(f), folded_distinct(f));
-            m.alloc_total[k] = folded_total(f);
-            m.alloc_stacks[k] = folded_distinct(f);
-            folded_free(f);
+            write_metric(f, am[k].file, &m.alloc_total[k], &m.alloc_stacks[k]);
         }
         m.has_alloc = true;
         alloc_get_stats(&m.alloc);
@@ -581,21 +579,11 @@ static void write_outputs(const char *how)
             struct folded *f = folded_new();
             if (!f)
                 continue;
-            char path[CONFIG_PATH_MAX + 64], what[32];
-            snprintf(what, sizeof what, "%s.folded", wm->name);
-            output_path(path, sizeof path, what);
             build_wait_folded(f, sym, (enum wait_class)wm->cls,
                               wm->weight == 1 ? W_COUNT : wm->weight == 2 ? W_LIVE : W_MAIN,
                               &m.counts);
-            if (folded_write_file(f, path) < 0)
-                log_error("cannot write %s: %s", path, strerror(errno));
-            else
-                log_info("wrote %s (total %llu, %zu stacks)", path,
-                         (unsigned long long)folded_total(f), folded_distinct(f));
-            m.wait_total[k] = folded_total(f);
-            m.wait_stacks[k] = folded_distinct(f);
+            write_metric(f, wm->name, &m.wait_total[k], &m.wait_stacks[k]);
             m.wait_written[k] = true;
-            folded_free(f);
         }
         m.has_wait = true;
         wait_get_stats(&m.wait);
