@@ -19,11 +19,11 @@
 #include <unistd.h>
 
 #include "collector/folded.h"
-#include "collector/idmap.h"
 #include "collector/meta.h"
 #include "collector/stacktab.h"
 #include "collector/symbolize.h"
 #include "preload/alloc.h"
+#include "preload/allocsite.h"
 #include "preload/hooks.h"
 #include "preload/log.h"
 #include "preload/sampler.h"
@@ -44,8 +44,7 @@ static struct thread_rec *threads;
 static size_t nthreads, cap_threads;
 static uint64_t *scratch;          /* one record's pcs, copied out of a ring */
 static uint64_t table_oom;         /* weight lost because the table could not grow */
-static struct idmap *live;         /* sampled blocks believed live, by record id */
-static uint64_t alloc_oom;         /* allocation records or frees lost to memory */
+static uint64_t alloc_oom;         /* allocation sites lost to memory */
 static uint64_t wait_oom;          /* wait records lost to memory */
 
 static uint64_t now_ns(clockid_t clk)
@@ -59,8 +58,6 @@ static struct thread_rec *rec_for_slot(struct tslot *s)
 {
     if (s->coll_serial == s->serial && s->coll_idx < nthreads)
         return &threads[s->coll_idx];
-    /* A new identity: its RING_F_SAME_STACK records refer to its own. */
-    s->coll_last_alloc = -1;
     if (nthreads == cap_threads) {
         size_t cap = cap_threads ? cap_threads * 2 : 64;
         struct thread_rec *n = realloc(threads, cap * sizeof *n);
@@ -101,56 +98,29 @@ static void read_comm(pid_t tid, char *name, size_t len, bool *alive)
     name[n] = 0;
 }
 
-/* A sampled allocation: its bytes and count go to its stack's entry (the
- * slot's previous one for RING_F_SAME_STACK); its bytes count as live
- * there until its free arrives. */
-static void alloc_record(struct tslot *s, unsigned flags, unsigned n, uint64_t bytes,
-                         uint64_t count, uint64_t id)
+/* One allocation site (allocsite.h) into the table: bytes as the main
+ * weight, count and live bytes as the extra ones. Sites of one thread and
+ * stack (a slot's index rebuilt) add up. */
+static void merge_site(const struct alloc_site *site, void *arg)
 {
-    long i;
-    if (flags & RING_F_SAME_STACK) {
-        i = s->coll_last_alloc;
-        if (i >= 0)
-            stacktab_add_extra(table, (size_t)i, 0, (int64_t)bytes);
-    } else {
-        i = stacktab_add_index(table, s->serial, REC_ALLOC, flags, scratch, n, bytes);
-        s->coll_last_alloc = i;
-    }
+    (void)arg;
+    uint64_t bytes = atomic_load_explicit(&site->bytes, memory_order_relaxed);
+    uint64_t count = atomic_load_explicit(&site->count_fx, memory_order_relaxed);
+    uint64_t in = atomic_load_explicit(&site->live_in, memory_order_relaxed);
+    uint64_t out = atomic_load_explicit(&site->live_out, memory_order_relaxed);
+    if (!bytes && !count)
+        return;
+    long i = stacktab_add_index(table, site->serial, REC_ALLOC, site->flags, site->pcs, site->n,
+                                bytes);
     if (i < 0) {
         alloc_oom++;
         return;
     }
-    stacktab_add_extra(table, (size_t)i, 1, (int64_t)count);
-    if (!id)
-        return;
-    int r = idmap_alloc(live, id, (uint32_t)i, bytes);
-    if (r > 0)
-        stacktab_add_extra(table, (size_t)i, 2, (int64_t)bytes);
-    else if (r < 0)
-        alloc_oom++;
-}
-
-static void free_record(uint64_t id)
-{
-    uint32_t entry;
-    uint64_t bytes;
-    bool oom;
-    if (idmap_free_id(live, id, &entry, &bytes, &oom))
-        stacktab_add_extra(table, entry, 2, -(int64_t)bytes);
-    else if (oom)
-        alloc_oom++;
-}
-
-/* Frees that went to the orphan list instead of a ring (threads without a
- * slot, or freeing from inside the profiler or a signal handler). */
-static void drain_orphans(void)
-{
-    size_t n = alloc_orphans_count();
-    for (size_t i = 0; i < n; i++) {
-        uint64_t id = alloc_orphan(i);
-        if (id)
-            free_record(id);
-    }
+    stacktab_add_extra(table, (size_t)i, 1, (int64_t)(count > INT64_MAX ? INT64_MAX : count));
+    /* A free racing with this read may be seen before its block's
+     * allocation: never below zero. */
+    if (in > out)
+        stacktab_add_extra(table, (size_t)i, 2, (int64_t)(in - out > INT64_MAX ? INT64_MAX : in - out));
 }
 
 /* A sampled lock/I/O wait: key kind REC_WAIT | label << 8 (the label is
@@ -182,9 +152,7 @@ static void drain_slot(struct tslot *s, bool refresh)
     while (tail < head) {
         uint64_t hdr = ring->words[tail & ring->mask];
         unsigned kind = RING_HDR_KIND(hdr);
-        if (kind == REC_FREE) {
-            free_record(ring->words[(tail + 1) & ring->mask]);
-        } else if (kind == REC_WAIT) {
+        if (kind == REC_WAIT) {
             unsigned n = RING_HDR_N(hdr);
             for (unsigned i = 0; i < n; i++)
                 scratch[i] = ring->words[(tail + 4 + i) & ring->mask];
@@ -192,14 +160,6 @@ static void drain_slot(struct tslot *s, bool refresh)
                         ring->words[(tail + 1) & ring->mask],
                         ring->words[(tail + 2) & ring->mask],
                         ring->words[(tail + 3) & ring->mask]);
-        } else if (kind == REC_ALLOC) {
-            uint64_t bytes = ring->words[(tail + 1) & ring->mask];
-            uint64_t count = ring->words[(tail + 2) & ring->mask];
-            uint64_t id = ring->words[(tail + 3) & ring->mask];
-            unsigned n = RING_HDR_N(hdr);
-            for (unsigned i = 0; i < n; i++)
-                scratch[i] = ring->words[(tail + 4 + i) & ring->mask];
-            alloc_record(s, RING_HDR_FLAGS(hdr), n, bytes, count, id);
         } else {
             unsigned n = RING_HDR_N(hdr);
             for (unsigned i = 0; i < n; i++)
@@ -317,9 +277,8 @@ int collector_start(const struct collector_session *s)
     pthread_cond_init(&wake, &ca);
     pthread_condattr_destroy(&ca);
     table = stacktab_new();
-    live = idmap_new();
     scratch = malloc(CONFIG_MAX_DEPTH * sizeof *scratch);
-    if (!table || !scratch || !live) {
+    if (!table || !scratch) {
         log_error("out of memory at start; profiling disabled");
         return -1;
     }
@@ -568,8 +527,6 @@ static void write_outputs(const char *how)
         m.has_alloc = true;
         alloc_get_stats(&m.alloc);
         m.alloc_oom = alloc_oom;
-        m.live_blocks = idmap_live(live);
-        m.frees_pending = idmap_pending(live);
     }
     if (sess.cfg->events & (EV_LOCK | EV_IO) && sym) {
         for (int k = 0; k < META_WAIT_METRICS; k++) {
@@ -621,7 +578,8 @@ void collector_finish(const char *how, bool only_if_data)
     finished = true;
     stop_thread();
     drain_all(true);
-    drain_orphans();
+    if (sess.cfg->events & EV_ALLOC)
+        alloc_sites_foreach(merge_site, NULL);
     /* The caller's own name: prctl sees a rename /proc might not yet. */
     struct tslot *self = threads_self();
     if (self && self->coll_serial == self->serial && self->coll_idx < nthreads)
@@ -647,8 +605,6 @@ void collector_fork_child(pid_t pid, pid_t ppid)
      * Start over with an empty table under the child's own pid. */
     if (table)
         stacktab_clear(table);
-    if (live)
-        idmap_clear(live);
     nthreads = 0;
     table_oom = 0;
     alloc_oom = 0;

@@ -237,15 +237,16 @@ int meta_write(const char *path, const struct meta *m)
         atomic_file_printf(&af,
                            "  \"alloc\": {\"sampled\": %llu, \"dropped\": %llu, "
                            "\"no_thread\": %llu, \"untracked_live\": %llu, "
-                           "\"frees_lost\": %llu, \"collector_oom\": %llu, "
-                           "\"live_blocks\": %llu, \"frees_of_unknown_blocks\": %llu, "
+                           "\"collector_oom\": %llu, \"live_blocks\": %llu, "
+                           "\"sites\": %llu, \"site_bytes\": %llu, "
                            "\"live_table_bytes\": %llu},\n",
                            (unsigned long long)alloc_sampled, (unsigned long long)alloc_dropped,
                            (unsigned long long)m->alloc.no_thread,
                            (unsigned long long)m->alloc.untracked,
-                           (unsigned long long)m->alloc.frees_lost,
-                           (unsigned long long)m->alloc_oom, (unsigned long long)m->live_blocks,
-                           (unsigned long long)m->frees_pending,
+                           (unsigned long long)m->alloc_oom,
+                           (unsigned long long)m->alloc.live_blocks,
+                           (unsigned long long)m->alloc.sites,
+                           (unsigned long long)m->alloc.site_bytes,
                            (unsigned long long)m->alloc.table_bytes);
     }
     u64_field(&af, "samples", samples);

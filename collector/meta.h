@@ -23,7 +23,7 @@ struct thread_rec {
     uint64_t dropped;      /* weight lost to a full ring */
     uint64_t unwind_fail, truncated, shallow;
     uint64_t alloc_sampled;  /* allocation records taken */
-    uint64_t alloc_dropped;  /* allocation records lost to a full ring */
+    uint64_t alloc_dropped;  /* allocation records lost (no room for a site) */
     uint64_t wait_sampled;   /* lock/I/O wait records taken */
     uint64_t wait_dropped;   /* wait records lost to a full ring */
 };
@@ -48,9 +48,7 @@ struct meta {
     uint64_t alloc_total[3];       /* alloc_bytes, alloc_count, live_bytes */
     size_t alloc_stacks[3];
     struct alloc_stats alloc;
-    uint64_t alloc_oom;            /* records the collector had no memory for */
-    uint64_t live_blocks;          /* sampled blocks live at the end */
-    uint64_t frees_pending;        /* frees of blocks allocated before the session */
+    uint64_t alloc_oom;            /* sites the collector had no memory for */
     bool has_wait;
     uint64_t wait_total[7];        /* per meta_wait_metrics entry */
     size_t wait_stacks[7];

@@ -24,8 +24,9 @@
  * 1/(1 - exp(-size/2^lg_prof_sample))), and of Go's runtime.MemProfileRate.
  * p is computed with expm1 so small s/T loses no precision.
  *
- * Record ids are (slot serial << 32 | per-slot sequence): unique without a
- * shared counter.
+ * A live-table entry's value is (site reference << 32 | size code): what a
+ * free needs to take the block's live weight off its site (allocsite.h),
+ * recomputed from the size code the same way it was added.
  */
 #include "preload/alloc.h"
 
@@ -36,7 +37,7 @@
 #include <time.h>
 
 #include "preload/log.h"
-#include "preload/ring.h"
+#include "preload/allocsite.h"
 #include "preload/sampler.h"
 #include "preload/stackcache.h"
 #include "preload/unwind.h"
@@ -51,19 +52,12 @@ static uint64_t mean;
 static unsigned depth = 128;
 static bool use_stackcache;   /* dwarf mode: reuse verified stacks */
 static struct alloc_host host;
-static _Atomic uint64_t no_thread, untracked, frees_lost;
+static _Atomic uint64_t no_thread, untracked;
 
 /* 4 Mi slots, 64 MiB of address space, touched only where blocks land. */
 #define LIVE_LOG2 22
-/* Frees that found no ring: ids, appended once each, read at the end. */
-#define ORPHANS_MAX (1u << 16)
-static _Atomic uint64_t orphans[ORPHANS_MAX];
-static _Atomic size_t norphans;
 
-/* How long an allocation may wait for ring room before its record is
- * dropped (and counted): long enough for the collector to catch up, short
- * enough that a stuck collector cannot hang the program. */
-#define RING_WAIT_NS (2ull * 1000000000ull)
+static void arena_mark_all(void);
 
 int alloc_init(const struct config *cfg, const struct alloc_host *h)
 {
@@ -74,6 +68,11 @@ int alloc_init(const struct config *cfg, const struct alloc_host *h)
         host = *h;
     if (!alloc_live.slots && livetab_init(&alloc_live, LIVE_LOG2, alloc_filter) < 0) {
         log_error("alloc: cannot map the live-block table: %s; allocation profiling disabled",
+                  strerror(errno));
+        return -1;
+    }
+    if (alloc_sites_init() < 0) {
+        log_error("alloc: cannot map the allocation-site store: %s; allocation profiling disabled",
                   strerror(errno));
         return -1;
     }
@@ -157,65 +156,25 @@ static struct tslot *own_slot(void)
     return threads_own_slot(host.adopt);
 }
 
-/* The ring is more than half full (by the producer's last view of tail):
- * wake the collector now rather than at its next period, at most once per
- * quarter ring of records, so that a fast producer (exact mode) rarely
- * finds it full and has to nap. */
-static __attribute__((noinline)) void ring_half(struct tslot *s)
+/* A block's size in 32 bits: exact below 2 GiB, else in 4 KiB units (the
+ * live weight of such a block is then a little off, but identically so
+ * when it is added and when it is taken back). */
+static uint32_t size_code(size_t size)
 {
-    struct ring *r = &s->ring;
-    uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-    r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
-    if (head - r->tail_seen > (r->mask + 1) / 2 && head - s->alloc_kicked > (r->mask + 1) / 4 &&
-        host.kick) {
-        s->alloc_kicked = head;
-        host.kick();
-    }
+    if (size < 0x80000000u)
+        return (uint32_t)size;
+    uint64_t pages = (uint64_t)size >> 12;
+    return 0x80000000u | (uint32_t)(pages < 0x7fffffffu ? pages : 0x7fffffffu);
 }
 
-/* Room for `words` in s's ring, waiting for the collector if need be
- * (normal context only). */
-static bool ring_reserve(struct tslot *s, uint64_t words)
+static uint64_t live_weight(uint32_t code)
 {
-    if (ring_has_room(&s->ring, words)) {
-        uint64_t head = atomic_load_explicit(&s->ring.head, memory_order_relaxed);
-        if (__builtin_expect(head - s->ring.tail_seen > (s->ring.mask + 1) / 2, 0))
-            ring_half(s);
-        return true;
-    }
-    if (words > s->ring.mask + 1)
-        return false;
-    struct timespec nap = {0, 100000};
-    for (uint64_t waited = 0; waited < RING_WAIT_NS; waited += (uint64_t)nap.tv_nsec) {
-        if (!__atomic_load_n(&alloc_on, __ATOMIC_ACQUIRE))
-            return false;
-        if (host.kick)
-            host.kick();
-        nanosleep(&nap, NULL);
-        if (ring_has_room(&s->ring, words))
-            return true;
-    }
-    return false;
-}
-
-static void orphan_push(uint64_t id)
-{
-    size_t i = atomic_fetch_add_explicit(&norphans, 1, memory_order_relaxed);
-    if (i < ORPHANS_MAX)
-        atomic_store_explicit(&orphans[i], id, memory_order_release);
-    else
-        atomic_fetch_add_explicit(&frees_lost, 1, memory_order_relaxed);
-}
-
-size_t alloc_orphans_count(void)
-{
-    size_t n = atomic_load_explicit(&norphans, memory_order_acquire);
-    return n < ORPHANS_MAX ? n : ORPHANS_MAX;
-}
-
-uint64_t alloc_orphan(size_t i)
-{
-    return atomic_load_explicit(&orphans[i], memory_order_acquire);
+    uint64_t size = code & 0x80000000u ? (uint64_t)(code & 0x7fffffffu) << 12 : code;
+    if (mean == 0)
+        return size;
+    uint64_t bytes, count_fx;
+    alloc_weight(size, mean, &bytes, &count_fx);
+    return bytes;
 }
 
 /* The calling thread's stack into s->alloc_scratch: from the verified
@@ -244,7 +203,7 @@ static unsigned capture(struct tslot *s, uintptr_t caller, unsigned *flags)
     return n;
 }
 
-/* Write a REC_ALLOC record for block p and track it as live. Guard held. */
+/* Count block p in its stack's site and track it as live. Guard held. */
 static void record_alloc(void *p, size_t size, uintptr_t caller)
 {
     struct tslot *s = own_slot();
@@ -252,50 +211,26 @@ static void record_alloc(void *p, size_t size, uintptr_t caller)
         atomic_fetch_add_explicit(&no_thread, 1, memory_order_relaxed);
         return;
     }
-    if (tstate.ring_busy) {
-        /* A program's signal handler allocating while this thread's
-         * sampling handler writes the ring. */
-        ctr_add(&s->alloc_dropped, 1);
-        return;
-    }
-    uint64_t bytes, count_fx;
-    alloc_weight(size, mean, &bytes, &count_fx);
-    tstate.ring_busy = 1;
     unsigned flags;
     unsigned n = capture(s, caller, &flags);
     slot_count_unwind(s, flags);
-    /* The same stack as this thread's previous record: send no pcs. */
-    bool same = n == s->alloc_last_n && flags == s->alloc_last_flags &&
-                memcmp(s->alloc_scratch, s->alloc_last, n * sizeof(uintptr_t)) == 0;
-    uint64_t words = 1 + ALLOC_REC_WORDS + (same ? 0 : n);
-    if (!ring_reserve(s, words)) {
+    uint32_t ref;
+    struct alloc_site *site = alloc_site_get(s, s->alloc_scratch, n, flags, &ref);
+    if (!site) {
         ctr_add(&s->alloc_dropped, 1);
-        tstate.ring_busy = 0;
         return;
     }
-    uint64_t id = s->serial << 32 | (++s->alloc_seq & 0xffffffffu);
-    if (!livetab_insert(&alloc_live, (uintptr_t)p, id)) {
+    uint64_t bytes = size, count_fx = ALLOC_COUNT_ONE;
+    if (mean)
+        alloc_weight(size, mean, &bytes, &count_fx);
+    alloc_site_add(&site->bytes, bytes);
+    alloc_site_add(&site->count_fx, count_fx);
+    uint32_t code = size_code(size);
+    if (livetab_insert(&alloc_live, (uintptr_t)p, (uint64_t)ref << 32 | code))
+        alloc_site_add(&site->live_in, code == size ? bytes : live_weight(code));
+    else
         atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
-        id = 0;
-    }
-    if (same) {
-        ring_put(&s->ring, 0, RING_HDR(0, RING_F_SAME_STACK, REC_ALLOC, 0));
-    } else {
-        ring_put(&s->ring, 0, RING_HDR(n, flags, REC_ALLOC, 0));
-        for (unsigned i = 0; i < n; i++)
-            ring_put(&s->ring, 4 + i, s->alloc_scratch[i]);
-        uintptr_t *t = s->alloc_last;
-        s->alloc_last = s->alloc_scratch;
-        s->alloc_scratch = t;
-        s->alloc_last_n = n;
-        s->alloc_last_flags = flags;
-    }
-    ring_put(&s->ring, 1, bytes);
-    ring_put(&s->ring, 2, count_fx);
-    ring_put(&s->ring, 3, id);
-    ring_commit(&s->ring, words);
     ctr_add(&s->alloc_sampled, 1);
-    tstate.ring_busy = 0;
 }
 
 __attribute__((noinline)) void alloc_sample_slow(void *p, size_t size, uintptr_t caller)
@@ -322,43 +257,21 @@ __attribute__((noinline)) void alloc_sample_slow(void *p, size_t size, uintptr_t
     errno = saved;
 }
 
-/* Send the free of record `id`: through this thread's ring when it may
- * write it, else the orphan list. */
-static void record_free(uint64_t id)
+/* A tracked block of live-table value v is gone: its site's live weight
+ * goes down. Async-signal-safe, any thread. */
+static void retire(uint64_t v)
 {
-    if (tstate.guard || tstate.ring_busy) {
-        orphan_push(id);
-        return;
-    }
-    tstate.guard++;
-    struct tslot *s = tstate.slot;
-    if (!s && !tstate.exiting)
-        s = threads_self();
-    if (!s) {
-        orphan_push(id);
-    } else {
-        tstate.ring_busy = 1;
-        if (ring_reserve(s, 2)) {
-            ring_put(&s->ring, 0, RING_HDR(0, 0, REC_FREE, 0));
-            ring_put(&s->ring, 1, id);
-            ring_commit(&s->ring, 2);
-        } else {
-            orphan_push(id);
-        }
-        tstate.ring_busy = 0;
-    }
-    tstate.guard--;
+    struct alloc_site *site = alloc_site_at((uint32_t)(v >> 32));
+    atomic_fetch_add_explicit(&site->live_out, live_weight((uint32_t)v), memory_order_relaxed);
 }
 
 void alloc_free_slow(void *p)
 {
     if (!__atomic_load_n(&alloc_on, __ATOMIC_ACQUIRE))
         return;
-    int saved = errno;
-    uint64_t id = livetab_remove(&alloc_live, (uintptr_t)p);
-    if (id)
-        record_free(id);
-    errno = saved;
+    uint64_t v = livetab_remove(&alloc_live, (uintptr_t)p);
+    if (v)
+        retire(v);
 }
 
 uint64_t alloc_realloc_begin(void *p)
@@ -370,32 +283,38 @@ uint64_t alloc_realloc_begin(void *p)
     return livetab_remove(&alloc_live, (uintptr_t)p);
 }
 
-void alloc_realloc_end(void *old, uint64_t id, void *q, size_t size, uintptr_t caller)
+void alloc_realloc_end(void *old, uint64_t v, void *q, size_t size, uintptr_t caller)
 {
     if (!q && size != 0 && old) {
-        /* Failed: p is still the program's; put its record back. */
-        if (id && !livetab_insert(&alloc_live, (uintptr_t)old, id)) {
-            int saved = errno;
-            record_free(id);
-            errno = saved;
-        }
+        /* Failed: p is still the program's; put its entry back. */
+        if (v && !livetab_insert(&alloc_live, (uintptr_t)old, v))
+            retire(v);
         return;
     }
-    if (id) {
-        int saved = errno;
-        record_free(id);
-        errno = saved;
-    }
+    if (v)
+        retire(v);
     if (q)
         alloc_note(q, size, caller);
+}
+
+void alloc_fork_child(void)
+{
+    if (!alloc_live.slots)
+        return;
+    livetab_clear(&alloc_live);
+    if (mean == 0)
+        livetab_saturate(&alloc_live);
+    arena_mark_all();
+    alloc_sites_reset();
 }
 
 void alloc_get_stats(struct alloc_stats *st)
 {
     st->no_thread = atomic_load(&no_thread);
     st->untracked = atomic_load(&untracked);
-    st->frees_lost = atomic_load(&frees_lost);
     st->table_bytes = alloc_live.map_bytes;
+    st->live_blocks = alloc_live.slots ? livetab_count(&alloc_live) : 0;
+    alloc_sites_usage(&st->sites, &st->site_bytes);
 }
 
 /* ---- bootstrap arena ---- */
@@ -405,6 +324,33 @@ void alloc_get_stats(struct alloc_stats *st)
 _Alignas(64) char alloc_arena_mem[ALLOC_ARENA_BYTES];
 #define arena alloc_arena_mem
 static _Atomic size_t arena_used;
+
+/* free() looks at the filter only: an arena block's counter is raised for
+ * good (saturating; never lowered), so free takes its slow path, which
+ * recognises arena blocks. Blocks of the program that share the counter
+ * pay a slow-path visit: a few granules in all. */
+static void arena_mark(const void *p)
+{
+    _Atomic uint8_t *c = &alloc_filter[livetab_filter_index((uintptr_t)p)];
+    uint8_t old = atomic_load_explicit(c, memory_order_relaxed);
+    while (old < LIVETAB_FILTER_MAX &&
+           !atomic_compare_exchange_weak_explicit(c, &old, (uint8_t)(old + 1), memory_order_relaxed,
+                                                  memory_order_relaxed))
+        ;
+}
+
+/* Every arena block's offset, for arena_mark_all: at most one block per
+ * 2 * ARENA_HDR bytes, so the list cannot overflow. */
+static _Atomic uint32_t arena_blocks[ALLOC_ARENA_BYTES / 32];
+static _Atomic uint32_t narena_blocks;
+
+/* Mark every arena block again after the filter was cleared (fork child). */
+static void arena_mark_all(void)
+{
+    uint32_t n = atomic_load_explicit(&narena_blocks, memory_order_acquire);
+    for (uint32_t i = 0; i < n && i < sizeof arena_blocks / sizeof arena_blocks[0]; i++)
+        arena_mark(arena + atomic_load_explicit(&arena_blocks[i], memory_order_relaxed));
+}
 
 void *alloc_arena_get(size_t size, size_t align)
 {
@@ -424,6 +370,10 @@ void *alloc_arena_get(size_t size, size_t align)
         if (atomic_compare_exchange_weak_explicit(&arena_used, &used, end, memory_order_relaxed,
                                                   memory_order_relaxed)) {
             memcpy(arena + start - sizeof(size_t), &size, sizeof size);
+            uint32_t i = atomic_fetch_add_explicit(&narena_blocks, 1, memory_order_relaxed);
+            if (i < sizeof arena_blocks / sizeof arena_blocks[0])
+                atomic_store_explicit(&arena_blocks[i], (uint32_t)start, memory_order_release);
+            arena_mark(arena + start);
             return arena + start;   /* static storage: already zero */
         }
     }

@@ -7,12 +7,13 @@
  * Model: every thread walks along the stream of bytes it allocates with a
  * countdown (tstate.alloc_left) drawn from an exponential distribution of
  * mean T = FLAMEPRE_ALLOC_SAMPLE; an allocation that takes the countdown to
- * below zero is sampled: its stack goes into the thread's ring as a
- * REC_ALLOC record with unbiased weights (see alloc_weight), and its address
- * goes into the live table (livetab.h) with the record's id. A free of a
- * sampled block removes it from the live table and sends a REC_FREE record
- * with that id, so the collector can keep, per stack, the bytes still live
- * (the leak view). With T = 0 every allocation is recorded exactly.
+ * below zero is sampled: its stack is captured and its unbiased weights (see
+ * alloc_weight) are added to that stack's site in the allocating thread
+ * (allocsite.h), and its address goes into the live table (livetab.h) with
+ * the site's reference and its size. A free of a sampled block removes it
+ * from the live table and takes its live weight off the site, from any
+ * thread. With T = 0 every allocation is recorded exactly. Nothing goes
+ * through the collector's rings: the collector reads the sites at the end.
  *
  * Cost of the common path, whether profiling allocations is on or off
  * (jemalloc's imalloc_fastpath habit: the enabled test is folded into the
@@ -21,33 +22,26 @@
  * one counter of the live table's filter (alloc_filter, a static array, so
  * no pointer to load first) and tail-calls the real free. When allocations
  * are not recorded the countdown is parked far away (ALLOC_PARKED) by the
- * first slow-path visit, and the filter stays all zero. Before the
- * constructor has decided, every allocation visits the slow path (which
- * re-arms at 0): a handful of calls.
+ * first slow-path visit, and the filter stays all zero but for the
+ * bootstrap arena's blocks. Before the constructor has decided, every
+ * allocation visits the slow path (which re-arms at 0): a handful of calls.
  *
  * Reentrancy: the profiler's own allocations (collector, symbolizer,
  * libunwind, libelf) happen with tstate.guard > 0 and are never recorded.
- * While an interposer writes the ring, tstate.ring_busy makes the sampling
- * handler drop its sample. Frees are matched even under the guard (a block
- * left in the live table after its free could collide with the next block
- * at that address); their records then go to a lock-free orphan list that
- * the collector reads instead of the ring.
- *
- * Free events and the collector: the free record may reach the collector
- * before its allocation record (they travel in different threads' rings);
- * the collector pairs them by id in either order (collector/idmap.h).
+ * Frees are matched even under the guard (a block left in the live table
+ * after its free could collide with the next block at that address).
  *
  * realloc(p, n) = free(p) + a new allocation of n bytes with its own
- * sampling decision: the record of p is retired (p's entry leaves the live
- * table before the real call, so no other thread can be handed p's address
- * while it is still in the table; it is put back if the call fails), and the
- * new block is recorded if its bytes cross the countdown. A moved record
- * would carry the weight of the old size; a fresh decision keeps both the
- * byte totals and the live estimate unbiased.
+ * sampling decision: p's entry leaves the live table before the real call
+ * (so no other thread can be handed p's address while it is still in the
+ * table; it is put back if the call fails), and the new block is recorded
+ * if its bytes cross the countdown. A moved record would carry the weight
+ * of the old size; a fresh decision keeps both the byte totals and the live
+ * estimate unbiased.
  *
- * Signal safety: alloc_note_free and the orphan path are async-signal-safe
- * (a program's handler may free); recording an allocation is normal context
- * (it unwinds with libunwind and may wait for ring room).
+ * Signal safety: alloc_note_free is async-signal-safe (a program's handler
+ * may free); recording an allocation is normal context (it may unwind with
+ * libunwind and map memory for a new site).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,8 +53,6 @@
 
 /* Count estimates travel as fixed point with 16 fraction bits. */
 #define ALLOC_COUNT_ONE 65536u
-/* Words of a REC_ALLOC payload before its pcs (see ring.h). */
-#define ALLOC_REC_WORDS 3u
 
 /* Non-zero while allocations are recorded. Read on the slow paths. */
 extern int alloc_on;
@@ -71,11 +63,10 @@ extern _Atomic uint8_t alloc_filter[1u << LIVETAB_FILTER_BITS];
 #define ALLOC_PARKED (INT64_C(1) << 62)
 
 /* Callbacks into the lifecycle, set before alloc_start (a seam for tests):
- * adopt claims a slot for a thread that has none (NULL if it cannot);
- * kick asks the collector to drain now. Both normal context. */
+ * adopt claims a slot for a thread that has none (NULL if it cannot).
+ * Normal context. */
 struct alloc_host {
     struct tslot *(*adopt)(void);
-    void (*kick)(void);
 };
 
 /* Prepare (live table, sampling mean, unwind depth). 0 or -1 (logged). */
@@ -154,20 +145,22 @@ static inline void alloc_note_free(void *p)
 }
 
 /* realloc: before the real call, take p out of the live table; returns its
- * id (0 if not sampled). After it: alloc_realloc_end with the result. */
+ * entry's value (0 if not sampled). After it: alloc_realloc_end with the
+ * result. */
 uint64_t alloc_realloc_begin(void *p);
-void alloc_realloc_end(void *old, uint64_t id, void *q, size_t size, uintptr_t caller);
+void alloc_realloc_end(void *old, uint64_t v, void *q, size_t size, uintptr_t caller);
 
-/* Frees whose record could not go through a ring. The collector reads
- * entries [0, alloc_orphans_count()) that are non-zero. */
-size_t alloc_orphans_count(void);
-uint64_t alloc_orphan(size_t i);
+/* In a fork child: forget every site and live block of the parent (the
+ * child's profile holds the child's allocations). Single-threaded. */
+void alloc_fork_child(void);
 
 struct alloc_stats {
     uint64_t no_thread;       /* samples of threads without a slot */
     uint64_t untracked;       /* sampled blocks the live table had no room for */
-    uint64_t frees_lost;      /* free records lost (orphan list full) */
     uint64_t table_bytes;     /* live table mapping size */
+    uint64_t live_blocks;     /* blocks in the live table now */
+    uint64_t sites;           /* allocation sites (allocsite.h) */
+    uint64_t site_bytes;      /* their store's bytes in use */
 };
 void alloc_get_stats(struct alloc_stats *st);
 

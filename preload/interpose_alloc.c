@@ -12,7 +12,8 @@
  *
  * Bootstrap: until the hook table is resolved, dlsym's own calloc/malloc
  * are served from the static arena (alloc_arena_*); free ignores arena
- * blocks, realloc copies them out, malloc_usable_size knows their size.
+ * blocks (their filter counters send it to its slow path), realloc copies
+ * them out, malloc_usable_size knows their size.
  *
  * C++: operator new/delete in libstdc++ call malloc/free, so they arrive
  * here; operator new's frame stays in the stack as the leaf, directly under
@@ -66,17 +67,42 @@ static inline void note(void *p, size_t n, uintptr_t caller)
 
 /* The rare paths stay out of line so the common path saves no registers
  * and ends in a tail call. */
+static __attribute__((noinline, cold)) void *boot_malloc(size_t n);
+static __attribute__((noinline, cold)) void boot_free(void *p);
+
+/* The real malloc and free as the common paths call them: the bootstrap
+ * functions below until the hook table is resolved, so the common path
+ * tests nothing but the countdown or the filter. Each goes from its
+ * bootstrap function to the real one once; both are callable at any time. */
+static void *(*next_malloc)(size_t) = boot_malloc;
+static void (*next_free)(void *) = boot_free;
+
 static __attribute__((noinline, cold)) void *boot_malloc(size_t n)
 {
-    bootstrap();
-    return real.malloc ? real.malloc(n) : alloc_arena_get(n, 16);
+    void *(*fn)(size_t) = real.malloc;
+    if (!fn) {
+        /* (Not when resolved: this may run inside dlsym, which must not
+         * be re-entered.) */
+        bootstrap();
+        fn = real.malloc;
+        if (!fn)
+            return alloc_arena_get(n, 16);
+    }
+    __atomic_store_n(&next_malloc, fn, __ATOMIC_RELAXED);
+    return fn(n);
 }
 
 static __attribute__((noinline, cold)) void boot_free(void *p)
 {
-    bootstrap();
-    if (real.free)
-        real.free(p);
+    void (*fn)(void *) = real.free;
+    if (!fn) {
+        bootstrap();
+        fn = real.free;
+        if (!fn)
+            return;   /* a block of the real allocator seen before its free is known: kept */
+    }
+    __atomic_store_n(&next_free, fn, __ATOMIC_RELAXED);
+    fn(p);
 }
 
 /* The countdown crossed: the real call, then the recording. Its return
@@ -96,34 +122,32 @@ static __attribute__((noinline)) void *malloc_slow(size_t n)
     return p;
 }
 
+/* p's filter counter is non-zero: a sampled block, a bootstrap-arena block
+ * (their counters are raised for good), NULL, or a block that shares a
+ * counter with one of those. */
 static __attribute__((noinline)) void free_slow(void *p)
 {
+    if (alloc_arena_owns(p) || !p)
+        return;
     alloc_free_slow(p);
-    void (*fn)(void *) = real.free;
-    if (UNLIKELY(!fn))
-        return boot_free(p);
-    fn(p);
+    __atomic_load_n(&next_free, __ATOMIC_RELAXED)(p);
 }
 
 /* Common path: one TLS subtract and branch, then a tail call. */
 FLAMEPRE_EXPORT void *malloc(size_t n)
 {
-    void *(*fn)(size_t) = real.malloc;
-    if (UNLIKELY(alloc_cross(n)) || UNLIKELY(!fn))
+    if (UNLIKELY(alloc_cross(n)))
         return malloc_slow(n);
-    return fn(n);
+    return __atomic_load_n(&next_malloc, __ATOMIC_RELAXED)(n);
 }
 
-/* Common path: one filter load and branch, then a tail call. Arena
- * blocks (one range compare) and NULL are not the real free's. */
+/* Common path: one filter load and branch, then a tail call. NULL and
+ * arena blocks need no test here: see free_slow. */
 FLAMEPRE_EXPORT void free(void *p)
 {
-    if (UNLIKELY(alloc_arena_owns(p)) || UNLIKELY(!p))
-        return;
-    void (*fn)(void *) = real.free;
-    if (UNLIKELY(alloc_maybe_sampled(p)) || UNLIKELY(!fn))
+    if (UNLIKELY(alloc_maybe_sampled(p)))
         return free_slow(p);
-    fn(p);
+    __atomic_load_n(&next_free, __ATOMIC_RELAXED)(p);
 }
 
 FLAMEPRE_EXPORT void *calloc(size_t n, size_t m)
@@ -163,9 +187,9 @@ FLAMEPRE_EXPORT void *realloc(void *p, size_t n)
     NEED(realloc);
     if (UNLIKELY(!real.realloc))
         return p ? NULL : alloc_arena_get(n, 16);
-    uint64_t id = UNLIKELY(p && alloc_maybe_sampled(p)) ? alloc_realloc_begin(p) : 0;
+    uint64_t v = UNLIKELY(p && alloc_maybe_sampled(p)) ? alloc_realloc_begin(p) : 0;
     void *q = real.realloc(p, n);
-    alloc_realloc_end(p, id, q, n, RA);
+    alloc_realloc_end(p, v, q, n, RA);
     return q;
 }
 
@@ -181,9 +205,9 @@ FLAMEPRE_EXPORT void *reallocarray(void *p, size_t n, size_t m)
     NEED(realloc);
     if (UNLIKELY(!real.realloc))
         return p ? NULL : alloc_arena_get(bytes, 16);
-    uint64_t id = UNLIKELY(p && alloc_maybe_sampled(p)) ? alloc_realloc_begin(p) : 0;
+    uint64_t v = UNLIKELY(p && alloc_maybe_sampled(p)) ? alloc_realloc_begin(p) : 0;
     void *q = real.reallocarray ? real.reallocarray(p, n, m) : real.realloc(p, bytes);
-    alloc_realloc_end(p, id, q, bytes, RA);
+    alloc_realloc_end(p, v, q, bytes, RA);
     return q;
 }
 
@@ -317,10 +341,10 @@ FLAMEPRE_EXPORT void *rallocx(void *p, size_t n, int flags)
     NEED(realloc);
     if (UNLIKELY(!real.realloc && !real.rallocx))
         return NULL;
-    uint64_t id = UNLIKELY(p && alloc_maybe_sampled(p)) ? alloc_realloc_begin(p) : 0;
+    uint64_t v = UNLIKELY(p && alloc_maybe_sampled(p)) ? alloc_realloc_begin(p) : 0;
     void *q = real.rallocx ? real.rallocx(p, n, flags) : real.realloc(p, n);
     /* rallocx never frees: a NULL result is a failure whatever the size. */
-    alloc_realloc_end(p, id, q, q ? n : 1, RA);
+    alloc_realloc_end(p, v, q, q ? n : 1, RA);
     return q;
 }
 

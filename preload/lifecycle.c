@@ -239,6 +239,8 @@ static void fork_child(void)
     for (unsigned i = 0; i < high; i++)
         sampler_forget(&threads_slots[i]);
     struct tslot *self = threads_after_fork_child(tstate.slot);
+    if (cfg.events & EV_ALLOC)
+        alloc_fork_child();
     collector_fork_child(sess.pid, sess.ppid);
     atomic_store(&finishing, false);
     atomic_store(&finish_done, false);
@@ -289,13 +291,11 @@ __attribute__((constructor)) static void flamepre_init(void)
             goto out;
     }
     if (cfg.events & EV_ALLOC) {
-        static const struct alloc_host host = {adopt_thread, collector_kick};
+        static const struct alloc_host host = {adopt_thread};
         if (alloc_init(&cfg, &host) < 0) {
             cfg.events &= ~(unsigned)EV_ALLOC;
             if (!cfg.events)
                 goto out;
-        } else {
-            threads_set_ring_words(RING_WORDS_ALLOC);
         }
     }
     if (cfg.events & (EV_LOCK | EV_IO)) {
@@ -306,7 +306,7 @@ __attribute__((constructor)) static void flamepre_init(void)
                 goto out;
         } else if (cfg.wait_sample_ns == 0) {
             /* exact mode writes a record per wait */
-            threads_set_ring_words(RING_WORDS_ALLOC);
+            threads_set_ring_words(RING_WORDS_EXACT);
         }
     }
     if (pthread_key_create(&exit_key, thread_end) != 0) {

@@ -88,6 +88,13 @@ uint64_t livetab_remove(struct livetab *t, uintptr_t p)
         if (k != p)
             continue;
         uint64_t id = atomic_load_explicit(&s->id, memory_order_acquire);
+        if (t->saturated) {
+            /* Exact mode removes on every free: a plain store, since only
+             * p's owner removes p (a double free racing with itself is the
+             * program's undefined behaviour; it may then count twice). */
+            atomic_store_explicit(&s->key, KEY_TOMB, memory_order_release);
+            return id;
+        }
         /* Fails only on a double free racing with itself: one wins. */
         if (!atomic_compare_exchange_strong_explicit(&s->key, &k, KEY_TOMB, memory_order_acq_rel,
                                                      memory_order_relaxed))
@@ -115,12 +122,36 @@ void livetab_saturate(struct livetab *t)
     t->saturated = true;
 }
 
+/* Pages of the slot array never touched are not resident: mincore tells
+ * which to skip, so a scan of a mostly empty table reads a few pages, not
+ * all 64 MiB. */
 uint64_t livetab_count(struct livetab *t)
 {
+    size_t page = 4096, bytes = ((size_t)t->mask + 1) * sizeof(struct livetab_slot);
+    size_t pages = bytes / page;
+    size_t per_page = page / sizeof(struct livetab_slot);
+    unsigned char vec[4096];
     uint64_t n = 0;
-    for (uint64_t i = 0; i <= t->mask; i++) {
-        uintptr_t k = atomic_load_explicit(&t->slots[i].key, memory_order_relaxed);
-        n += k != KEY_EMPTY && k != KEY_TOMB;
+    for (size_t p0 = 0; p0 < pages; p0 += sizeof vec) {
+        size_t np = pages - p0 < sizeof vec ? pages - p0 : sizeof vec;
+        bool known = mincore((char *)t->slots + p0 * page, np * page, vec) == 0;
+        for (size_t p = 0; p < np; p++) {
+            if (known && !(vec[p] & 1))
+                continue;
+            struct livetab_slot *s = t->slots + (p0 + p) * per_page;
+            for (size_t i = 0; i < per_page; i++) {
+                uintptr_t k = atomic_load_explicit(&s[i].key, memory_order_relaxed);
+                n += k != KEY_EMPTY && k != KEY_TOMB;
+            }
+        }
     }
     return n;
+}
+
+void livetab_clear(struct livetab *t)
+{
+    madvise(t->slots, ((size_t)t->mask + 1) * sizeof(struct livetab_slot), MADV_DONTNEED);
+    for (size_t i = 0; i < (size_t)1 << LIVETAB_FILTER_BITS; i++)
+        atomic_store_explicit(&t->filter[i], 0, memory_order_relaxed);
+    t->saturated = false;
 }

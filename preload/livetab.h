@@ -2,7 +2,8 @@
 #define FLAMEPRE_LIVETAB_H
 /*
  * Live table: the set of sampled heap blocks that have not been freed yet,
- * keyed by address, each with the 64-bit id of its allocation record.
+ * keyed by address, each with a non-zero 64-bit value (its site and size,
+ * alloc.c).
  *
  * Model: an open-addressed hash set of (address, id) with linear probing,
  * shared by all threads, lock-free: a slot's key goes EMPTY -> address
@@ -70,10 +71,14 @@ void livetab_release(struct livetab *t);
  * context, before the table is used. */
 void livetab_saturate(struct livetab *t);
 
-/* Live entries (a scan of the whole table: tests and the end report; a
- * shared counter updated on every insert and remove was a contended cache
- * line between allocating threads). */
+/* Live entries (a scan of the table's resident pages: tests and the end
+ * report; a shared counter updated on every insert and remove was a
+ * contended cache line between allocating threads). */
 uint64_t livetab_count(struct livetab *t);
+
+/* Empty the table and its filter (a fork child starts over). Only when no
+ * other thread uses the table. Normal context. */
+void livetab_clear(struct livetab *t);
 
 static inline uint64_t livetab_hash(uintptr_t p)
 {
@@ -97,14 +102,15 @@ static inline uint64_t livetab_home(const struct livetab *t, uintptr_t p)
     return (page << 8 | (uint64_t)((p >> 4) & 0xff)) & t->mask;
 }
 
-/* Filter counter of address p: the page number folded to the high bits,
- * the 16-byte granule within the page (8 bits) as the low bits. */
+/* Filter counter of address p: bit j of the index is bit 4+j of p xor bit
+ * 14+j. Its high 10 bits are then the page number (bits 12-21) folded with
+ * bits 22-31, and within one page the 16-byte granules map one to one onto
+ * 256 consecutive counters (permuted by a per-page constant): the same
+ * spread as "page bucket << 8 | granule" in two shifts, an xor and a mask,
+ * which matters on free's path. */
 static inline uint32_t livetab_filter_index(uintptr_t p)
 {
-    /* Shifts and an xor (no multiply on free's path): pages within 4 MiB
-     * get distinct buckets, farther ones are folded in. */
-    uint32_t page = (uint32_t)(((p >> 12) ^ (p >> 22)) & ((1u << (LIVETAB_FILTER_BITS - 8)) - 1));
-    return page << 8 | (uint32_t)((p >> 4) & 0xff);
+    return (uint32_t)(((p >> 4) ^ (p >> 14)) & ((1u << LIVETAB_FILTER_BITS) - 1));
 }
 
 static inline _Atomic uint8_t *livetab_counter(const struct livetab *t, uintptr_t p)

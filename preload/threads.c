@@ -31,7 +31,7 @@ static int slot_buffers(struct tslot *s)
     if (s->ring.words)
         return 0;
     size_t ring_bytes = (size_t)ring_words * sizeof(uint64_t);
-    size_t scratch_bytes = 3 * (size_t)CONFIG_MAX_DEPTH * sizeof(uintptr_t);
+    size_t scratch_bytes = 2 * (size_t)CONFIG_MAX_DEPTH * sizeof(uintptr_t);
     void *m = mmap(NULL, ring_bytes + scratch_bytes, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED)
@@ -40,7 +40,6 @@ static int slot_buffers(struct tslot *s)
     s->ring.mask = ring_words - 1;
     s->scratch = (uintptr_t *)((char *)m + ring_bytes);
     s->alloc_scratch = s->scratch + CONFIG_MAX_DEPTH;
-    s->alloc_last = s->scratch + 2 * CONFIG_MAX_DEPTH;
     return 0;
 }
 
@@ -64,9 +63,6 @@ static void slot_reset(struct tslot *s, pid_t tid)
     atomic_store(&s->alloc_dropped, 0);
     atomic_store(&s->wait_sampled, 0);
     atomic_store(&s->wait_dropped, 0);
-    s->alloc_seq = 0;
-    s->alloc_last_n = 0;
-    s->alloc_kicked = 0;
 }
 
 struct tslot *threads_claim(pid_t tid, bool foreign)

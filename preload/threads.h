@@ -32,10 +32,11 @@
 #define THREAD_NAME_LEN 16
 /* Ring words per thread: 16384 words = 128 KiB, drained every 50 ms. At
  * 999 Hz and 128 frames that is 6.5k words per period: room to spare.
- * Allocation profiling writes far more (every call in exact mode), so it
- * asks for RING_WORDS_ALLOC (1 MiB) before the first slot is claimed. */
+ * Exact lock/I/O recording writes far more (a record per wait), so it
+ * asks for RING_WORDS_EXACT (1 MiB) before the first slot is claimed.
+ * (Allocations never go through the ring: allocsite.h.) */
 #define RING_WORDS (1u << 14)
-#define RING_WORDS_ALLOC (1u << 17)
+#define RING_WORDS_EXACT (1u << 17)
 
 enum slot_state { SLOT_FREE = 0, SLOT_CLAIMED, SLOT_ACTIVE, SLOT_EXITED };
 
@@ -50,17 +51,19 @@ struct tslot {
     uintptr_t *alloc_scratch;    /* CONFIG_MAX_DEPTH words for the allocation
                                   * interposers: a sample that interrupts
                                   * them must not overwrite their stack */
-    uintptr_t *alloc_last;       /* CONFIG_MAX_DEPTH words: the stack of the
-                                  * last REC_ALLOC written (owner thread;
-                                  * swapped with alloc_scratch) */
-    unsigned alloc_last_n;       /* its frames, 0 = none */
-    unsigned alloc_last_flags;   /* its unwind flags */
-    uint64_t alloc_kicked;       /* ring head when the collector was last
-                                  * woken early (alloc.c ring_half) */
+    /* allocation sites of this thread (allocsite.c, owner thread only);
+     * kept across reuse of the slot, re-adopted when serial or the site
+     * generation changes */
+    struct alloc_index_entry *site_idx; /* hash index, site_mask + 1 entries */
+    uint32_t site_mask, site_count;
+    uint32_t site_last;          /* reference of the last site used, 0 none */
+    uint32_t site_gen;
+    uint64_t site_serial;        /* the serial the index belongs to */
+    size_t site_chunk;           /* offset of the chunk sites are cut from */
+    uint32_t site_chunk_used;    /* its bytes in use, 0 = no chunk */
     struct stackcache *scache;   /* dwarf mode: verified stack cache
                                   * (stackcache.h), mapped on first use,
                                   * kept across reuse like the ring */
-    uint64_t alloc_seq;          /* allocation record ids, owner thread only */
     uintptr_t stack_lo, stack_hi; /* 0 when unknown */
     bool foreign;                 /* existed before the constructor */
     /* sampler state */
@@ -77,13 +80,12 @@ struct tslot {
     _Atomic uint64_t truncated;   /* records cut at FLAMEPRE_DEPTH */
     _Atomic uint64_t shallow;     /* records not unwound (loader, unwinder busy) */
     _Atomic uint64_t alloc_sampled;  /* allocation records taken */
-    _Atomic uint64_t alloc_dropped;  /* allocation records lost (ring full) */
+    _Atomic uint64_t alloc_dropped;  /* allocation records lost (no room for a site) */
     _Atomic uint64_t wait_sampled;   /* lock/I/O wait records taken (wait.h) */
     _Atomic uint64_t wait_dropped;   /* wait records lost (ring full) */
     /* collector-private: which thread record this slot feeds */
     uint64_t coll_serial;
     size_t coll_idx;
-    long coll_last_alloc;         /* stack entry of the last REC_ALLOC, -1 none */
 };
 
 /* Per-thread state of the profiler, initial-exec TLS: touching it never

@@ -1,7 +1,9 @@
 /* Allocation profiling core: sampler math (exponential countdown mean,
  * unbiased weights), the lock-free live table (insert/remove/realloc-style
- * move, 8 threads freeing each other's blocks), the collector's id pairing
- * in both orders, and the bootstrap arena. */
+ * move, 8 threads freeing each other's blocks, exact mode's saturated
+ * filter), allocation sites (identity, index growth, reuse of a slot,
+ * reset, enumeration while other threads add sites), and the bootstrap
+ * arena. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collector/idmap.h"
 #include "preload/alloc.h"
+#include "preload/allocsite.h"
 #include "preload/livetab.h"
 
 static void test_draw_mean(void **st)
@@ -187,35 +189,160 @@ static void test_livetab_concurrent(void **st)
     livetab_release(&shared);
 }
 
-static void test_idmap_orders(void **st)
+/* A stack of n frames whose pcs encode (k, i): distinct per k. */
+static unsigned fake_stack(uintptr_t *pcs, unsigned k)
+{
+    unsigned n = 1 + k % 40;
+    for (unsigned i = 0; i < n; i++)
+        pcs[i] = 0x400000u + (uintptr_t)k * 4096u + i;
+    return n;
+}
+
+static struct tslot site_slot[5];
+
+struct visit {
+    uint64_t serial;
+    unsigned sites, bad;
+    uint64_t bytes;
+};
+
+static void visit_site(const struct alloc_site *site, void *arg)
+{
+    struct visit *v = arg;
+    if (site->serial != v->serial)
+        return;
+    uintptr_t pcs[64];
+    unsigned k = (unsigned)((site->pcs[0] - 0x400000u) / 4096u);
+    if (fake_stack(pcs, k) != site->n || memcmp(pcs, site->pcs, site->n * sizeof pcs[0]) != 0 ||
+        site->flags != k % 3)
+        v->bad++;
+    v->sites++;
+    v->bytes += atomic_load(&site->bytes);
+}
+
+static void test_sites(void **st)
 {
     (void)st;
-    struct idmap *m = idmap_new();
-    uint32_t e;
-    uint64_t b;
-    bool oom;
-    /* alloc then free */
-    assert_int_equal(idmap_alloc(m, 5, 1, 100), 1);
-    assert_true(idmap_free_id(m, 5, &e, &b, &oom));
-    assert_int_equal(e, 1);
-    assert_int_equal(b, 100);
-    /* free first (other thread's ring drained earlier), then alloc */
-    assert_false(idmap_free_id(m, 6, &e, &b, &oom));
-    assert_false(oom);
-    assert_int_equal(idmap_pending(m), 1);
-    assert_int_equal(idmap_alloc(m, 6, 2, 50), 0);
-    assert_int_equal(idmap_pending(m), 0);
-    assert_int_equal(idmap_live(m), 0);
-    /* many, with deletions in the middle of probe runs */
-    for (uint64_t i = 1; i <= 100000; i++)
-        assert_int_equal(idmap_alloc(m, i << 8, (uint32_t)i, i), 1);
-    for (uint64_t i = 1; i <= 100000; i += 2)
-        assert_true(idmap_free_id(m, i << 8, &e, &b, &oom) && b == i);
-    assert_int_equal(idmap_live(m), 50000);
-    for (uint64_t i = 2; i <= 100000; i += 2)
-        assert_true(idmap_free_id(m, i << 8, &e, &b, &oom) && e == i);
-    assert_int_equal(idmap_live(m), 0);
-    idmap_free(m);
+    assert_int_equal(alloc_sites_init(), 0);
+    struct tslot *s = &site_slot[0];
+    s->serial = 100;
+    uintptr_t pcs[64];
+    uint32_t ref, ref2;
+    /* the same stack twice, in a row and after others: one site */
+    unsigned n = fake_stack(pcs, 1);
+    struct alloc_site *a = alloc_site_get(s, pcs, n, 1, &ref);
+    assert_non_null(a);
+    assert_true(ref != 0);
+    assert_ptr_equal(alloc_site_at(ref), a);
+    assert_ptr_equal(alloc_site_get(s, pcs, n, 1, &ref2), a);
+    assert_int_equal(ref2, ref);
+    /* flags are part of the identity */
+    assert_ptr_not_equal(alloc_site_get(s, pcs, n, 2, &ref2), a);
+    /* 5000 distinct stacks: the index grows past its first size */
+    for (unsigned k = 3; k < 5003; k++) {
+        n = fake_stack(pcs, k);
+        struct alloc_site *x = alloc_site_get(s, pcs, n, k % 3, &ref2);
+        assert_non_null(x);
+        alloc_site_add(&x->bytes, k);
+    }
+    for (unsigned k = 3; k < 5003; k += 7) {
+        n = fake_stack(pcs, k);
+        struct alloc_site *x = alloc_site_get(s, pcs, n, k % 3, &ref2);
+        assert_int_equal(atomic_load(&x->bytes), k);
+    }
+    n = fake_stack(pcs, 1);
+    assert_ptr_equal(alloc_site_get(s, pcs, n, 1, &ref2), a);
+    struct visit v = {.serial = 100};
+    alloc_sites_foreach(visit_site, &v);
+    assert_int_equal(v.sites, 5002);   /* k = 1 twice (flags 1 and 2), 3..5002 */
+    assert_int_equal(v.bad, 1);        /* k = 1 with flags 2 is not fake_stack's */
+    /* another thread (serial) with the same stack: its own site */
+    struct tslot *o = &site_slot[1];
+    o->serial = 101;
+    assert_ptr_not_equal(alloc_site_get(o, pcs, n, 1, &ref2), a);
+    /* the slot reused by a new thread: a fresh index */
+    s->serial = 102;
+    assert_ptr_not_equal(alloc_site_get(s, pcs, n, 1, &ref2), a);
+    uint64_t sites, bytes;
+    alloc_sites_usage(&sites, &bytes);
+    assert_int_equal(sites, 5004);
+    assert_true(bytes >= 5004 * sizeof(struct alloc_site));
+    /* a fork child starts over */
+    alloc_sites_reset();
+    alloc_sites_usage(&sites, &bytes);
+    assert_int_equal(sites, 0);
+    v = (struct visit){.serial = 100};
+    alloc_sites_foreach(visit_site, &v);
+    assert_int_equal(v.sites, 0);
+    struct alloc_site *b = alloc_site_get(s, pcs, n, 1, &ref2);
+    assert_non_null(b);
+    assert_int_equal(atomic_load(&b->bytes), 0);
+}
+
+/* Three threads create sites while the main thread enumerates them: every
+ * site visited is complete. */
+static _Atomic int sites_stop;
+
+static void *site_worker(void *arg)
+{
+    struct tslot *s = arg;
+    uintptr_t pcs[64];
+    uint32_t ref;
+    for (unsigned k = 0; k < 20000; k++) {
+        unsigned n = fake_stack(pcs, k);
+        struct alloc_site *x = alloc_site_get(s, pcs, n, k % 3, &ref);
+        if (!x)
+            abort();
+        alloc_site_add(&x->bytes, 1);
+    }
+    return NULL;
+}
+
+static void test_sites_concurrent(void **st)
+{
+    (void)st;
+    alloc_sites_reset();
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++) {
+        site_slot[2 + i].serial = 200 + (uint64_t)i;
+        pthread_create(&t[i], NULL, site_worker, &site_slot[2 + i]);
+    }
+    unsigned rounds = 0;
+    do {
+        struct visit v = {.serial = 201};
+        alloc_sites_foreach(visit_site, &v);
+        assert_int_equal(v.bad, 0);
+        rounds++;
+    } while (rounds < 50);
+    for (int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < 3; i++) {
+        struct visit v = {.serial = 200 + (uint64_t)i};
+        alloc_sites_foreach(visit_site, &v);
+        assert_int_equal(v.sites, 20000);
+        assert_int_equal(v.bytes, 20000);
+        assert_int_equal(v.bad, 0);
+    }
+    (void)sites_stop;
+}
+
+static void test_livetab_saturated(void **st)
+{
+    (void)st;
+    struct livetab t;
+    assert_int_equal(livetab_init(&t, 16, NULL), 0);
+    livetab_saturate(&t);
+    assert_true(livetab_maybe(&t, 0x1230));
+    for (uintptr_t i = 1; i <= 3000; i++)
+        assert_true(livetab_insert(&t, i * 16 + 0x200000, i));
+    for (uintptr_t i = 1; i <= 3000; i += 2)
+        assert_int_equal(livetab_remove(&t, i * 16 + 0x200000), i);
+    assert_int_equal(livetab_count(&t), 1500);
+    livetab_clear(&t);
+    assert_int_equal(livetab_count(&t), 0);
+    assert_false(livetab_maybe(&t, 0x1230));
+    assert_int_equal(livetab_remove(&t, 2 * 16 + 0x200000), 0);
+    livetab_release(&t);
 }
 
 static void test_arena(void **st)
@@ -230,6 +357,8 @@ static void test_arena(void **st)
     assert_int_equal((uintptr_t)b % 64, 0);
     assert_int_equal(alloc_arena_size(a), 10);
     assert_int_equal(alloc_arena_size(b), 100);
+    /* free() sends arena blocks to its slow path through the filter */
+    assert_true(alloc_maybe_sampled(a) && alloc_maybe_sampled(b));
     assert_true(b >= a + 10);
     for (int i = 0; i < 100; i++)
         assert_int_equal(b[i], 0);   /* calloc semantics */
@@ -248,7 +377,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_draw_mean),          cmocka_unit_test(test_weights),
         cmocka_unit_test(test_unbiased_simulation), cmocka_unit_test(test_livetab_basic),
-        cmocka_unit_test(test_livetab_concurrent), cmocka_unit_test(test_idmap_orders),
+        cmocka_unit_test(test_livetab_concurrent), cmocka_unit_test(test_sites),
+        cmocka_unit_test(test_sites_concurrent), cmocka_unit_test(test_livetab_saturated),
         cmocka_unit_test(test_arena),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
