@@ -15,10 +15,12 @@
 #   exact-fp      FLAMEPRE_ALLOC_SAMPLE=0 FLAMEPRE_UNWIND=fp
 #   exact-dwarf   FLAMEPRE_ALLOC_SAMPLE=0 (libgcc unwinder, verified stack cache)
 #   heaptrack     `heaptrack` (records every call), when installed
-# Columns: median wall time and its ratio to base; ns/pair = wall time per
-# pair of one thread (the threads run in parallel); +ns/pair = the same
-# minus base's (the profiler's cost per malloc/free pair); cpu = user+sys
-# of all threads (the collector thread included) and its ratio; extra RSS =
+# Columns: median wall time; ratio = the median over repetitions of that
+# repetition's wall time over base's (paired: this VM's speed drifts by
+# tens of percent over minutes, far less within one repetition); ns/pair =
+# wall time per pair of one thread (the threads run in parallel); +ns/pair
+# = (ratio - 1) x base's (the profiler's cost per malloc/free pair); cpu = user+sys
+# of all threads (the collector thread included) and its paired ratio; extra RSS =
 # peak RSS minus base's. The machine's other load shows as spread between
 # repetitions: run with more BENCH_REPS when it is busy.
 #
@@ -41,8 +43,8 @@ for v in $(env | sed -n 's/^\(FLAMEPRE_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v";
 CONFIGS="base off sampled sampled-fp exact-fp exact-dwarf"
 [ -n "$HT" ] && CONFIGS="$CONFIGS heaptrack"
 
-run() {   # run CONFIG REP -> appends "config wall rss_kb cpu_s" to $TMP/res
-    local cfg=$1 out=$TMP/$1.$2
+run() {   # run CONFIG REP -> appends "config rep wall rss_kb cpu_s" to $TMP/res
+    local cfg=$1 rep=$2 out=$TMP/$1.$2
     mkdir -p "$out"
     local -a pre=()
     case $cfg in
@@ -60,7 +62,7 @@ run() {   # run CONFIG REP -> appends "config wall rss_kb cpu_s" to $TMP/res
         { echo "bench: $cfg failed:" >&2; tail -5 "$TMP/err" >&2; exit 1; }
     t1=$(date +%s.%N)
     set -- $(tail -1 "$TMP/rss")
-    echo "$cfg $(echo "$t1 - $t0" | bc -l) $1 $(echo "$2 + $3" | bc -l)" >>"$TMP/res"
+    echo "$cfg $rep $(echo "$t1 - $t0" | bc -l) $1 $(echo "$2 + $3" | bc -l)" >>"$TMP/res"
 }
 
 echo "bench_alloc: 2 threads x $PAIRS malloc/free pairs ($((2 * PAIRS)) total), $REPS repetitions, $(nproc) CPUs$([ -z "$HT" ] && echo ', heaptrack not installed')"
@@ -71,21 +73,27 @@ for rep in $(seq "$REPS"); do
 done
 python3 - "$TMP/res" "$PAIRS" <<'PYEOF'
 import statistics, sys
-rows = {}
+rows, reps = {}, {}
 pairs = int(sys.argv[2])
 for line in open(sys.argv[1]):
-    c, w, r, cpu = line.split()
+    c, rep, w, r, cpu = line.split()
     rows.setdefault(c, []).append((float(w), int(r), float(cpu)))
+    reps.setdefault(rep, {})[c] = (float(w), float(cpu))
 med = {c: tuple(statistics.median(x[i] for x in v) for i in range(3)) for c, v in rows.items()}
+def ratio(c, k, d="base"):
+    # median over repetitions of this repetition's c / d: the machine's
+    # speed drifts between repetitions, far less within one
+    return statistics.median(v[c][k] / v[d][k] for v in reps.values() if c in v and d in v)
 bw, br, bc = med["base"]
 print("%-12s %8s %7s %8s %9s %8s %7s %10s" % ("config", "wall s", "ratio", "ns/pair", "+ns/pair", "cpu s", "ratio", "extra RSS"))
 for c in ["base", "off", "sampled", "sampled-fp", "exact-fp", "exact-dwarf", "heaptrack"]:
     if c in med:
         w, r, cpu = med[c]
         print("%-12s %8.3f %6.2fx %8.1f %9.1f %8.3f %6.2fx %6.1f MiB" % (
-            c, w, w / bw, w * 1e9 / pairs, (w - bw) * 1e9 / pairs, cpu, cpu / bc, (r - br) / 1024.0))
+            c, w, ratio(c, 0), w * 1e9 / pairs, (ratio(c, 0) - 1) * bw * 1e9 / pairs, cpu,
+            ratio(c, 1), (r - br) / 1024.0))
 if "heaptrack" in med:
     for c in ("exact-fp", "exact-dwarf"):
         print("heaptrack / %s: %.1fx faster (wall), %.1fx (cpu)" % (
-            c, med["heaptrack"][0] / med[c][0], med["heaptrack"][2] / med[c][2]))
+            c, ratio("heaptrack", 0, c), ratio("heaptrack", 1, c)))
 PYEOF

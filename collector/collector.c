@@ -107,7 +107,8 @@ static void merge_site(const struct alloc_site *site, void *arg)
     uint64_t bytes = atomic_load_explicit(&site->bytes, memory_order_relaxed);
     uint64_t count = atomic_load_explicit(&site->count_fx, memory_order_relaxed);
     uint64_t in = atomic_load_explicit(&site->live_in, memory_order_relaxed);
-    uint64_t out = atomic_load_explicit(&site->live_out, memory_order_relaxed);
+    uint64_t out = atomic_load_explicit(&site->live_out, memory_order_relaxed) +
+                   atomic_load_explicit(&site->live_out_own, memory_order_relaxed);
     if (!bytes && !count)
         return;
     long i = stacktab_add_index(table, site->serial, REC_ALLOC, site->flags, site->pcs, site->n,

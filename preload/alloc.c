@@ -177,45 +177,58 @@ static uint64_t live_weight(uint32_t code)
     return bytes;
 }
 
-/* The calling thread's stack into s->alloc_scratch: from the verified
- * cache when it has it (dwarf mode, known stack bounds), else unwound (and
- * then remembered). Guard held. */
-static unsigned capture(struct tslot *s, uintptr_t caller, unsigned *flags)
+/* The site of the calling thread's stack. In dwarf mode with known stack
+ * bounds, a verified stack-cache hit gives the site it was last counted in
+ * without copying or comparing a single pc; otherwise the stack is unwound
+ * into s->alloc_scratch (and remembered), and the site looked up. sp0: the
+ * program's stack pointer at its call, 0 if the caller does not know it.
+ * Guard held. */
+static struct alloc_site *capture_site(struct tslot *s, uintptr_t caller, uintptr_t sp0,
+                                       uint32_t *ref)
 {
-    uintptr_t lo = s->stack_lo, hi = s->stack_hi, sp0 = 0;
+    uintptr_t lo = s->stack_lo, hi = s->stack_hi;
     struct stackcache *c = NULL;
+    struct stackcache_entry *e = NULL;
+    unsigned flags, n;
     if (use_stackcache && lo && hi && !tstate.in_loader) {
         if (!s->scache)
             s->scache = stackcache_new();
         c = s->scache;
-        sp0 = c ? stackcache_sp0(caller, lo, hi) : 0;
-        if (sp0) {
-            unsigned n = stackcache_get(c, s->serial, caller, sp0, lo, hi, s->alloc_scratch, depth,
-                                        flags);
-            if (n)
-                return n;
+        if (!(sp0 > lo && sp0 < hi))
+            sp0 = c ? stackcache_sp0(caller, lo, hi) : 0;
+        if (sp0 && (e = stackcache_find(c, s->serial, caller, sp0, lo, hi, depth))) {
+            slot_count_unwind(s, e->flags);
+            if (e->tag) {
+                *ref = e->tag;
+                return alloc_site_at(e->tag);
+            }
+            struct alloc_site *site = alloc_site_get(s, e->pc, e->n, e->flags, ref);
+            e->tag = site ? *ref : 0;
+            return site;
         }
+    } else {
+        sp0 = 0;
     }
-    unsigned n = unwind_capture_here(caller, lo, hi, s->alloc_scratch, depth, flags,
-                                     sp0 ? c->cfas : NULL);
+    n = unwind_capture_here(caller, lo, hi, s->alloc_scratch, depth, &flags, sp0 ? c->cfas : NULL);
+    slot_count_unwind(s, flags);
     if (sp0)
-        stackcache_put(c, s->serial, caller, sp0, lo, hi, s->alloc_scratch, n, *flags);
-    return n;
+        e = stackcache_put(c, s->serial, caller, sp0, lo, hi, s->alloc_scratch, n, flags);
+    struct alloc_site *site = alloc_site_get(s, s->alloc_scratch, n, flags, ref);
+    if (e && site)
+        e->tag = *ref;
+    return site;
 }
 
 /* Count block p in its stack's site and track it as live. Guard held. */
-static void record_alloc(void *p, size_t size, uintptr_t caller)
+static void record_alloc(void *p, size_t size, uintptr_t caller, uintptr_t sp0)
 {
     struct tslot *s = own_slot();
     if (!s) {
         atomic_fetch_add_explicit(&no_thread, 1, memory_order_relaxed);
         return;
     }
-    unsigned flags;
-    unsigned n = capture(s, caller, &flags);
-    slot_count_unwind(s, flags);
     uint32_t ref;
-    struct alloc_site *site = alloc_site_get(s, s->alloc_scratch, n, flags, &ref);
+    struct alloc_site *site = capture_site(s, caller, sp0, &ref);
     if (!site) {
         ctr_add(&s->alloc_dropped, 1);
         return;
@@ -233,7 +246,8 @@ static void record_alloc(void *p, size_t size, uintptr_t caller)
     ctr_add(&s->alloc_sampled, 1);
 }
 
-__attribute__((noinline)) void alloc_sample_slow(void *p, size_t size, uintptr_t caller)
+__attribute__((noinline)) void alloc_sample_slow(void *p, size_t size, uintptr_t caller,
+                                                 uintptr_t sp0)
 {
     if (tstate.guard) {
         /* The profiler's own allocation: never recorded, and it must not
@@ -250,9 +264,13 @@ __attribute__((noinline)) void alloc_sample_slow(void *p, size_t size, uintptr_t
     }
     int saved = errno;
     tstate.guard++;
-    if (sample_countdown(&tstate.alloc_left, &tstate.rng, &tstate.alloc_ready, 1, mean,
-                         (int64_t)size))
-        record_alloc(p, size, caller);
+    if (mean == 0) {
+        tstate.alloc_left = -1;   /* exact: the next allocation crosses too */
+        record_alloc(p, size, caller, sp0);
+    } else if (sample_countdown(&tstate.alloc_left, &tstate.rng, &tstate.alloc_ready, 1, mean,
+                                (int64_t)size)) {
+        record_alloc(p, size, caller, sp0);
+    }
     tstate.guard--;
     errno = saved;
 }
@@ -262,7 +280,15 @@ __attribute__((noinline)) void alloc_sample_slow(void *p, size_t size, uintptr_t
 static void retire(uint64_t v)
 {
     struct alloc_site *site = alloc_site_at((uint32_t)(v >> 32));
-    atomic_fetch_add_explicit(&site->live_out, live_weight((uint32_t)v), memory_order_relaxed);
+    uint64_t w = live_weight((uint32_t)v);
+    struct tslot *s = tstate.slot;
+    /* The owner's own frees need no atomic add. A signal handler of the
+     * owner freeing while the owner adds is impossible: the owner adds
+     * here, and a handler's free on the same thread nests, not races. */
+    if (s && s->serial == site->serial && !tstate.exiting)
+        alloc_site_add(&site->live_out_own, w);
+    else
+        atomic_fetch_add_explicit(&site->live_out, w, memory_order_relaxed);
 }
 
 void alloc_free_slow(void *p)

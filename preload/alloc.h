@@ -110,8 +110,11 @@ static inline bool alloc_cross(size_t size)
 }
 
 /* Slow path after a crossing allocation of `size` bytes at p succeeded
- * (p non-NULL): record it, or park/re-arm the countdown. */
-void alloc_sample_slow(void *p, size_t size, uintptr_t caller);
+ * (p non-NULL): record it, or park/re-arm the countdown. caller: the
+ * program's return address; sp0: its stack pointer after that return (the
+ * CFA of the interposer's frame), or 0 if unknown (then found by walking
+ * this library's frames). */
+void alloc_sample_slow(void *p, size_t size, uintptr_t caller, uintptr_t sp0);
 
 /* The crossing allocation failed: give its bytes back to the countdown. */
 static inline void alloc_uncount(size_t size)
@@ -124,7 +127,7 @@ static inline void alloc_uncount(size_t size)
 static inline void alloc_note(void *p, size_t size, uintptr_t caller)
 {
     if (p && alloc_cross(size))
-        alloc_sample_slow(p, size, caller);
+        alloc_sample_slow(p, size, caller, 0);
 }
 
 /* Slow path of alloc_note_free: p passed the filter. */

@@ -77,11 +77,17 @@ static uint64_t stack_hash(const uintptr_t *pcs, unsigned n, unsigned flags)
     return h;
 }
 
+/* (An inline loop: stacks are short, and a call to memcmp for a few
+ * words cost more than the compare on every recorded allocation.) */
 static bool site_is(const struct alloc_site *site, const uintptr_t *pcs, unsigned n,
                     unsigned flags)
 {
-    return site->n == n && site->flags == flags &&
-           memcmp(site->pcs, pcs, n * sizeof(uint64_t)) == 0;
+    if (site->n != n || site->flags != flags)
+        return false;
+    for (unsigned i = 0; i < n; i++)
+        if (site->pcs[i] != pcs[i])
+            return false;
+    return true;
 }
 
 static void index_drop(struct tslot *s)
@@ -167,6 +173,7 @@ static struct alloc_site *site_new(struct tslot *s, const uintptr_t *pcs, unsign
     atomic_store_explicit(&site->count_fx, 0, memory_order_relaxed);
     atomic_store_explicit(&site->live_in, 0, memory_order_relaxed);
     atomic_store_explicit(&site->live_out, 0, memory_order_relaxed);
+    atomic_store_explicit(&site->live_out_own, 0, memory_order_relaxed);
     memcpy(site->pcs, pcs, n * sizeof(uint64_t));
     s->site_chunk_used += (uint32_t)bytes;
     /* Publish: the collector reads sites below `used` only. */

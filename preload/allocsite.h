@@ -7,11 +7,12 @@
  * Model: a site is one (thread serial, unwind flags, stack) with four
  * counters: bytes and count (weighted estimates, written by the owning
  * thread only), live_in (the live weight its recorded blocks brought) and
- * live_out (the live weight of those blocks freed since, added by whichever
- * thread frees them). A recorded block's entry in the live table
+ * live_out (the live weight of those blocks freed since, by other threads
+ * with an atomic add, by the owner into live_out_own without one: most
+ * blocks die in the thread that made them). A recorded block's entry in the live table
  * (livetab.h) holds its site's reference and its size code, so a free
  * needs no lookup beyond the live table and no pairing later: live bytes of
- * a site = live_in - live_out, exact at any moment.
+ * a site = live_in - live_out - live_out_own, exact at any moment.
  *
  * Storage: sites live in one reserved address range (MAP_NORESERVE; only
  * touched pages cost memory), handed out in chunks to threads that bump-
@@ -48,8 +49,8 @@ struct alloc_site {
     _Atomic uint64_t bytes;      /* owner: estimated bytes allocated */
     _Atomic uint64_t count_fx;   /* owner: estimated allocations, 1/65536 */
     _Atomic uint64_t live_in;    /* owner: live weight of recorded blocks */
-    _Atomic uint64_t live_out;   /* any thread: live weight freed */
-    uint64_t pad;
+    _Atomic uint64_t live_out;   /* other threads: live weight freed (atomic add) */
+    _Atomic uint64_t live_out_own; /* owner: live weight it freed itself */
     uint64_t pcs[];              /* n pcs, leaf first */
 };
 

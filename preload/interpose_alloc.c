@@ -115,8 +115,10 @@ static __attribute__((noinline)) void *malloc_slow(size_t n)
         return boot_malloc(n);
     }
     void *p = fn(n);
+    /* malloc tail-called this function: its frame sits right on the
+     * program's call, so its CFA is the program's stack pointer. */
     if (p)
-        alloc_sample_slow(p, n, RA);
+        alloc_sample_slow(p, n, RA, (uintptr_t)__builtin_frame_address(0) + 16);
     else
         alloc_uncount(n);
     return p;

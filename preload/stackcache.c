@@ -40,33 +40,30 @@ static struct stackcache_entry *way(struct stackcache *c, uintptr_t caller, uint
     return &c->e[(h >> 32) % STACKCACHE_WAYS];
 }
 
-unsigned stackcache_get(struct stackcache *c, uint64_t serial, uintptr_t caller, uintptr_t sp0,
-                        uintptr_t lo, uintptr_t hi, uintptr_t *pcs, unsigned max,
-                        unsigned *flags)
+struct stackcache_entry *stackcache_find(struct stackcache *c, uint64_t serial, uintptr_t caller,
+                                         uintptr_t sp0, uintptr_t lo, uintptr_t hi, unsigned max)
 {
     struct stackcache_entry *e = way(c, caller, sp0);
     if (e->caller != caller || e->sp0 != sp0 || e->serial != serial || e->n > max)
-        return 0;
+        return NULL;
     for (unsigned i = 1; i < e->n; i++) {
         uintptr_t slot = e->slot[i];
         /* Checked when stored; checked again: the bounds are the thread's. */
         if (slot < sp0 || slot < lo || slot > hi - 8 || *(const uintptr_t *)slot != e->pc[i])
-            return 0;
+            return NULL;
     }
-    memcpy(pcs, e->pc, e->n * sizeof *pcs);
-    *flags = e->flags;
-    return e->n;
+    return e;
 }
 
-void stackcache_put(struct stackcache *c, uint64_t serial, uintptr_t caller, uintptr_t sp0,
-                    uintptr_t lo, uintptr_t hi, const uintptr_t *pcs, unsigned n,
-                    unsigned flags)
+struct stackcache_entry *stackcache_put(struct stackcache *c, uint64_t serial, uintptr_t caller,
+                                        uintptr_t sp0, uintptr_t lo, uintptr_t hi,
+                                        const uintptr_t *pcs, unsigned n, unsigned flags)
 {
     /* libgcc reports with each return address the CFA of the frame that
      * returns there: the address above the slot holding it. The first is
      * the interposer's own CFA, sp0. */
     if (n == 0 || n > STACKCACHE_FRAMES || flags != 0 || pcs[0] != caller || c->cfas[0] != sp0)
-        return;
+        return NULL;
     struct stackcache_entry *e = way(c, caller, sp0);
     for (unsigned i = 1; i < n; i++) {
         uintptr_t slot = c->cfas[i] - 8;
@@ -75,7 +72,7 @@ void stackcache_put(struct stackcache *c, uint64_t serial, uintptr_t caller, uin
         if (slot < sp0 || slot < lo || slot > hi - 8 || (slot & 7) ||
             *(const uintptr_t *)slot != pcs[i]) {
             e->caller = 0;
-            return;
+            return NULL;
         }
         e->slot[i] = slot;
     }
@@ -85,4 +82,6 @@ void stackcache_put(struct stackcache *c, uint64_t serial, uintptr_t caller, uin
     e->serial = serial;
     e->n = n;
     e->flags = flags;
+    e->tag = 0;
+    return e;
 }

@@ -40,6 +40,8 @@ struct stackcache_entry {
     uintptr_t caller, sp0;   /* key; caller 0 = empty */
     uint64_t serial;
     unsigned n, flags;
+    uint32_t tag;            /* the caller's own datum for this stack (the
+                              * allocation site), 0 when the entry is made */
     uintptr_t pc[STACKCACHE_FRAMES];
     uintptr_t slot[STACKCACHE_FRAMES];   /* slot[i] (i >= 1) held pc[i] */
 };
@@ -58,15 +60,16 @@ struct stackcache *stackcache_new(void);
  * pointers (it is built with them). 0 if not found within [lo, hi). */
 uintptr_t stackcache_sp0(uintptr_t caller, uintptr_t lo, uintptr_t hi);
 
-/* A verified hit: copies the pcs and flags, returns their number (<= max);
- * 0 on a miss. lo/hi: the thread's stack bounds. */
-unsigned stackcache_get(struct stackcache *c, uint64_t serial, uintptr_t caller, uintptr_t sp0,
-                        uintptr_t lo, uintptr_t hi, uintptr_t *pcs, unsigned max,
-                        unsigned *flags);
+/* A verified hit (its pc, n and flags are the stack's), or NULL on a
+ * miss. lo/hi: the thread's stack bounds. */
+struct stackcache_entry *stackcache_find(struct stackcache *c, uint64_t serial, uintptr_t caller,
+                                         uintptr_t sp0, uintptr_t lo, uintptr_t hi,
+                                         unsigned max);
 
-/* Remember a stack just unwound (pcs, c->cfas, n, flags) if it qualifies. */
-void stackcache_put(struct stackcache *c, uint64_t serial, uintptr_t caller, uintptr_t sp0,
-                    uintptr_t lo, uintptr_t hi, const uintptr_t *pcs, unsigned n,
-                    unsigned flags);
+/* Remember a stack just unwound (pcs, c->cfas, n, flags) if it qualifies;
+ * returns its entry (tag 0), or NULL. */
+struct stackcache_entry *stackcache_put(struct stackcache *c, uint64_t serial, uintptr_t caller,
+                                        uintptr_t sp0, uintptr_t lo, uintptr_t hi,
+                                        const uintptr_t *pcs, unsigned n, unsigned flags);
 
 #endif
