@@ -391,6 +391,66 @@ static int cmp_rawsym(const void *a, const void *b, void *strs)
     return strcmp(sort_strs + x->name, sort_strs + y->name);
 }
 
+/* Put raw[0..n) in cmp_rawsym order. A stable LSD radix sort on lo (a byte
+ * a pass; bytes that are the same in every address are skipped, so a
+ * library takes three passes or so), then each run of equal lo (aliases,
+ * a few entries) by the full comparator. The order is the one qsort_r
+ * gives, at a fraction of its cost: a libc's debug file has thousands of
+ * function symbols, and sorting them was most of the exit time of a
+ * profile that touches libc. Falls back to qsort_r when memory is short. */
+static void sort_rawsyms(struct rawsym *raw, size_t n, char *strs)
+{
+    struct rawsym *tmp = n > 1 ? malloc(n * sizeof(*tmp)) : NULL;
+
+    if (!tmp) {
+        qsort_r(raw, n, sizeof(*raw), cmp_rawsym, strs);
+        return;
+    }
+    uint64_t all_and = ~(uint64_t)0, all_or = 0;
+    for (size_t i = 0; i < n; i++) {
+        all_and &= raw[i].lo;
+        all_or |= raw[i].lo;
+    }
+    uint64_t varying = all_and ^ all_or;
+    struct rawsym *src = raw, *dst = tmp;
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t pos[256] = { 0 }, sum = 0;
+        if (((varying >> shift) & 0xff) == 0)
+            continue;
+        for (size_t i = 0; i < n; i++)
+            pos[(src[i].lo >> shift) & 0xff]++;
+        for (size_t b = 0; b < 256; b++) {
+            size_t c = pos[b];
+            pos[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[pos[(src[i].lo >> shift) & 0xff]++] = src[i];
+        struct rawsym *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != raw)
+        memcpy(raw, src, n * sizeof(*raw));
+    free(tmp);
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && raw[j].lo == raw[i].lo; j++)
+            ;
+        if (j - i > 8) {
+            qsort_r(raw + i, j - i, sizeof(*raw), cmp_rawsym, strs);
+            continue;
+        }
+        /* Insertion sort: alias groups are tiny. */
+        for (size_t k = i + 1; k < j; k++) {
+            struct rawsym v = raw[k];
+            size_t m = k;
+            for (; m > i && cmp_rawsym(&raw[m - 1], &v, strs) > 0; m--)
+                raw[m] = raw[m - 1];
+            raw[m] = v;
+        }
+    }
+}
+
 struct secinfo {
     uint64_t addr, end;
     bool exec;
@@ -472,7 +532,7 @@ static long read_symtab(Elf *e, Elf_Scn *symscn, struct symfile *f)
         ret = 0;
         goto out;
     }
-    qsort_r(raw, kept, sizeof(*raw), cmp_rawsym, strs);
+    sort_rawsyms(raw, kept, strs);
 
     struct sym *syms = malloc(kept * sizeof(*syms));
     if (!syms)
