@@ -11,10 +11,11 @@
  *
  * No fsync, of the file or of its directory: rename(2) alone gives readers
  * the old-or-whole-new guarantee. fsync would only add durability against
- * an OS crash or power loss, and it costs the profiled host about a
- * millisecond of exit latency per file (two fsyncs per file, a file per
- * metric plus meta.json) — not worth it for a profile, which can be
- * recorded again. perf and heaptrack do not fsync their output either.
+ * an OS crash or power loss, and the host pays for it in exit latency: two
+ * fsyncs per file, a file per metric plus meta.json, about 0.4 ms a file
+ * on ext4 (0.85 ms of a 4 ms cpu-profiled run, 1.4 ms with alloc). Not
+ * worth it for a profile, which can be recorded again; perf and heaptrack
+ * do not fsync their output either.
  */
 #include "collector/atomic_file.h"
 
