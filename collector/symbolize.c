@@ -607,9 +607,10 @@ static long read_symtab(Elf *e, Elf_Scn *symscn, struct symfile *f)
     }
 #undef RAW
     /* Keep only the names used: a debug file's string table also holds
-     * every local, object and file name. */
+     * every local, object and file name. One extra NUL at the end, as the
+     * full copy had: display_name looks one byte past an empty name. */
     if (names_len <= strdata->d_size) {
-        names = malloc(names_len ? names_len : 1);
+        names = malloc(names_len + 1);
         if (!names)
             goto out;
         size_t at = 0;
@@ -619,14 +620,16 @@ static long read_symtab(Elf *e, Elf_Scn *symscn, struct symfile *f)
             syms[k].name = (uint32_t)at;
             at += len;
         }
+        names[at] = '\0';
     } else if (copy) {
         names = copy;
         copy = NULL;
     } else {
-        names = malloc(strdata->d_size);
+        names = malloc(strdata->d_size + 1);
         if (!names)
             goto out;
         memcpy(names, strs, strdata->d_size);
+        names[strdata->d_size] = '\0';
     }
     free(f->syms);
     free(f->strs);
