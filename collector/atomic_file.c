@@ -2,12 +2,20 @@
  * Atomic file writer.
  *
  * Model: bytes go into a fixed buffer inside struct atomic_file and are
- * flushed with write(2) to "<path>.tmp.<pid>"; commit flushes, fsyncs and
+ * flushed with write(2) to "<path>.tmp.<pid>"; commit flushes, closes and
  * renames over <path>, so a reader sees the old file or the whole new one,
  * never a prefix. The first error is kept in af->err and every later call
  * is a no-op until commit reports it (the jemalloc dump-writer habit), so
  * callers check once. No stdio: this also runs inside the profiled host at
  * exit, where the host's FILE locks may be held.
+ *
+ * No fsync, of the file or of its directory: rename(2) alone gives readers
+ * the old-or-whole-new guarantee. fsync would only add durability against
+ * an OS crash or power loss, and the host pays for it in exit latency: two
+ * fsyncs per file, a file per metric plus meta.json, about 0.4 ms a file
+ * on ext4 (0.85 ms of a 4 ms cpu-profiled run, 1.4 ms with alloc). Not
+ * worth it for a profile, which can be recorded again; perf and heaptrack
+ * do not fsync their output either.
  */
 #include "collector/atomic_file.h"
 
@@ -159,30 +167,6 @@ void atomic_file_printf(struct atomic_file *af, const char *fmt, ...)
     free(big);
 }
 
-/* Make the rename itself durable. Best effort: some file systems refuse
- * fsync on directories, and the data is already safe in the file. */
-static void fsync_parent_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir;
-    int fd;
-
-    if (!slash)
-        dir = strdup(".");
-    else if (slash == path)
-        dir = strdup("/");
-    else
-        dir = strndup(path, (size_t)(slash - path));
-    if (!dir)
-        return;
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(dir);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
 int atomic_file_commit(struct atomic_file *af)
 {
     int err;
@@ -194,8 +178,6 @@ int atomic_file_commit(struct atomic_file *af)
         return -1;
     }
     af_flush(af);
-    if (!af->err && fsync(af->fd) != 0)
-        af_fail(af, errno);
     if (close(af->fd) != 0 && errno != EINTR)
         af_fail(af, errno);
     af->fd = -1;
@@ -204,8 +186,6 @@ int atomic_file_commit(struct atomic_file *af)
     err = af->err;
     if (err)
         unlink(af->tmp);
-    else
-        fsync_parent_dir(af->path);
     af_release(af);
     if (err) {
         errno = err;

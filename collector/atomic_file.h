@@ -2,7 +2,8 @@
 #define FLAMEPRE_ATOMIC_FILE_H
 /*
  * Write a file so that readers see either the old content or the complete new
- * one: write to "<path>.tmp.<pid>" in the same directory, fsync, rename.
+ * one: write to "<path>.tmp.<pid>" in the same directory, rename. No fsync
+ * (see atomic_file.c): atomic for readers, not durable against an OS crash.
  * Uses write(2), not stdio. The writer keeps its first error and ignores
  * later writes (the jemalloc dump-writer habit), so callers check once at
  * commit.
@@ -24,7 +25,7 @@ void atomic_file_write(struct atomic_file *af, const void *data, size_t len);
 void atomic_file_puts(struct atomic_file *af, const char *s);
 void atomic_file_printf(struct atomic_file *af, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Flush, fsync, rename. Returns 0, or -1 with errno set; the temp file is
+/* Flush, close, rename. Returns 0, or -1 with errno set; the temp file is
  * removed on failure. Frees af's memory either way. */
 int atomic_file_commit(struct atomic_file *af);
 /* Discard: remove the temp file, free memory. */

@@ -6,7 +6,7 @@
  * Model: a multiset of stacks "root;...;leaf" with integer counts. Adding the
  * same stack twice adds the counts. Writing emits one line per distinct stack,
  * "stack COUNT\n", sorted by byte order of the stack, into `path` atomically
- * (a temp file in the same directory, fsync, rename), so a reader never sees
+ * (a temp file in the same directory, then rename), so a reader never sees
  * a half-written file. Off the hot path only.
  */
 #include <stddef.h>

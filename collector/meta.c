@@ -6,7 +6,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "collector/atomic_file.h"
 #include "preload/sampler.h"
@@ -80,13 +79,26 @@ void meta_json_string(struct atomic_file *af, const char *s, size_t len)
     atomic_file_write(af, "\"", 1);
 }
 
+/* UTC "YYYY-MM-DDTHH:MM:SS.mmmZ". Plain arithmetic (the proleptic Gregorian
+ * calendar from days since 1970, Hinnant's civil_from_days), not gmtime_r:
+ * glibc's first gmtime_r loads the time zone file (/etc/localtime) under a
+ * lock, a cost the host would pay at exit for nothing UTC needs. */
 static void iso_time(char *out, size_t len, uint64_t ns)
 {
-    time_t t = (time_t)(ns / 1000000000u);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    size_t n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, len - n, ".%03uZ", (unsigned)(ns / 1000000u % 1000u));
+    uint64_t secs = ns / 1000000000u;
+    uint64_t days = secs / 86400u, sod = secs % 86400u;
+    uint64_t z = days + 719468u;              /* days since 0000-03-01 */
+    uint64_t era = z / 146097u;
+    uint64_t doe = z - era * 146097u;         /* [0, 146096] */
+    uint64_t yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u;
+    uint64_t doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);
+    uint64_t mp = (5u * doy + 2u) / 153u;     /* March = 0 */
+    unsigned day = (unsigned)(doy - (153u * mp + 2u) / 5u + 1u);
+    unsigned month = (unsigned)(mp < 10u ? mp + 3u : mp - 9u);
+    unsigned long long year = yoe + era * 400u + (month <= 2u);
+    snprintf(out, len, "%04llu-%02u-%02uT%02u:%02u:%02u.%03uZ", year, month, day,
+             (unsigned)(sod / 3600u), (unsigned)(sod / 60u % 60u), (unsigned)(sod % 60u),
+             (unsigned)(ns / 1000000u % 1000u));
 }
 
 static void str_field(struct atomic_file *af, const char *key, const char *val)

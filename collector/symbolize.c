@@ -367,8 +367,9 @@ static size_t read_build_id(Elf *e, unsigned char *out, size_t cap)
 }
 
 struct rawsym {
-    uint64_t lo, size, cap;   /* cap: end of the containing section, 0 unknown */
-    uint32_t name;
+    uint64_t lo, size;
+    uint32_t name;            /* offset into the string table */
+    uint16_t sec;             /* containing section (index into secinfo), 0 unknown */
     uint8_t rank;
     uint8_t uscore;           /* leading underscores */
 };
@@ -391,13 +392,90 @@ static int cmp_rawsym(const void *a, const void *b, void *strs)
     return strcmp(sort_strs + x->name, sort_strs + y->name);
 }
 
+struct rawsym_order {
+    const struct rawsym *raw;
+    const char *strs;
+};
+
+static int cmp_rawsym_index(const void *a, const void *b, void *arg)
+{
+    const struct rawsym_order *o = arg;
+    return cmp_rawsym(&o->raw[*(const uint32_t *)a], &o->raw[*(const uint32_t *)b],
+                      (void *)o->strs);
+}
+
+/* The cmp_rawsym order of raw[0..n), as indices (malloc'd; NULL when
+ * memory is short). A stable LSD radix sort on lo (a byte a pass; bytes
+ * that are the same in every address are skipped, so a library takes three
+ * passes or so), then each run of equal lo (aliases, a few entries) by the
+ * full comparator: the order qsort_r gives, at a fraction of its cost. A
+ * libc's debug file has thousands of function symbols, and sorting them
+ * (and copying them around) was most of the exit time of a profile that
+ * touches libc. Indices, not the records, move: less memory to touch. */
+static uint32_t *sort_rawsyms(const struct rawsym *raw, size_t n, const char *strs)
+{
+    if (n == 0 || n > UINT32_MAX)
+        return NULL;
+    uint32_t *ord = malloc(2 * n * sizeof(*ord));
+    if (!ord)
+        return NULL;
+    uint32_t *src = ord, *dst = ord + n;
+    uint64_t all_and = ~(uint64_t)0, all_or = 0;
+    for (size_t i = 0; i < n; i++) {
+        src[i] = (uint32_t)i;
+        all_and &= raw[i].lo;
+        all_or |= raw[i].lo;
+    }
+    uint64_t varying = all_and ^ all_or;
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t pos[256] = { 0 }, sum = 0;
+        if (((varying >> shift) & 0xff) == 0)
+            continue;
+        for (size_t i = 0; i < n; i++)
+            pos[(raw[src[i]].lo >> shift) & 0xff]++;
+        for (size_t b = 0; b < 256; b++) {
+            size_t c = pos[b];
+            pos[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[pos[(raw[src[i]].lo >> shift) & 0xff]++] = src[i];
+        uint32_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != ord)
+        memcpy(ord, src, n * sizeof(*ord));
+    struct rawsym_order o = { raw, strs };
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && raw[ord[j]].lo == raw[ord[i]].lo; j++)
+            ;
+        if (j - i > 8) {
+            qsort_r(ord + i, j - i, sizeof(*ord), cmp_rawsym_index, &o);
+            continue;
+        }
+        /* Insertion sort: alias groups are tiny. */
+        for (size_t k = i + 1; k < j; k++) {
+            uint32_t v = ord[k];
+            size_t m = k;
+            for (; m > i && cmp_rawsym(&raw[ord[m - 1]], &raw[v], (void *)strs) > 0; m--)
+                ord[m] = ord[m - 1];
+            ord[m] = v;
+        }
+    }
+    return ord;
+}
+
 struct secinfo {
     uint64_t addr, end;
     bool exec;
 };
 
 /* Read the function symbols of one symbol table section into f. Returns the
- * number of symbols kept (0 leaves f untouched), -1 on allocation failure. */
+ * number of symbols kept (0 leaves f untouched), -1 on allocation failure.
+ * Memory is touched sparingly (each fresh page costs a fault): the records
+ * are sorted by index, and only the names of the symbols kept are copied
+ * out of the string table. */
 static long read_symtab(Elf *e, Elf_Scn *symscn, struct symfile *f)
 {
     GElf_Shdr sh, strsh;
@@ -406,7 +484,10 @@ static long read_symtab(Elf *e, Elf_Scn *symscn, struct symfile *f)
     size_t nsecs = 0, entsz, n, kept = 0;
     struct secinfo *secs = NULL;
     struct rawsym *raw = NULL;
-    char *strs = NULL;
+    uint32_t *ord = NULL;
+    struct sym *syms = NULL;
+    char *copy = NULL, *names = NULL;
+    const char *strs;
     long ret = -1;
 
     if (!gelf_getshdr(symscn, &sh) || !(strscn = elf_getscn(e, sh.sh_link)) ||
@@ -423,13 +504,24 @@ static long read_symtab(Elf *e, Elf_Scn *symscn, struct symfile *f)
 
     if (elf_getshdrnum(e, &nsecs) != 0)
         nsecs = 0;
+    if (nsecs > UINT16_MAX + 1)
+        nsecs = UINT16_MAX + 1;   /* st_shndx cannot name more */
     secs = calloc(nsecs ? nsecs : 1, sizeof(*secs));
     raw = malloc(n * sizeof(*raw));
-    strs = malloc(strdata->d_size + 1);
-    if (!secs || !raw || !strs)
+    if (!secs || !raw)
         goto out;
-    memcpy(strs, strdata->d_buf, strdata->d_size);
-    strs[strdata->d_size] = '\0';
+    /* Names are read in place when the table ends with its terminator, as
+     * ELF requires; a copy with one added otherwise. */
+    if (strdata->d_size > 0 && ((const char *)strdata->d_buf)[strdata->d_size - 1] == '\0') {
+        strs = strdata->d_buf;
+    } else {
+        copy = malloc(strdata->d_size + 1);
+        if (!copy)
+            goto out;
+        memcpy(copy, strdata->d_buf, strdata->d_size);
+        copy[strdata->d_size] = '\0';
+        strs = copy;
+    }
     for (size_t i = 1; i < nsecs; i++) {
         GElf_Shdr s;
         Elf_Scn *scn = elf_getscn(e, i);
@@ -460,7 +552,7 @@ static long read_symtab(Elf *e, Elf_Scn *symscn, struct symfile *f)
         struct rawsym *r = &raw[kept++];
         r->lo = s.st_value;
         r->size = s.st_size;
-        r->cap = sec && sec->end > s.st_value && sec->addr <= s.st_value ? sec->end : 0;
+        r->sec = sec ? (uint16_t)s.st_shndx : 0;
         r->name = (uint32_t)s.st_name;
         r->rank = (uint8_t)((func ? 4 : 0) + (bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0));
         uint8_t u = 0;
@@ -472,50 +564,86 @@ static long read_symtab(Elf *e, Elf_Scn *symscn, struct symfile *f)
         ret = 0;
         goto out;
     }
-    qsort_r(raw, kept, sizeof(*raw), cmp_rawsym, strs);
+    ord = sort_rawsyms(raw, kept, strs);
+    if (!ord)
+        qsort_r(raw, kept, sizeof(*raw), cmp_rawsym, (void *)strs);
+#define RAW(k) (&raw[ord ? ord[k] : (k)])
 
-    struct sym *syms = malloc(kept * sizeof(*syms));
+    syms = malloc(kept * sizeof(*syms));
     if (!syms)
         goto out;
-    size_t m = 0;
+    size_t m = 0, names_len = 0;
     for (size_t i = 0; i < kept;) {
-        size_t j = i + 1;
-        uint64_t size = raw[i].size, cap = raw[i].cap;
+        const struct rawsym *w = RAW(i);
+        size_t j = i;
+        uint64_t size = w->size, cap = 0;
         /* Aliases: the winner takes the largest size of the group, so a
-         * zero-size preferred alias does not lose a sized twin's extent. */
-        for (; j < kept && raw[j].lo == raw[i].lo; j++) {
-            if (raw[j].size > size)
-                size = raw[j].size;
-            if (!cap)
-                cap = raw[j].cap;
+         * zero-size preferred alias does not lose a sized twin's extent;
+         * the section end comes from the first of them inside a section. */
+        for (; j < kept && RAW(j)->lo == w->lo; j++) {
+            const struct rawsym *r = RAW(j);
+            const struct secinfo *sec = &secs[r->sec];
+            if (r->size > size)
+                size = r->size;
+            if (!cap && sec->end > r->lo && sec->addr <= r->lo)
+                cap = sec->end;
         }
-        uint64_t hi = raw[i].lo + size;
+        uint64_t hi = w->lo + size;
         if (size == 0) {
             /* Zero-size symbols (assembly without .size) reach to the next
              * symbol, but never past their section: a size-0 _init must
              * not swallow the PLT that follows it. */
-            hi = j < kept ? raw[j].lo : (cap ? cap : raw[i].lo + 1);
+            hi = j < kept ? RAW(j)->lo : (cap ? cap : w->lo + 1);
             if (cap && cap < hi)
                 hi = cap;
         }
-        syms[m].lo = raw[i].lo;
-        syms[m].hi = hi > raw[i].lo ? hi : raw[i].lo + 1;
-        syms[m].name = raw[i].name;
+        syms[m].lo = w->lo;
+        syms[m].hi = hi > w->lo ? hi : w->lo + 1;
+        syms[m].name = w->name;
         syms[m].display = NULL;
+        names_len += strlen(strs + w->name) + 1;
         m++;
         i = j;
+    }
+#undef RAW
+    /* Keep only the names used: a debug file's string table also holds
+     * every local, object and file name. One extra NUL at the end, as the
+     * full copy had: display_name looks one byte past an empty name. */
+    if (names_len <= strdata->d_size) {
+        names = malloc(names_len + 1);
+        if (!names)
+            goto out;
+        size_t at = 0;
+        for (size_t k = 0; k < m; k++) {
+            size_t len = strlen(strs + syms[k].name) + 1;
+            memcpy(names + at, strs + syms[k].name, len);
+            syms[k].name = (uint32_t)at;
+            at += len;
+        }
+        names[at] = '\0';
+    } else if (copy) {
+        names = copy;
+        copy = NULL;
+    } else {
+        names = malloc(strdata->d_size + 1);
+        if (!names)
+            goto out;
+        memcpy(names, strs, strdata->d_size);
+        names[strdata->d_size] = '\0';
     }
     free(f->syms);
     free(f->strs);
     f->syms = syms;
     f->n = m;
-    f->strs = strs;
-    strs = NULL;
+    f->strs = names;
+    syms = NULL;
     ret = (long)m;
 out:
     free(secs);
     free(raw);
-    free(strs);
+    free(ord);
+    free(syms);
+    free(copy);
     return ret;
 }
 
