@@ -38,6 +38,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake;
 static pthread_t thread;
 static bool thread_running, stop_requested, finished;
+static bool want_thread;           /* collector_start's drain_thread */
 static struct collector_session sess;
 static struct stacktab *table;
 static struct thread_rec *threads;
@@ -269,9 +270,15 @@ static int start_thread(void)
     return rc == 0 ? 0 : -1;
 }
 
-int collector_start(const struct collector_session *s)
+bool collector_threaded(void)
+{
+    return want_thread;
+}
+
+int collector_start(const struct collector_session *s, bool drain_thread)
 {
     sess = *s;
+    want_thread = drain_thread;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -283,7 +290,7 @@ int collector_start(const struct collector_session *s)
         log_error("out of memory at start; profiling disabled");
         return -1;
     }
-    if (start_thread() < 0) {
+    if (want_thread && start_thread() < 0) {
         log_error("cannot start the collector thread; profiling disabled");
         return -1;
     }
@@ -617,6 +624,6 @@ void collector_fork_child(pid_t pid, pid_t ppid)
     sess.start_ns = now_ns(CLOCK_REALTIME);
     sess.start_mono_ns = now_ns(CLOCK_MONOTONIC);
     pthread_mutex_init(&lock, NULL);
-    if (table)
+    if (table && want_thread)
         start_thread();
 }

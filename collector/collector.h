@@ -28,8 +28,15 @@ struct collector_session {
     uint64_t start_mono_ns;         /* CLOCK_MONOTONIC */
 };
 
-/* Take the session (copied) and start the drain thread. Returns 0 or -1. */
-int collector_start(const struct collector_session *sess);
+/* Take the session (copied) and, with drain_thread, start the drain
+ * thread. Without it (only allocations are recorded: they never go through
+ * the rings) the process keeps its thread count, and glibc its
+ * single-threaded fast paths; the program's exiting threads then call
+ * collector_drain themselves so their slots are recycled. 0 or -1. */
+int collector_start(const struct collector_session *sess, bool drain_thread);
+
+/* True when a drain thread runs. */
+bool collector_threaded(void);
 
 /* Ask the drain thread to drain now (a producer waits for ring room). Any
  * context but a signal handler; never blocks. */

@@ -147,6 +147,14 @@ static void thread_end(void *p)
     sampler_disarm(s);
     prctl(PR_GET_NAME, s->name);
     threads_retire(s);
+    if (!collector_threaded() && lifecycle_recording()) {
+        /* No drain thread: record this thread and free its slot now. */
+        int saved = errno;
+        tstate.guard++;
+        collector_drain();
+        tstate.guard--;
+        errno = saved;
+    }
 }
 
 /* Register the calling thread. */
@@ -318,7 +326,7 @@ __attribute__((constructor)) static void flamepre_init(void)
     atomic_store(&recording, true);
     thread_register();
     register_existing_threads();
-    if (collector_start(&sess) < 0) {
+    if (collector_start(&sess, (cfg.events & (EV_CPU | EV_LOCK | EV_IO)) != 0) < 0) {
         atomic_store(&recording, false);
         sampler_stop_all();
         goto out;

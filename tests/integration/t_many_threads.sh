@@ -21,3 +21,21 @@ for spec in "many_threads fp 200 8" "many_threads-nofp dwarf 200 8" "many_thread
     note "$roots distinct thread root frames"
     [ "$roots" -ge 20 ] || fail "only $roots thread root frames for $3 threads"
 done
+
+# Allocation profiling alone starts no drain thread (allocations never go
+# through the rings): the process keeps its own thread count, and each
+# exiting thread recycles its slot itself, so more threads than there are
+# slots (4096) over a run are all profiled.
+echo "alloc only: no extra thread"
+FLAMEPRE_EVENTS=alloc profile "$TMP/alloc-tasks" t python3 -c 'import os; print(len(os.listdir("/proc/self/task")))'
+[ "$(cat "$TMP/t.out")" = 1 ] || fail "alloc-only run has $(cat "$TMP/t.out") threads, want 1"
+echo "alloc only: 4500 threads, batches of 64"
+FLAMEPRE_EVENTS=alloc profile "$TMP/alloc-churn" r "$EX/many_threads" 4500 64
+[ "$(cat "$TMP/r.rc")" = 0 ] || { show_head "$TMP/r.err"; fail "exit code $(cat "$TMP/r.rc")"; }
+M=$(one_file "$TMP/alloc-churn" '*.meta.json') || exit 1
+"$PY" - "$M" <<'PYEOF' || fail "thread accounting of the alloc-only churn run"
+import json, sys
+m = json.load(open(sys.argv[1]))
+print("  threads_seen %d, threads_unprofiled %d" % (m["threads_seen"], m["threads_unprofiled"]))
+assert m["threads_seen"] >= 4501 and m["threads_unprofiled"] == 0
+PYEOF
