@@ -9,6 +9,8 @@
 # exact: constructor, symbolization, file writes) stay under a few percent.
 # Configurations (REPS repetitions each, rotating order, medians reported):
 #   base          uninstrumented
+#   passthrough   bench/passthrough_alloc.c preloaded: malloc/free that only
+#                 forward to glibc, the floor of any malloc interposer
 #   off           flamepre preloaded with FLAMEPRE_EVENTS=cpu (alloc shims pass through)
 #   sampled       FLAMEPRE_EVENTS=alloc, default 512k sampling, default (dwarf) unwinding
 #   sampled-fp    the same with FLAMEPRE_UNWIND=fp
@@ -40,7 +42,10 @@ HT=$(command -v heaptrack || true)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/flamepre-bench-alloc.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 for v in $(env | sed -n 's/^\(FLAMEPRE_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
-CONFIGS="base off sampled sampled-fp exact-fp exact-dwarf"
+PASS=$TMP/passthrough_alloc.so
+cc -O2 -shared -fPIC -o "$PASS" bench/passthrough_alloc.c -ldl ||
+    { echo "bench: cannot build bench/passthrough_alloc.c" >&2; exit 1; }
+CONFIGS="base passthrough off sampled sampled-fp exact-fp exact-dwarf"
 [ -n "$HT" ] && CONFIGS="$CONFIGS heaptrack"
 
 run() {   # run CONFIG REP -> appends "config rep wall rss_kb cpu_s" to $TMP/res
@@ -49,6 +54,7 @@ run() {   # run CONFIG REP -> appends "config rep wall rss_kb cpu_s" to $TMP/res
     local -a pre=()
     case $cfg in
         base) ;;
+        passthrough) pre=(env LD_PRELOAD="$PASS") ;;
         off) pre=(env LD_PRELOAD="$LIB" FLAMEPRE_OUTPUT="$out") ;;
         sampled) pre=(env LD_PRELOAD="$LIB" FLAMEPRE_OUTPUT="$out" FLAMEPRE_EVENTS=alloc) ;;
         sampled-fp) pre=(env LD_PRELOAD="$LIB" FLAMEPRE_OUTPUT="$out" FLAMEPRE_EVENTS=alloc FLAMEPRE_UNWIND=fp) ;;
@@ -86,12 +92,16 @@ def ratio(c, k, d="base"):
     return statistics.median(v[c][k] / v[d][k] for v in reps.values() if c in v and d in v)
 bw, br, bc = med["base"]
 print("%-12s %8s %7s %8s %9s %8s %7s %10s" % ("config", "wall s", "ratio", "ns/pair", "+ns/pair", "cpu s", "ratio", "extra RSS"))
-for c in ["base", "off", "sampled", "sampled-fp", "exact-fp", "exact-dwarf", "heaptrack"]:
+for c in ["base", "passthrough", "off", "sampled", "sampled-fp", "exact-fp", "exact-dwarf", "heaptrack"]:
     if c in med:
         w, r, cpu = med[c]
         print("%-12s %8.3f %6.2fx %8.1f %9.1f %8.3f %6.2fx %6.1f MiB" % (
             c, w, ratio(c, 0), w * 1e9 / pairs, (ratio(c, 0) - 1) * bw * 1e9 / pairs, cpu,
             ratio(c, 1), (r - br) / 1024.0))
+if "passthrough" in med:
+    for c in ("sampled", "sampled-fp"):
+        print("%s / passthrough: %.2fx (flamepre's own share of the sampled cost)" % (
+            c, ratio(c, 0, "passthrough")))
 if "heaptrack" in med:
     for c in ("exact-fp", "exact-dwarf"):
         print("heaptrack / %s: %.1fx faster (wall), %.1fx (cpu)" % (
