@@ -6,13 +6,9 @@
  */
 #include "preload/threads.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "preload/config.h"
@@ -120,110 +116,12 @@ void threads_free(struct tslot *s)
     atomic_store_explicit(&s->state, SLOT_FREE, memory_order_release);
 }
 
-/* Set by the dynamic loader: the initial thread's stack top, near argv. */
-extern void *__libc_stack_end;
-
-/* Parse "from-to" (lowercase hex, as /proc/PID/maps writes them) at the
- * start of a maps line; false when the line does not start so. */
-static bool maps_range(const char *p, const char *end, uintptr_t *from, uintptr_t *to)
-{
-    uintptr_t v[2] = {0, 0};
-    for (int k = 0; k < 2; k++) {
-        const char *start = p;
-        for (; p < end; p++) {
-            unsigned d;
-            if (*p >= '0' && *p <= '9')
-                d = (unsigned)(*p - '0');
-            else if (*p >= 'a' && *p <= 'f')
-                d = (unsigned)(*p - 'a' + 10);
-            else
-                break;
-            if (v[k] >> (sizeof(uintptr_t) * 8 - 4))
-                return false;
-            v[k] = v[k] << 4 | d;
-        }
-        if (p == start || (k == 0 && (p == end || *p++ != '-')))
-            return false;
-    }
-    *from = v[0];
-    *to = v[1];
-    return true;
-}
-
-/* The initial thread's stack as glibc's pthread_getattr_np computes it: the
- * top is the page after __libc_stack_end; the size is RLIMIT_STACK less the
- * part of the mapping above that top, page-aligned, and at most the gap
- * down to the end of the mapping below. glibc reads /proc/self/maps with
- * stdio and sscanf and also fetches the CPU affinity: ~120 us of every
- * profiled start-up, of which read(2) buffers and a hex parser save ~30
- * (the kernel's formatting of the maps is the rest). False when this is not the initial thread's stack (a fork child of
- * another thread) or anything is unexpected (a line longer than the
- * buffer): the caller asks glibc. */
-static bool initial_stack_bounds(uintptr_t *lo, uintptr_t *hi)
-{
-    uintptr_t top = (uintptr_t)__libc_stack_end;
-    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    struct rlimit rl;
-    if (!top || !page || (page & (page - 1)) || getrlimit(RLIMIT_STACK, &rl) != 0)
-        return false;
-    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    char buf[8192];   /* a line is at most a path (PATH_MAX) and ~80 bytes */
-    size_t have = 0, pos = 0;
-    bool eof = false, found = false;
-    uintptr_t last_to = 0, from = 0, to = 0;
-    while (!found) {
-        char *nl = memchr(buf + pos, '\n', have - pos);
-        if (!nl) {
-            if (eof)
-                break;
-            memmove(buf, buf + pos, have - pos);
-            have -= pos;
-            pos = 0;
-            if (have == sizeof buf)
-                break;
-            ssize_t n = read(fd, buf + have, sizeof buf - have);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0)
-                break;
-            eof = n == 0;
-            have += (size_t)n;
-            continue;
-        }
-        uintptr_t f, t;
-        if (maps_range(buf + pos, nl, &f, &t)) {   /* glibc skips lines it cannot parse */
-            from = f;
-            to = t;
-            if (from <= top && top < to)
-                found = true;
-            else
-                last_to = to;
-        }
-        pos = (size_t)(nl + 1 - buf);
-    }
-    close(fd);
-    if (!found || here < from || here >= to)
-        return false;
-    uintptr_t stack_end = (top & -page) + page;
-    uintptr_t size = ((uintptr_t)rl.rlim_cur - (to - stack_end)) & -page;
-    if (size > stack_end - last_to)
-        size = stack_end - last_to;
-    *lo = stack_end - size;
-    *hi = stack_end;
-    return true;
-}
-
 void threads_stack_bounds(uintptr_t *lo, uintptr_t *hi)
 {
     pthread_attr_t attr;
     void *addr;
     size_t size;
     *lo = *hi = 0;
-    if (threads_gettid() == getpid() && initial_stack_bounds(lo, hi))
-        return;
     if (pthread_getattr_np(pthread_self(), &attr) != 0)
         return;
     if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
