@@ -50,7 +50,7 @@ static int alloc_final;
 
 static uint64_t mean;
 static unsigned depth = 128;
-static bool use_stackcache;   /* dwarf mode: reuse verified stacks */
+static bool use_stackcache;   /* reuse verified stacks (stackcache.h) */
 static struct alloc_host host;
 static _Atomic uint64_t no_thread, untracked;
 
@@ -63,7 +63,7 @@ int alloc_init(const struct config *cfg, const struct alloc_host *h)
 {
     mean = cfg->alloc_sample;
     depth = cfg->depth < CONFIG_MAX_DEPTH ? cfg->depth : CONFIG_MAX_DEPTH;
-    use_stackcache = cfg->unwind == UNWIND_DWARF;
+    use_stackcache = true;
     if (h)
         host = *h;
     if (!alloc_live.slots && livetab_init(&alloc_live, LIVE_LOG2, alloc_filter) < 0) {
@@ -177,8 +177,8 @@ static uint64_t live_weight(uint32_t code)
     return bytes;
 }
 
-/* The site of the calling thread's stack. In dwarf mode with known stack
- * bounds, a verified stack-cache hit gives the site it was last counted in
+/* The site of the calling thread's stack. With known stack bounds, a
+ * verified stack-cache hit gives the site it was last counted in
  * without copying or comparing a single pc; otherwise the stack is unwound
  * into s->alloc_scratch (and remembered), and the site looked up. sp0: the
  * program's stack pointer at its call, 0 if the caller does not know it.

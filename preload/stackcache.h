@@ -1,10 +1,10 @@
 #ifndef FLAMEPRE_STACKCACHE_H
 #define FLAMEPRE_STACKCACHE_H
 /*
- * Stack cache for the allocation interposers in dwarf mode: a per-thread,
- * direct-mapped table of stacks that libgcc's unwinder produced, each
- * reused only after every one of its return addresses has been found again
- * at the same stack address.
+ * Stack cache for the allocation interposers: a per-thread, direct-mapped
+ * table of stacks that the unwinder produced (libgcc's in dwarf mode, the
+ * frame-pointer walk in fp mode), each reused only after every one of its
+ * return addresses has been found again at the same stack address.
  *
  * Model: the DWARF unwind of the program's part of the stack is a function
  * of the first return address (`caller`, the program's call into the
@@ -22,6 +22,13 @@
  * cached. A hit costs tens of nanoseconds; libgcc's unwinder about 150 ns
  * per frame, 1-2 us per allocation stack (exact mode was 100x slower than
  * the program without this cache).
+ *
+ * fp mode: a frame record's saved fp is set by the prologue from the
+ * caller's frame address, so the same return address at the same slot,
+ * frame after frame, means the same chain. (Where a frameless function
+ * breaks the chain the walk itself is unreliable; the cache then repeats
+ * an equally unreliable answer rather than a different one.) A hit saves
+ * the walk's checks and the site lookup.
  *
  * Entries carry the slot serial of the thread that made them, so a slot
  * reused by another thread (or a forked child's fresh identity) never hits

@@ -150,8 +150,11 @@ int unwind_init(enum unwind_mode m)
 
 /* Follow the frame-pointer chain from fp, appending return addresses to
  * pcs[n..max). sp is the lowest address a frame may have. */
+/* cfas (or NULL): for each pc recorded, the CFA of the frame that returns
+ * there (the address above the slot that held it), as libgcc reports it. */
 static unsigned walk_fp_chain(uintptr_t sp, uintptr_t fp, uintptr_t lo, uintptr_t hi,
-                              uintptr_t *pcs, unsigned n, unsigned max, unsigned *flags)
+                              uintptr_t *pcs, unsigned n, unsigned max, unsigned *flags,
+                              uintptr_t *cfas)
 {
     /* Frames must lie between the interrupted sp and the stack's top. With
      * unknown bounds (threads that predate the constructor), every page is
@@ -176,8 +179,11 @@ static unsigned walk_fp_chain(uintptr_t sp, uintptr_t fp, uintptr_t lo, uintptr_
         uintptr_t next = frame[0], ret = frame[1];
         if (ret < 4096)
             return n;
-        if (!in_range(&self_text, ret))
+        if (!in_range(&self_text, ret)) {
+            if (cfas)
+                cfas[n] = fp + 16;
             pcs[n++] = ret;
+        }
         if (next <= fp)
             return n;
         fp = next;
@@ -196,7 +202,7 @@ static unsigned walk_fp(const ucontext_t *uc, uintptr_t lo, uintptr_t hi, uintpt
     uintptr_t pc = (uintptr_t)g[REG_RIP];
     if (!in_range(&self_text, pc))
         pcs[n++] = pc;
-    return walk_fp_chain(sp, fp, lo, hi, pcs, n, max, flags);
+    return walk_fp_chain(sp, fp, lo, hi, pcs, n, max, flags, NULL);
 }
 
 /* Step a libunwind cursor, keeping the pcs outside this library. */
@@ -360,7 +366,7 @@ __attribute__((noinline)) unsigned unwind_capture_here(uintptr_t caller, uintptr
         /* This library is built with frame pointers, so the chain from here
          * runs through its own frames (skipped) into the caller's. */
         uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
-        unsigned n = walk_fp_chain(fp, fp, stack_lo, stack_hi, pcs, 0, max, flags);
+        unsigned n = walk_fp_chain(fp, fp, stack_lo, stack_hi, pcs, 0, max, flags, cfas);
         if (n == 0) {
             pcs[n++] = caller;
             *flags |= UNW_F_FAILED;

@@ -52,11 +52,11 @@ unsigned unwind_capture(const ucontext_t *uc, uintptr_t stack_lo, uintptr_t stac
  * libunwind could re-enter the loader's lock. Not for signal handlers. */
 unsigned unwind_capture_here(uintptr_t caller, uintptr_t stack_lo, uintptr_t stack_hi,
                              uintptr_t *pcs, unsigned max, unsigned *flags, uintptr_t *cfas);
-/* cfas (NULL if not wanted; else room for max words): in dwarf mode with
- * libgcc's unwinder, cfas[i] gets the canonical frame address that
- * _Unwind_GetCFA reports with pcs[i]: that of the frame returning to
- * pcs[i], so pcs[i] sits at cfas[i] - 8; cfas[0] is 0 when they are not
- * known (fp mode, libunwind fallback, shallow). */
+/* cfas (NULL if not wanted; else room for max words): cfas[i] gets the
+ * canonical frame address of the frame returning to pcs[i], so pcs[i] sits
+ * at cfas[i] - 8 (libgcc's _Unwind_GetCFA in dwarf mode; the frame
+ * record's address + 16 in fp mode); cfas[0] is 0 when they are not known
+ * (libunwind fallback, shallow, failed). */
 
 /* A program registered frames with libgcc (__register_frame*, JITs): from
  * now on libgcc's unwinder may take its lock, so the handler uses
