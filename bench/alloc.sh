@@ -53,7 +53,7 @@ run() {   # run CONFIG REP -> appends "config rep wall rss_kb cpu_s" to $TMP/res
     mkdir -p "$out"
     local -a pre=()
     case $cfg in
-        base) ;;
+        base) pre=(env) ;;   # the same exec path as the preloaded runs
         passthrough) pre=(env LD_PRELOAD="$PASS") ;;
         off) pre=(env LD_PRELOAD="$LIB" FLAMEPRE_OUTPUT="$out") ;;
         sampled) pre=(env LD_PRELOAD="$LIB" FLAMEPRE_OUTPUT="$out" FLAMEPRE_EVENTS=alloc) ;;

@@ -9,6 +9,7 @@
  */
 #include "preload/livetab.h"
 
+#include <string.h>
 #include <sys/mman.h>
 
 enum { KEY_EMPTY = 0, KEY_TOMB = 1 };
@@ -117,8 +118,10 @@ void livetab_foreach(struct livetab *t, void (*fn)(uintptr_t p, uint64_t id, voi
 
 void livetab_saturate(struct livetab *t)
 {
-    for (size_t i = 0; i < (size_t)1 << LIVETAB_FILTER_BITS; i++)
-        atomic_store_explicit(&t->filter[i], LIVETAB_FILTER_MAX, memory_order_relaxed);
+    /* One memset, not 256 Ki atomic byte stores (~0.3 ms of every exact
+     * start): only one thread runs here (see livetab.h), and every later
+     * reader's first access comes after it through thread creation. */
+    memset((void *)t->filter, LIVETAB_FILTER_MAX, (size_t)1 << LIVETAB_FILTER_BITS);
     t->saturated = true;
 }
 
@@ -151,7 +154,6 @@ uint64_t livetab_count(struct livetab *t)
 void livetab_clear(struct livetab *t)
 {
     madvise(t->slots, ((size_t)t->mask + 1) * sizeof(struct livetab_slot), MADV_DONTNEED);
-    for (size_t i = 0; i < (size_t)1 << LIVETAB_FILTER_BITS; i++)
-        atomic_store_explicit(&t->filter[i], 0, memory_order_relaxed);
+    memset((void *)t->filter, 0, (size_t)1 << LIVETAB_FILTER_BITS);
     t->saturated = false;
 }

@@ -62,7 +62,8 @@ struct stackcache_entry *stackcache_put(struct stackcache *c, uint64_t serial, u
     /* libgcc reports with each return address the CFA of the frame that
      * returns there: the address above the slot holding it. The first is
      * the interposer's own CFA, sp0. */
-    if (n == 0 || n > STACKCACHE_FRAMES || flags != 0 || pcs[0] != caller || c->cfas[0] != sp0)
+    if (n == 0 || n > STACKCACHE_FRAMES || (flags & ~(unsigned)UNW_F_TRUNCATED) != 0 ||
+        pcs[0] != caller || c->cfas[0] != sp0)
         return NULL;
     struct stackcache_entry *e = way(c, caller, sp0);
     for (unsigned i = 1; i < n; i++) {
