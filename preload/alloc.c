@@ -54,8 +54,12 @@ static bool use_stackcache;   /* reuse verified stacks (stackcache.h) */
 static struct alloc_host host;
 static _Atomic uint64_t no_thread, untracked;
 
-/* 4 Mi slots, 64 MiB of address space, touched only where blocks land. */
+/* Live-table slots: 4 Mi (64 MiB of address space, touched only where
+ * blocks land) when sampling, 16 Mi (256 MiB) in exact mode, where every
+ * live block of the program is in it; the smaller when the larger cannot
+ * be mapped (strict overcommit). */
 #define LIVE_LOG2 22
+#define LIVE_LOG2_EXACT 24
 
 static void arena_mark_all(void);
 
@@ -66,6 +70,8 @@ int alloc_init(const struct config *cfg, const struct alloc_host *h)
     use_stackcache = true;
     if (h)
         host = *h;
+    if (!alloc_live.slots && mean == 0)
+        (void)livetab_init(&alloc_live, LIVE_LOG2_EXACT, alloc_filter);
     if (!alloc_live.slots && livetab_init(&alloc_live, LIVE_LOG2, alloc_filter) < 0) {
         log_error("alloc: cannot map the live-block table: %s; allocation profiling disabled",
                   strerror(errno));
