@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,16 +77,15 @@ static struct thread_rec *rec_for_slot(struct tslot *s)
     return r;
 }
 
-static void read_comm(pid_t tid, char *name, size_t len, bool *alive)
+/* The thread's name from /proc, if it can be read (not in a chroot
+ * without /proc, say): name is left alone otherwise. */
+static void read_comm(pid_t tid, char *name, size_t len)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)tid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        *alive = errno != ENOENT;
+    if (fd < 0)
         return;
-    }
-    *alive = true;
     char buf[THREAD_NAME_LEN + 1];
     ssize_t n = read(fd, buf, sizeof buf - 1);
     close(fd);
@@ -97,6 +97,15 @@ static void read_comm(pid_t tid, char *name, size_t len, bool *alive)
         n = (ssize_t)len - 1;
     memcpy(name, buf, (size_t)n);
     name[n] = 0;
+}
+
+/* Is thread tid of this process gone? Asked of the kernel, never of /proc:
+ * a process that chroots or runs in another PID namespace's /proc would
+ * otherwise have live threads declared dead and their slots handed to new
+ * threads while still in use. */
+static bool thread_gone(pid_t tid)
+{
+    return syscall(SYS_tgkill, getpid(), tid, 0) != 0 && errno == ESRCH;
 }
 
 /* One allocation site (allocsite.h) into the table: bytes as the main
@@ -194,9 +203,8 @@ static void drain_slot(struct tslot *s, bool refresh)
         return;
     }
     if (refresh || !r->name[0]) {
-        bool alive = true;
-        read_comm(s->tid, r->name, sizeof r->name, &alive);
-        if (!alive) {
+        read_comm(s->tid, r->name, sizeof r->name);
+        if (refresh && thread_gone(s->tid)) {
             /* Gone without passing our exit hook (a thread that predates the
              * constructor, or one that left by a raw exit syscall). */
             sampler_disarm(s);
@@ -220,6 +228,60 @@ void collector_drain(void)
     if (table)
         drain_all(false);
     pthread_mutex_unlock(&lock);
+}
+
+/* Without a drain thread, a program thread does the collector's slot
+ * bookkeeping, so it must never block on the collector's lock or be
+ * interrupted holding it: a handler of the program that calls _exit, exec
+ * or fork would take the lock again on the same thread (a hang). All
+ * signals are blocked and the lock is only tried; whatever is skipped
+ * waits for the next call or for the end. */
+static void with_lock_unsignalled(void (*fn)(void))
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    if (pthread_mutex_trylock(&lock) == 0) {
+        if (table && !finished)
+            fn();
+        pthread_mutex_unlock(&lock);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void drain_exited(void)
+{
+    unsigned high = atomic_load(&threads_high);
+    for (unsigned i = 0; i < high; i++) {
+        struct tslot *s = &threads_slots[i];
+        if (atomic_load_explicit(&s->state, memory_order_acquire) == SLOT_EXITED)
+            drain_slot(s, false);
+    }
+}
+
+static void reap_gone(void)
+{
+    unsigned high = atomic_load(&threads_high);
+    pid_t self = threads_gettid();
+    for (unsigned i = 0; i < high; i++) {
+        struct tslot *s = &threads_slots[i];
+        if (atomic_load_explicit(&s->state, memory_order_acquire) == SLOT_ACTIVE &&
+            s->tid != self && thread_gone(s->tid)) {
+            sampler_disarm(s);
+            threads_retire(s);
+        }
+    }
+    drain_exited();
+}
+
+void collector_recycle_exited(void)
+{
+    with_lock_unsignalled(drain_exited);
+}
+
+void collector_reap(void)
+{
+    with_lock_unsignalled(reap_gone);
 }
 
 void collector_kick(void)

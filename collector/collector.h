@@ -32,7 +32,8 @@ struct collector_session {
  * thread. Without it (only allocations are recorded: they never go through
  * the rings) the process keeps its thread count, and glibc its
  * single-threaded fast paths; the program's exiting threads then call
- * collector_drain themselves so their slots are recycled. 0 or -1. */
+ * collector_recycle_exited themselves so their slots are recycled. 0 or
+ * -1. */
 int collector_start(const struct collector_session *sess, bool drain_thread);
 
 /* True when a drain thread runs. */
@@ -44,6 +45,13 @@ void collector_kick(void);
 
 /* Drain every ring now. */
 void collector_drain(void);
+
+/* Without a drain thread (collector_threaded false): record the slots of
+ * threads that passed their exit hook and make them reusable (called by
+ * each exiting thread), or also find threads that left without it (called
+ * when no slot is free). Never block: signals masked, lock only tried. */
+void collector_recycle_exited(void);
+void collector_reap(void);
 
 /* Stop the drain thread, drain, symbolize, write the files. `how` names the
  * exit path for meta.json ("exit", "_exit", "exec"). With only_if_data, an

@@ -196,12 +196,14 @@ static struct alloc_site *capture_site(struct tslot *s, uintptr_t caller, uintpt
     struct stackcache *c = NULL;
     struct stackcache_entry *e = NULL;
     unsigned flags, n;
-    if (use_stackcache && lo && hi && !tstate.in_loader) {
-        if (!s->scache)
-            s->scache = stackcache_new();
+    if (use_stackcache && lo && hi && !tstate.in_loader && !s->scache_failed) {
+        if (!s->scache && !(s->scache = stackcache_new()))
+            s->scache_failed = true;   /* no memory for it: unwind every time */
         c = s->scache;
+    }
+    if (c) {
         if (!(sp0 > lo && sp0 < hi))
-            sp0 = c ? stackcache_sp0(caller, lo, hi) : 0;
+            sp0 = stackcache_sp0(caller, lo, hi);
         if (sp0 && (e = stackcache_find(c, s->serial, caller, sp0, lo, hi, depth))) {
             slot_count_unwind(s, e->flags);
             if (e->tag) {
@@ -288,13 +290,18 @@ static void retire(uint64_t v)
     struct alloc_site *site = alloc_site_at((uint32_t)(v >> 32));
     uint64_t w = live_weight((uint32_t)v);
     struct tslot *s = tstate.slot;
-    /* The owner's own frees need no atomic add. A signal handler of the
-     * owner freeing while the owner adds is impossible: the owner adds
-     * here, and a handler's free on the same thread nests, not races. */
-    if (s && s->serial == site->serial && !tstate.exiting)
+    /* The owner's own frees need no atomic add; but a free in a signal
+     * handler that interrupts this very load-add-store would be lost under
+     * the outer store, so a nested one takes the atomic path. */
+    if (s && s->serial == site->serial && !tstate.exiting && !tstate.retiring) {
+        tstate.retiring = 1;
+        atomic_signal_fence(memory_order_seq_cst);
         alloc_site_add(&site->live_out_own, w);
-    else
+        atomic_signal_fence(memory_order_seq_cst);
+        tstate.retiring = 0;
+    } else {
         atomic_fetch_add_explicit(&site->live_out, w, memory_order_relaxed);
+    }
 }
 
 void alloc_free_slow(void *p)

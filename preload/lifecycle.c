@@ -151,7 +151,7 @@ static void thread_end(void *p)
         /* No drain thread: record this thread and free its slot now. */
         int saved = errno;
         tstate.guard++;
-        collector_drain();
+        collector_recycle_exited();
         tstate.guard--;
         errno = saved;
     }
@@ -161,6 +161,14 @@ static void thread_end(void *p)
 static struct tslot *thread_register(void)
 {
     struct tslot *s = threads_claim(threads_gettid(), false);
+    if (!s && !collector_threaded()) {
+        /* No drain thread reaps threads that left without our exit hook:
+         * look for them now, once. */
+        collector_reap();
+        s = threads_claim(threads_gettid(), false);
+        if (s)
+            atomic_fetch_sub(&threads_unprofiled, 1);   /* the first try counted it */
+    }
     if (!s)
         return NULL;
     threads_stack_bounds(&s->stack_lo, &s->stack_hi);

@@ -61,9 +61,10 @@ struct tslot {
     uint64_t site_serial;        /* the serial the index belongs to */
     size_t site_chunk;           /* offset of the chunk sites are cut from */
     uint32_t site_chunk_used;    /* its bytes in use, 0 = no chunk */
-    struct stackcache *scache;   /* dwarf mode: verified stack cache
-                                  * (stackcache.h), mapped on first use,
-                                  * kept across reuse like the ring */
+    struct stackcache *scache;   /* verified stack cache (stackcache.h),
+                                  * mapped on first use, kept across reuse
+                                  * like the ring */
+    bool scache_failed;          /* it could not be mapped: do not retry */
     uintptr_t stack_lo, stack_hi; /* 0 when unknown */
     bool foreign;                 /* existed before the constructor */
     /* sampler state */
@@ -94,6 +95,8 @@ struct tstate {
     struct tslot *slot;
     int in_loader;   /* > 0 while inside dlopen/dlclose/dl_iterate_phdr */
     int exiting;     /* the thread is tearing down its slot: handler must not record */
+    int retiring;    /* inside alloc.c retire's owner-only add (a nested
+                      * free from a signal handler must not use it) */
     int guard;       /* reentrancy guard for interposers: > 0 while the
                       * profiler itself runs on this thread (its
                       * allocations are never recorded); the collector

@@ -27,7 +27,7 @@ done
 # exiting thread recycles its slot itself, so more threads than there are
 # slots (4096) over a run are all profiled.
 echo "alloc only: no extra thread"
-FLAMEPRE_EVENTS=alloc profile "$TMP/alloc-tasks" t python3 -c 'import os; print(len(os.listdir("/proc/self/task")))'
+FLAMEPRE_EVENTS=alloc profile "$TMP/alloc-tasks" t "$SYSPY" -c 'import os; print(len(os.listdir("/proc/self/task")))'
 [ "$(cat "$TMP/t.out")" = 1 ] || fail "alloc-only run has $(cat "$TMP/t.out") threads, want 1"
 echo "alloc only: 4500 threads, batches of 64"
 FLAMEPRE_EVENTS=alloc profile "$TMP/alloc-churn" r "$EX/many_threads" 4500 64
