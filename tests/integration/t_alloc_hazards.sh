@@ -9,7 +9,9 @@
 # (3) the stack cache's mapping failing (RLIMIT_AS, vm.max_map_count): slower,
 #     never a crash;
 # (4) a thread's frees and its own signal handler's frees of one site
-#     interleaving: live_bytes still exactly zero for it.
+#     interleaving: live_bytes still exactly zero for it;
+# (5) exact mode with 5 million live blocks: the live table holds them all
+#     (README: about 6 million).
 . "$(dirname "$0")/lib.sh"
 need_lib
 P=$HERE/progs
@@ -78,3 +80,20 @@ C=$(one_file "$TMP/f" '*.alloc_count.folded') || exit 1
 L=$(one_file "$TMP/f" '*.live_bytes.folded') || exit 1
 "$PY" "$HERE/alloc_check.py" sum "$C" --exact site=3000000 || fail "site() allocations not all counted"
 "$PY" "$HERE/alloc_check.py" none "$L" site || fail "live_bytes shows freed blocks of site()"
+
+echo "(5) exact mode, 5 million live blocks"
+cc -O2 -g -fno-omit-frame-pointer -o "$TMP/many_blocks" "$P/many_blocks.c" || fail "cannot build many_blocks"
+rm -rf "$TMP/b"
+FLAMEPRE_EVENTS=alloc FLAMEPRE_ALLOC_SAMPLE=0 profile "$TMP/b" b "$TMP/many_blocks" 5000000
+[ "$(cat "$TMP/b.rc")" = 0 ] || { show_head "$TMP/b.err"; fail "exit code $(cat "$TMP/b.rc")"; }
+M=$(one_file "$TMP/b" '*.meta.json') || exit 1
+L=$(one_file "$TMP/b" '*.live_bytes.folded') || exit 1
+"$PY" - "$M" "$L" <<'PYEOF' || fail "live table lost blocks"
+import json, sys
+a = json.load(open(sys.argv[1]))["alloc"]
+live = sum(int(l.rsplit(" ", 1)[1]) for l in open(sys.argv[2]) if l.rsplit(" ", 1)[0].endswith(";main"))
+print("  untracked_live %d, live_blocks %d" % (a["untracked_live"], a["live_blocks"]))
+print("  live bytes under main %d" % live)
+assert a["untracked_live"] == 0 and a["live_blocks"] >= 2500000
+assert live >= 2500000 * 24 + 5000000 * 8   # the kept blocks and the pointer array
+PYEOF
