@@ -135,8 +135,10 @@ static __attribute__((noinline)) void free_slow(void *p)
     __atomic_load_n(&next_free, __ATOMIC_RELAXED)(p);
 }
 
-/* Common path: one TLS subtract and branch, then a tail call. */
-FLAMEPRE_EXPORT void *malloc(size_t n)
+/* Common path: one TLS subtract and branch, then a tail call. (malloc
+ * and free start on their own cache lines: straddling one cost a few
+ * percent of a malloc-only loop in some builds.) */
+FLAMEPRE_EXPORT __attribute__((aligned(64))) void *malloc(size_t n)
 {
     if (UNLIKELY(alloc_cross(n)))
         return malloc_slow(n);
@@ -145,7 +147,7 @@ FLAMEPRE_EXPORT void *malloc(size_t n)
 
 /* Common path: one filter load and branch, then a tail call. NULL and
  * arena blocks need no test here: see free_slow. */
-FLAMEPRE_EXPORT void free(void *p)
+FLAMEPRE_EXPORT __attribute__((aligned(64))) void free(void *p)
 {
     if (UNLIKELY(alloc_maybe_sampled(p)))
         return free_slow(p);
