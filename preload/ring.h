@@ -3,8 +3,8 @@
 /*
  * Single-producer single-consumer ring of 64-bit words, one per thread.
  *
- * The producer is the thread's own signal handler (or, later, its own
- * interposers); the consumer is the collector thread. Neither blocks: a
+ * The producer is the thread's own signal handler or its own lock/I/O
+ * interposers; the consumer is the collector thread. Neither blocks: a
  * producer that finds too little room drops the record and counts it.
  * `head` and `tail` are free-running word counters; the index is
  * counter & mask. A record is a header word followed by its payload words:
@@ -14,24 +14,18 @@
  * Layouts by kind (ring_record_words gives the length):
  *
  *   REC_CPU    header(weight = samples) | pcs[nframes]
- *   REC_ALLOC  header(weight unused, 0) | bytes | count | id | pcs[nframes]
- *              bytes: estimated bytes (64-bit: one sample may stand for
- *              more than 4 GiB); count: estimated allocations in 1/65536
- *              units; id: the live-table id of the block, 0 if untracked
- *              With RING_F_SAME_STACK in flags and nframes 0, the stack
- *              (pcs and unwind flags) is that of the previous REC_ALLOC of
- *              the same ring: a loop allocating from one call site sends
- *              its stack once, and the collector skips hashing it again.
- *   REC_FREE   header(nframes 0) | id      the block of record `id` was freed
  *   REC_WAIT   header(weight = label) | ns | count | bytes | pcs[nframes]
  *              a sampled lock or I/O wait (wait.h): label = call | fd kind
  *              << 8; ns, bytes: estimates; count in 1/65536 units; with
  *              flag WAIT_F_OBJ, pcs[0] is the lock's address
  *
- * The thread's own sampling handler and its allocation interposers both
+ * (Allocations do not use the ring: each thread counts them in its own
+ * sites, allocsite.h. REC_ALLOC names their stack-table entries only.)
+ *
+ * The thread's own sampling handler and its lock/I/O interposers both
  * produce into the ring; tstate.ring_busy makes the one that arrives second
- * (always the handler, or a program handler's malloc) drop its record, so
- * there is still a single producer at any moment.
+ * (always the handler) drop its record, so there is still a single
+ * producer at any moment.
  *
  * The producer reserves room for its largest possible record, writes the
  * payload in place, then publishes head with a release store, so a consumer
@@ -59,8 +53,6 @@ struct ring {
 
 #define RING_HDR(n, flags, kind, weight) \
     ((uint64_t)(n) | (uint64_t)(flags) << 16 | (uint64_t)(kind) << 24 | (uint64_t)(weight) << 32)
-/* Record flag (beside the UNW_F_* bits of unwind.h): see REC_ALLOC. */
-#define RING_F_SAME_STACK 0x80u
 #define RING_HDR_N(h) ((unsigned)((h) & 0xffff))
 #define RING_HDR_FLAGS(h) ((unsigned)(((h) >> 16) & 0xff))
 #define RING_HDR_KIND(h) ((unsigned)(((h) >> 24) & 0xff))
@@ -70,8 +62,6 @@ struct ring {
 static inline uint64_t ring_record_words(uint64_t h)
 {
     switch (RING_HDR_KIND(h)) {
-    case 2: return 4 + RING_HDR_N(h);   /* REC_ALLOC */
-    case 3: return 2;                   /* REC_FREE */
     case 4: return 4 + RING_HDR_N(h);   /* REC_WAIT */
     default: return 1 + RING_HDR_N(h);  /* REC_CPU */
     }

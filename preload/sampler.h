@@ -25,7 +25,7 @@
 enum sampler_kind { SAMPLER_NONE = 0, SAMPLER_PERF, SAMPLER_TIMER };
 
 /* Record kinds in ring headers (layouts in ring.h). */
-enum record_kind { REC_CPU = 1, REC_ALLOC = 2, REC_FREE = 3, REC_WAIT = 4 };
+enum record_kind { REC_CPU = 1, REC_ALLOC = 2, REC_WAIT = 4 };   /* 3 was REC_FREE */
 
 /* Pick the signal and the clock, install the handler. Returns 0, or -1
  * (logged) when CPU sampling cannot run at all. */
