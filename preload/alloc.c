@@ -34,11 +34,9 @@
 #include <math.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <time.h>
 
 #include "preload/log.h"
 #include "preload/allocsite.h"
-#include "preload/sampler.h"
 #include "preload/stackcache.h"
 #include "preload/unwind.h"
 

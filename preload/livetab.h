@@ -80,13 +80,6 @@ uint64_t livetab_count(struct livetab *t);
  * other thread uses the table. Normal context. */
 void livetab_clear(struct livetab *t);
 
-static inline uint64_t livetab_hash(uintptr_t p)
-{
-    /* Heap addresses differ in their low bits by the allocator's alignment
-     * (16): drop them, then Fibonacci hashing spreads the rest. */
-    return (uint64_t)(p >> 4) * 0x9e3779b97f4a7c15ull;
-}
-
 /* Home slot of p: the number of p's 2 KiB address block hashed to the
  * high bits, the 16-byte granule within the block as the low 7 bits, so
  * the blocks of a heap page land in two 2 KiB runs of the table, and a

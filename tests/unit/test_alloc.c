@@ -281,8 +281,6 @@ static void test_sites(void **st)
 
 /* Three threads create sites while the main thread enumerates them: every
  * site visited is complete. */
-static _Atomic int sites_stop;
-
 static void *site_worker(void *arg)
 {
     struct tslot *s = arg;
@@ -323,7 +321,6 @@ static void test_sites_concurrent(void **st)
         assert_int_equal(v.bytes, 20000);
         assert_int_equal(v.bad, 0);
     }
-    (void)sites_stop;
 }
 
 static void test_livetab_saturated(void **st)
