@@ -52,20 +52,20 @@ printf '#include "preload/stackcache.h"\n#include <stdio.h>\nint main(void) { pr
 cc -I"$ROOT" -o "$TMP/sz" "$TMP/sz.c" || fail "cannot build sz"
 SZ=$("$TMP/sz")
 need_example alloc_sites
-plain p "$EX/alloc_sites" 2
+plain p "$EX/alloc_sites" 16
 for mode in "0 fp" "0 dwarf" "512k dwarf"; do
     set -- $mode
     echo "(3) stack cache mapping ($SZ bytes) refused, FLAMEPRE_ALLOC_SAMPLE=$1 FLAMEPRE_UNWIND=$2"
     rm -rf "$TMP/m"
     mkdir -p "$TMP/m"
     timeout "$TMO" env MMAP_FAIL_SIZE="$SZ" LD_PRELOAD="$TMP/mmap_fail.so $LIB" FLAMEPRE_OUTPUT="$TMP/m" \
-        FLAMEPRE_EVENTS=alloc FLAMEPRE_ALLOC_SAMPLE=$1 FLAMEPRE_UNWIND=$2 "$EX/alloc_sites" 2 \
+        FLAMEPRE_EVENTS=alloc FLAMEPRE_ALLOC_SAMPLE=$1 FLAMEPRE_UNWIND=$2 "$EX/alloc_sites" 16 \
         >"$TMP/m.out" 2>"$TMP/m.err"
     rc=$?
     [ "$rc" = 0 ] || { show_head "$TMP/m.err"; fail "exit code $rc"; }
     cmp -s "$TMP/p.out" "$TMP/m.out" || fail "stdout differs"
     B=$(one_file "$TMP/m" '*.alloc_bytes.folded') || exit 1
-    check has "$B" --frame site_a --min-share 5
+    check has "$B" --frame site_a --min-share 15
 done
 
 echo "(4) frees of one site from its thread and its own signal handler, exact"
