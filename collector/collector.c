@@ -108,6 +108,17 @@ static bool thread_gone(pid_t tid)
     return syscall(SYS_tgkill, getpid(), tid, 0) != 0 && errno == ESRCH;
 }
 
+/* Retire slot s if its thread left without our exit hook (a thread that
+ * predates the constructor, or one that left by a raw exit syscall). */
+static bool retire_if_gone(struct tslot *s)
+{
+    if (!thread_gone(s->tid))
+        return false;
+    sampler_disarm(s);
+    threads_retire(s);
+    return true;
+}
+
 /* One allocation site (allocsite.h) into the table: bytes as the main
  * weight, count and live bytes as the extra ones. Sites of one thread and
  * stack (a slot's index rebuilt) add up. */
@@ -204,14 +215,8 @@ static void drain_slot(struct tslot *s, bool refresh)
     }
     if (refresh || !r->name[0]) {
         read_comm(s->tid, r->name, sizeof r->name);
-        if (refresh && thread_gone(s->tid)) {
-            /* Gone without passing our exit hook (a thread that predates the
-             * constructor, or one that left by a raw exit syscall). */
-            sampler_disarm(s);
-            threads_retire(s);
-        } else if (refresh) {
+        if (refresh && !retire_if_gone(s))
             sampler_check(s);
-        }
     }
 }
 
@@ -220,14 +225,6 @@ static void drain_all(bool refresh)
     unsigned high = atomic_load(&threads_high);
     for (unsigned i = 0; i < high; i++)
         drain_slot(&threads_slots[i], refresh);
-}
-
-void collector_drain(void)
-{
-    pthread_mutex_lock(&lock);
-    if (table)
-        drain_all(false);
-    pthread_mutex_unlock(&lock);
 }
 
 /* Without a drain thread, a program thread does the collector's slot
@@ -265,11 +262,8 @@ static void reap_gone(void)
     pid_t self = threads_gettid();
     for (unsigned i = 0; i < high; i++) {
         struct tslot *s = &threads_slots[i];
-        if (atomic_load_explicit(&s->state, memory_order_acquire) == SLOT_ACTIVE &&
-            s->tid != self && thread_gone(s->tid)) {
-            sampler_disarm(s);
-            threads_retire(s);
-        }
+        if (atomic_load_explicit(&s->state, memory_order_acquire) == SLOT_ACTIVE && s->tid != self)
+            retire_if_gone(s);
     }
     drain_exited();
 }

@@ -43,9 +43,6 @@ bool collector_threaded(void);
  * context but a signal handler; never blocks. */
 void collector_kick(void);
 
-/* Drain every ring now. */
-void collector_drain(void);
-
 /* Without a drain thread (collector_threaded false): record the slots of
  * threads that passed their exit hook and make them reusable (called by
  * each exiting thread), or also find threads that left without it (called

@@ -48,7 +48,6 @@ static int alloc_final;
 
 static uint64_t mean;
 static unsigned depth = 128;
-static bool use_stackcache;   /* reuse verified stacks (stackcache.h) */
 static struct alloc_host host;
 static _Atomic uint64_t no_thread, untracked;
 
@@ -65,7 +64,6 @@ int alloc_init(const struct config *cfg, const struct alloc_host *h)
 {
     mean = cfg->alloc_sample;
     depth = cfg->depth < CONFIG_MAX_DEPTH ? cfg->depth : CONFIG_MAX_DEPTH;
-    use_stackcache = true;
     if (h)
         host = *h;
     if (!alloc_live.slots && mean == 0)
@@ -194,7 +192,7 @@ static struct alloc_site *capture_site(struct tslot *s, uintptr_t caller, uintpt
     struct stackcache *c = NULL;
     struct stackcache_entry *e = NULL;
     unsigned flags, n;
-    if (use_stackcache && lo && hi && !tstate.in_loader && !s->scache_failed) {
+    if (lo && hi && !tstate.in_loader && !s->scache_failed) {
         if (!s->scache && !(s->scache = stackcache_new()))
             s->scache_failed = true;   /* no memory for it: unwind every time */
         c = s->scache;
@@ -311,10 +309,8 @@ void alloc_free_slow(void *p)
         retire(v);
 }
 
-uint64_t alloc_realloc_begin(void *p)
+uint64_t alloc_realloc_begin_slow(void *p)
 {
-    if (!p || !alloc_maybe_sampled(p))
-        return 0;
     if (!__atomic_load_n(&alloc_on, __ATOMIC_ACQUIRE))
         return 0;
     return livetab_remove(&alloc_live, (uintptr_t)p);

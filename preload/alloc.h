@@ -150,7 +150,11 @@ static inline void alloc_note_free(void *p)
 /* realloc: before the real call, take p out of the live table; returns its
  * entry's value (0 if not sampled). After it: alloc_realloc_end with the
  * result. */
-uint64_t alloc_realloc_begin(void *p);
+uint64_t alloc_realloc_begin_slow(void *p);
+static inline uint64_t alloc_realloc_begin(void *p)
+{
+    return __builtin_expect(p && alloc_maybe_sampled(p), 0) ? alloc_realloc_begin_slow(p) : 0;
+}
 void alloc_realloc_end(void *old, uint64_t v, void *q, size_t size, uintptr_t caller);
 
 /* In a fork child: forget every site and live block of the parent (the

@@ -191,7 +191,7 @@ FLAMEPRE_EXPORT void *realloc(void *p, size_t n)
     NEED(realloc);
     if (UNLIKELY(!real.realloc))
         return p ? NULL : alloc_arena_get(n, 16);
-    uint64_t v = UNLIKELY(p && alloc_maybe_sampled(p)) ? alloc_realloc_begin(p) : 0;
+    uint64_t v = alloc_realloc_begin(p);
     void *q = real.realloc(p, n);
     alloc_realloc_end(p, v, q, n, RA);
     return q;
@@ -209,7 +209,7 @@ FLAMEPRE_EXPORT void *reallocarray(void *p, size_t n, size_t m)
     NEED(realloc);
     if (UNLIKELY(!real.realloc))
         return p ? NULL : alloc_arena_get(bytes, 16);
-    uint64_t v = UNLIKELY(p && alloc_maybe_sampled(p)) ? alloc_realloc_begin(p) : 0;
+    uint64_t v = alloc_realloc_begin(p);
     void *q = real.reallocarray ? real.reallocarray(p, n, m) : real.realloc(p, bytes);
     alloc_realloc_end(p, v, q, bytes, RA);
     return q;
@@ -345,7 +345,7 @@ FLAMEPRE_EXPORT void *rallocx(void *p, size_t n, int flags)
     NEED(realloc);
     if (UNLIKELY(!real.realloc && !real.rallocx))
         return NULL;
-    uint64_t v = UNLIKELY(p && alloc_maybe_sampled(p)) ? alloc_realloc_begin(p) : 0;
+    uint64_t v = alloc_realloc_begin(p);
     void *q = real.rallocx ? real.rallocx(p, n, flags) : real.realloc(p, n);
     /* rallocx never frees: a NULL result is a failure whatever the size. */
     alloc_realloc_end(p, v, q, q ? n : 1, RA);

@@ -107,14 +107,7 @@ uint64_t livetab_remove(struct livetab *t, uintptr_t p)
     return 0;
 }
 
-void livetab_foreach(struct livetab *t, void (*fn)(uintptr_t p, uint64_t id, void *arg), void *arg)
-{
-    for (uint64_t i = 0; i <= t->mask; i++) {
-        uintptr_t k = atomic_load_explicit(&t->slots[i].key, memory_order_acquire);
-        if (k != KEY_EMPTY && k != KEY_TOMB)
-            fn(k, atomic_load_explicit(&t->slots[i].id, memory_order_acquire), arg);
-    }
-}
+
 
 void livetab_saturate(struct livetab *t)
 {

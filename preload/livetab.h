@@ -128,8 +128,4 @@ bool livetab_insert(struct livetab *t, uintptr_t p, uint64_t id);
 /* Remove p; returns its id, or 0 if p is not in the table. */
 uint64_t livetab_remove(struct livetab *t, uintptr_t p);
 
-/* Visit every live entry (racy snapshot; for tests and the end report). */
-void livetab_foreach(struct livetab *t, void (*fn)(uintptr_t p, uint64_t id, void *arg),
-                     void *arg);
-
 #endif
