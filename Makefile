@@ -26,6 +26,11 @@ B := build
 PRELOAD_SRC   := $(sort $(wildcard preload/*.c))
 COLLECTOR_SRC := $(sort $(wildcard collector/*.c))
 RENDER_SRC    := $(sort $(filter-out render/main.c,$(wildcard render/*.c)))
+# The collector process's own files: in the CLI (flamepre collect, record),
+# not in the library.
+PROCESS_SRC   := collector/server.c collector/maps.c
+# Pure preload/ code the collector process needs (names, config, log).
+SHARED_SRC    := preload/log.c preload/config.c preload/waitcall.c preload/layout.c
 # Interposers define libc names; unit tests must not link them.
 CORE_SRC      := $(filter-out preload/interpose_%.c,$(PRELOAD_SRC)) $(COLLECTOR_SRC)
 UNIT_SRC      := $(sort $(wildcard tests/unit/test_*.c))
@@ -56,7 +61,7 @@ $(B)/pic/%.o: %.c $(HDRS)
 # (FLAMEPRE_UNWIND=fp): the library's frames must keep the chain intact.
 $(B)/pic/preload/%.o: CFLAGS += -fno-omit-frame-pointer
 
-$(B)/libflamepre.so: $(patsubst %.c,$(B)/pic/%.o,$(PRELOAD_SRC) $(COLLECTOR_SRC))
+$(B)/libflamepre.so: $(patsubst %.c,$(B)/pic/%.o,$(PRELOAD_SRC) $(filter-out $(PROCESS_SRC),$(COLLECTOR_SRC)))
 	$(CC) -shared -Wl,-z,now -Wl,-z,nodelete -Wl,--no-undefined -o $@ $^ $(LIBS_PRELOAD)
 
 # ---- CLI ----
@@ -69,7 +74,7 @@ $(B)/obj/%.o: %.c $(HDRS)
 $(B)/libcollector.a: $(patsubst %.c,$(B)/obj/%.o,$(COLLECTOR_SRC))
 	@rm -f $@; ar rcs $@ $^
 
-$(B)/flamepre: $(patsubst %.c,$(B)/obj/%.o,render/main.c $(RENDER_SRC)) $(B)/libcollector.a
+$(B)/flamepre: $(patsubst %.c,$(B)/obj/%.o,render/main.c $(RENDER_SRC) $(SHARED_SRC)) $(B)/libcollector.a
 	$(CC) -o $@ $^ $(LIBS_CLI)
 
 # ---- unit tests: plain and ASan/UBSan ----

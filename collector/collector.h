@@ -1,11 +1,12 @@
 #ifndef FLAMEPRE_COLLECTOR_H
 #define FLAMEPRE_COLLECTOR_H
 /*
- * The in-process collector: a background thread (all signals blocked)
- * drains every thread's ring into a stack table every 50 ms and keeps
- * per-thread records (name, counters) alive after their threads exit. At
- * the end it symbolizes and writes <comm>.<pid>.<metric>.folded and
- * <comm>.<pid>.meta.json into the output directory, each atomically.
+ * The in-process collector, the fallback where no collector process can
+ * be started or reached: a background thread (all signals blocked) drains
+ * the host's own shared mapping (layout.h) every 50 ms with the same code
+ * as the collector process (image.h), and at the end symbolizes and writes
+ * <comm>.<pid>.<metric>.folded and <comm>.<pid>.meta.json into the output
+ * directory, each atomically. meta.json says "collector": "thread".
  *
  * Normal context only; never called from a signal handler. All entry points
  * serialise on one mutex, which the fork handlers hold across fork so the
@@ -17,24 +18,25 @@
 
 #include "preload/config.h"
 
+/* The session as the collector writes it into meta.json. */
 struct collector_session {
     const struct config *cfg;
     char outdir[CONFIG_PATH_MAX];   /* absolute */
     char comm[16];                  /* process name for file names */
     pid_t pid, ppid;
-    char *cmdline;                  /* NUL-separated argv, cmdline_len bytes */
+    const char *cmdline;            /* NUL-separated argv, cmdline_len bytes */
     size_t cmdline_len;
     uint64_t start_ns;              /* CLOCK_REALTIME */
     uint64_t start_mono_ns;         /* CLOCK_MONOTONIC */
 };
 
-/* Take the session (copied) and, with drain_thread, start the drain
- * thread. Without it (only allocations are recorded: they never go through
- * the rings) the process keeps its thread count, and glibc its
- * single-threaded fast paths; the program's exiting threads then call
- * collector_recycle_exited themselves so their slots are recycled. 0 or
- * -1. */
-int collector_start(const struct collector_session *sess, bool drain_thread);
+/* Collect the host's mapping (shm.h, already filled) and, with
+ * drain_thread, start the drain thread. Without it (only allocations are
+ * recorded: they never go through the rings) the process keeps its thread
+ * count, and glibc its single-threaded fast paths; the program's exiting
+ * threads then call collector_recycle_exited themselves so their slots
+ * are recycled. 0 or -1. */
+int collector_start(bool drain_thread);
 
 /* True when a drain thread runs. */
 bool collector_threaded(void);
@@ -56,11 +58,11 @@ void collector_reap(void);
  * leave a file behind). Idempotent per process. */
 void collector_finish(const char *how, bool only_if_data);
 
-/* fork(2) handlers (pthread_atfork order). The child starts a new session
- * with its own pid and an empty table; the parent's data is never written
- * by the child. */
+/* fork(2) handlers (pthread_atfork order). The child, already on its own
+ * mapping (shm_fork_child), starts over with an empty table; the parent's
+ * data is never written by the child. */
 void collector_fork_prepare(void);
 void collector_fork_parent(void);
-void collector_fork_child(pid_t pid, pid_t ppid);
+void collector_fork_child(void);
 
 #endif

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "collector/atomic_file.h"
-#include "preload/sampler.h"
 #include "preload/threads.h"
 
 #define FLAMEPRE_VERSION "0.1.0"
@@ -120,6 +119,7 @@ int meta_write(const char *path, const struct meta *m)
         return -1;
     const struct collector_session *s = m->sess;
     const struct config *cfg = s->cfg;
+    const char *tag = m->name_tag ? m->name_tag : "";
     char tbuf[64], ev[64];
 
     atomic_file_puts(&af, "{\n");
@@ -143,6 +143,10 @@ int meta_write(const char *path, const struct meta *m)
     str_field(&af, "end_time", tbuf);
     u64_field(&af, "duration_ns", m->duration_ns);
     str_field(&af, "exit_path", m->how);
+    str_field(&af, "end", m->how);
+    if (m->exit_status >= 0)
+        u64_field(&af, "exit_status", (uint64_t)m->exit_status);
+    str_field(&af, "collector", m->collector ? m->collector : "thread");
     config_events_string(cfg->events, ev, sizeof ev);
     str_field(&af, "events", ev);
     str_field(&af, "output_dir", s->outdir);
@@ -159,10 +163,10 @@ int meta_write(const char *path, const struct meta *m)
     }
 
     if (cfg->events & EV_CPU) {
-        str_field(&af, "sampler", sampler_kind_name());
-        u64_field(&af, "signal", (uint64_t)sampler_signal());
+        str_field(&af, "sampler", m->sampler_name ? m->sampler_name : "none");
+        u64_field(&af, "signal", (uint64_t)m->sampler_signal);
         u64_field(&af, "hz", cfg->hz);
-        u64_field(&af, "period_ns", sampler_period_ns());
+        u64_field(&af, "period_ns", m->period_ns);
         str_field(&af, "unwind", cfg->unwind == UNWIND_FP ? "fp" : "dwarf");
         u64_field(&af, "max_depth", cfg->depth);
         str_field(&af, "cpu_scope", "user-space CPU time of each thread");
@@ -197,10 +201,10 @@ int meta_write(const char *path, const struct meta *m)
     const char *sep = "\n";
     if (m->has_cpu) {
         atomic_file_printf(&af,
-                           "%s    \"cpu\": {\"file\": \"%s.%d.cpu.folded\", \"unit\": \"samples\", "
+                           "%s    \"cpu\": {\"file\": \"%s.%d%s.cpu.folded\", \"unit\": \"samples\", "
                            "\"total\": %llu, \"stacks\": %zu, \"period_ns\": %llu}",
-                           sep, s->comm, (int)s->pid, (unsigned long long)m->cpu_total,
-                           m->cpu_stacks, (unsigned long long)sampler_period_ns());
+                           sep, s->comm, (int)s->pid, tag, (unsigned long long)m->cpu_total,
+                           m->cpu_stacks, (unsigned long long)m->period_ns);
         sep = ",\n";
     }
     if (m->has_alloc) {
@@ -208,10 +212,10 @@ int meta_write(const char *path, const struct meta *m)
         static const char *const units[3] = {"bytes", "allocations", "bytes"};
         for (int k = 0; k < 3; k++) {
             atomic_file_printf(&af,
-                               "%s    \"%s\": {\"file\": \"%s.%d.%s.folded\", \"unit\": \"%s\", "
+                               "%s    \"%s\": {\"file\": \"%s.%d%s.%s.folded\", \"unit\": \"%s\", "
                                "\"total\": %llu, \"stacks\": %zu, \"estimate\": %s, "
                                "\"sample_interval_bytes\": %llu}",
-                               sep, names[k], s->comm, (int)s->pid, names[k], units[k],
+                               sep, names[k], s->comm, (int)s->pid, tag, names[k], units[k],
                                (unsigned long long)m->alloc_total[k], m->alloc_stacks[k],
                                cfg->alloc_sample ? "true" : "false",
                                (unsigned long long)cfg->alloc_sample);
@@ -224,10 +228,10 @@ int meta_write(const char *path, const struct meta *m)
             if (!m->wait_written[k])
                 continue;
             atomic_file_printf(&af,
-                               "%s    \"%s\": {\"file\": \"%s.%d.%s.folded\", \"unit\": \"%s\", "
+                               "%s    \"%s\": {\"file\": \"%s.%d%s.%s.folded\", \"unit\": \"%s\", "
                                "\"total\": %llu, \"stacks\": %zu, \"estimate\": %s, "
                                "\"sample_interval_ns\": %llu}",
-                               sep, wm->name, s->comm, (int)s->pid, wm->name, wm->unit,
+                               sep, wm->name, s->comm, (int)s->pid, tag, wm->name, wm->unit,
                                (unsigned long long)m->wait_total[k], m->wait_stacks[k],
                                cfg->wait_sample_ns ? "true" : "false",
                                (unsigned long long)cfg->wait_sample_ns);

@@ -34,7 +34,13 @@ struct meta_counts {
 
 struct meta {
     const struct collector_session *sess;
-    const char *how;               /* exit path */
+    const char *how;               /* exit path, or how the image ended */
+    const char *collector;         /* "process" or "thread" */
+    int exit_status;               /* -1: unknown */
+    const char *name_tag;          /* between pid and metric in file names */
+    const char *sampler_name;
+    int sampler_signal;
+    uint64_t period_ns;
     uint64_t end_ns, duration_ns;
     const struct thread_rec *threads;
     size_t nthreads;

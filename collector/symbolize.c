@@ -48,6 +48,10 @@ struct sym {
 struct symfile {
     struct symfile *next;
     char *path;             /* NULL for in-memory images */
+    dev_t dev;              /* identity of the file read, so a symbolizer */
+    ino_t ino;              /* reused across processes never names a */
+    off_t size;             /* rebuilt binary with its old symbols */
+    struct timespec mtime;
     struct sym *syms;
     size_t n;
     char *strs;
@@ -844,8 +848,12 @@ static void load_module(struct symbolizer *S, struct module *m)
     if (!elf_ok)
         return;
     if (m->path) {
+        struct stat st;
+        bool have_st = stat(m->path, &st) == 0;
         for (f = S->files; f; f = f->next) {
-            if (f->path && strcmp(f->path, m->path) == 0) {
+            if (f->path && strcmp(f->path, m->path) == 0 && have_st && f->dev == st.st_dev &&
+                f->ino == st.st_ino && f->size == st.st_size &&
+                f->mtime.tv_sec == st.st_mtim.tv_sec && f->mtime.tv_nsec == st.st_mtim.tv_nsec) {
                 m->file = f;
                 S->st.modules_loaded++;
                 if (!f->n)
@@ -869,6 +877,13 @@ static void load_module(struct symbolizer *S, struct module *m)
         return;
     }
     m->file = f;
+    struct stat fst;
+    if (h.fd >= 0 && fstat(h.fd, &fst) == 0) {
+        f->dev = fst.st_dev;
+        f->ino = fst.st_ino;
+        f->size = fst.st_size;
+        f->mtime = fst.st_mtim;
+    }
     if (read_table(h.e, SHT_SYMTAB, f) == 0) {
         bidlen = read_build_id(h.e, bid, sizeof(bid));
         if (load_by_build_id(bid, bidlen, f) == 0 &&
@@ -1089,6 +1104,54 @@ static int self_cb(struct dl_phdr_info *info, size_t size, void *arg)
     }
     c->added += r;
     return 0;
+}
+
+void symbolizer_reset_modules(struct symbolizer *S)
+{
+    for (size_t i = 0; i < S->nmods; i++) {
+        free(S->mods[i].path);
+        free(S->mods[i].name);
+        free(S->mods[i].image);
+    }
+    S->nmods = 0;
+    S->dirty = true;
+    if (S->cache) {
+        memset(S->cache, 0, (S->cache_mask + 1) * sizeof(*S->cache));
+        S->cache_n = 0;
+    }
+    memset(&S->st, 0, sizeof S->st);
+}
+
+int symbolizer_add_vdso(struct symbolizer *S, uintptr_t lo, uintptr_t hi)
+{
+    const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)getauxval(AT_SYSINFO_EHDR);
+    if (!eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
+        return 0;
+    const ElfW(Phdr) *ph = (const ElfW(Phdr) *)((const char *)eh + eh->e_phoff);
+    size_t size = 0;
+    uintptr_t vaddr0 = UINTPTR_MAX;
+    if (eh->e_shoff && eh->e_shnum)
+        size = eh->e_shoff + (size_t)eh->e_shnum * eh->e_shentsize;
+    for (int i = 0; i < eh->e_phnum; i++) {
+        if (ph[i].p_type != PT_LOAD)
+            continue;
+        if (ph[i].p_offset + ph[i].p_filesz > size)
+            size = ph[i].p_offset + ph[i].p_filesz;
+        if (ph[i].p_offset == 0 && ph[i].p_vaddr < vaddr0)
+            vaddr0 = ph[i].p_vaddr;
+    }
+    /* Our own vDSO is the kernel's, the same image every process maps. */
+    if (vaddr0 == UINTPTR_MAX || size == 0 || size > 1u << 20)
+        return 0;
+    void *copy = malloc(size);
+    if (!copy)
+        return -1;
+    memcpy(copy, eh, size);
+    if (add_module(S, NULL, "[vdso]", copy, size, lo - vaddr0, lo, hi) != 0) {
+        free(copy);
+        return -1;
+    }
+    return 1;
 }
 
 int symbolizer_add_self_modules(struct symbolizer *S)

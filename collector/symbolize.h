@@ -45,6 +45,17 @@ int symbolizer_add_module(struct symbolizer *sym, const char *path, const char *
  * in-memory image). Returns the number of modules added, -1 on error. */
 int symbolizer_add_self_modules(struct symbolizer *sym);
 
+/* Forget every module (and the names cached by address), keep the
+ * symbol tables read so far: one symbolizer serves process after process
+ * (a collector process), reading libc or cc1 once. A table is reused only
+ * for the same file (device, inode, size and mtime), never for a binary
+ * rebuilt at the same path. Counters start over. */
+void symbolizer_reset_modules(struct symbolizer *sym);
+
+/* Register the vDSO mapped at [lo, hi) of another process: its image is
+ * this process's own (one kernel, one vDSO). 1, 0 if unavailable, -1. */
+int symbolizer_add_vdso(struct symbolizer *sym, uintptr_t lo, uintptr_t hi);
+
 /* Name of the function containing `addr`; never NULL, valid until
  * symbolizer_free. */
 const char *symbolizer_name(struct symbolizer *sym, uintptr_t addr);

@@ -49,7 +49,6 @@ static int alloc_final;
 static uint64_t mean;
 static unsigned depth = 128;
 static struct alloc_host host;
-static _Atomic uint64_t no_thread, untracked;
 
 /* Live-table slots: 4 Mi (64 MiB of address space, touched only where
  * blocks land) when sampling, 16 Mi (256 MiB) in exact mode, where every
@@ -228,7 +227,7 @@ static void record_alloc(void *p, size_t size, uintptr_t caller, uintptr_t sp0)
 {
     struct tslot *s = own_slot();
     if (!s) {
-        atomic_fetch_add_explicit(&no_thread, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&shm_hdr->c.alloc_no_thread, 1, memory_order_relaxed);
         return;
     }
     uint32_t ref;
@@ -246,7 +245,7 @@ static void record_alloc(void *p, size_t size, uintptr_t caller, uintptr_t sp0)
     if (livetab_insert(&alloc_live, (uintptr_t)p, (uint64_t)ref << 32 | code))
         alloc_site_add(&site->live_in, code == size ? bytes : live_weight(code));
     else
-        atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&shm_hdr->c.alloc_untracked, 1, memory_order_relaxed);
     ctr_add(&s->alloc_sampled, 1);
 }
 
@@ -343,8 +342,8 @@ void alloc_fork_child(void)
 
 void alloc_get_stats(struct alloc_stats *st)
 {
-    st->no_thread = atomic_load(&no_thread);
-    st->untracked = atomic_load(&untracked);
+    st->no_thread = atomic_load(&shm_hdr->c.alloc_no_thread);
+    st->untracked = atomic_load(&shm_hdr->c.alloc_untracked);
     st->table_bytes = alloc_live.map_bytes;
     st->live_blocks = alloc_live.slots ? livetab_count(&alloc_live) : 0;
     alloc_sites_usage(&st->sites, &st->site_bytes);

@@ -15,17 +15,12 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define UNIT 16u
-#define CHUNK_BYTES (64u * 1024u)
-#define CHUNK_HDR 64u
+#define UNIT ALLOC_SITE_UNIT
+#define CHUNK_BYTES ALLOC_CHUNK_BYTES
+#define CHUNK_HDR ALLOC_CHUNK_HDR
 /* Largest index a thread may grow to: 4 Mi sites (64 MiB of index). */
 #define INDEX_MAX (1u << 22)
 #define INDEX_MIN 1024u
-
-struct chunk_hdr {
-    _Atomic uint32_t used;   /* bytes holding complete sites, header included;
-                              * 0 = not handed out (since the last reset) */
-};
 
 struct alloc_index_entry {
     uint64_t hash;
@@ -33,27 +28,23 @@ struct alloc_index_entry {
     uint32_t pad;
 };
 
+/* The range is the shared mapping's site region (layout.h); its fill
+ * level, site count and generation live in the header. */
 static char *base;
 static size_t range_bytes;
-static _Atomic size_t range_used;      /* chunks handed out, in bytes */
-static _Atomic uint64_t nsites;
-static _Atomic uint32_t generation = 1; /* bumped by a fork child's reset */
+#define range_used (shm_hdr->sites_used)
+#define nsites (shm_hdr->nsites)
+#define generation (shm_hdr->sites_gen)
 
 int alloc_sites_init(void)
 {
-    if (base)
-        return 0;
-    /* Strict overcommit may refuse a large reservation: settle for less. */
-    for (size_t bytes = (size_t)1 << 30; bytes >= (size_t)16 << 20; bytes /= 4) {
-        void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (m != MAP_FAILED) {
-            base = m;
-            range_bytes = bytes;
-            return 0;
-        }
+    if (!shm_hdr->sites_bytes) {
+        errno = ENOMEM;
+        return -1;
     }
-    return -1;
+    base = shm_base() + shm_hdr->sites_off;
+    range_bytes = shm_hdr->sites_bytes;
+    return 0;
 }
 
 struct alloc_site *alloc_site_at(uint32_t ref)
@@ -151,7 +142,7 @@ static size_t chunk_room(struct tslot *s, size_t bytes)
             return 0;
         s->site_chunk = off;
         s->site_chunk_used = CHUNK_HDR;
-        struct chunk_hdr *h = (struct chunk_hdr *)(base + off);
+        struct alloc_chunk_hdr *h = (struct alloc_chunk_hdr *)(base + off);
         atomic_store_explicit(&h->used, CHUNK_HDR, memory_order_release);
     }
     return s->site_chunk + s->site_chunk_used;
@@ -177,7 +168,7 @@ static struct alloc_site *site_new(struct tslot *s, const uintptr_t *pcs, unsign
     memcpy(site->pcs, pcs, n * sizeof(uint64_t));
     s->site_chunk_used += (uint32_t)bytes;
     /* Publish: the collector reads sites below `used` only. */
-    struct chunk_hdr *h = (struct chunk_hdr *)(base + s->site_chunk);
+    struct alloc_chunk_hdr *h = (struct alloc_chunk_hdr *)(base + s->site_chunk);
     atomic_store_explicit(&h->used, s->site_chunk_used, memory_order_release);
     atomic_fetch_add_explicit(&nsites, 1, memory_order_relaxed);
     *ref = (uint32_t)(off / UNIT);
@@ -225,24 +216,6 @@ struct alloc_site *alloc_site_get(struct tslot *s, const uintptr_t *pcs, unsigne
     return site;
 }
 
-void alloc_sites_foreach(void (*fn)(const struct alloc_site *site, void *arg), void *arg)
-{
-    if (!base)
-        return;
-    size_t used = atomic_load_explicit(&range_used, memory_order_acquire);
-    if (used > range_bytes)
-        used = range_bytes;
-    for (size_t c = 0; c + CHUNK_BYTES <= used; c += CHUNK_BYTES) {
-        struct chunk_hdr *h = (struct chunk_hdr *)(base + c);
-        uint32_t end = atomic_load_explicit(&h->used, memory_order_acquire);
-        for (size_t off = CHUNK_HDR; off < end;) {
-            const struct alloc_site *site = (const struct alloc_site *)(base + c + off);
-            fn(site, arg);
-            off += site_bytes(site->n);
-        }
-    }
-}
-
 void alloc_sites_usage(uint64_t *sites, uint64_t *bytes)
 {
     size_t used = atomic_load_explicit(&range_used, memory_order_relaxed);
@@ -254,11 +227,8 @@ void alloc_sites_reset(void)
 {
     if (!base)
         return;
-    size_t used = atomic_load_explicit(&range_used, memory_order_relaxed);
-    if (used > range_bytes)
-        used = range_bytes;
-    if (used)
-        madvise(base, used, MADV_DONTNEED);   /* private anonymous: reads zero again */
+    /* The fork child's mapping is new (shm_fork_child): its range reads
+     * zero; only the bookkeeping starts over. */
     atomic_store_explicit(&range_used, 0, memory_order_relaxed);
     atomic_store_explicit(&nsites, 0, memory_order_relaxed);
     atomic_fetch_add_explicit(&generation, 1, memory_order_relaxed);

@@ -42,6 +42,19 @@
 
 #include "preload/threads.h"
 
+/* Storage (part of the layout contract, layout.h): the range is cut into
+ * chunks of ALLOC_CHUNK_BYTES; each starts with a header whose `used` is
+ * the bytes holding complete sites (header included; 0 = not handed out),
+ * followed by sites, each padded to ALLOC_SITE_UNIT. A site's reference is
+ * its offset in the range / ALLOC_SITE_UNIT. */
+#define ALLOC_SITE_UNIT 16u
+#define ALLOC_CHUNK_BYTES (64u * 1024u)
+#define ALLOC_CHUNK_HDR 64u
+
+struct alloc_chunk_hdr {
+    _Atomic uint32_t used;
+};
+
 struct alloc_site {
     uint64_t serial;             /* allocating thread */
     uint64_t hash;               /* of (flags, pcs) */
@@ -54,7 +67,8 @@ struct alloc_site {
     uint64_t pcs[];              /* n pcs, leaf first */
 };
 
-/* Reserve the site range. 0 or -1 (errno from mmap). Normal context. */
+/* Use the shared mapping's site range (shm_create with sites). 0 or -1.
+ * Normal context. */
 int alloc_sites_init(void);
 
 /* The calling thread's site for (flags, pcs[0..n)), created if new; NULL
@@ -73,15 +87,12 @@ static inline void alloc_site_add(_Atomic uint64_t *c, uint64_t v)
                           memory_order_relaxed);
 }
 
-/* Visit every complete site (racy snapshot of the counters; normal context,
- * any thread). */
-void alloc_sites_foreach(void (*fn)(const struct alloc_site *site, void *arg), void *arg);
-
 /* Sites and the bytes of the range in use (meta.json). */
 void alloc_sites_usage(uint64_t *sites, uint64_t *bytes);
 
-/* A fork child starts over: every site and every thread's index are
- * forgotten (the range is zeroed). Only the forking thread exists. */
+/* A fork child starts over (its mapping is new, shm_fork_child): every
+ * site and every thread's index are forgotten. Only the forking thread
+ * exists. */
 void alloc_sites_reset(void);
 
 #endif

@@ -312,6 +312,14 @@ static const struct var {
     {"FLAMEPRE_LOCK_ADDR", p_bool, F(lock_addr),
      "1 (a frame naming the lock's address under each lock wait) or 0 (default 0)"},
     {"FLAMEPRE_DISABLE", p_bool, F(disable), "1 to load without recording (default 0)"},
+    {"FLAMEPRE_COLLECTOR", p_optpath, F(collector),
+     "the flamepre binary to run as collector process, or \"thread\" to collect in-process "
+     "(default: flamepre next to the library)"},
+    {"FLAMEPRE_FLUSH", p_duration, F(flush_ns),
+     "a duration with ns, us, ms or s suffix between snapshots of a running process, 0 = "
+     "only at its end (default 0)"},
+    /* Set by `flamepre record` for the processes it runs. */
+    {"FLAMEPRE_SOCKET", p_ignore, 0, ""},
     /* Read by the flamepre command, not by the library. */
     {"FLAMEPRE_LIB", p_ignore, 0, ""},
 };

@@ -45,6 +45,8 @@ struct config {
     bool disable;                    /* FLAMEPRE_DISABLE=1: load but record nothing */
     int sampler;                     /* FLAMEPRE_SAMPLER: 0 auto, 1 perf, 2 timer */
     bool lock_addr;                  /* FLAMEPRE_LOCK_ADDR=1: a [mutex 0x...] frame above lock leaves */
+    char collector[CONFIG_PATH_MAX]; /* FLAMEPRE_COLLECTOR: binary, "thread", "" = next to the library */
+    uint64_t flush_ns;               /* FLAMEPRE_FLUSH: snapshot interval, 0 = at the end only */
 };
 
 void config_defaults(struct config *cfg);

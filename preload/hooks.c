@@ -23,9 +23,10 @@ static const struct {
     ROW(posix_memalign, 1), ROW(aligned_alloc, 0), ROW(memalign, 0), ROW(valloc, 0),
     ROW(pvalloc, 0), ROW(malloc_usable_size, 0), ROW(mallocx, 0), ROW(rallocx, 0),
     ROW(sdallocx, 0), ROW(dallocx, 0),
-    ROW(pthread_create, 1), ROW(_exit, 1), ROW(_Exit, 1), ROW(dlopen, 1),
+    ROW(pthread_create, 1), ROW(exit, 1), ROW(_exit, 1), ROW(_Exit, 1), ROW(dlopen, 1),
     ROW(dlmopen, 0),        ROW(dlclose, 1), ROW(execve, 1),     ROW(execvpe, 1),
-    ROW(fexecve, 1),        ROW(sigaction, 1),
+    ROW(fexecve, 1),        ROW(sigaction, 1), ROW(close, 1), ROW(close_range, 0),
+    ROW(dup2, 1), ROW(dup3, 1),
 #define ROWC(n, req) ROW(n, req),
     HOOKS_WAIT(ROWC)
 #undef ROWC

@@ -72,6 +72,7 @@ char *__fgets_chk(char *, size_t, int, FILE *);
 
 struct hooks {
     int (*pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+    void (*exit)(int) __attribute__((noreturn));
     void (*_exit)(int) __attribute__((noreturn));
     void (*_Exit)(int) __attribute__((noreturn));
     void *(*dlopen)(const char *, int);
@@ -81,6 +82,11 @@ struct hooks {
     int (*execvpe)(const char *, char *const[], char *const[]);
     int (*fexecve)(int, char *const[], char *const[]);
     int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+    /* descriptors (interpose_fd.c); close_range is optional (glibc 2.34) */
+    int (*close)(int);
+    int (*close_range)(unsigned, unsigned, int);
+    int (*dup2)(int, int);
+    int (*dup3)(int, int, int);
     /* allocation (interpose_alloc.c); the jemalloc extensions are optional */
     void *(*malloc)(size_t);
     void *(*calloc)(size_t, size_t);

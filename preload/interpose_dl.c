@@ -8,6 +8,7 @@
 #include <errno.h>
 
 #include "preload/hooks.h"
+#include "preload/lifecycle.h"
 #include "preload/threads.h"
 
 FLAMEPRE_EXPORT void *dlopen(const char *file, int mode)
@@ -16,6 +17,11 @@ FLAMEPRE_EXPORT void *dlopen(const char *file, int mode)
     tstate.in_loader++;
     void *h = real.dlopen(file, mode);
     tstate.in_loader--;
+    if (h) {
+        int saved = errno;
+        lifecycle_maps_changed(false);
+        errno = saved;
+    }
     return h;
 }
 
@@ -27,6 +33,11 @@ FLAMEPRE_EXPORT void *dlmopen(Lmid_t lmid, const char *file, int mode)
     tstate.in_loader++;
     void *h = real.dlmopen(lmid, file, mode);
     tstate.in_loader--;
+    if (h) {
+        int saved = errno;
+        lifecycle_maps_changed(false);
+        errno = saved;
+    }
     return h;
 }
 
@@ -36,6 +47,9 @@ FLAMEPRE_EXPORT int dlclose(void *handle)
     tstate.in_loader++;
     int r = real.dlclose(handle);
     tstate.in_loader--;
+    int saved = errno;
+    lifecycle_maps_changed(true);
+    errno = saved;
     return r;
 }
 

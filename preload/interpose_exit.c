@@ -3,6 +3,7 @@
  * profile is written here first. Each calls its own real function: an _exit
  * hook that calls exit() would run the program's atexit handlers.
  */
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -15,9 +16,20 @@ static __attribute__((noreturn)) void exit_now(int status)
         syscall(SYS_exit_group, status);
 }
 
+/* exit() runs the destructors, which end the profile; only its status is
+ * taken here, for meta.json. */
+FLAMEPRE_EXPORT __attribute__((noreturn)) void exit(int status)
+{
+    lifecycle_note_exit(status);
+    hooks_ensure();
+    if (real.exit)
+        real.exit(status);
+    exit_now(status);
+}
+
 FLAMEPRE_EXPORT __attribute__((noreturn)) void _exit(int status)
 {
-    lifecycle_finish("_exit");
+    lifecycle_finish("_exit", status);
     hooks_ensure();
     if (real._exit)
         real._exit(status);
@@ -26,7 +38,7 @@ FLAMEPRE_EXPORT __attribute__((noreturn)) void _exit(int status)
 
 FLAMEPRE_EXPORT __attribute__((noreturn)) void _Exit(int status)
 {
-    lifecycle_finish("_Exit");
+    lifecycle_finish("_Exit", status);
     hooks_ensure();
     if (real._Exit)
         real._Exit(status);

@@ -22,11 +22,13 @@
 #include <unistd.h>
 
 #include "collector/collector.h"
+#include "preload/attach.h"
 #include "preload/alloc.h"
 #include "preload/config.h"
 #include "preload/hooks.h"
 #include "preload/log.h"
 #include "preload/sampler.h"
+#include "preload/shm.h"
 #include "preload/threads.h"
 #include "preload/unwind.h"
 #include "preload/wait.h"
@@ -37,7 +39,8 @@ extern char **environ;
 static const unsigned supported_events = EV_CPU | EV_ALLOC | EV_LOCK | EV_IO;
 
 static struct config cfg;
-static struct collector_session sess;
+static bool process_mode;         /* a collector process serves this image */
+static int exit_status = -1;      /* exit()'s argument, once called */
 static _Atomic bool recording;
 static _Atomic bool started;      /* the session began: there is a profile to end */
 static _Atomic bool finishing;    /* some thread has begun ending it */
@@ -98,42 +101,61 @@ static int prepare_outdir(const char *dir, char *abs, size_t len)
     return 0;
 }
 
-static void read_cmdline(void)
+/* The command line into the header, cut at its size. */
+static void read_cmdline(struct layout_header *h)
 {
+    h->cmdline_len = 0;
     int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        ssize_t n = read(fd, buf + len, cap - len);
+    size_t len = 0;
+    while (len < sizeof h->cmdline) {
+        ssize_t n = read(fd, h->cmdline + len, sizeof h->cmdline - len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             break;
         len += (size_t)n;
-        if (len == cap) {
-            char *nb = cap < (1u << 20) ? realloc(buf, cap * 2) : NULL;
-            if (!nb)
-                break;
-            buf = nb;
-            cap *= 2;
-        }
     }
     close(fd);
-    sess.cmdline = buf;
-    sess.cmdline_len = buf ? len : 0;
+    h->cmdline_len = (uint32_t)len;
 }
 
 /* Process name usable in a file name. */
-static void read_comm(void)
+static void read_comm(struct layout_header *h)
 {
     char name[17] = {0};
     prctl(PR_GET_NAME, name);
     for (char *p = name; *p; p++)
         if (*p == '/' || *p == ' ' || (unsigned char)*p < 0x20)
             *p = '_';
-    snprintf(sess.comm, sizeof sess.comm, "%s", name[0] ? name : "unknown");
+    snprintf(h->comm, sizeof h->comm, "%s", name[0] ? name : "unknown");
+}
+
+/* The session part of the header, for a new image or a fork child. */
+static void fill_session(struct layout_header *h)
+{
+    h->pid = getpid();
+    h->ppid = getppid();
+    h->start_ns = now_ns(CLOCK_REALTIME);
+    h->start_mono_ns = now_ns(CLOCK_MONOTONIC);
+    read_comm(h);
+    read_cmdline(h);
+}
+
+/* Hand the image to a collector process, else start the in-process one. */
+static int start_collecting(void)
+{
+    process_mode = false;
+    if (strcmp(cfg.collector, "thread") != 0) {
+        const char *why;
+        if (attach_start(shm_hdr->outdir, &why) == 0) {
+            process_mode = true;
+            return 0;
+        }
+        log_info("collecting in-process: %s", why ? why : "no collector process");
+    }
+    return collector_start((cfg.events & (EV_CPU | EV_LOCK | EV_IO)) != 0);
 }
 
 static void thread_end(void *p)
@@ -147,7 +169,7 @@ static void thread_end(void *p)
     sampler_disarm(s);
     prctl(PR_GET_NAME, s->name);
     threads_retire(s);
-    if (!collector_threaded() && lifecycle_recording()) {
+    if (!process_mode && !collector_threaded() && lifecycle_recording()) {
         /* No drain thread: record this thread and free its slot now. */
         int saved = errno;
         tstate.guard++;
@@ -157,17 +179,27 @@ static void thread_end(void *p)
     }
 }
 
+static void retire_gone(struct tslot *s)
+{
+    sampler_disarm(s);
+    threads_retire(s);
+}
+
 /* Register the calling thread. */
 static struct tslot *thread_register(void)
 {
     struct tslot *s = threads_claim(threads_gettid(), false);
-    if (!s && !collector_threaded()) {
+    if (!s && (process_mode || !collector_threaded())) {
         /* No drain thread reaps threads that left without our exit hook:
-         * look for them now, once. */
-        collector_reap();
+         * look for them now, once (a collector process frees their slots
+         * at its next drain). */
+        if (process_mode)
+            threads_reap_gone(retire_gone);
+        else
+            collector_reap();
         s = threads_claim(threads_gettid(), false);
         if (s)
-            atomic_fetch_sub(&threads_unprofiled, 1);   /* the first try counted it */
+            atomic_fetch_sub(&shm_hdr->c.threads_unprofiled, 1);   /* the first try counted it */
     }
     if (!s)
         return NULL;
@@ -234,13 +266,13 @@ static void register_existing_threads(void)
 
 static void fork_prepare(void)
 {
-    if (lifecycle_recording())
+    if (lifecycle_recording() && !process_mode)
         collector_fork_prepare();
 }
 
 static void fork_parent(void)
 {
-    if (lifecycle_recording())
+    if (lifecycle_recording() && !process_mode)
         collector_fork_parent();
 }
 
@@ -249,19 +281,43 @@ static void fork_child(void)
     if (!lifecycle_recording())
         return;
     int saved = errno;
-    sess.pid = getpid();
-    sess.ppid = getppid();
-    unsigned high = atomic_load(&threads_high);
+    tstate.guard++;
+    unsigned high = atomic_load(&shm_hdr->threads_high);
     for (unsigned i = 0; i < high; i++)
         sampler_forget(&threads_slots[i]);
+    /* First of all: off the parent's shared mapping. */
+    if (shm_fork_child() < 0) {
+        log_error("fork child %d: no memory for its own profile; not recording", (int)getpid());
+        atomic_store(&recording, false);
+        atomic_store(&started, false);
+        alloc_stop();
+        wait_stop();
+        tstate.slot = NULL;
+        tstate.guard--;
+        errno = saved;
+        return;
+    }
+    fill_session(shm_hdr);
+    shm_hold_life();
     struct tslot *self = threads_after_fork_child(tstate.slot);
     if (cfg.events & EV_ALLOC)
         alloc_fork_child();
-    collector_fork_child(sess.pid, sess.ppid);
+    if (process_mode) {
+        const char *why;
+        if (attach_fork_child(&why) < 0) {
+            log_info("fork child %d collects in-process: %s", (int)getpid(), why ? why : "");
+            process_mode = false;
+            collector_start((cfg.events & (EV_CPU | EV_LOCK | EV_IO)) != 0);
+        }
+    } else {
+        collector_fork_child();
+    }
     atomic_store(&finishing, false);
     atomic_store(&finish_done, false);
+    exit_status = -1;
     if (self && (cfg.events & EV_CPU) && sampler_arm(self) < 0)
-        log_debug("cannot arm sampling in forked child %d", (int)sess.pid);
+        log_debug("cannot arm sampling in forked child %d", (int)getpid());
+    tstate.guard--;
     errno = saved;
 }
 
@@ -287,18 +343,23 @@ __attribute__((constructor)) static void flamepre_init(void)
     if (!cfg.events)
         goto out;
 
-    if (prepare_outdir(cfg.output, sess.outdir, sizeof sess.outdir) < 0) {
+    char outdir[CONFIG_PATH_MAX];
+    if (prepare_outdir(cfg.output, outdir, sizeof outdir) < 0) {
         log_error("FLAMEPRE_OUTPUT: cannot use directory %s: %s; profiling disabled", cfg.output,
                   strerror(errno));
         goto out;
     }
-    sess.cfg = &cfg;
-    sess.pid = getpid();
-    sess.ppid = getppid();
-    sess.start_ns = now_ns(CLOCK_REALTIME);
-    sess.start_mono_ns = now_ns(CLOCK_MONOTONIC);
-    read_comm();
-    read_cmdline();
+    /* Exact lock/I-O mode writes a record per wait: bigger rings. */
+    bool exact_wait = (cfg.events & (EV_LOCK | EV_IO)) && cfg.wait_sample_ns == 0;
+    if (shm_create(exact_wait ? RING_WORDS_EXACT : RING_WORDS, (cfg.events & EV_ALLOC) != 0) < 0) {
+        log_error("cannot map the profile's shared memory: %s; profiling disabled",
+                  strerror(errno));
+        goto out;
+    }
+    struct layout_header *h = shm_hdr;
+    snprintf(h->outdir, sizeof h->outdir, "%s", outdir);
+    fill_session(h);
+    shm_hold_life();
 
     unwind_init(cfg.unwind);
     if ((cfg.events & EV_CPU) && sampler_init(&cfg) < 0) {
@@ -306,6 +367,9 @@ __attribute__((constructor)) static void flamepre_init(void)
         if (!cfg.events)
             goto out;
     }
+    h->sampler_kind = (uint32_t)sampler_kind();
+    h->sampler_signal = sampler_signal();
+    h->period_ns = sampler_period_ns();
     if (cfg.events & EV_ALLOC) {
         static const struct alloc_host host = {adopt_thread};
         if (alloc_init(&cfg, &host) < 0) {
@@ -320,25 +384,23 @@ __attribute__((constructor)) static void flamepre_init(void)
             cfg.events &= ~(unsigned)(EV_LOCK | EV_IO);
             if (!cfg.events)
                 goto out;
-        } else if (cfg.wait_sample_ns == 0) {
-            /* exact mode writes a record per wait */
-            threads_set_ring_words(RING_WORDS_EXACT);
         }
     }
     if (pthread_key_create(&exit_key, thread_end) != 0) {
         log_error("cannot create a thread key; profiling disabled");
         goto out;
     }
-    /* Threads first, collector second: the collector's own thread must not
-     * be mistaken for one of the program's. */
+    h->cfg = cfg;
+    /* The collector before any thread is armed (a collector process is
+     * started by a clone that should not race with our clocks); the slots
+     * may be claimed after it attached. */
     atomic_store(&recording, true);
-    thread_register();
-    register_existing_threads();
-    if (collector_start(&sess, (cfg.events & (EV_CPU | EV_LOCK | EV_IO)) != 0) < 0) {
+    if (start_collecting() < 0) {
         atomic_store(&recording, false);
-        sampler_stop_all();
         goto out;
     }
+    thread_register();
+    register_existing_threads();
     atomic_store(&started, true);
     if (cfg.events & EV_ALLOC)
         alloc_start();
@@ -348,10 +410,10 @@ __attribute__((constructor)) static void flamepre_init(void)
     char evs[64];
     config_events_string(cfg.events, evs, sizeof evs);
     log_info("recording %s (pid %d): events=%s hz=%u sampler=%s alloc_sample=%llu unwind=%s "
-             "wait_sample=%llu output=%s",
-             sess.comm, (int)sess.pid, evs, cfg.hz, sampler_kind_name(),
+             "wait_sample=%llu output=%s collector=%s",
+             h->comm, (int)h->pid, evs, cfg.hz, sampler_kind_name(),
              (unsigned long long)cfg.alloc_sample, cfg.unwind == UNWIND_FP ? "fp" : "dwarf",
-             (unsigned long long)cfg.wait_sample_ns, sess.outdir);
+             (unsigned long long)cfg.wait_sample_ns, h->outdir, process_mode ? "process" : "thread");
 out:
     /* Not recording allocations in this process: let every thread park its
      * allocation countdown (alloc.h), so the shims stay on their one-branch
@@ -361,19 +423,21 @@ out:
     errno = saved;
 }
 
-static void finish(const char *how, bool only_if_data)
+static void finish(const char *how, int status)
 {
     if (!atomic_load(&started))
         return;
     /* A vfork child shares our memory: writing anything would corrupt the
      * parent's profile. Only the process that owns the session finishes. */
-    if (getpid() != sess.pid)
+    if (getpid() != shm_hdr->pid)
         return;
     if (atomic_exchange(&finishing, true)) {
-        /* Another thread is writing the profile. Two threads exiting at once
+        /* Another thread is ending the profile. Two threads exiting at once
          * must not let the second end the process under the first's feet:
          * wait for it (bounded) — unless the writer is this very thread,
-         * re-entered from a signal handler that exits. */
+         * re-entered from a signal handler that exits. (With a collector
+         * process nothing is lost if it does: the collector writes at the
+         * channel's end.) */
         for (int i = 0; i < 500 && !finishing_here && !atomic_load(&finish_done); i++)
             usleep(10000);
         return;
@@ -387,25 +451,64 @@ static void finish(const char *how, bool only_if_data)
     alloc_stop();
     wait_stop();
     sampler_stop_all();
-    collector_finish(how, only_if_data);
+    struct layout_header *h = shm_hdr;
+    struct tslot *self = threads_self();
+    if (self)
+        prctl(PR_GET_NAME, self->name);
+    if (cfg.events & EV_ALLOC) {
+        struct alloc_stats st;
+        alloc_get_stats(&st);
+        atomic_store(&h->c.alloc_live_blocks, st.live_blocks);
+        atomic_store(&h->c.alloc_table_bytes, st.table_bytes);
+    }
+    snprintf(h->end_how, sizeof h->end_how, "%s", how);
+    h->end_status = status;
+    atomic_store_explicit(&h->end, LAYOUT_ENDED, memory_order_release);
+    if (process_mode)
+        attach_end();
+    else
+        collector_finish(how, strcmp(how, "exec") == 0);
     tstate.guard--;
     atomic_store(&finish_done, true);
     finishing_here = false;
-    log_info("done: %s/%s.%d.*", sess.outdir, sess.comm, (int)sess.pid);
+    log_info("done: %s/%s.%d.*", h->outdir, h->comm, (int)h->pid);
     errno = saved;
 }
 
-void lifecycle_finish(const char *how)
+void lifecycle_finish(const char *how, int status)
 {
-    finish(how, false);
+    finish(how, status);
 }
 
 void lifecycle_before_exec(void)
 {
-    finish("exec", true);
+    finish("exec", -1);
+}
+
+void lifecycle_note_exit(int status)
+{
+    exit_status = status;
+}
+
+void lifecycle_fds_closed(int lo, int hi)
+{
+    if (!lifecycle_recording() || !(cfg.events & EV_CPU) || tstate.guard)
+        return;
+    tstate.guard++;
+    sampler_rearm_closed(lo, hi);
+    tstate.guard--;
+}
+
+void lifecycle_maps_changed(bool unloaded)
+{
+    atomic_fetch_add(&shm_hdr->map_gen, 1);
+    /* After an unload, the collector reads the old map's samples and the
+     * new map before this thread can map something else there. */
+    if (unloaded && process_mode && lifecycle_recording() && !tstate.in_loader)
+        attach_sync();
 }
 
 __attribute__((destructor)) static void flamepre_fini(void)
 {
-    lifecycle_finish("exit");
+    lifecycle_finish("exit", exit_status);
 }

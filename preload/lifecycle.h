@@ -16,11 +16,21 @@ void lifecycle_thread_begin(void);
 
 /* End the profile: stop sampling, drain, write files. Safe to call more
  * than once and from any thread; does nothing in a vfork child. */
-void lifecycle_finish(const char *how);
+void lifecycle_finish(const char *how, int status);
 
 /* Before execve: write what this image recorded (if anything) and stop its
  * clocks, so no sampling signal is pending when the new image starts with
  * default dispositions. Does nothing in a vfork child. */
 void lifecycle_before_exec(void);
+
+/* exit(status) was called: the status meta.json reports. */
+void lifecycle_note_exit(int status);
+
+/* The program closed (or replaced) descriptors [lo, hi]: re-arm any
+ * clock that was among them. */
+void lifecycle_fds_closed(int lo, int hi);
+
+/* After dlopen (unloaded false) or dlclose (true): the module map changed. */
+void lifecycle_maps_changed(bool unloaded);
 
 #endif

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "preload/fds.h"
 #include "preload/hooks.h"
 #include "preload/log.h"
 #include "preload/unwind.h"
@@ -29,7 +30,6 @@ static int signo;
 static uint64_t period_ns;
 static unsigned depth;
 static _Atomic int active;
-static _Atomic uint64_t foreign_signals, no_slot;
 
 /*
  * The program's view of our signal. The program may ask for or install a
@@ -140,10 +140,10 @@ static void on_sample(int sig, siginfo_t *si, void *ucv)
         /* kill(2), an itimer the program set, or a sample of a thread being
          * torn down: not ours to record. */
         if (si->si_code != POLL_IN && si->si_code != SI_TIMER) {
-            ctr_add(&foreign_signals, 1);
+            ctr_add(&shm_hdr->c.foreign_signals, 1);
             forward(sig, si, ucv);
         } else {
-            ctr_add(&no_slot, 1);
+            ctr_add(&shm_hdr->c.no_slot, 1);
         }
         goto out;
     }
@@ -228,6 +228,7 @@ static int perf_arm(struct tslot *s)
     int fd = (int)perf_open(&attr, s->tid);
     if (fd < 0)
         return -1;
+    fd = fds_move_high(fd);
     struct f_owner_ex owner = {F_OWNER_TID, s->tid};
     if (fcntl(fd, F_SETFL, O_ASYNC) < 0 || fcntl(fd, F_SETSIG, signo) < 0 ||
         fcntl(fd, F_SETOWN_EX, &owner) < 0 || ioctl(fd, PERF_EVENT_IOC_RESET, 0) < 0) {
@@ -270,7 +271,6 @@ static int timer_arm(struct tslot *s)
     return 0;
 }
 
-static _Atomic uint64_t arm_failures;
 
 int sampler_arm(struct tslot *s)
 {
@@ -282,13 +282,13 @@ int sampler_arm(struct tslot *s)
     /* A thread that exited meanwhile (ESRCH) is no loss; anything else
      * (descriptor limit, memory) leaves a thread unsampled: count it. */
     if (r < 0 && kind != SAMPLER_NONE && errno != ESRCH)
-        atomic_fetch_add(&arm_failures, 1);
+        atomic_fetch_add(&shm_hdr->c.arm_failures, 1);
     return r;
 }
 
 uint64_t sampler_arm_failures(void)
 {
-    return atomic_load(&arm_failures);
+    return atomic_load(&shm_hdr->c.arm_failures);
 }
 
 /* The program may have closed our descriptor and reused its number for a
@@ -315,7 +315,6 @@ void sampler_disarm(struct tslot *s)
         timer_delete(s->timer);
 }
 
-static _Atomic uint64_t rearms;
 
 int sampler_check(struct tslot *s)
 {
@@ -329,7 +328,7 @@ int sampler_check(struct tslot *s)
         return 0;
     if (!atomic_load(&active))
         return 0;
-    atomic_fetch_add(&rearms, 1);
+    atomic_fetch_add(&shm_hdr->c.rearms, 1);
     if (sampler_arm(s) < 0)
         return -1;
     /* The thread may have begun exiting meanwhile: its exit hook disarmed
@@ -339,9 +338,32 @@ int sampler_check(struct tslot *s)
     return 1;
 }
 
+int sampler_rearm_closed(int lo, int hi)
+{
+    if (kind != SAMPLER_PERF || !atomic_load(&active) || !threads_slots)
+        return 0;
+    int n = 0;
+    unsigned high = atomic_load(&shm_hdr->threads_high);
+    for (unsigned i = 0; i < high; i++) {
+        struct tslot *s = &threads_slots[i];
+        int fd = atomic_load(&s->perf_fd);
+        if (fd < lo || fd > hi || atomic_load(&s->state) != SLOT_ACTIVE)
+            continue;
+        /* Closed by the program: the number is no longer ours. */
+        if (!atomic_compare_exchange_strong(&s->perf_fd, &fd, -1))
+            continue;
+        atomic_fetch_add(&shm_hdr->c.rearms, 1);
+        if (sampler_arm(s) == 0)
+            n++;
+        if (atomic_load(&s->state) != SLOT_ACTIVE)
+            sampler_disarm(s);
+    }
+    return n;
+}
+
 uint64_t sampler_rearms(void)
 {
-    return atomic_load(&rearms);
+    return atomic_load(&shm_hdr->c.rearms);
 }
 
 void sampler_forget(struct tslot *s)
@@ -357,7 +379,7 @@ void sampler_forget(struct tslot *s)
 void sampler_stop_all(void)
 {
     atomic_store(&active, 0);
-    unsigned high = atomic_load(&threads_high);
+    unsigned high = atomic_load(&shm_hdr->threads_high);
     for (unsigned i = 0; i < high; i++) {
         struct tslot *s = &threads_slots[i];
         if (atomic_load(&s->state) == SLOT_ACTIVE)
@@ -460,10 +482,10 @@ uint64_t sampler_period_ns(void)
 
 uint64_t sampler_foreign_signals(void)
 {
-    return atomic_load(&foreign_signals);
+    return atomic_load(&shm_hdr->c.foreign_signals);
 }
 
 uint64_t sampler_no_slot(void)
 {
-    return atomic_load(&no_slot);
+    return atomic_load(&shm_hdr->c.no_slot);
 }

@@ -41,7 +41,11 @@ void sampler_disarm(struct tslot *s);
  * arm a new clock. Returns 1 if re-armed, 0 if nothing to do, -1 if the new
  * clock failed. */
 int sampler_check(struct tslot *s);
-/* Clocks re-armed that way (meta.json). */
+/* The program closed descriptors [lo, hi]: open a new clock (at a high
+ * number) for every thread whose clock was among them. Normal context.
+ * Returns how many were re-armed. */
+int sampler_rearm_closed(int lo, int hi);
+/* Clocks re-armed (either way; meta.json). */
 uint64_t sampler_rearms(void);
 
 /* In a fork child: drop the parent's clock for s without touching it. */

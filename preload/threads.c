@@ -6,6 +6,7 @@
  */
 #include "preload/threads.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -15,30 +16,22 @@
 
 __thread struct tstate tstate __attribute__((tls_model("initial-exec")));
 
-struct tslot threads_slots[THREADS_MAX];
-_Atomic unsigned threads_high;
-_Atomic uint64_t threads_unprofiled;
+struct tslot *threads_slots;
 static _Atomic uint64_t next_serial = 1;
-static unsigned ring_words = RING_WORDS;
-
-void threads_set_ring_words(unsigned words)
-{
-    ring_words = words;
-}
-
+/* The slot's ring is its region of the shared mapping; its scratch
+ * buffers are private to the host (mapped once, kept across reuse). */
 static int slot_buffers(struct tslot *s)
 {
-    if (s->ring.words)
+    if (s->scratch)
         return 0;
-    size_t ring_bytes = (size_t)ring_words * sizeof(uint64_t);
     size_t scratch_bytes = 2 * (size_t)CONFIG_MAX_DEPTH * sizeof(uintptr_t);
-    void *m = mmap(NULL, ring_bytes + scratch_bytes, PROT_READ | PROT_WRITE,
+    void *m = mmap(NULL, scratch_bytes, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED)
         return -1;
-    s->ring.words = m;
-    s->ring.mask = ring_words - 1;
-    s->scratch = (uintptr_t *)((char *)m + ring_bytes);
+    s->ring.words = shm_ring_words((unsigned)(s - threads_slots));
+    s->ring.mask = shm_hdr->ring_words - 1;
+    s->scratch = m;
     s->alloc_scratch = s->scratch + CONFIG_MAX_DEPTH;
     return 0;
 }
@@ -67,6 +60,8 @@ static void slot_reset(struct tslot *s, pid_t tid)
 
 struct tslot *threads_claim(pid_t tid, bool foreign)
 {
+    if (!threads_slots)
+        return NULL;
     for (unsigned i = 0; i < THREADS_MAX; i++) {
         struct tslot *s = &threads_slots[i];
         int expect = SLOT_FREE;
@@ -79,13 +74,13 @@ struct tslot *threads_claim(pid_t tid, bool foreign)
         slot_reset(s, tid);
         s->foreign = foreign;
         s->stack_lo = s->stack_hi = 0;
-        unsigned high = atomic_load(&threads_high);
-        while (high < i + 1 && !atomic_compare_exchange_weak(&threads_high, &high, i + 1))
+        unsigned high = atomic_load(&shm_hdr->threads_high);
+        while (high < i + 1 && !atomic_compare_exchange_weak(&shm_hdr->threads_high, &high, i + 1))
             ;
         atomic_store_explicit(&s->state, SLOT_ACTIVE, memory_order_release);
         return s;
     }
-    atomic_fetch_add(&threads_unprofiled, 1);
+    atomic_fetch_add(&shm_hdr->c.threads_unprofiled, 1);
     return NULL;
 }
 
@@ -95,7 +90,7 @@ struct tslot *threads_self(void)
     if (s || tstate.exiting)
         return s;
     pid_t tid = threads_gettid();
-    unsigned high = atomic_load_explicit(&threads_high, memory_order_acquire);
+    unsigned high = atomic_load_explicit(&shm_hdr->threads_high, memory_order_acquire);
     for (unsigned i = 0; i < high; i++) {
         struct tslot *c = &threads_slots[i];
         if (atomic_load_explicit(&c->state, memory_order_acquire) == SLOT_ACTIVE && c->tid == tid) {
@@ -109,11 +104,6 @@ struct tslot *threads_self(void)
 void threads_retire(struct tslot *s)
 {
     atomic_store_explicit(&s->state, SLOT_EXITED, memory_order_release);
-}
-
-void threads_free(struct tslot *s)
-{
-    atomic_store_explicit(&s->state, SLOT_FREE, memory_order_release);
 }
 
 void threads_stack_bounds(uintptr_t *lo, uintptr_t *hi)
@@ -133,7 +123,7 @@ void threads_stack_bounds(uintptr_t *lo, uintptr_t *hi)
 
 struct tslot *threads_after_fork_child(struct tslot *self)
 {
-    unsigned high = atomic_load(&threads_high);
+    unsigned high = atomic_load(&shm_hdr->threads_high);
     for (unsigned i = 0; i < high; i++) {
         struct tslot *s = &threads_slots[i];
         if (s == self)
@@ -182,4 +172,20 @@ uint64_t threads_seed(uint64_t salt)
                     (uint64_t)ts.tv_nsec * 0xbf58476d1ce4e5b9ull ^ (uintptr_t)&tstate ^
                     salt * 0x94d049bb133111ebull;
     return seed ? seed : 1;
+}
+
+void threads_reap_gone(void (*retire)(struct tslot *s))
+{
+    if (!threads_slots)
+        return;
+    unsigned high = atomic_load(&shm_hdr->threads_high);
+    pid_t self = threads_gettid(), pid = getpid();
+    for (unsigned i = 0; i < high; i++) {
+        struct tslot *s = &threads_slots[i];
+        if (atomic_load_explicit(&s->state, memory_order_acquire) != SLOT_ACTIVE || s->tid == self)
+            continue;
+        /* Asked of the kernel, never of /proc (a chroot may hide it). */
+        if (syscall(SYS_tgkill, pid, s->tid, 0) != 0 && errno == ESRCH)
+            retire(s);
+    }
 }

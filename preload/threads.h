@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "preload/ring.h"
+#include "preload/shm.h"
 #include "preload/unwind.h"
 
 #define THREADS_MAX 4096
@@ -84,9 +85,6 @@ struct tslot {
     _Atomic uint64_t alloc_dropped;  /* allocation records lost (no room for a site) */
     _Atomic uint64_t wait_sampled;   /* lock/I/O wait records taken (wait.h) */
     _Atomic uint64_t wait_dropped;   /* wait records lost (ring full) */
-    /* collector-private: which thread record this slot feeds */
-    uint64_t coll_serial;
-    size_t coll_idx;
 };
 
 /* Per-thread state of the profiler, initial-exec TLS: touching it never
@@ -115,13 +113,10 @@ struct tstate {
 };
 extern __thread struct tstate tstate __attribute__((tls_model("initial-exec")));
 
-extern struct tslot threads_slots[THREADS_MAX];
-extern _Atomic unsigned threads_high;       /* slots [0, high) may be in use */
-extern _Atomic uint64_t threads_unprofiled; /* threads that found no free slot */
-
-/* Ring size (words, a power of two) of slots claimed from now on; call
- * before the first claim. */
-void threads_set_ring_words(unsigned words);
+/* The slot table, THREADS_MAX slots in the image's shared mapping
+ * (shm.h); NULL before it exists. Slots [0, shm_hdr->threads_high) may be
+ * in use; shm_hdr->c.threads_unprofiled counts threads that found none. */
+extern struct tslot *threads_slots;
 
 static inline void ctr_add(_Atomic uint64_t *c, uint64_t n)
 {
@@ -166,8 +161,11 @@ struct tslot *threads_self(void);
 /* Mark a slot EXITED (after its sampler is disarmed). */
 void threads_retire(struct tslot *s);
 
-/* Collector: the slot is drained and its data recorded; make it reusable. */
-void threads_free(struct tslot *s);
+/* Retire (through `retire`, which stops the clock first) every active
+ * slot but the caller's whose thread is gone without its exit hook.
+ * Normal context. */
+void threads_reap_gone(void (*retire)(struct tslot *s));
+
 
 /* Stack bounds of the calling thread (pthread_getattr_np); normal context. */
 void threads_stack_bounds(uintptr_t *lo, uintptr_t *hi);

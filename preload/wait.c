@@ -42,65 +42,8 @@ int wait_lock_addr;
 static uint64_t mean;
 static unsigned depth = 128;
 static struct wait_host host;
-static _Atomic uint64_t no_thread, reentrant;
 
 #define RING_WAIT_NS (2ull * 1000000000ull)
-
-static const char *const call_names[WC_COUNT] = {
-#define X(name, cls) #name,
-    WAIT_CALLS(X)
-#undef X
-};
-
-static const unsigned char call_class[WC_COUNT] = {
-#define X(name, cls) WAIT_##cls,
-    WAIT_CALLS(X)
-#undef X
-};
-
-static const char *const fdk_names[FDK_COUNT] = {
-#define X(k, s) s,
-    WAIT_FD_KINDS(X)
-#undef X
-};
-
-const char *wait_call_name(unsigned call)
-{
-    return call < WC_COUNT ? call_names[call] : "[unknown wait]";
-}
-
-const char *wait_fd_kind_name(unsigned fdk)
-{
-    return fdk < FDK_COUNT ? fdk_names[fdk] : "other";
-}
-
-enum wait_class wait_call_class(unsigned call)
-{
-    return call < WC_COUNT ? (enum wait_class)call_class[call] : WAIT_IO;
-}
-
-void wait_label_string(uint32_t label, char *buf, unsigned len)
-{
-    if (len == 0)
-        return;
-    const char *call = wait_call_name(WAIT_LABEL_CALL(label));
-    unsigned fdk = WAIT_LABEL_FDK(label);
-    unsigned n = 0;
-    for (const char *p = call; *p && n + 1 < len; p++)
-        buf[n++] = *p;
-    if (fdk != FDK_NONE) {
-        const char *k = wait_fd_kind_name(fdk);
-        if (n + 1 < len)
-            buf[n++] = ' ';
-        if (n + 1 < len)
-            buf[n++] = '[';
-        for (const char *p = k; *p && n + 1 < len; p++)
-            buf[n++] = *p;
-        if (n + 1 < len)
-            buf[n++] = ']';
-    }
-    buf[n] = 0;
-}
 
 int wait_init(const struct config *cfg, const struct wait_host *h)
 {
@@ -258,11 +201,11 @@ static void record_wait(uint32_t label, uint64_t d, uint64_t bytes, const void *
 {
     struct tslot *s = own_slot();
     if (!s) {
-        atomic_fetch_add_explicit(&no_thread, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&shm_hdr->c.wait_no_thread, 1, memory_order_relaxed);
         return;
     }
     if (tstate.ring_busy) {
-        atomic_fetch_add_explicit(&reentrant, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&shm_hdr->c.wait_reentrant, 1, memory_order_relaxed);
         return;
     }
     uint64_t ns, count_fx, bytes_w;
@@ -322,6 +265,6 @@ __attribute__((noinline)) void wait_sample_slow(uint32_t label, int fd, uint64_t
 
 void wait_get_stats(struct wait_stats *st)
 {
-    st->no_thread = atomic_load(&no_thread);
-    st->reentrant = atomic_load(&reentrant);
+    st->no_thread = atomic_load(&shm_hdr->c.wait_no_thread);
+    st->reentrant = atomic_load(&shm_hdr->c.wait_reentrant);
 }

@@ -18,6 +18,7 @@ int cmd_record(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_collect(int argc, char **argv);
 
 void usage_main(FILE *f);
 void usage_render(FILE *f);
@@ -25,6 +26,7 @@ void usage_record(FILE *f);
 void usage_top(FILE *f);
 void usage_convert(FILE *f);
 void usage_diff(FILE *f);
+void usage_collect(FILE *f);
 
 /* Output file written as a temp file in the same directory and renamed on
  * success, so a failed render never leaves half a graph; "-" is stdout. */

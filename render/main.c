@@ -23,6 +23,7 @@ void usage_main(FILE *f)
           "                           heaviest functions by self and total\n"
           "  convert IN.folded --to folded|pprof|speedscope -o OUT\n"
           "                           export to other profile formats\n"
+          "  collect --socket NAME    the collector process (started by profiled programs)\n"
           "  help [COMMAND]           show help\n"
           "\n"
           "Run 'flamepre COMMAND --help' for a command's options.\n",
@@ -39,6 +40,7 @@ static const struct {
     { "record", cmd_record, usage_record },
     { "top", cmd_top, usage_top },
     { "convert", cmd_convert, usage_convert },
+    { "collect", cmd_collect, usage_collect },
 };
 
 int main(int argc, char **argv)

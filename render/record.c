@@ -17,6 +17,7 @@
  * (the loader runs in secure mode and ignores LD_PRELOAD).
  */
 #include "render/cmd.h"
+#include "collector/server.h"
 #include "render/profile.h"
 #include "render/top.h"
 #include "render/units.h"
@@ -33,6 +34,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 void usage_record(FILE *f)
@@ -323,6 +325,44 @@ static int mkdir_p(const char *dir)
     return 0;
 }
 
+/* Processes of the tree still attached this long after the command
+ * exited (daemons it left behind) are written as they are. */
+#define GRACE_MS 5000
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Collect until the command has exited and its processes are written;
+ * the command's exit code. */
+static int serve_until_done(struct server *srv, pid_t pid, int *status)
+{
+    uint64_t done_at = 0;
+    bool done = false;
+    while (!done || (srv && server_clients(srv) && now_ms() - done_at < GRACE_MS)) {
+        if (!done) {
+            pid_t r = waitpid(pid, status, srv ? WNOHANG : 0);
+            if (r == pid) {
+                done = true;
+                done_at = now_ms();
+            } else if (r < 0 && errno != EINTR) {
+                done = true;
+                *status = 0;
+                done_at = now_ms();
+            }
+        }
+        if (srv)
+            server_step(srv, done ? 50 : 20);
+    }
+    if (srv)
+        server_finish_all(srv, "running when record ended");
+    return WIFEXITED(*status) ? WEXITSTATUS(*status)
+           : WIFSIGNALED(*status) ? 128 + WTERMSIG(*status) : 1;
+}
+
 static const struct option record_longopts[] = {
     { "events", required_argument, NULL, 'e' },
     { "freq", required_argument, NULL, 'F' },
@@ -387,16 +427,29 @@ int cmd_record(int argc, char **argv)
         cli_error("out of memory");
         return 1;
     }
-    struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+    /* flamepre record is the collector of the tree it runs: its processes
+     * attach here (FLAMEPRE_SOCKET), no collector process is started. */
+    char sockname[96];
+    snprintf(sockname, sizeof sockname, "flamepre-record/%d/%lx", (int)getpid(),
+             (unsigned long)time(NULL));
+    struct server *srv = server_new(sockname);
+    if (!srv)
+        cli_warn("cannot listen for the profiled processes (%s): they collect in-process",
+                 strerror(errno));
+    struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit, old_pipe;
     sigemptyset(&ign.sa_mask);
     sigaction(SIGINT, &ign, &old_int);
     sigaction(SIGQUIT, &ign, &old_quit);
+    sigaction(SIGPIPE, &ign, &old_pipe);
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGQUIT, &old_quit, NULL);
+        sigaction(SIGPIPE, &old_pipe, NULL);
         setenv("LD_PRELOAD", preload, 1);
+        if (srv)
+            setenv("FLAMEPRE_SOCKET", sockname, 1);
         setenv("FLAMEPRE_OUTPUT", outdir, 1);
         if (events)
             setenv("FLAMEPRE_EVENTS", events, 1);
@@ -413,13 +466,12 @@ int cmd_record(int argc, char **argv)
         cli_error("fork: %s", strerror(errno));
         code = 1;
     } else {
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
-        code = WIFEXITED(status) ? WEXITSTATUS(status)
-               : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
+        code = serve_until_done(srv, pid, &status);
     }
+    server_free(srv);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGQUIT, &old_quit, NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
     if (pid > 0 && render)
         render_new(outdir, before, nb);
     seen_free(before, nb);

@@ -48,6 +48,12 @@ for t in tests/integration/t_*.sh; do
     run_one "$t" 300 sh "$t"
 done
 
+# Hazards: each fixed hazard keeps a test that fails without its fix.
+for t in tests/hazards/t_*.sh; do
+    [ -f "$t" ] || continue
+    run_one "$t" 300 bash "$t"
+done
+
 [ -n "$failed_names" ] && echo "failed:$failed_names"
 echo "$passed passed, $failed failed"
 [ $failed = 0 ] && [ $passed -gt 0 ]

@@ -223,6 +223,7 @@ static void visit_site(const struct alloc_site *site, void *arg)
 static void test_sites(void **st)
 {
     (void)st;
+    assert_int_equal(shm_create(RING_WORDS, true), 0);
     assert_int_equal(alloc_sites_init(), 0);
     struct tslot *s = &site_slot[0];
     s->serial = 100;
@@ -253,7 +254,7 @@ static void test_sites(void **st)
     n = fake_stack(pcs, 1);
     assert_ptr_equal(alloc_site_get(s, pcs, n, 1, &ref2), a);
     struct visit v = {.serial = 100};
-    alloc_sites_foreach(visit_site, &v);
+    layout_foreach_site(shm_hdr, visit_site, &v);
     assert_int_equal(v.sites, 5002);   /* k = 1 twice (flags 1 and 2), 3..5002 */
     assert_int_equal(v.bad, 1);        /* k = 1 with flags 2 is not fake_stack's */
     /* another thread (serial) with the same stack: its own site */
@@ -272,7 +273,7 @@ static void test_sites(void **st)
     alloc_sites_usage(&sites, &bytes);
     assert_int_equal(sites, 0);
     v = (struct visit){.serial = 100};
-    alloc_sites_foreach(visit_site, &v);
+    layout_foreach_site(shm_hdr, visit_site, &v);
     assert_int_equal(v.sites, 0);
     struct alloc_site *b = alloc_site_get(s, pcs, n, 1, &ref2);
     assert_non_null(b);
@@ -308,7 +309,7 @@ static void test_sites_concurrent(void **st)
     unsigned rounds = 0;
     do {
         struct visit v = {.serial = 201};
-        alloc_sites_foreach(visit_site, &v);
+        layout_foreach_site(shm_hdr, visit_site, &v);
         assert_int_equal(v.bad, 0);
         rounds++;
     } while (rounds < 50);
@@ -316,7 +317,7 @@ static void test_sites_concurrent(void **st)
         pthread_join(t[i], NULL);
     for (int i = 0; i < 3; i++) {
         struct visit v = {.serial = 200 + (uint64_t)i};
-        alloc_sites_foreach(visit_site, &v);
+        layout_foreach_site(shm_hdr, visit_site, &v);
         assert_int_equal(v.sites, 20000);
         assert_int_equal(v.bytes, 20000);
         assert_int_equal(v.bad, 0);

@@ -1,5 +1,6 @@
 /* A program that closes every descriptor above stderr at start, as daemons
- * do (the profiler's perf clock among them), then reuses the numbers for
+ * do (below 1024, or with closefrom every one: the profiler's perf clock
+ * and collector channel among them), then reuses the numbers for
  * files of its own and burns 2 s of CPU. Prints its CPU seconds on stderr
  * as "cpu=SECONDS" and a checksum of what it wrote on stdout. */
 #include <fcntl.h>
@@ -24,10 +25,14 @@ __attribute__((noinline)) static double burn(double until)
     return x;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    for (int fd = 3; fd < 1024; fd++)
-        close(fd);
+    /* "range": every descriptor up to the limit, as closefrom does */
+    if (argc > 1 && argv[1][0] == 'r')
+        closefrom(3);
+    else
+        for (int fd = 3; fd < 1024; fd++)
+            close(fd);
     char path[] = "/tmp/close_fds-XXXXXX";
     int fd = mkstemp(path);          /* takes the lowest free number: ours was there */
     if (fd < 0)

@@ -1,0 +1,666 @@
+/*
+ * Collection of one image (see image.h).
+ */
+#include "collector/image.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector/collector.h"
+#include "collector/folded.h"
+#include "collector/meta.h"
+#include "collector/stacktab.h"
+#include "preload/alloc.h"
+#include "preload/allocsite.h"
+#include "preload/log.h"
+#include "preload/sampler.h"
+#include "preload/threads.h"
+#include "preload/unwind.h"
+#include "preload/wait.h"
+
+struct image {
+    struct layout_header *h;        /* the mapping */
+    pid_t proc_pid;                 /* the process, as /proc and tgkill here know it */
+    size_t size;
+    struct image_hooks hooks;
+    struct layout_header sess_copy; /* the session, copied at open */
+    struct collector_session sess;
+    struct stacktab *table;
+    struct thread_rec *threads;
+    size_t nthreads, cap_threads;
+    uint64_t *coll_serial;          /* per slot: the serial its record has */
+    size_t *coll_idx;               /* per slot: index of that record */
+    uint64_t *scratch;              /* one record's pcs, copied out of a ring */
+    uint64_t table_oom;             /* weight lost because the table could not grow */
+    uint64_t wait_oom;              /* wait records lost to memory */
+    uint64_t alloc_oom;             /* allocation sites lost to memory (last write) */
+};
+
+static uint64_t now_ns(clockid_t clk)
+{
+    struct timespec ts;
+    clock_gettime(clk, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static struct tslot *slot_at(const struct image *img, unsigned i)
+{
+    return (struct tslot *)((char *)img->h + img->h->slots_off) + i;
+}
+
+static uint64_t *ring_at(const struct image *img, unsigned i)
+{
+    return (uint64_t *)((char *)img->h + img->h->rings_off) + (uint64_t)i * img->h->ring_words;
+}
+
+struct image *image_open(void *base, size_t size, const struct image_hooks *hooks,
+                         const char **why)
+{
+    struct layout_header *h = base;
+    *why = NULL;
+    if (size < sizeof *h || h->magic != LAYOUT_MAGIC)
+        *why = "not a flamepre mapping";
+    else if (h->version != LAYOUT_VERSION || h->header_bytes != sizeof *h ||
+             h->slot_bytes != sizeof(struct tslot))
+        *why = "layout version differs from this build";
+    else if (h->total_bytes > size || h->slots_max > THREADS_MAX ||
+             h->slots_off + (uint64_t)h->slots_max * sizeof(struct tslot) > h->rings_off ||
+             !h->ring_words || (h->ring_words & (h->ring_words - 1)) ||
+             h->rings_off + (uint64_t)h->slots_max * h->ring_words * 8 > h->sites_off ||
+             h->sites_off + h->sites_bytes > h->total_bytes)
+        *why = "regions do not fit the mapping";
+    if (*why)
+        return NULL;
+    struct image *img = calloc(1, sizeof *img);
+    if (!img) {
+        *why = "out of memory";
+        return NULL;
+    }
+    img->h = h;
+    img->size = size;
+    if (hooks)
+        img->hooks = *hooks;
+    memcpy(&img->sess_copy, h, sizeof *h);
+    struct layout_header *c = &img->sess_copy;
+    c->comm[sizeof c->comm - 1] = 0;
+    c->outdir[sizeof c->outdir - 1] = 0;
+    c->cfg.output[sizeof c->cfg.output - 1] = 0;
+    c->cfg.log_file[sizeof c->cfg.log_file - 1] = 0;
+    if (c->cmdline_len > sizeof c->cmdline)
+        c->cmdline_len = sizeof c->cmdline;
+    if (c->cfg.depth > CONFIG_MAX_DEPTH)
+        c->cfg.depth = CONFIG_MAX_DEPTH;
+    img->sess.cfg = &c->cfg;
+    snprintf(img->sess.outdir, sizeof img->sess.outdir, "%s", c->outdir);
+    snprintf(img->sess.comm, sizeof img->sess.comm, "%s", c->comm);
+    for (char *p = img->sess.comm; *p; p++)
+        if (*p == '/' || *p == ' ' || (unsigned char)*p < 0x20)
+            *p = '_';
+    img->sess.pid = c->pid;
+    img->proc_pid = c->pid;
+    img->sess.ppid = c->ppid;
+    img->sess.cmdline = c->cmdline;
+    img->sess.cmdline_len = c->cmdline_len;
+    img->sess.start_ns = c->start_ns;
+    img->sess.start_mono_ns = c->start_mono_ns;
+    img->table = stacktab_new();
+    img->scratch = malloc(CONFIG_MAX_DEPTH * sizeof *img->scratch);
+    img->coll_serial = calloc(h->slots_max ? h->slots_max : 1, sizeof *img->coll_serial);
+    img->coll_idx = calloc(h->slots_max ? h->slots_max : 1, sizeof *img->coll_idx);
+    if (!img->table || !img->scratch || !img->coll_serial || !img->coll_idx) {
+        image_free(img);
+        *why = "out of memory";
+        return NULL;
+    }
+    return img;
+}
+
+void image_free(struct image *img)
+{
+    if (!img)
+        return;
+    stacktab_free(img->table);
+    free(img->threads);
+    free(img->coll_serial);
+    free(img->coll_idx);
+    free(img->scratch);
+    free(img);
+}
+
+void image_set_proc_pid(struct image *img, pid_t pid)
+{
+    img->proc_pid = pid;
+}
+
+const struct layout_header *image_header(const struct image *img)
+{
+    return &img->sess_copy;
+}
+
+bool image_has_data(const struct image *img)
+{
+    return stacktab_size(img->table) > 0 || atomic_load(&img->h->nsites) > 0;
+}
+
+static struct thread_rec *rec_for_slot(struct image *img, unsigned i, const struct tslot *s)
+{
+    if (img->coll_serial[i] == s->serial && img->coll_idx[i] < img->nthreads)
+        return &img->threads[img->coll_idx[i]];
+    if (img->nthreads == img->cap_threads) {
+        size_t cap = img->cap_threads ? img->cap_threads * 2 : 64;
+        struct thread_rec *n = realloc(img->threads, cap * sizeof *n);
+        if (!n)
+            return NULL;
+        img->threads = n;
+        img->cap_threads = cap;
+    }
+    struct thread_rec *r = &img->threads[img->nthreads];
+    memset(r, 0, sizeof *r);
+    r->serial = s->serial;
+    r->tid = s->tid;
+    img->coll_serial[i] = s->serial;
+    img->coll_idx[i] = img->nthreads++;
+    return r;
+}
+
+/* The thread's name from /proc, if it can be read (not in a chroot
+ * without /proc, say): name is left alone otherwise. */
+static void read_comm(pid_t pid, pid_t tid, char *name, size_t len)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/comm", (int)pid, (int)tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    char buf[THREAD_NAME_LEN + 1];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return;
+    if (buf[n - 1] == '\n')
+        n--;
+    if ((size_t)n >= len)
+        n = (ssize_t)len - 1;
+    memcpy(name, buf, (size_t)n);
+    name[n] = 0;
+}
+
+/* Is thread tid of process pid gone? Asked of the kernel first: a process
+ * that chroots or runs in another PID namespace's /proc would otherwise
+ * have live threads declared dead and their slots handed to new threads
+ * while still in use. Where the kernel will not say (another user's
+ * process, after a privilege drop), /proc/<pid>/task/<tid> decides. */
+static bool thread_gone(pid_t pid, pid_t tid)
+{
+    if (syscall(SYS_tgkill, pid, tid, 0) == 0)
+        return false;
+    if (errno == ESRCH)
+        return true;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d", (int)pid, (int)tid);
+    return access(path, F_OK) != 0 && errno == ENOENT;
+}
+
+/* A sampled lock/I/O wait: key kind REC_WAIT | label << 8 (the label is
+ * part of the stack's identity: it becomes the leaf); weight = ns, w1 =
+ * count (1/65536), w2 = bytes. */
+static void wait_record(struct image *img, uint64_t serial, uint32_t label, unsigned flags,
+                        unsigned n, uint64_t ns, uint64_t count, uint64_t bytes)
+{
+    long i = stacktab_add_index(img->table, serial, REC_WAIT | label << 8, flags, img->scratch, n,
+                                ns);
+    if (i < 0) {
+        img->wait_oom++;
+        return;
+    }
+    stacktab_add_extra(img->table, (size_t)i, 1, (int64_t)(count > INT64_MAX ? INT64_MAX : count));
+    if (bytes)
+        stacktab_add_extra(img->table, (size_t)i, 2,
+                           (int64_t)(bytes > INT64_MAX ? INT64_MAX : bytes));
+}
+
+/* Move every complete record of slot i into the table. A record that does
+ * not parse (a host that wrote garbage) ends the drain of that ring: the
+ * rest is skipped, never read out of bounds. */
+static void drain_slot(struct image *img, unsigned i, bool refresh)
+{
+    struct tslot *s = slot_at(img, i);
+    int state = atomic_load_explicit(&s->state, memory_order_acquire);
+    if (state != SLOT_ACTIVE && state != SLOT_EXITED)
+        return;
+    struct thread_rec *r = rec_for_slot(img, i, s);
+    uint64_t *words = ring_at(img, i);
+    uint64_t mask = img->h->ring_words - 1;
+    struct ring *ring = &s->ring;
+    uint64_t head = atomic_load_explicit(&ring->head, memory_order_acquire);
+    uint64_t tail = atomic_load_explicit(&ring->tail, memory_order_relaxed);
+    if (head - tail > mask + 1)
+        tail = head;   /* corrupt: drop it all */
+    while (tail < head) {
+        uint64_t hdr = words[tail & mask];
+        unsigned kind = RING_HDR_KIND(hdr);
+        unsigned n = RING_HDR_N(hdr);
+        uint64_t len = ring_record_words(hdr);
+        if (n > CONFIG_MAX_DEPTH || len > head - tail) {
+            tail = head;
+            break;
+        }
+        if (kind == REC_WAIT) {
+            for (unsigned k = 0; k < n; k++)
+                img->scratch[k] = words[(tail + 4 + k) & mask];
+            wait_record(img, s->serial, RING_HDR_WEIGHT(hdr), RING_HDR_FLAGS(hdr), n,
+                        words[(tail + 1) & mask], words[(tail + 2) & mask],
+                        words[(tail + 3) & mask]);
+        } else {
+            for (unsigned k = 0; k < n; k++)
+                img->scratch[k] = words[(tail + 1 + k) & mask];
+            uint64_t w = RING_HDR_WEIGHT(hdr);
+            if (stacktab_add(img->table, s->serial, REC_CPU, RING_HDR_FLAGS(hdr), img->scratch,
+                             n, w) < 0)
+                img->table_oom += w;
+            else if (r)
+                r->recorded += w;
+        }
+        tail += len;
+    }
+    atomic_store_explicit(&ring->tail, tail, memory_order_release);
+    if (!r)
+        return;
+    r->samples = atomic_load(&s->samples);
+    r->dropped = atomic_load(&s->dropped);
+    r->unwind_fail = atomic_load(&s->unwind_fail);
+    r->truncated = atomic_load(&s->truncated);
+    r->shallow = atomic_load(&s->shallow);
+    r->alloc_sampled = atomic_load(&s->alloc_sampled);
+    r->alloc_dropped = atomic_load(&s->alloc_dropped);
+    r->wait_sampled = atomic_load(&s->wait_sampled);
+    r->wait_dropped = atomic_load(&s->wait_dropped);
+    if (state == SLOT_EXITED) {
+        if (s->name[0]) {
+            memcpy(r->name, s->name, sizeof r->name);
+            r->name[sizeof r->name - 1] = 0;
+        }
+        r->exited = true;
+        atomic_store_explicit(&s->state, SLOT_FREE, memory_order_release);
+        return;
+    }
+    if (refresh || !r->name[0]) {
+        read_comm(img->proc_pid, s->tid, r->name, sizeof r->name);
+        if (!refresh)
+            return;
+        if (thread_gone(img->proc_pid, s->tid)) {
+            if (img->hooks.retire_gone)
+                img->hooks.retire_gone(s);
+            else if (atomic_load(&s->perf_fd) < 0 && !atomic_load(&s->has_timer))
+                atomic_store_explicit(&s->state, SLOT_EXITED, memory_order_release);
+        } else if (img->hooks.check) {
+            img->hooks.check(s);
+        }
+    }
+}
+
+void image_drain(struct image *img, bool refresh)
+{
+    unsigned high = atomic_load(&img->h->threads_high);
+    if (high > img->h->slots_max)
+        high = img->h->slots_max;
+    for (unsigned i = 0; i < high; i++)
+        drain_slot(img, i, refresh);
+}
+
+/* ---- allocation sites ---- */
+
+/* One site into a table: bytes as the main weight, count and live bytes
+ * as the extra ones. Sites of one thread and stack (a slot's index
+ * rebuilt) add up. */
+struct merge {
+    struct image *img;
+    struct stacktab *t;
+};
+
+static void merge_site(const struct alloc_site *site, void *arg)
+{
+    struct merge *mg = arg;
+    uint64_t bytes = atomic_load_explicit(&site->bytes, memory_order_relaxed);
+    uint64_t count = atomic_load_explicit(&site->count_fx, memory_order_relaxed);
+    uint64_t in = atomic_load_explicit(&site->live_in, memory_order_relaxed);
+    uint64_t out = atomic_load_explicit(&site->live_out, memory_order_relaxed) +
+                   atomic_load_explicit(&site->live_out_own, memory_order_relaxed);
+    if (!bytes && !count)
+        return;
+    long i = stacktab_add_index(mg->t, site->serial, REC_ALLOC, site->flags, site->pcs, site->n,
+                                bytes);
+    if (i < 0) {
+        mg->img->alloc_oom++;
+        return;
+    }
+    stacktab_add_extra(mg->t, (size_t)i, 1, (int64_t)(count > INT64_MAX ? INT64_MAX : count));
+    /* A free racing with this read may be seen before its block's
+     * allocation: never below zero. */
+    if (in > out)
+        stacktab_add_extra(mg->t, (size_t)i, 2,
+                           (int64_t)(in - out > INT64_MAX ? INT64_MAX : in - out));
+}
+
+static void merge_sites(struct image *img, struct stacktab *t)
+{
+    struct merge mg = {img, t};
+    layout_foreach_site(img->h, merge_site, &mg);
+}
+
+/* ---- writing ---- */
+
+struct buf {
+    char *p;
+    size_t len, cap;
+};
+
+static void buf_add(struct buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *np = realloc(b->p, cap);
+        if (!np)
+            return;   /* the line is cut; folded_add still gets valid text */
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+static void buf_str(struct buf *b, const char *s)
+{
+    buf_add(b, s, strlen(s));
+}
+
+/* Writing state: the records sorted by serial, for the thread frames. */
+struct writer {
+    struct image *img;
+    struct symbolizer *sym;
+    const struct image_write *w;
+    struct thread_rec *sorted;
+};
+
+static int rec_cmp_serial(const void *a, const void *b)
+{
+    uint64_t x = ((const struct thread_rec *)a)->serial, y = ((const struct thread_rec *)b)->serial;
+    return x < y ? -1 : x > y;
+}
+
+static const struct thread_rec *rec_by_serial(const struct writer *wr, uint64_t serial)
+{
+    struct thread_rec key = {.serial = serial};
+    return bsearch(&key, wr->sorted, wr->img->nthreads, sizeof *wr->sorted, rec_cmp_serial);
+}
+
+/* Which weight of an entry a folded file shows. */
+enum metric_weight { W_MAIN, W_COUNT, W_LIVE };
+
+static uint64_t entry_weight(const struct stack_entry *e, enum metric_weight w)
+{
+    switch (w) {
+    case W_COUNT: return (e->w1 + ALLOC_COUNT_ONE / 2) / ALLOC_COUNT_ONE;
+    case W_LIVE: return e->w2;
+    default: return e->weight;
+    }
+}
+
+/* Start a folded line for entry e: the thread's root frame (unless threads
+ * are merged), then the marker frame that says the stack is not whole. */
+static void stack_prefix(const struct writer *wr, struct buf *b, const struct stack_entry *e)
+{
+    b->len = 0;
+    if (wr->img->sess.cfg->threads) {
+        const struct thread_rec *r = rec_by_serial(wr, e->serial);
+        char frame[THREAD_NAME_LEN + 48];
+        char name[THREAD_NAME_LEN];
+        snprintf(name, sizeof name, "%s", r && r->name[0] ? r->name : "?");
+        folded_sanitize_frame(name);
+        snprintf(frame, sizeof frame, "[%s tid=%d]", name, r ? (int)r->tid : 0);
+        buf_str(b, frame);
+    }
+    const char *marker = NULL;
+    if (e->flags & UNW_F_SHALLOW)
+        marker = "[not unwound: in loader or unwinder]";
+    else if (e->flags & UNW_F_TRUNCATED)
+        marker = "[truncated]";
+    else if (e->flags & UNW_F_FAILED)
+        marker = "[unwind failed]";
+    if (marker) {
+        if (b->len)
+            buf_add(b, ";", 1);
+        buf_str(b, marker);
+    }
+}
+
+static void build_folded(const struct writer *wr, const struct stacktab *t, struct folded *f,
+                         uint32_t kind, enum metric_weight which, struct meta_counts *mc)
+{
+    struct buf b = {0};
+    for (size_t i = 0; i < stacktab_size(t); i++) {
+        struct stack_entry e;
+        stacktab_get(t, i, &e);
+        if (e.kind != kind)
+            continue;
+        uint64_t weight = entry_weight(&e, which);
+        if (weight == 0)
+            continue;
+        stack_prefix(wr, &b, &e);
+        for (uint32_t k = e.n; k-- > 0;) {
+            /* Return addresses point after the call; name the call. */
+            uintptr_t pc = k == 0 ? e.pcs[k] : e.pcs[k] - 1;
+            if (b.len)
+                buf_add(&b, ";", 1);
+            buf_str(&b, symbolizer_name(wr->sym, pc));
+        }
+        if (b.len == 0)
+            buf_str(&b, "[no frames]");
+        if (folded_add(f, b.p, b.len, weight) < 0)
+            mc->lost_oom += weight;
+    }
+    free(b.p);
+}
+
+/* Frame naming the lock of a WAIT_F_OBJ record. */
+static void wait_obj_frame(char *out, size_t len, unsigned call, uint64_t addr)
+{
+    const char *what = "lock";
+    const char *name = wait_call_name(call);
+    if (strstr(name, "mutex"))
+        what = "mutex";
+    else if (strstr(name, "rwlock"))
+        what = "rwlock";
+    else if (strstr(name, "spin"))
+        what = "spinlock";
+    else if (strstr(name, "sem_"))
+        what = "sem";
+    else if (strstr(name, "cond"))
+        what = "cond";
+    snprintf(out, len, "[%s 0x%llx]", what, (unsigned long long)addr);
+}
+
+/* Folded stacks of the waits of class `cls`, leaf = the call's label. */
+static void build_wait_folded(const struct writer *wr, struct folded *f, enum wait_class cls,
+                              enum metric_weight which, struct meta_counts *mc)
+{
+    const struct stacktab *t = wr->img->table;
+    struct buf b = {0};
+    for (size_t i = 0; i < stacktab_size(t); i++) {
+        struct stack_entry e;
+        stacktab_get(t, i, &e);
+        if ((e.kind & 0xff) != REC_WAIT)
+            continue;
+        uint32_t label = e.kind >> 8;
+        if (wait_call_class(WAIT_LABEL_CALL(label)) != cls)
+            continue;
+        uint64_t weight = entry_weight(&e, which);
+        if (weight == 0)
+            continue;
+        stack_prefix(wr, &b, &e);
+        uint32_t first = e.flags & WAIT_F_OBJ ? 1 : 0;
+        /* pcs[first] is the return address into the program's code that
+         * called the interposer: name the call site (pc - 1). */
+        for (uint32_t k = e.n; k-- > first;) {
+            if (b.len)
+                buf_add(&b, ";", 1);
+            buf_str(&b, symbolizer_name(wr->sym, e.pcs[k] - 1));
+        }
+        char leaf[96];
+        if (first && e.n > 0) {
+            wait_obj_frame(leaf, sizeof leaf, WAIT_LABEL_CALL(label), e.pcs[0]);
+            if (b.len)
+                buf_add(&b, ";", 1);
+            buf_str(&b, leaf);
+        }
+        wait_label_string(label, leaf, sizeof leaf);
+        if (b.len)
+            buf_add(&b, ";", 1);
+        buf_str(&b, leaf);
+        if (folded_add(f, b.p, b.len, weight) < 0)
+            mc->lost_oom += weight;
+    }
+    free(b.p);
+}
+
+static void output_path(const struct writer *wr, char *out, size_t len, const char *what)
+{
+    const struct collector_session *s = &wr->img->sess;
+    snprintf(out, len, "%s/%s.%d%s.%s", s->outdir, s->comm, (int)s->pid,
+             wr->w->name_tag ? wr->w->name_tag : "", what);
+}
+
+/* Write one metric's folded file (<comm>.<pid>.<metric>.folded), report
+ * it, keep its totals for meta.json and free it. */
+static void write_metric(const struct writer *wr, struct folded *f, const char *metric,
+                         uint64_t *total, size_t *stacks)
+{
+    char path[CONFIG_PATH_MAX + 96], what[48];
+    snprintf(what, sizeof what, "%s.folded", metric);
+    output_path(wr, path, sizeof path, what);
+    if (folded_write_file(f, path) < 0)
+        log_error("cannot write %s: %s", path, strerror(errno));
+    else
+        log_info("wrote %s (total %llu, %zu stacks)", path, (unsigned long long)folded_total(f),
+                 folded_distinct(f));
+    *total = folded_total(f);
+    *stacks = folded_distinct(f);
+    folded_free(f);
+}
+
+static const char *sampler_name_of(uint32_t kind)
+{
+    switch (kind) {
+    case SAMPLER_PERF: return "perf";
+    case SAMPLER_TIMER: return "timer";
+    default: return "none";
+    }
+}
+
+int image_write(struct image *img, const struct image_write *w)
+{
+    if (w->only_if_data && !image_has_data(img))
+        return -1;
+    const struct layout_header *h = img->h;
+    const struct config *cfg = img->sess.cfg;
+    struct writer wr = {.img = img, .sym = w->sym, .w = w};
+    wr.sorted = malloc((img->nthreads ? img->nthreads : 1) * sizeof *wr.sorted);
+    if (!wr.sorted)
+        return -1;
+    memcpy(wr.sorted, img->threads, img->nthreads * sizeof *wr.sorted);
+    qsort(wr.sorted, img->nthreads, sizeof *wr.sorted, rec_cmp_serial);
+
+    struct meta m;
+    memset(&m, 0, sizeof m);
+    m.sess = &img->sess;
+    m.how = w->how;
+    m.collector = w->collector;
+    m.exit_status = w->exit_status;
+    m.end_ns = now_ns(CLOCK_REALTIME);
+    m.duration_ns = now_ns(CLOCK_MONOTONIC) - img->sess.start_mono_ns;
+    m.threads = wr.sorted;
+    m.nthreads = img->nthreads;
+    m.threads_unprofiled = atomic_load(&h->c.threads_unprofiled);
+    m.threads_unarmed = atomic_load(&h->c.arm_failures);
+    m.clocks_rearmed = atomic_load(&h->c.rearms);
+    m.foreign_signals = atomic_load(&h->c.foreign_signals);
+    m.no_slot = atomic_load(&h->c.no_slot);
+    m.sampler_name = sampler_name_of(img->sess_copy.sampler_kind);
+    m.sampler_signal = img->sess_copy.sampler_signal;
+    m.period_ns = img->sess_copy.period_ns;
+    m.counts.lost_oom = img->table_oom;
+    m.name_tag = w->name_tag ? w->name_tag : "";
+
+    if (cfg->events & EV_CPU) {
+        struct folded *f = folded_new();
+        if (f) {
+            build_folded(&wr, img->table, f, REC_CPU, W_MAIN, &m.counts);
+            write_metric(&wr, f, "cpu", &m.cpu_total, &m.cpu_stacks);
+            m.has_cpu = true;
+        }
+    }
+    if (cfg->events & EV_ALLOC) {
+        static const struct {
+            const char *file;
+            enum metric_weight w;
+        } am[3] = {{"alloc_bytes", W_MAIN}, {"alloc_count", W_COUNT}, {"live_bytes", W_LIVE}};
+        struct stacktab *t = stacktab_new();
+        img->alloc_oom = 0;
+        if (t)
+            merge_sites(img, t);
+        for (int k = 0; k < 3 && t; k++) {
+            struct folded *f = folded_new();
+            if (!f)
+                continue;
+            build_folded(&wr, t, f, REC_ALLOC, am[k].w, &m.counts);
+            write_metric(&wr, f, am[k].file, &m.alloc_total[k], &m.alloc_stacks[k]);
+        }
+        stacktab_free(t);
+        m.has_alloc = true;
+        m.alloc.no_thread = atomic_load(&h->c.alloc_no_thread);
+        m.alloc.untracked = atomic_load(&h->c.alloc_untracked);
+        m.alloc.live_blocks = atomic_load(&h->c.alloc_live_blocks);
+        m.alloc.table_bytes = atomic_load(&h->c.alloc_table_bytes);
+        m.alloc.sites = atomic_load(&h->nsites);
+        uint64_t used = atomic_load(&h->sites_used);
+        m.alloc.site_bytes = used < h->sites_bytes ? used : h->sites_bytes;
+        m.alloc_oom = img->alloc_oom;
+    }
+    if (cfg->events & (EV_LOCK | EV_IO)) {
+        for (int k = 0; k < META_WAIT_METRICS; k++) {
+            const struct meta_wait_metric *wm = &meta_wait_metrics[k];
+            if (!(cfg->events & wm->event))
+                continue;
+            struct folded *f = folded_new();
+            if (!f)
+                continue;
+            build_wait_folded(&wr, f, (enum wait_class)wm->cls,
+                              wm->weight == 1 ? W_COUNT : wm->weight == 2 ? W_LIVE : W_MAIN,
+                              &m.counts);
+            write_metric(&wr, f, wm->name, &m.wait_total[k], &m.wait_stacks[k]);
+            m.wait_written[k] = true;
+        }
+        m.has_wait = true;
+        m.wait.no_thread = atomic_load(&h->c.wait_no_thread);
+        m.wait.reentrant = atomic_load(&h->c.wait_reentrant);
+        m.wait_oom = img->wait_oom;
+    }
+    symbolizer_stats(w->sym, &m.sym);
+    char path[CONFIG_PATH_MAX + 64];
+    output_path(&wr, path, sizeof path, "meta.json");
+    int rc = meta_write(path, &m);
+    if (rc < 0)
+        log_error("cannot write %s: %s", path, strerror(errno));
+    free(wr.sorted);
+    return rc;
+}

@@ -1,0 +1,47 @@
+#ifndef FLAMEPRE_MAPS_H
+#define FLAMEPRE_MAPS_H
+/*
+ * Module maps of another process, read from /proc/<pid>/maps while it
+ * lives: every file-backed executable mapping, whoever mapped it (the
+ * dynamic loader, or a runtime such as V8 that maps a second copy of its
+ * own text), with the load bias that turns its addresses into the ELF's
+ * virtual addresses; and the vDSO.
+ *
+ * A map accumulates: reading it again adds the mappings that are new and
+ * keeps those that went away, so a library unloaded before the end is
+ * still named.
+ *
+ * Normal context, collector side only.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct symbolizer;
+
+struct map_module {
+    uintptr_t lo, hi, bias;
+    char *path;       /* the file to open (maybe /proc/<pid>/root/...) */
+    char *name;       /* as the process names it */
+    int vdso;
+};
+
+struct module_map {
+    struct map_module *v;
+    size_t n, cap;
+};
+
+/* Add the executable mappings of process pid. Returns how many were new,
+ * or -1 when the maps cannot be read. */
+int maps_read(pid_t pid, struct module_map *mm);
+
+/* Parse one maps text (for tests): same as maps_read on its content, with
+ * pid used only for /proc/<pid>/root fallbacks. */
+int maps_parse(pid_t pid, const char *text, struct module_map *mm);
+
+/* Register every module on sym. */
+void maps_register(const struct module_map *mm, struct symbolizer *sym);
+
+void maps_free(struct module_map *mm);
+
+#endif

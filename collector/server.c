@@ -1,0 +1,581 @@
+/*
+ * The collector process's loop (see server.h).
+ */
+#include "collector/server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector/image.h"
+#include "collector/maps.h"
+#include "collector/symbolize.h"
+#include "preload/attach.h"
+#include "preload/layout.h"
+#include "preload/log.h"
+
+#define TICK_MS 50
+#define REFRESH_TICKS 20   /* names and liveness once a second */
+
+/* A thread that waits on an image's life mutex and reads the exit code
+ * the moment the host's first thread is torn down (layout.h). */
+struct watch {
+    pthread_t thread;
+    pthread_mutex_t *life;
+    int statfd;
+    _Atomic int stop;
+    _Atomic int done;          /* how/status are set */
+    char how[64];
+    int status;
+};
+
+struct client {
+    int fd;
+    pid_t pid;                  /* in our PID namespace (SO_PEERCRED) */
+    int statfd;                 /* /proc/<pid>/stat, opened at attach */
+    void *base;                 /* the image's mapping, once handed over */
+    size_t size;
+    struct image *img;
+    struct module_map maps;
+    uint64_t map_gen;           /* last generation read */
+    bool written_end;           /* its files are written for good */
+    char tag[16];               /* file name tag, chosen at first write */
+    bool tagged;
+    struct watch *watch;
+    uint64_t next_flush_ms;
+};
+
+struct server {
+    int lfd;
+    struct client *c;
+    size_t n, cap;
+    struct symbolizer *sym;
+    uint64_t last_tick_ms, idle_since_ms;
+    unsigned ticks;
+    char **names;               /* "<outdir>/<comm>.<pid>" written, for tags */
+    size_t nnames, capnames;
+};
+
+static void how_it_ended(int statfd, char *how, size_t len, int *status);
+static void watch_start(struct client *c);
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+struct server *server_new(const char *name)
+{
+    struct server *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (s->lfd < 0) {
+        free(s);
+        return NULL;
+    }
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    size_t nl = strlen(name);
+    if (nl > sizeof a.sun_path - 2)
+        nl = sizeof a.sun_path - 2;
+    memcpy(a.sun_path + 1, name, nl);
+    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + nl);
+    if (bind(s->lfd, (struct sockaddr *)&a, len) < 0 || listen(s->lfd, 128) < 0) {
+        int e = errno;
+        close(s->lfd);
+        free(s);
+        errno = e;
+        return NULL;
+    }
+    s->sym = symbolizer_new();
+    s->idle_since_ms = s->last_tick_ms = mono_ms();
+    return s;
+}
+
+size_t server_clients(const struct server *s)
+{
+    return s->n;
+}
+
+unsigned long server_idle_ms(const struct server *s)
+{
+    return s->n ? 0 : (unsigned long)(mono_ms() - s->idle_since_ms);
+}
+
+static void reply(int fd, uint32_t type)
+{
+    struct attach_wire w = {ATTACH_MAGIC, type, (int32_t)getpid(), LAYOUT_VERSION};
+    send(fd, &w, sizeof w, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static void accept_all(struct server *s)
+{
+    for (;;) {
+        int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0)
+            return;
+        struct ucred cr;
+        socklen_t cl = sizeof cr;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) != 0 || cr.uid != geteuid()) {
+            log_error("refused a peer of another user (uid %d)", (int)cr.uid);
+            close(fd);
+            continue;
+        }
+        if (s->n == s->cap) {
+            size_t cap = s->cap ? s->cap * 2 : 16;
+            struct client *v = realloc(s->c, cap * sizeof *v);
+            if (!v) {
+                close(fd);
+                continue;
+            }
+            s->c = v;
+            s->cap = cap;
+        }
+        struct client *c = &s->c[s->n++];
+        memset(c, 0, sizeof *c);
+        c->fd = fd;
+        c->pid = cr.pid;
+        /* Opened now: at the end, the exit code is read in a race with
+         * the parent's wait(), and a path lookup less helps. */
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/stat", (int)cr.pid);
+        c->statfd = open(path, O_RDONLY | O_CLOEXEC);
+    }
+}
+
+/* The file name tag of an image: "" unless an earlier image of this
+ * collector wrote the same <comm>.<pid> (an image that execs itself, or
+ * pid 1 of every PID namespace), then ".2", ".3", ... */
+static void choose_tag(struct server *s, struct client *c)
+{
+    const struct layout_header *h = image_header(c->img);
+    char key[CONFIG_PATH_MAX + 64];
+    snprintf(key, sizeof key, "%s/%s.%d", h->outdir, h->comm, (int)h->pid);
+    unsigned seen = 0;
+    for (size_t i = 0; i < s->nnames; i++)
+        if (strcmp(s->names[i], key) == 0)
+            seen++;
+    if (seen)
+        snprintf(c->tag, sizeof c->tag, ".%u", seen + 1);
+    else
+        c->tag[0] = 0;
+    c->tagged = true;
+    if (s->nnames == s->capnames) {
+        size_t cap = s->capnames ? s->capnames * 2 : 64;
+        char **v = realloc(s->names, cap * sizeof *v);
+        if (!v)
+            return;
+        s->names = v;
+        s->capnames = cap;
+    }
+    char *k = strdup(key);
+    if (k)
+        s->names[s->nnames++] = k;
+}
+
+static void write_image(struct server *s, struct client *c, const char *how, int status,
+                        bool only_if_data)
+{
+    if (!c->img || !s->sym)
+        return;
+    if (only_if_data && !image_has_data(c->img))
+        return;
+    if (!c->tagged)
+        choose_tag(s, c);
+    symbolizer_reset_modules(s->sym);
+    maps_register(&c->maps, s->sym);
+    struct image_write w = {.sym = s->sym, .how = how, .collector = "process",
+                            .exit_status = status, .only_if_data = only_if_data,
+                            .name_tag = c->tag};
+    image_write(c->img, &w);
+}
+
+static void read_maps(struct client *c)
+{
+    c->map_gen = atomic_load(&((struct layout_header *)c->base)->map_gen);
+    maps_read(c->pid, &c->maps);
+}
+
+static void on_hello(struct server *s, struct client *c, int memfd)
+{
+    (void)s;
+    struct stat st;
+    if (c->base || memfd < 0 || fstat(memfd, &st) != 0 || st.st_size <= 0) {
+        if (memfd >= 0)
+            close(memfd);
+        return;
+    }
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+                   memfd, 0);
+    close(memfd);
+    if (m == MAP_FAILED)
+        return;
+    const char *why;
+    struct image *img = image_open(m, (size_t)st.st_size, NULL, &why);
+    if (!img) {
+        log_error("pid %d: cannot collect its image: %s", (int)c->pid, why);
+        munmap(m, (size_t)st.st_size);
+        return;
+    }
+    image_set_proc_pid(img, c->pid);
+    c->base = m;
+    c->size = (size_t)st.st_size;
+    c->img = img;
+    read_maps(c);
+    watch_start(c);
+    uint64_t flush = image_header(img)->cfg.flush_ns / 1000000u;
+    c->next_flush_ms = flush ? mono_ms() + flush : 0;
+    reply(c->fd, ATTACH_HELLO);
+}
+
+/* How a process that left without END ended, from its exit code in
+ * /proc/<pid>/stat (readable until its parent reaps it; the channel's end
+ * comes before that, as the kernel closes files before it notifies the
+ * parent). */
+
+static void *watch_main(void *arg)
+{
+    struct watch *w = arg;
+    while (!atomic_load(&w->stop)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 300 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        int r = pthread_mutex_timedlock(w->life, &ts);
+        if (r == ETIMEDOUT)
+            continue;
+        if (r == EOWNERDEAD || r == 0) {
+            how_it_ended(w->statfd, w->how, sizeof w->how, &w->status);
+            if (r == EOWNERDEAD)
+                pthread_mutex_consistent(w->life);
+            pthread_mutex_unlock(w->life);
+            /* A first thread that left by pthread_exit while the rest
+             * runs on: not the end; the channel's EOF will tell. */
+            if (strcmp(w->how, "channel closed") != 0)
+                atomic_store(&w->done, 1);
+        }
+        break;
+    }
+    return NULL;
+}
+
+static void watch_start(struct client *c)
+{
+    struct watch *w = calloc(1, sizeof *w);
+    if (!w)
+        return;
+    w->life = &((struct layout_header *)c->base)->life;
+    w->statfd = c->statfd;
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setstacksize(&a, 64 * 1024);
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    if (pthread_create(&w->thread, &a, watch_main, w) == 0)
+        c->watch = w;
+    else
+        free(w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&a);
+}
+
+static void watch_stop(struct client *c)
+{
+    if (!c->watch)
+        return;
+    atomic_store(&c->watch->stop, 1);
+    pthread_join(c->watch->thread, NULL);
+    free(c->watch);
+    c->watch = NULL;
+}
+
+static void how_it_ended(int statfd, char *how, size_t len, int *status)
+{
+    *status = -1;
+    snprintf(how, len, "gone (status unknown)");
+    char buf[2048];
+    ssize_t n = statfd >= 0 ? pread(statfd, buf, sizeof buf - 1, 0) : -1;
+    if (n <= 0)
+        return;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return;
+    /* Fields after the command: state is field 3, exit_code field 52. */
+    char state = 0;
+    long code = 0;
+    int field = 2;
+    for (char *tok = strtok(p + 1, " "); tok; tok = strtok(NULL, " ")) {
+        field++;
+        if (field == 3)
+            state = tok[0];
+        else if (field == 52)
+            code = strtol(tok, NULL, 10);
+    }
+    if (field < 52)
+        return;
+    if (code & 0x7f) {
+        int sig = (int)(code & 0x7f);
+        const char *abbr = sigabbrev_np(sig);
+        snprintf(how, len, "signal SIG%s%s", abbr ? abbr : "?", code & 0x80 ? " (core dumped)" : "");
+        *status = 128 + sig;
+    } else if (state == 'Z' || state == 'X' || code) {
+        snprintf(how, len, "exit");
+        *status = (int)((code >> 8) & 0xff);
+    } else {
+        /* Alive: the channel was closed (an exec outside the library's
+         * interposers, or a program that closed it). */
+        snprintf(how, len, "channel closed");
+    }
+}
+
+static void drop(struct server *s, size_t i)
+{
+    struct client *c = &s->c[i];
+    watch_stop(c);
+    image_free(c->img);
+    if (c->base)
+        munmap(c->base, c->size);
+    maps_free(&c->maps);
+    close(c->fd);
+    if (c->statfd >= 0)
+        close(c->statfd);
+    s->c[i] = s->c[--s->n];
+    if (!s->n)
+        s->idle_since_ms = mono_ms();
+}
+
+/* The end of client i's image: by END (already written) or EOF. */
+static void on_eof(struct server *s, size_t i, char *how, size_t howlen, int status)
+{
+    struct client *c = &s->c[i];
+    if (c->img && !c->written_end) {
+        image_drain(c->img, false);
+        const struct layout_header *lh = c->base;
+        if (atomic_load_explicit(&lh->end, memory_order_acquire) == LAYOUT_ENDED) {
+            /* It said how before it went (an exit that could not wait). */
+            const struct layout_header *h = image_header(c->img);
+            (void)h;
+            char said[sizeof lh->end_how + 1];
+            memcpy(said, lh->end_how, sizeof lh->end_how);
+            said[sizeof lh->end_how] = 0;
+            if (strncmp(how, "signal", 6) != 0) {
+                snprintf(how, howlen, "%s", said);
+                if (lh->end_status >= 0)
+                    status = lh->end_status;
+            }
+        }
+        write_image(s, c, how, status, strcmp(how, "exec") == 0);
+    }
+    drop(s, i);
+}
+
+static void on_end(struct server *s, struct client *c)
+{
+    if (!c->img)
+        return;
+    image_drain(c->img, true);
+    const struct layout_header *lh = c->base;
+    char how[sizeof lh->end_how + 1];
+    memcpy(how, lh->end_how, sizeof lh->end_how);
+    how[sizeof lh->end_how] = 0;
+    if (!how[0])
+        snprintf(how, sizeof how, "exit");
+    write_image(s, c, how, lh->end_status, strcmp(how, "exec") == 0);
+    c->written_end = true;
+    reply(c->fd, ATTACH_END);
+}
+
+/* Read client i's messages; false when it is gone (dropped). */
+static bool serve(struct server *s, size_t i, bool hup)
+{
+    char how[64];
+    int status = -1;
+    how[0] = 0;
+    /* The peer hung up: read its exit code before anything else. */
+    if (hup)
+        how_it_ended(s->c[i].statfd, how, sizeof how, &status);
+    for (;;) {
+        struct client *c = &s->c[i];
+        struct attach_wire w;
+        struct iovec iov = {&w, sizeof w};
+        union {
+            char buf[CMSG_SPACE(sizeof(int) * 4)];
+            struct cmsghdr align;
+        } u;
+        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                            .msg_controllen = sizeof u.buf};
+        ssize_t r = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (r < 0 && (errno == EAGAIN || errno == EINTR))
+            return true;
+        int passed = -1;
+        for (struct cmsghdr *cm = r > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm;
+             cm = CMSG_NXTHDR(&mh, cm)) {
+            if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+                continue;
+            size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (size_t k = 0; k < nfd; k++) {
+                int fd;
+                memcpy(&fd, CMSG_DATA(cm) + k * sizeof(int), sizeof fd);
+                if (passed < 0)
+                    passed = fd;
+                else
+                    close(fd);
+            }
+        }
+        if (r <= 0) {
+            if (passed >= 0)
+                close(passed);
+            /* The watcher saw the end first, or a last look now. */
+            if (c->watch) {
+                for (int k = 0; k < 20 && !atomic_load(&c->watch->done); k++)
+                    usleep(1000);
+                if (atomic_load(&c->watch->done)) {
+                    snprintf(how, sizeof how, "%s", c->watch->how);
+                    status = c->watch->status;
+                }
+            }
+            if (!how[0] || strncmp(how, "gone", 4) == 0)
+                how_it_ended(c->statfd, how, sizeof how, &status);
+            on_eof(s, i, how, sizeof how, status);
+            return false;
+        }
+        if (r != (ssize_t)sizeof w || w.magic != ATTACH_MAGIC || w.version != LAYOUT_VERSION) {
+            if (passed >= 0)
+                close(passed);
+            continue;
+        }
+        switch (w.type) {
+        case ATTACH_HELLO:
+            on_hello(s, c, passed);
+            passed = -1;
+            break;
+        case ATTACH_SYNC:
+            if (c->img) {
+                image_drain(c->img, false);
+                read_maps(c);
+            }
+            reply(c->fd, ATTACH_SYNC);
+            break;
+        case ATTACH_END:
+            on_end(s, c);
+            break;
+        default:
+            break;
+        }
+        if (passed >= 0)
+            close(passed);
+    }
+}
+
+static void tick(struct server *s)
+{
+    bool refresh = ++s->ticks % REFRESH_TICKS == 0;
+    uint64_t now = mono_ms();
+    for (size_t i = 0; i < s->n; i++) {
+        struct client *c = &s->c[i];
+        if (!c->img || c->written_end)
+            continue;
+        if (atomic_load(&((struct layout_header *)c->base)->map_gen) != c->map_gen)
+            read_maps(c);
+        image_drain(c->img, refresh);
+        if (c->next_flush_ms && now >= c->next_flush_ms) {
+            write_image(s, c, "running (snapshot)", -1, false);
+            c->next_flush_ms = now + image_header(c->img)->cfg.flush_ns / 1000000u;
+        }
+    }
+}
+
+size_t server_step(struct server *s, int timeout_ms)
+{
+    size_t nfds = s->n + 1;
+    struct pollfd stackfds[64];
+    struct pollfd *pf = nfds <= 64 ? stackfds : malloc(nfds * sizeof *pf);
+    if (!pf) {
+        pf = stackfds;
+        nfds = 1;
+    }
+    pf[0].fd = s->lfd;
+    pf[0].events = POLLIN;
+    for (size_t i = 1; i < nfds; i++) {
+        pf[i].fd = s->c[i - 1].fd;
+        pf[i].events = POLLIN | POLLRDHUP;
+    }
+    uint64_t now = mono_ms();
+    int wait = timeout_ms;
+    if (s->n) {
+        uint64_t due = s->last_tick_ms + TICK_MS;
+        int left = due > now ? (int)(due - now) : 0;
+        if (left < wait)
+            wait = left;
+    }
+    int r = poll(pf, nfds, wait);
+    if (r > 0) {
+        /* Clients first (by descriptor: drops reorder the array). */
+        for (size_t k = 1; k < nfds; k++) {
+            if (!pf[k].revents)
+                continue;
+            for (size_t i = 0; i < s->n; i++)
+                if (s->c[i].fd == pf[k].fd) {
+                    serve(s, i, pf[k].revents & (POLLHUP | POLLRDHUP));
+                    break;
+                }
+        }
+        if (pf[0].revents)
+            accept_all(s);
+    }
+    if (pf != stackfds)
+        free(pf);
+    now = mono_ms();
+    if (now - s->last_tick_ms >= TICK_MS) {
+        s->last_tick_ms = now;
+        tick(s);
+    }
+    return s->n;
+}
+
+void server_finish_all(struct server *s, const char *how)
+{
+    while (s->n) {
+        struct client *c = &s->c[s->n - 1];
+        if (c->img && !c->written_end) {
+            image_drain(c->img, true);
+            write_image(s, c, how, -1, false);
+        }
+        drop(s, s->n - 1);
+    }
+}
+
+void server_free(struct server *s)
+{
+    if (!s)
+        return;
+    server_finish_all(s, "collector stopped");
+    close(s->lfd);
+    free(s->c);
+    for (size_t i = 0; i < s->nnames; i++)
+        free(s->names[i]);
+    free(s->names);
+    symbolizer_free(s->sym);
+    free(s);
+}

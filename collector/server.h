@@ -1,0 +1,44 @@
+#ifndef FLAMEPRE_SERVER_H
+#define FLAMEPRE_SERVER_H
+/*
+ * The collector process's loop: serves process images that attach over
+ * a listening SOCK_SEQPACKET socket (attach.h has the host's side).
+ *
+ * Each client connection is one image: its first message hands over the
+ * image's memfd, which the server maps and collects (image.h) every 50 ms;
+ * the connection's end of file is the end of the image, however it came,
+ * and the server then writes the image's files from the mapping, which
+ * outlives the host. An END message writes them at once, and the answer
+ * lets the host exit knowing they exist. Module maps are read from
+ * /proc/<pid>/maps at attach and after each change the host announces; one
+ * symbolizer (one read of each ELF) serves every image.
+ *
+ * One thread; nothing here blocks but the poll. Peers of another user are
+ * refused (SO_PEERCRED).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct server;
+
+/* Listen on abstract name `name`. NULL with errno EADDRINUSE when another
+ * collector already listens there (not an error for `flamepre collect`). */
+struct server *server_new(const char *name);
+
+/* One round: wait up to timeout_ms for messages, then drain and write
+ * what is due. Returns the number of images attached. */
+size_t server_step(struct server *s, int timeout_ms);
+
+/* Images attached now, and milliseconds since the last one left (0 while
+ * any is attached). */
+size_t server_clients(const struct server *s);
+unsigned long server_idle_ms(const struct server *s);
+
+/* Write every image still attached, as it is now (`how` goes to
+ * meta.json's end), and let them go. */
+void server_finish_all(struct server *s, const char *how);
+
+void server_free(struct server *s);
+
+#endif

@@ -1,0 +1,69 @@
+#ifndef FLAMEPRE_ATTACH_H
+#define FLAMEPRE_ATTACH_H
+/*
+ * The host's side of the collector process: one private channel per
+ * process image.
+ *
+ * The channel is a SOCK_SEQPACKET connection to the collector's listening
+ * socket (an abstract Unix name derived from the user and the output
+ * directory, or FLAMEPRE_SOCKET from `flamepre record`), close-on-exec and
+ * kept at a high descriptor number. The first message hands over the
+ * image's memfd (SCM_RIGHTS); from then on the collector reads everything
+ * from the mapping, and the channel's end of file is the end of the image,
+ * however it came (exit, _exit, exec, a signal, SIGKILL, a crash). Where
+ * no collector is listening, the first process starts one (`flamepre
+ * collect`, double-forked and setsid, so the program never sees it as a
+ * child).
+ *
+ * Every system call here is a raw one: none goes through the library's
+ * own interposers, and none is a cancellation point the program could
+ * stop us in. Normal context only.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Messages (host -> collector, each answered with the same type). */
+enum attach_msg {
+    ATTACH_HELLO = 1,   /* carries the memfd */
+    ATTACH_SYNC = 2,    /* after dlclose: drain, then read the maps again */
+    ATTACH_END = 3,     /* the image ends: write its files, then answer */
+};
+
+struct attach_wire {
+    uint32_t magic;     /* ATTACH_MAGIC */
+    uint32_t type;      /* enum attach_msg */
+    int32_t pid;        /* as the host sees itself */
+    uint32_t version;   /* LAYOUT_VERSION */
+};
+#define ATTACH_MAGIC 0x464c4d50u   /* "FLMP" */
+
+/* Hand the image (shm_fd) to a collector process, starting one if none
+ * listens. 0 when a collector now serves this image (the memfd was closed
+ * here), -1 (the reason in *why) when the caller must collect in-process. */
+int attach_start(const char *outdir, const char **why);
+
+/* A collector process serves this image. */
+bool attach_active(void);
+
+/* The image ends: ask the collector to write its files and wait for it,
+ * bounded. The channel stays open (its EOF follows at exit). */
+void attach_end(void);
+
+/* After dlclose: the collector drains and reads the module map again
+ * before the program can map something else at the same addresses. */
+void attach_sync(void);
+
+/* In a fork child, before anything else uses the channel: the inherited
+ * one is the parent's; forget it (closed) and attach the child's own
+ * mapping. 0 or -1 as attach_start. */
+int attach_fork_child(const char **why);
+
+/* The channel's descriptor, or -1: the close interposers keep the
+ * program from closing it. */
+int attach_fd(void);
+
+/* The program wants the channel's number (dup2 onto it): move the channel
+ * to another high number. */
+void attach_move(void);
+
+#endif

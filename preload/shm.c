@@ -1,0 +1,162 @@
+/*
+ * The image's shared mapping (see shm.h and layout.h).
+ *
+ * Why one memfd: the collector process receives it over the image's
+ * channel and maps it, so everything the host recorded is still readable
+ * after the host is gone (killed, crashed): the collector needs nothing
+ * else from the host. MAP_NORESERVE and a sparse file: untouched pages
+ * (most rings, most of the site range) cost no memory on either side.
+ */
+#include "preload/shm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "preload/hooks.h"
+#include "preload/threads.h"
+
+static struct layout_header standin;
+struct layout_header *shm_hdr = &standin;
+static int memfd = -1;
+
+/* Site range: as much as the reservation allows, 1 GiB at most (as the
+ * earlier private range). */
+#define SITES_MAX ((uint64_t)1 << 30)
+#define SITES_MIN ((uint64_t)16 << 20)
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+    return (v + a - 1) & ~(a - 1);
+}
+
+/* A sparse memfd of `bytes` mapped shared, or a shared anonymous mapping
+ * when memfds are refused; at `at` (MAP_FIXED) unless NULL. */
+static void *map_new(uint64_t bytes, void *at, int *fd_out)
+{
+    int flags = MAP_SHARED | MAP_NORESERVE | (at ? MAP_FIXED : 0);
+    int fd = (int)syscall(SYS_memfd_create, "flamepre", MFD_CLOEXEC);
+    if (fd >= 0) {
+        if (ftruncate(fd, (off_t)bytes) == 0) {
+            void *m = mmap(at, bytes, PROT_READ | PROT_WRITE, flags, fd, 0);
+            if (m != MAP_FAILED) {
+                *fd_out = fd;
+                return m;
+            }
+        }
+        close(fd);
+    }
+    *fd_out = -1;
+    void *m = mmap(at, bytes, PROT_READ | PROT_WRITE, flags | MAP_ANONYMOUS, -1, 0);
+    return m == MAP_FAILED ? NULL : m;
+}
+
+int shm_create(unsigned ring_words, bool sites)
+{
+    if (shm_hdr != &standin)
+        return 0;
+    uint64_t slots_off = align_up(sizeof(struct layout_header), 4096);
+    uint64_t rings_off = align_up(slots_off + (uint64_t)THREADS_MAX * sizeof(struct tslot), 4096);
+    uint64_t sites_off = align_up(rings_off + (uint64_t)THREADS_MAX * ring_words * 8, 4096);
+    void *m = NULL;
+    uint64_t sites_bytes = sites ? SITES_MAX : 0;
+    int fd = -1;
+    for (;;) {
+        m = map_new(sites_off + sites_bytes, NULL, &fd);
+        if (m || sites_bytes <= SITES_MIN)
+            break;
+        sites_bytes /= 4;   /* strict overcommit: settle for less */
+    }
+    if (!m)
+        return -1;
+    struct layout_header *h = m;
+    h->magic = LAYOUT_MAGIC;
+    h->version = LAYOUT_VERSION;
+    h->header_bytes = sizeof *h;
+    h->total_bytes = sites_off + sites_bytes;
+    h->slots_off = slots_off;
+    h->slots_max = THREADS_MAX;
+    h->slot_bytes = sizeof(struct tslot);
+    h->rings_off = rings_off;
+    h->ring_words = ring_words;
+    h->sites_off = sites_off;
+    h->sites_bytes = sites_bytes;
+    atomic_store(&h->sites_gen, 1);
+    threads_slots = (struct tslot *)((char *)m + slots_off);
+    memfd = fd;
+    /* Publish last: the counters move to the mapping from here on. */
+    __atomic_store_n(&shm_hdr, h, __ATOMIC_RELEASE);
+    return 0;
+}
+
+void shm_hold_life(void)
+{
+    if (shm_hdr == &standin)
+        return;
+    pthread_mutexattr_t a;
+    if (pthread_mutexattr_init(&a) != 0)
+        return;
+    pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+    if (pthread_mutex_init(&shm_hdr->life, &a) == 0) {
+        /* The real trylock: never recorded as a lock wait of the program. */
+        hooks_ensure();
+        if (real.pthread_mutex_trylock)
+            real.pthread_mutex_trylock(&shm_hdr->life);
+    }
+    pthread_mutexattr_destroy(&a);
+}
+
+int shm_fd(void)
+{
+    return memfd;
+}
+
+void shm_close_fd(void)
+{
+    if (memfd >= 0)
+        close(memfd);
+    memfd = -1;
+}
+
+int shm_fork_child(void)
+{
+    if (shm_hdr == &standin)
+        return 0;
+    /* The inherited memfd is the parent's: never write through it. */
+    if (memfd >= 0)
+        close(memfd);
+    memfd = -1;
+    struct layout_header *h = shm_hdr;
+    uint32_t high = atomic_load(&h->threads_high);
+    size_t slot_bytes = (size_t)high * sizeof(struct tslot);
+    size_t keep = h->slots_off + slot_bytes;
+    /* Copy out what the child keeps; it may not allocate here. */
+    void *copy = mmap(NULL, keep, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (copy == MAP_FAILED)
+        goto fail;
+    memcpy(copy, h, keep);
+    int fd;
+    if (!map_new(h->total_bytes, h, &fd)) {
+        munmap(copy, keep);
+        goto fail;
+    }
+    memcpy(h, copy, keep);
+    munmap(copy, keep);
+    memfd = fd;
+    memset(&h->c, 0, sizeof h->c);
+    atomic_store(&h->sites_used, 0);
+    atomic_store(&h->nsites, 0);
+    atomic_fetch_add(&h->sites_gen, 1);
+    atomic_store(&h->map_gen, 0);
+    atomic_store(&h->end, LAYOUT_RUNNING);
+    h->end_how[0] = 0;
+    return 0;
+fail:
+    /* The old mapping is still the parent's: the caller stops recording
+     * in this child so nothing is written through it. */
+    return -1;
+}
