@@ -28,6 +28,7 @@
 struct image {
     struct layout_header *h;        /* the mapping */
     pid_t proc_pid;                 /* the process, as /proc and tgkill here know it */
+    uint32_t epoch;                 /* module-map epoch records are drained in */
     size_t size;
     struct image_hooks hooks;
     struct layout_header sess_copy; /* the session, copied at open */
@@ -134,6 +135,17 @@ void image_free(struct image *img)
     free(img);
 }
 
+/* Table keys: the thread serial, with the module-map epoch of the drain
+ * in the top 16 bits (serials are counted from 1 and stay far below). */
+#define KEY_EPOCH_SHIFT 48
+#define KEY_SERIAL(k) ((k) & (((uint64_t)1 << KEY_EPOCH_SHIFT) - 1))
+#define KEY_EPOCH(k) ((uint32_t)((k) >> KEY_EPOCH_SHIFT))
+
+void image_set_epoch(struct image *img, uint32_t epoch)
+{
+    img->epoch = epoch & 0xffffu;
+}
+
 void image_set_proc_pid(struct image *img, pid_t pid)
 {
     img->proc_pid = pid;
@@ -214,8 +226,8 @@ static bool thread_gone(pid_t pid, pid_t tid)
 static void wait_record(struct image *img, uint64_t serial, uint32_t label, unsigned flags,
                         unsigned n, uint64_t ns, uint64_t count, uint64_t bytes)
 {
-    long i = stacktab_add_index(img->table, serial, REC_WAIT | label << 8, flags, img->scratch, n,
-                                ns);
+    long i = stacktab_add_index(img->table, serial | (uint64_t)img->epoch << KEY_EPOCH_SHIFT,
+                                REC_WAIT | label << 8, flags, img->scratch, n, ns);
     if (i < 0) {
         img->wait_oom++;
         return;
@@ -262,8 +274,8 @@ static void drain_slot(struct image *img, unsigned i, bool refresh)
             for (unsigned k = 0; k < n; k++)
                 img->scratch[k] = words[(tail + 1 + k) & mask];
             uint64_t w = RING_HDR_WEIGHT(hdr);
-            if (stacktab_add(img->table, s->serial, REC_CPU, RING_HDR_FLAGS(hdr), img->scratch,
-                             n, w) < 0)
+            if (stacktab_add(img->table, s->serial | (uint64_t)img->epoch << KEY_EPOCH_SHIFT,
+                             REC_CPU, RING_HDR_FLAGS(hdr), img->scratch, n, w) < 0)
                 img->table_oom += w;
             else if (r)
                 r->recorded += w;
@@ -335,8 +347,11 @@ static void merge_site(const struct alloc_site *site, void *arg)
                    atomic_load_explicit(&site->live_out_own, memory_order_relaxed);
     if (!bytes && !count)
         return;
-    long i = stacktab_add_index(mg->t, site->serial, REC_ALLOC, site->flags, site->pcs, site->n,
-                                bytes);
+    /* Sites carry no epoch: their stacks are named in the latest map. */
+    long i = stacktab_add_index(mg->t,
+                                (site->serial & (((uint64_t)1 << KEY_EPOCH_SHIFT) - 1)) |
+                                    (uint64_t)SYMBOLIZER_EPOCH_ANY << KEY_EPOCH_SHIFT,
+                                REC_ALLOC, site->flags, site->pcs, site->n, bytes);
     if (i < 0) {
         mg->img->alloc_oom++;
         return;
@@ -422,7 +437,7 @@ static void stack_prefix(const struct writer *wr, struct buf *b, const struct st
 {
     b->len = 0;
     if (wr->img->sess.cfg->threads) {
-        const struct thread_rec *r = rec_by_serial(wr, e->serial);
+        const struct thread_rec *r = rec_by_serial(wr, KEY_SERIAL(e->serial));
         char frame[THREAD_NAME_LEN + 48];
         char name[THREAD_NAME_LEN];
         snprintf(name, sizeof name, "%s", r && r->name[0] ? r->name : "?");
@@ -462,7 +477,7 @@ static void build_folded(const struct writer *wr, const struct stacktab *t, stru
             uintptr_t pc = k == 0 ? e.pcs[k] : e.pcs[k] - 1;
             if (b.len)
                 buf_add(&b, ";", 1);
-            buf_str(&b, symbolizer_name(wr->sym, pc));
+            buf_str(&b, symbolizer_name_at(wr->sym, pc, KEY_EPOCH(e.serial)));
         }
         if (b.len == 0)
             buf_str(&b, "[no frames]");
@@ -514,7 +529,7 @@ static void build_wait_folded(const struct writer *wr, struct folded *f, enum wa
         for (uint32_t k = e.n; k-- > first;) {
             if (b.len)
                 buf_add(&b, ";", 1);
-            buf_str(&b, symbolizer_name(wr->sym, e.pcs[k] - 1));
+            buf_str(&b, symbolizer_name_at(wr->sym, e.pcs[k] - 1, KEY_EPOCH(e.serial)));
         }
         char leaf[96];
         if (first && e.n > 0) {

@@ -47,6 +47,10 @@ void image_free(struct image *img);
  * thread liveness), where it differs from the pid the host wrote. */
 void image_set_proc_pid(struct image *img, pid_t pid);
 
+/* Records drained from now on are named in module-map epoch `epoch`
+ * (symbolize.h); 0 at the start. */
+void image_set_epoch(struct image *img, uint32_t epoch);
+
 /* The session as the host wrote it (pid, comm, config, ...). */
 const struct layout_header *image_header(const struct image *img);
 

@@ -49,16 +49,22 @@ static bool load_delta(int fd, uint64_t off, int64_t *delta)
     return false;
 }
 
-static bool known(const struct module_map *mm, uintptr_t lo, uintptr_t hi, const char *name)
+/* A mapping still open with this range and name: mark it seen. */
+static bool known(struct module_map *mm, uintptr_t lo, uintptr_t hi, const char *name,
+                  unsigned char *seen)
 {
     for (size_t i = 0; i < mm->n; i++)
-        if (mm->v[i].lo == lo && mm->v[i].hi == hi && strcmp(mm->v[i].name, name) == 0)
+        if (mm->v[i].ep_hi == SYMBOLIZER_EPOCH_ANY && mm->v[i].lo == lo && mm->v[i].hi == hi &&
+            strcmp(mm->v[i].name, name) == 0) {
+            if (seen)
+                seen[i] = 1;
             return true;
+        }
     return false;
 }
 
 static int add(struct module_map *mm, uintptr_t lo, uintptr_t hi, uintptr_t bias,
-               const char *path, const char *name, int vdso)
+               const char *path, const char *name, int vdso, uint32_t epoch)
 {
     if (mm->n == mm->cap) {
         size_t cap = mm->cap ? mm->cap * 2 : 32;
@@ -73,6 +79,8 @@ static int add(struct module_map *mm, uintptr_t lo, uintptr_t hi, uintptr_t bias
     m->hi = hi;
     m->bias = bias;
     m->vdso = vdso;
+    m->ep_lo = epoch;
+    m->ep_hi = SYMBOLIZER_EPOCH_ANY;
     m->path = path ? strdup(path) : NULL;
     m->name = strdup(name);
     if ((path && !m->path) || !m->name) {
@@ -109,9 +117,11 @@ static int open_mapped(pid_t pid, const char *name, unsigned long ino, char *use
     return -1;
 }
 
-int maps_parse(pid_t pid, const char *text, struct module_map *mm)
+int maps_parse(pid_t pid, const char *text, struct module_map *mm, uint32_t epoch)
 {
     int added = 0;
+    size_t before = mm->n;
+    unsigned char *seen = before ? calloc(before, 1) : NULL;
     for (const char *line = text; line && *line;) {
         const char *nl = strchr(line, '\n');
         size_t llen = nl ? (size_t)(nl - line) : strlen(line);
@@ -133,11 +143,11 @@ int maps_parse(pid_t pid, const char *text, struct module_map *mm)
             continue;
         const char *name = buf + pos;
         if (strcmp(name, "[vdso]") == 0) {
-            if (!known(mm, lo, hi, name) && add(mm, lo, hi, 0, NULL, name, 1) == 0)
+            if (!known(mm, lo, hi, name, seen) && add(mm, lo, hi, 0, NULL, name, 1, epoch) == 0)
                 added++;
             continue;
         }
-        if (name[0] != '/' || known(mm, lo, hi, name))
+        if (name[0] != '/' || known(mm, lo, hi, name, seen))
             continue;
         char clean[PATH_MAX];
         snprintf(clean, sizeof clean, "%s", name);
@@ -155,13 +165,21 @@ int maps_parse(pid_t pid, const char *text, struct module_map *mm)
         if (!ok)
             continue;
         uintptr_t bias = lo - (uintptr_t)((int64_t)off + delta);
-        if (add(mm, lo, hi, bias, used, clean, 0) == 0)
+        if (add(mm, lo, hi, bias, used, clean, 0, epoch) == 0)
             added++;
     }
+    /* Open mappings not seen now went away before this epoch. A map that
+     * could not be tracked (no memory for `seen`) closes nothing. */
+    for (size_t i = 0; seen && i < before; i++)
+        if (!seen[i] && mm->v[i].ep_hi == SYMBOLIZER_EPOCH_ANY) {
+            mm->v[i].ep_hi = epoch ? epoch - 1 : 0;
+            added++;
+        }
+    free(seen);
     return added;
 }
 
-int maps_read(pid_t pid, struct module_map *mm)
+int maps_read(pid_t pid, struct module_map *mm, uint32_t epoch)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
@@ -189,7 +207,7 @@ int maps_read(pid_t pid, struct module_map *mm)
     if (!text)
         return -1;
     text[len] = 0;
-    int r = len ? maps_parse(pid, text, mm) : -1;
+    int r = len ? maps_parse(pid, text, mm, epoch) : -1;
     free(text);
     return r;
 }
@@ -201,7 +219,8 @@ void maps_register(const struct module_map *mm, struct symbolizer *sym)
         if (m->vdso)
             symbolizer_add_vdso(sym, m->lo, m->hi);
         else
-            symbolizer_add_module(sym, m->path, m->name, m->bias, m->lo, m->hi);
+            symbolizer_add_module_epochs(sym, m->path, m->name, m->bias, m->lo, m->hi, m->ep_lo,
+                                         m->ep_hi);
     }
 }
 

@@ -9,7 +9,9 @@
  *
  * A map accumulates: reading it again adds the mappings that are new and
  * keeps those that went away, so a library unloaded before the end is
- * still named.
+ * still named. Each mapping carries the range of module-map epochs it was
+ * seen in (symbolize.h), so a library loaded later at the same addresses
+ * does not take the names of samples recorded in its predecessor.
  *
  * Normal context, collector side only.
  */
@@ -24,6 +26,7 @@ struct map_module {
     char *path;       /* the file to open (maybe /proc/<pid>/root/...) */
     char *name;       /* as the process names it */
     int vdso;
+    uint32_t ep_lo, ep_hi;   /* seen from epoch ep_lo to ep_hi (EPOCH_ANY: still) */
 };
 
 struct module_map {
@@ -31,13 +34,13 @@ struct module_map {
     size_t n, cap;
 };
 
-/* Add the executable mappings of process pid. Returns how many were new,
- * or -1 when the maps cannot be read. */
-int maps_read(pid_t pid, struct module_map *mm);
+/* Read the executable mappings of process pid as of epoch `epoch`: new
+ * ones start there, those gone end at epoch - 1. Returns the number of
+ * changes (0: the same map), or -1 when the maps cannot be read. */
+int maps_read(pid_t pid, struct module_map *mm, uint32_t epoch);
 
-/* Parse one maps text (for tests): same as maps_read on its content, with
- * pid used only for /proc/<pid>/root fallbacks. */
-int maps_parse(pid_t pid, const char *text, struct module_map *mm);
+/* The same on a maps text (tests); pid only for /proc/<pid>/root. */
+int maps_parse(pid_t pid, const char *text, struct module_map *mm, uint32_t epoch);
 
 /* Register every module on sym. */
 void maps_register(const struct module_map *mm, struct symbolizer *sym);

@@ -50,9 +50,11 @@ struct client {
     struct image *img;
     struct module_map maps;
     uint64_t map_gen;           /* last generation read */
+    uint32_t epoch;             /* module-map epoch (symbolize.h) */
     bool written_end;           /* its files are written for good */
     char tag[16];               /* file name tag, chosen at first write */
     bool tagged;
+    bool map_read_once;
     struct watch *watch;
     uint64_t next_flush_ms;
 };
@@ -206,10 +208,21 @@ static void write_image(struct server *s, struct client *c, const char *how, int
     image_write(c->img, &w);
 }
 
+/* Read the maps again; the caller drained first, so what was recorded so
+ * far is named in the epoch it was recorded in. */
 static void read_maps(struct client *c)
 {
     c->map_gen = atomic_load(&((struct layout_header *)c->base)->map_gen);
-    maps_read(c->pid, &c->maps);
+    if (!c->map_read_once) {
+        maps_read(c->pid, &c->maps, 0);
+        c->map_read_once = true;
+        return;
+    }
+    uint32_t next = c->epoch + 1 < SYMBOLIZER_EPOCH_ANY ? c->epoch + 1 : c->epoch;
+    if (maps_read(c->pid, &c->maps, next) > 0 && next != c->epoch) {
+        c->epoch = next;
+        image_set_epoch(c->img, next);
+    }
 }
 
 static void on_hello(struct server *s, struct client *c, int memfd)
@@ -496,8 +509,10 @@ static void tick(struct server *s)
         struct client *c = &s->c[i];
         if (!c->img || c->written_end)
             continue;
-        if (atomic_load(&((struct layout_header *)c->base)->map_gen) != c->map_gen)
+        if (atomic_load(&((struct layout_header *)c->base)->map_gen) != c->map_gen) {
+            image_drain(c->img, false);
             read_maps(c);
+        }
         image_drain(c->img, refresh);
         if (c->next_flush_ms && now >= c->next_flush_ms) {
             write_image(s, c, "running (snapshot)", -1, false);

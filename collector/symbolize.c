@@ -63,6 +63,7 @@ struct module {
     void *image;            /* in-memory ELF copy (vDSO) */
     size_t image_size;
     uintptr_t bias, lo, hi;
+    uint32_t ep_lo, ep_hi;  /* module-map epochs it was mapped in */
     struct symfile *file;   /* NULL until loaded, or when nothing loads */
     bool tried;
 };
@@ -248,6 +249,8 @@ static int add_module(struct symbolizer *S, const char *path, const char *name, 
     m.bias = bias;
     m.lo = lo;
     m.hi = hi;
+    m.ep_lo = 0;
+    m.ep_hi = SYMBOLIZER_EPOCH_ANY;
     S->mods[S->nmods++] = m;
     S->dirty = true;
     S->st.modules++;
@@ -267,6 +270,17 @@ int symbolizer_add_module(struct symbolizer *S, const char *path, const char *na
         return -1;
     }
     return add_module(S, path, name, NULL, 0, bias, lo, hi);
+}
+
+int symbolizer_add_module_epochs(struct symbolizer *S, const char *path, const char *name,
+                                 uintptr_t bias, uintptr_t lo, uintptr_t hi, uint32_t ep_lo,
+                                 uint32_t ep_hi)
+{
+    if (symbolizer_add_module(S, path, name, bias, lo, hi) != 0)
+        return -1;
+    S->mods[S->nmods - 1].ep_lo = ep_lo;
+    S->mods[S->nmods - 1].ep_hi = ep_hi;
+    return 0;
 }
 
 /* ---- module lookup ---- */
@@ -292,7 +306,12 @@ static int prepare_modules(struct symbolizer *S)
     return 0;
 }
 
-static struct module *find_module(struct symbolizer *S, uintptr_t addr)
+/* The module at addr in module-map epoch ep. Modules that shared an
+ * address range at different times (a library unloaded, another loaded
+ * there) are told apart by their epochs: the one mapped in ep; else the
+ * first one mapped after ep (code run by dlopen itself, before the map was
+ * read again); else the last one that was there. */
+static struct module *find_module_at(struct symbolizer *S, uintptr_t addr, uint32_t ep)
 {
     size_t lo = 0, hi = S->nmods;
 
@@ -308,10 +327,24 @@ static struct module *find_module(struct symbolizer *S, uintptr_t addr)
     }
     /* Walk back over earlier ranges only while one of them could still
      * reach addr; with disjoint modules this is one step. */
-    for (size_t i = lo; i-- > 0 && S->maxhi[i] > addr;)
-        if (addr < S->mods[i].hi)
-            return &S->mods[i];
-    return NULL;
+    struct module *later = NULL, *last = NULL;
+    for (size_t i = lo; i-- > 0 && S->maxhi[i] > addr;) {
+        struct module *m = &S->mods[i];
+        if (addr >= m->hi)
+            continue;
+        if (m->ep_lo <= ep && ep <= m->ep_hi)
+            return m;
+        if (m->ep_lo > ep && (!later || m->ep_lo < later->ep_lo))
+            later = m;
+        if (!last || m->ep_hi > last->ep_hi)
+            last = m;
+    }
+    return later ? later : last;
+}
+
+static struct module *find_module(struct symbolizer *S, uintptr_t addr)
+{
+    return find_module_at(S, addr, SYMBOLIZER_EPOCH_ANY);
 }
 
 /* ---- ELF reading ---- */
@@ -954,17 +987,24 @@ static const char *fallback_name(struct symbolizer *S, const struct module *m, u
 
 const char *symbolizer_name(struct symbolizer *S, uintptr_t addr)
 {
+    return symbolizer_name_at(S, addr, SYMBOLIZER_EPOCH_ANY);
+}
+
+const char *symbolizer_name_at(struct symbolizer *S, uintptr_t addr, uint32_t epoch)
+{
     const char *name;
     struct module *m;
+    /* Cached by address and epoch (user addresses fit in 48 bits). */
+    uintptr_t key = addr | (uintptr_t)(epoch & 0xffffu) << 48;
 
     S->st.lookups++;
-    if ((name = cache_get(S, addr)) != NULL) {
+    if ((name = cache_get(S, key)) != NULL) {
         /* Real names never start with '[' in practice, fallbacks always. */
         if (name[0] == '[')
             S->st.unresolved++;
         return name;
     }
-    m = find_module(S, addr);
+    m = find_module_at(S, addr, epoch);
     if (!m) {
         S->st.unresolved++;
         return unknown_name;
@@ -981,7 +1021,7 @@ const char *symbolizer_name(struct symbolizer *S, uintptr_t addr)
         S->st.unresolved++;
         name = fallback_name(S, m, addr);
     }
-    cache_put(S, addr, name);
+    cache_put(S, key, name);
     return name;
 }
 

@@ -45,6 +45,17 @@ int symbolizer_add_module(struct symbolizer *sym, const char *path, const char *
  * in-memory image). Returns the number of modules added, -1 on error. */
 int symbolizer_add_self_modules(struct symbolizer *sym);
 
+/* Module-map epochs (a collector reading a process's maps again after
+ * dlopen/dlclose): a module registered with [ep_lo, ep_hi] names the
+ * addresses of records drained in those epochs; symbolizer_name_at picks
+ * by epoch where two modules shared an address range at different times.
+ * Epochs are 16-bit; EPOCH_ANY means "the latest". */
+#define SYMBOLIZER_EPOCH_ANY 0xffffu
+int symbolizer_add_module_epochs(struct symbolizer *sym, const char *path, const char *name,
+                                 uintptr_t bias, uintptr_t lo, uintptr_t hi, uint32_t ep_lo,
+                                 uint32_t ep_hi);
+const char *symbolizer_name_at(struct symbolizer *sym, uintptr_t addr, uint32_t epoch);
+
 /* Forget every module (and the names cached by address), keep the
  * symbol tables read so far: one symbolizer serves process after process
  * (a collector process), reading libc or cc1 once. A table is reused only
