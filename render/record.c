@@ -20,6 +20,7 @@
 #include "collector/server.h"
 #include "render/profile.h"
 #include "render/top.h"
+#include "render/tree.h"
 #include "render/units.h"
 #include "render/util.h"
 
@@ -436,6 +437,7 @@ int cmd_record(int argc, char **argv)
     if (!srv)
         cli_warn("cannot listen for the profiled processes (%s): they collect in-process",
                  strerror(errno));
+    time_t since = time(NULL);
     struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit, old_pipe;
     sigemptyset(&ign.sa_mask);
     sigaction(SIGINT, &ign, &old_int);
@@ -472,6 +474,8 @@ int cmd_record(int argc, char **argv)
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGQUIT, &old_quit, NULL);
     sigaction(SIGPIPE, &old_pipe, NULL);
+    if (pid > 0 && tree_write(outdir, since, pid) < 0)
+        code = code ? code : 1;
     if (pid > 0 && render)
         render_new(outdir, before, nb);
     seen_free(before, nb);

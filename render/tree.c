@@ -1,0 +1,265 @@
+/*
+ * Merged process-tree profiles (see tree.h).
+ */
+#include "render/tree.h"
+#include "render/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "collector/atomic_file.h"
+
+struct node {
+    char *prefix;       /* "<comm>.<pid><tag>": its files' common name */
+    char comm[64];
+    long pid, ppid;
+    char start[40];     /* ISO time, sorts as text */
+    int parent;         /* index, -1 at the top */
+    char *chain;        /* frames from the top down to this process */
+};
+
+/* The value of a top-level "key": N or "key": "S" in a meta.json we wrote
+ * (one key per line); false if absent. Strings are unescaped simply:
+ * \" and \\ only, the rest kept. */
+static bool meta_value(const char *text, const char *key, char *out, size_t len)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\n  \"%s\": ", key);
+    const char *p = strstr(text, pat);
+    if (!p || !len)
+        return false;
+    p += strlen(pat);
+    size_t n = 0;
+    if (*p == '"') {
+        for (p++; *p && *p != '"' && n + 1 < len; p++) {
+            if (*p == '\\' && p[1])
+                p++;
+            out[n++] = *p;
+        }
+    } else {
+        while (*p && *p != ',' && *p != '\n' && n + 1 < len)
+            out[n++] = *p++;
+    }
+    out[n] = 0;
+    return true;
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    size_t cap = 8192, len = 0;
+    char *b = malloc(cap + 1);
+    size_t r;
+    while (b && (r = fread(b + len, 1, cap - len, f)) > 0) {
+        len += r;
+        if (len == cap) {
+            char *nb = realloc(b, cap * 2 + 1);
+            if (!nb) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (b)
+        b[len] = 0;
+    return b;
+}
+
+static int cmp_start(const void *a, const void *b)
+{
+    return strcmp(((const struct node *)a)->start, ((const struct node *)b)->start);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The frames of node i, its ancestors' first. */
+static const char *chain_of(struct node *v, int i, int depth)
+{
+    if (v[i].chain)
+        return v[i].chain;
+    char frame[128];
+    snprintf(frame, sizeof frame, "[%s pid=%ld]", v[i].comm, v[i].pid);
+    for (char *p = frame; *p; p++)
+        if (*p == ';' || (unsigned char)*p < 0x20)
+            *p = '_';
+    const char *up = v[i].parent >= 0 && depth < 256 ? chain_of(v, v[i].parent, depth + 1) : NULL;
+    if (asprintf(&v[i].chain, "%s%s%s", up ? up : "", up ? ";" : "", frame) < 0)
+        v[i].chain = NULL;
+    return v[i].chain ? v[i].chain : "";
+}
+
+/* Metric names of the folded files of node prefixes (the part between
+ * "<prefix>." and ".folded"), collected over the directory listing. */
+struct names {
+    char **v;
+    size_t n, cap;
+};
+
+static void names_add(struct names *s, const char *name, size_t len)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strlen(s->v[i]) == len && !strncmp(s->v[i], name, len))
+            return;
+    if (grow_array(&s->v, &s->cap, s->n + 1, sizeof *s->v) < 0)
+        return;
+    char *c = strndup(name, len);
+    if (c)
+        s->v[s->n++] = c;
+}
+
+static int write_metric(const char *dir, const char *rootname, const char *metric,
+                        struct node *v, size_t n)
+{
+    char **lines = NULL;
+    size_t nl = 0, cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s.%s.folded", dir, v[i].prefix, metric);
+        char *text = read_text(path);
+        if (!text)
+            continue;
+        const char *chain = chain_of(v, (int)i, 0);
+        for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+            char *line;
+            if (!*l || grow_array(&lines, &cap, nl + 1, sizeof *lines) < 0 ||
+                asprintf(&line, "%s;%s", chain, l) < 0)
+                continue;
+            lines[nl++] = line;
+        }
+        free(text);
+    }
+    if (!nl) {
+        free(lines);
+        return 0;
+    }
+    qsort(lines, nl, sizeof *lines, cmp_str);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s.tree.%s.folded", dir, rootname, metric);
+    struct atomic_file af;
+    int rc = atomic_file_open(&af, path);
+    for (size_t i = 0; i < nl; i++) {
+        if (rc == 0) {
+            atomic_file_puts(&af, lines[i]);
+            atomic_file_puts(&af, "\n");
+        }
+        free(lines[i]);
+    }
+    free(lines);
+    if (rc == 0 && atomic_file_commit(&af) == 0)
+        return 1;
+    cli_error("%s: %s", path, strerror(errno));
+    return -1;
+}
+
+int tree_write(const char *dir, time_t since, pid_t root)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return cli_error("%s: %s", dir, strerror(errno));
+    struct node *v = NULL;
+    size_t n = 0, cap = 0;
+    struct names metrics = {0};
+    struct dirent *e;
+    static const char meta_sfx[] = ".meta.json";
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        struct stat st;
+        if (len <= sizeof meta_sfx - 1 || strcmp(e->d_name + len - (sizeof meta_sfx - 1), meta_sfx) ||
+            fstatat(dirfd(d), e->d_name, &st, 0) != 0 || st.st_mtime < since)
+            continue;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        char *text = read_text(path);
+        char val[64];
+        if (!text || grow_array(&v, &cap, n + 1, sizeof *v) < 0) {
+            free(text);
+            continue;
+        }
+        struct node *nd = &v[n];
+        memset(nd, 0, sizeof *nd);
+        nd->parent = -1;
+        if (meta_value(text, "pid", val, sizeof val))
+            nd->pid = strtol(val, NULL, 10);
+        if (meta_value(text, "ppid", val, sizeof val))
+            nd->ppid = strtol(val, NULL, 10);
+        meta_value(text, "comm", nd->comm, sizeof nd->comm);
+        meta_value(text, "start_time", nd->start, sizeof nd->start);
+        free(text);
+        nd->prefix = strndup(e->d_name, len - (sizeof meta_sfx - 1));
+        if (nd->prefix && nd->pid > 0)
+            n++;
+        else
+            free(nd->prefix);
+    }
+    /* The metrics: every "<prefix>.<metric>.folded" of a node. */
+    rewinddir(d);
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 8 || strcmp(e->d_name + len - 7, ".folded") || strstr(e->d_name, ".tree."))
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            size_t pl = strlen(v[i].prefix);
+            if (len > pl + 8 && !strncmp(e->d_name, v[i].prefix, pl) && e->d_name[pl] == '.') {
+                const char *m = e->d_name + pl + 1;
+                size_t ml = len - 7 - pl - 1;
+                if (!memchr(m, '.', ml))
+                    names_add(&metrics, m, ml);
+            }
+        }
+    }
+    closedir(d);
+    qsort(v, n, sizeof *v, cmp_start);
+    int rootidx = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].pid == root && rootidx < 0)
+            rootidx = (int)i;
+        for (size_t j = i; j-- > 0;)
+            if (v[j].pid == v[i].ppid) {
+                v[i].parent = (int)j;
+                break;
+            }
+        /* Its parent's image then wrote nothing (it exec'd with no
+         * data): the pid's first image that did. */
+        for (size_t j = i + 1; v[i].parent < 0 && j < n; j++)
+            if (v[j].pid == v[i].ppid && v[j].ppid != v[i].pid)
+                v[i].parent = (int)j;
+    }
+    int written = 0;
+    if (n > 0) {
+        char rootname[80];
+        snprintf(rootname, sizeof rootname, "%s", rootidx >= 0 ? v[rootidx].comm : v[0].comm);
+        for (char *p = rootname; *p; p++)
+            if (*p == '/' || *p == ' ' || (unsigned char)*p < 0x20)
+                *p = '_';
+        for (size_t k = 0; k < metrics.n; k++) {
+            int r = write_metric(dir, rootname, metrics.v[k], v, n);
+            if (r < 0)
+                written = -1;
+            else if (written >= 0)
+                written += r;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].prefix);
+        free(v[i].chain);
+    }
+    free(v);
+    for (size_t k = 0; k < metrics.n; k++)
+        free(metrics.v[k]);
+    free(metrics.v);
+    return written;
+}
