@@ -3,6 +3,7 @@
  */
 #include "collector/image.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -42,6 +43,11 @@ struct image {
     uint64_t table_oom;             /* weight lost because the table could not grow */
     uint64_t wait_oom;              /* wait records lost to memory */
     uint64_t alloc_oom;             /* allocation sites lost to memory (last write) */
+    /* threads without a slot (started outside pthread_create, such as
+     * jemalloc's background threads): seen once (suspects), then again a
+     * second later (counted) */
+    pid_t *suspects, *counted;
+    size_t nsuspects, ncounted;
 };
 
 static uint64_t now_ns(clockid_t clk)
@@ -132,6 +138,8 @@ void image_free(struct image *img)
     free(img->coll_serial);
     free(img->coll_idx);
     free(img->scratch);
+    free(img->suspects);
+    free(img->counted);
     free(img);
 }
 
@@ -318,6 +326,65 @@ static void drain_slot(struct image *img, unsigned i, bool refresh)
     }
 }
 
+static bool tid_in(const pid_t *v, size_t n, pid_t tid)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == tid)
+            return true;
+    return false;
+}
+
+static bool tid_has_slot(const struct image *img, pid_t tid, unsigned high)
+{
+    for (unsigned i = 0; i < high; i++) {
+        const struct tslot *s = slot_at(img, i);
+        if (s->tid == tid && atomic_load_explicit(&s->state, memory_order_acquire) != SLOT_FREE)
+            return true;
+    }
+    return false;
+}
+
+/* Threads of the process that have no slot, from /proc/<pid>/task: a
+ * thread unknown in two scans a second apart was never registered (a
+ * registration follows thread creation within microseconds). */
+static void scan_unprofiled(struct image *img, unsigned high)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)img->proc_pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    pid_t *now = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        pid_t tid = (pid_t)atoi(e->d_name);
+        if (tid <= 0 || tid_in(img->counted, img->ncounted, tid) || tid_has_slot(img, tid, high))
+            continue;
+        if (tid_in(img->suspects, img->nsuspects, tid)) {
+            pid_t *c = realloc(img->counted, (img->ncounted + 1) * sizeof *c);
+            if (c) {
+                img->counted = c;
+                c[img->ncounted++] = tid;
+            }
+            continue;
+        }
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            pid_t *v = realloc(now, nc * sizeof *v);
+            if (!v)
+                break;
+            now = v;
+            cap = nc;
+        }
+        now[n++] = tid;
+    }
+    closedir(d);
+    free(img->suspects);
+    img->suspects = now;
+    img->nsuspects = n;
+}
+
 void image_drain(struct image *img, bool refresh)
 {
     unsigned high = atomic_load(&img->h->threads_high);
@@ -325,6 +392,9 @@ void image_drain(struct image *img, bool refresh)
         high = img->h->slots_max;
     for (unsigned i = 0; i < high; i++)
         drain_slot(img, i, refresh);
+    /* In-process (hooks set), the collector's own thread would count. */
+    if (refresh && !img->hooks.retire_gone)
+        scan_unprofiled(img, high);
 }
 
 /* ---- allocation sites ---- */
@@ -605,7 +675,7 @@ int image_write(struct image *img, const struct image_write *w)
     m.duration_ns = now_ns(CLOCK_MONOTONIC) - img->sess.start_mono_ns;
     m.threads = wr.sorted;
     m.nthreads = img->nthreads;
-    m.threads_unprofiled = atomic_load(&h->c.threads_unprofiled);
+    m.threads_unprofiled = atomic_load(&h->c.threads_unprofiled) + img->ncounted;
     m.threads_unarmed = atomic_load(&h->c.arm_failures);
     m.clocks_rearmed = atomic_load(&h->c.rearms);
     m.foreign_signals = atomic_load(&h->c.foreign_signals);

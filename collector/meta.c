@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collector/atomic_file.h"
 #include "preload/threads.h"
@@ -147,6 +148,7 @@ int meta_write(const char *path, const struct meta *m)
     if (m->exit_status >= 0)
         u64_field(&af, "exit_status", (uint64_t)m->exit_status);
     str_field(&af, "collector", m->collector ? m->collector : "thread");
+    u64_field(&af, "collector_pid", (uint64_t)getpid());
     config_events_string(cfg->events, ev, sizeof ev);
     str_field(&af, "events", ev);
     str_field(&af, "output_dir", s->outdir);
