@@ -166,7 +166,7 @@ const struct layout_header *image_header(const struct image *img)
 
 bool image_has_data(const struct image *img)
 {
-    return stacktab_size(img->table) > 0 || atomic_load(&img->h->nsites) > 0;
+    return stacktab_size(img->table) > 0 || layout_has_data(img->h);
 }
 
 static struct thread_rec *rec_for_slot(struct image *img, unsigned i, const struct tslot *s)

@@ -92,6 +92,52 @@ static int add(struct module_map *mm, uintptr_t lo, uintptr_t hi, uintptr_t bias
     return 0;
 }
 
+/* Load deltas already read, by file identity and offset: a make runs cc1
+ * a hundred times, a pre-forking server maps the same libraries in every
+ * worker; each ELF's headers are read once per collector. */
+struct delta_entry {
+    char *name;
+    unsigned long ino;
+    uint64_t off;
+    int64_t delta;
+    char *used;     /* the path that opened it */
+};
+static struct delta_entry *deltas;
+static size_t ndeltas, capdeltas;
+
+static struct delta_entry *delta_find(const char *name, unsigned long ino, uint64_t off)
+{
+    for (size_t i = ndeltas; i-- > 0;)
+        if (deltas[i].ino == ino && deltas[i].off == off && !strcmp(deltas[i].name, name))
+            return &deltas[i];
+    return NULL;
+}
+
+static void delta_put(const char *name, unsigned long ino, uint64_t off, int64_t delta,
+                      const char *used)
+{
+    if (ndeltas == capdeltas) {
+        size_t cap = capdeltas ? capdeltas * 2 : 64;
+        struct delta_entry *v = realloc(deltas, cap * sizeof *v);
+        if (!v)
+            return;
+        deltas = v;
+        capdeltas = cap;
+    }
+    struct delta_entry *e = &deltas[ndeltas];
+    e->name = strdup(name);
+    e->used = strdup(used);
+    if (!e->name || !e->used) {
+        free(e->name);
+        free(e->used);
+        return;
+    }
+    e->ino = ino;
+    e->off = off;
+    e->delta = delta;
+    ndeltas++;
+}
+
 /* Open the file of a mapping: its path as the process sees it, checked
  * against the inode the kernel reports; else through the process's root
  * (another mount namespace, a chroot). */
@@ -156,14 +202,24 @@ int maps_parse(pid_t pid, const char *text, struct module_map *mm, uint32_t epoc
         if (cl > strlen(del) && strcmp(clean + cl - strlen(del), del) == 0)
             clean[cl - strlen(del)] = 0;
         char used[PATH_MAX];
-        int fd = open_mapped(pid, clean, ino, used, sizeof used);
-        if (fd < 0)
-            continue;
         int64_t delta;
-        bool ok = load_delta(fd, off, &delta);
-        close(fd);
-        if (!ok)
-            continue;
+        struct delta_entry *de = delta_find(clean, ino, off);
+        /* A cached file is still checked to be the one mapped (a path in
+         * another mount namespace may name another file). */
+        struct stat st;
+        if (de && stat(de->used, &st) == 0 && st.st_ino == ino) {
+            delta = de->delta;
+            snprintf(used, sizeof used, "%s", de->used);
+        } else {
+            int fd = open_mapped(pid, clean, ino, used, sizeof used);
+            if (fd < 0)
+                continue;
+            bool ok = load_delta(fd, off, &delta);
+            close(fd);
+            if (!ok)
+                continue;
+            delta_put(clean, ino, off, delta, used);
+        }
         uintptr_t bias = lo - (uintptr_t)((int64_t)off + delta);
         if (add(mm, lo, hi, bias, used, clean, 0, epoch) == 0)
             added++;

@@ -55,6 +55,7 @@ struct client {
     char tag[16];               /* file name tag, chosen at first write */
     bool tagged;
     bool map_read_once;
+    uint64_t hello_ms;          /* when it attached */
     struct watch *watch;
     uint64_t next_flush_ms;
 };
@@ -250,11 +251,12 @@ static void on_hello(struct server *s, struct client *c, int memfd)
     c->base = m;
     c->size = (size_t)st.st_size;
     c->img = img;
+    /* The host waits for this answer only: the rest after it. */
+    reply(c->fd, ATTACH_HELLO);
     read_maps(c);
-    watch_start(c);
     uint64_t flush = image_header(img)->cfg.flush_ns / 1000000u;
     c->next_flush_ms = flush ? mono_ms() + flush : 0;
-    reply(c->fd, ATTACH_HELLO);
+    c->hello_ms = mono_ms();
 }
 
 /* How a process that left without END ended, from its exit code in
@@ -378,6 +380,14 @@ static void drop(struct server *s, size_t i)
         s->idle_since_ms = mono_ms();
 }
 
+/* An image that recorded nothing leaves no files when it is a fork child
+ * or ended by exec (a shell's forks, a make's children that only exec): a
+ * program's first image always does. */
+static bool quiet_if_empty(const struct client *c, const char *how)
+{
+    return strcmp(how, "exec") == 0 || ((const struct layout_header *)c->base)->forked;
+}
+
 /* The end of client i's image: by END (already written) or EOF. */
 static void on_eof(struct server *s, size_t i, char *how, size_t howlen, int status)
 {
@@ -398,7 +408,7 @@ static void on_eof(struct server *s, size_t i, char *how, size_t howlen, int sta
                     status = lh->end_status;
             }
         }
-        write_image(s, c, how, status, strcmp(how, "exec") == 0);
+        write_image(s, c, how, status, quiet_if_empty(c, how));
     }
     drop(s, i);
 }
@@ -414,7 +424,7 @@ static void on_end(struct server *s, struct client *c)
     how[sizeof lh->end_how] = 0;
     if (!how[0])
         snprintf(how, sizeof how, "exit");
-    write_image(s, c, how, lh->end_status, strcmp(how, "exec") == 0);
+    write_image(s, c, how, lh->end_status, quiet_if_empty(c, how));
     c->written_end = true;
     reply(c->fd, ATTACH_END);
 }
@@ -509,6 +519,10 @@ static void tick(struct server *s)
         struct client *c = &s->c[i];
         if (!c->img || c->written_end)
             continue;
+        /* Its exit watcher, once it has lived a tick: most short-lived
+         * processes end (with END) before and never need one. */
+        if (!c->watch && now - c->hello_ms >= TICK_MS)
+            watch_start(c);
         if (atomic_load(&((struct layout_header *)c->base)->map_gen) != c->map_gen) {
             image_drain(c->img, false);
             read_maps(c);

@@ -259,7 +259,7 @@ static int spawn_collector(const char *path, const char *name)
     return 0;
 }
 
-static int connect_and_hello(const char *outdir, const char **why)
+static int connect_and_hello(const char *outdir, bool wait, const char **why)
 {
     struct sockaddr_un a;
     socklen_t alen = socket_name(outdir, &a);
@@ -297,7 +297,7 @@ static int connect_and_hello(const char *outdir, const char **why)
     }
     fd = fds_move_high(fd);
     if (send_msg(fd, ATTACH_HELLO, shm_fd()) < 0 ||
-        recv_reply(fd, ATTACH_HELLO, mono_ms() + HELLO_TIMEOUT_MS) < 0) {
+        (wait && recv_reply(fd, ATTACH_HELLO, mono_ms() + HELLO_TIMEOUT_MS) < 0)) {
         sys_close(fd);
         *why = "the collector process did not answer";
         return -1;
@@ -305,19 +305,19 @@ static int connect_and_hello(const char *outdir, const char **why)
     return fd;
 }
 
-int attach_start(const char *outdir, const char **why)
+static int start(const char *outdir, bool wait, const char **why)
 {
     *why = NULL;
     if (shm_fd() < 0) {
         *why = "no memfd (memfd_create refused)";
         return -1;
     }
-    int fd = connect_and_hello(outdir, why);
+    int fd = connect_and_hello(outdir, wait, why);
     if (fd < 0) {
         /* A collector that was just ending its idle time closes the
          * connection unanswered: one more try starts a new one. */
         const char *why2;
-        fd = connect_and_hello(outdir, &why2);
+        fd = connect_and_hello(outdir, true, &why2);
         if (fd < 0)
             return -1;
         *why = NULL;
@@ -325,6 +325,11 @@ int attach_start(const char *outdir, const char **why)
     chan = fd;
     shm_close_fd();
     return 0;
+}
+
+int attach_start(const char *outdir, const char **why)
+{
+    return start(outdir, true, why);
 }
 
 bool attach_active(void)
@@ -370,8 +375,13 @@ static void request(uint32_t type, unsigned timeout_ms)
     errno = saved;
 }
 
-void attach_end(void)
+void attach_end(bool no_wait)
 {
+    if (no_wait) {
+        if (chan >= 0)
+            send_msg(chan, ATTACH_END, -1);
+        return;
+    }
     request(ATTACH_END, END_TIMEOUT_MS);
 }
 
@@ -389,5 +399,5 @@ int attach_fork_child(const char **why)
     chan = -1;
     atomic_flag_clear(&busy);
     const char *outdir = shm_hdr->outdir;
-    return attach_start(outdir, why);
+    return start(outdir, false, why);
 }

@@ -46,8 +46,9 @@ int attach_start(const char *outdir, const char **why);
 bool attach_active(void);
 
 /* The image ends: ask the collector to write its files and wait for it,
- * bounded. The channel stays open (its EOF follows at exit). */
-void attach_end(void);
+ * bounded (unless no_wait: nothing will be written). The channel stays
+ * open (its EOF follows at exit). */
+void attach_end(bool no_wait);
 
 /* After dlclose: the collector drains and reads the module map again
  * before the program can map something else at the same addresses. */
@@ -55,7 +56,8 @@ void attach_sync(void);
 
 /* In a fork child, before anything else uses the channel: the inherited
  * one is the parent's; forget it (closed) and attach the child's own
- * mapping. 0 or -1 as attach_start. */
+ * mapping to the parent's collector, without waiting for its answer (it
+ * accepted the parent). 0 or -1 as attach_start. */
 int attach_fork_child(const char **why);
 
 /* The channel's descriptor, or -1: the close interposers keep the

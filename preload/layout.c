@@ -5,6 +5,27 @@
 
 #include "preload/allocsite.h"
 
+bool layout_has_data(const struct layout_header *h)
+{
+    if (atomic_load_explicit(&h->nsites, memory_order_relaxed))
+        return true;
+    uint32_t high = atomic_load_explicit(&h->threads_high, memory_order_acquire);
+    if (high > h->slots_max)
+        high = h->slots_max;
+    const struct tslot *s = (const struct tslot *)((const char *)h + h->slots_off);
+    for (uint32_t i = 0; i < high; i++) {
+        if (atomic_load_explicit(&s[i].ring.head, memory_order_relaxed) ||
+            atomic_load_explicit(&s[i].samples, memory_order_relaxed) ||
+            atomic_load_explicit(&s[i].dropped, memory_order_relaxed) ||
+            atomic_load_explicit(&s[i].alloc_sampled, memory_order_relaxed) ||
+            atomic_load_explicit(&s[i].alloc_dropped, memory_order_relaxed) ||
+            atomic_load_explicit(&s[i].wait_sampled, memory_order_relaxed) ||
+            atomic_load_explicit(&s[i].wait_dropped, memory_order_relaxed))
+            return true;
+    }
+    return false;
+}
+
 void layout_foreach_site(const struct layout_header *h,
                          void (*fn)(const struct alloc_site *site, void *arg), void *arg)
 {

@@ -32,13 +32,14 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "preload/config.h"
 
 #define LAYOUT_MAGIC 0x314d48534d414c46ull   /* "FLAMSHM1", little-endian */
-#define LAYOUT_VERSION 1u
+#define LAYOUT_VERSION 2u
 #define LAYOUT_CMDLINE_MAX 4096
 
 /* Counters of the whole image (relaxed atomics; rare paths only). */
@@ -77,6 +78,7 @@ struct layout_header {
     /* the session: written once before the image is handed over */
     struct config cfg;
     int32_t pid, ppid;
+    uint32_t forked;             /* a fork child (not a program's first image) */
     uint32_t sampler_kind;       /* enum sampler_kind */
     int32_t sampler_signal;
     uint64_t period_ns;
@@ -107,6 +109,11 @@ struct layout_header {
     char end_how[16];                   /* "exit", "_exit", "exec", ... */
     _Atomic uint32_t end;               /* enum layout_end */
 };
+
+/* Did the image record anything at all (a sample, a wait, a site, or a
+ * loss)? An image that did not, and is a fork child or ended by exec,
+ * leaves no files. Any process, any thread. */
+bool layout_has_data(const struct layout_header *h);
 
 /* Visit every complete allocation site of the mapping at h (allocsite.h
  * has their storage), checking every length against what the host

@@ -298,6 +298,7 @@ static void fork_child(void)
         return;
     }
     fill_session(shm_hdr);
+    shm_hdr->forked = 1;
     shm_hold_life();
     struct tslot *self = threads_after_fork_child(tstate.slot);
     if (cfg.events & EV_ALLOC)
@@ -465,7 +466,8 @@ static void finish(const char *how, int status)
     h->end_status = status;
     atomic_store_explicit(&h->end, LAYOUT_ENDED, memory_order_release);
     if (process_mode)
-        attach_end();
+        /* Nothing to write (see layout_has_data): no need to wait. */
+        attach_end(!layout_has_data(h) && (h->forked || strcmp(how, "exec") == 0));
     else
         collector_finish(how, strcmp(how, "exec") == 0);
     tstate.guard--;

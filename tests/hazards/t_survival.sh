@@ -60,7 +60,7 @@ r=$(run clean exit env LD_PRELOAD="$LIB" FLAMEPRE_OUTPUT="$TMP/clean" "$TMP/burn
 set -- $r
 clean=$2
 note "clean run: $1 samples, $clean per CPU second"
-[ "$1" -gt 100 ] || fail "clean run has only $1 samples"
+[ "$1" -gt 30 ] || fail "clean run has only $1 samples"
 
 check_run() {   # check_run NAME "SAMPLES PER_CPU_S" PLAIN_RC
     _n=${2% *} _rate=${2#* }
