@@ -243,8 +243,10 @@ static void on_hello(struct server *s, struct client *c, int memfd)
     const char *why;
     struct image *img = image_open(m, (size_t)st.st_size, NULL, &why);
     if (!img) {
+        /* The host sees the channel close and collects in-process. */
         log_error("pid %d: cannot collect its image: %s", (int)c->pid, why);
         munmap(m, (size_t)st.st_size);
+        shutdown(c->fd, SHUT_RDWR);
         return;
     }
     image_set_proc_pid(img, c->pid);

@@ -128,8 +128,10 @@ static socklen_t socket_name(const char *outdir, struct sockaddr_un *a)
         uint64_t h = 0xcbf29ce484222325ull;
         for (const char *p = outdir; *p; p++)
             h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
-        n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, "flamepre/%u/%016llx",
-                     (unsigned)geteuid(), (unsigned long long)h);
+        /* The layout version too: a collector of another build (still
+         * idling after an upgrade) is never asked to read this one. */
+        n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, "flamepre/%u/%016llx/v%u",
+                     (unsigned)geteuid(), (unsigned long long)h, LAYOUT_VERSION);
     }
     if (n < 0 || (size_t)n >= sizeof a->sun_path - 1)
         n = (int)sizeof a->sun_path - 2;
