@@ -58,17 +58,23 @@ int shm_create(unsigned ring_words, bool sites)
 {
     if (shm_hdr != &standin)
         return 0;
+    /* An address-space limit (ulimit -v) or strict overcommit may refuse
+     * the full size: settle for fewer sites, then for fewer slots. */
     uint64_t slots_off = align_up(sizeof(struct layout_header), 4096);
-    uint64_t rings_off = align_up(slots_off + (uint64_t)THREADS_MAX * sizeof(struct tslot), 4096);
-    uint64_t sites_off = align_up(rings_off + (uint64_t)THREADS_MAX * ring_words * 8, 4096);
+    uint64_t rings_off = 0, sites_off = 0, sites_bytes = 0;
+    unsigned slots = THREADS_MAX;
     void *m = NULL;
-    uint64_t sites_bytes = sites ? SITES_MAX : 0;
     int fd = -1;
-    for (;;) {
-        m = map_new(sites_off + sites_bytes, NULL, &fd);
-        if (m || sites_bytes <= SITES_MIN)
+    for (; !m && slots >= 64; slots /= 8) {
+        rings_off = align_up(slots_off + (uint64_t)slots * sizeof(struct tslot), 4096);
+        sites_off = align_up(rings_off + (uint64_t)slots * ring_words * 8, 4096);
+        for (sites_bytes = sites ? SITES_MAX : 0;; sites_bytes /= 4) {
+            m = map_new(sites_off + sites_bytes, NULL, &fd);
+            if (m || sites_bytes <= SITES_MIN)
+                break;
+        }
+        if (m)
             break;
-        sites_bytes /= 4;   /* strict overcommit: settle for less */
     }
     if (!m)
         return -1;
@@ -78,7 +84,7 @@ int shm_create(unsigned ring_words, bool sites)
     h->header_bytes = sizeof *h;
     h->total_bytes = sites_off + sites_bytes;
     h->slots_off = slots_off;
-    h->slots_max = THREADS_MAX;
+    h->slots_max = slots;
     h->slot_bytes = sizeof(struct tslot);
     h->rings_off = rings_off;
     h->ring_words = ring_words;

@@ -62,7 +62,7 @@ struct tslot *threads_claim(pid_t tid, bool foreign)
 {
     if (!threads_slots)
         return NULL;
-    for (unsigned i = 0; i < THREADS_MAX; i++) {
+    for (unsigned i = 0; i < shm_hdr->slots_max; i++) {
         struct tslot *s = &threads_slots[i];
         int expect = SLOT_FREE;
         if (!atomic_compare_exchange_strong(&s->state, &expect, SLOT_CLAIMED))
