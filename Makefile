@@ -129,7 +129,7 @@ BUILD_PKGS := gcc make binutils libunwind-dev libelf-dev libdw-dev zlib1g-dev
 # sqlite3, redis), peers and checkers (go tool pprof, speedscope's schema,
 # chromium for the browser test), jemalloc for the allocator-stacking test.
 TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev python3 python3-jsonschema sqlite3 file golang-go \
-              redis-server redis-tools libjemalloc2 chromium
+              redis-server redis-tools libjemalloc2 chromium nginx-light curl apache2-utils
 BENCH_PKGS := $(TEST_PKGS) libgoogle-perftools-dev hyperfine time heaptrack
 deps-build:
 	@.ci/install-deps.sh $(BUILD_PKGS)
@@ -165,7 +165,7 @@ FUZZ_BIN    := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(sort $(wildcard tests/fuz
 $(B)/fuzz/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
-$(B)/fuzz/librender.a: $(patsubst %.c,$(B)/fuzz/obj/%.o,$(RENDER_SRC) $(COLLECTOR_SRC))
+$(B)/fuzz/librender.a: $(patsubst %.c,$(B)/fuzz/obj/%.o,$(RENDER_SRC) $(COLLECTOR_SRC) $(SHARED_SRC))
 	@rm -f $@; ar rcs $@ $^
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(B)/fuzz/librender.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/fuzz/librender.a $(LIBS_CLI)

@@ -67,6 +67,22 @@ static uint64_t *ring_at(const struct image *img, unsigned i)
     return (uint64_t *)((char *)img->h + img->h->rings_off) + (uint64_t)i * img->h->ring_words;
 }
 
+/* Every region in order and inside the mapping, with no sum that could
+ * wrap: the host's numbers are not trusted. */
+static bool regions_fit(const struct layout_header *h, size_t size)
+{
+    const uint64_t lim = (uint64_t)1 << 48;
+    if (h->total_bytes > size || h->total_bytes > lim || !h->slots_max ||
+        h->slots_max > THREADS_MAX || !h->ring_words || (h->ring_words & (h->ring_words - 1)) ||
+        h->ring_words > lim / 8 / h->slots_max || h->slots_off > lim || h->rings_off > lim ||
+        h->sites_off > lim || h->sites_bytes > lim || (h->slots_off | h->rings_off | h->sites_off) & 63)
+        return false;
+    uint64_t slots_end = h->slots_off + (uint64_t)h->slots_max * sizeof(struct tslot);
+    uint64_t rings_end = h->rings_off + (uint64_t)h->slots_max * h->ring_words * 8;
+    return h->slots_off >= sizeof *h && slots_end <= h->rings_off && rings_end <= h->sites_off &&
+           h->sites_off + h->sites_bytes <= h->total_bytes;
+}
+
 struct image *image_open(void *base, size_t size, const struct image_hooks *hooks,
                          const char **why)
 {
@@ -77,11 +93,7 @@ struct image *image_open(void *base, size_t size, const struct image_hooks *hook
     else if (h->version != LAYOUT_VERSION || h->header_bytes != sizeof *h ||
              h->slot_bytes != sizeof(struct tslot))
         *why = "layout version differs from this build";
-    else if (h->total_bytes > size || h->slots_max > THREADS_MAX ||
-             h->slots_off + (uint64_t)h->slots_max * sizeof(struct tslot) > h->rings_off ||
-             !h->ring_words || (h->ring_words & (h->ring_words - 1)) ||
-             h->rings_off + (uint64_t)h->slots_max * h->ring_words * 8 > h->sites_off ||
-             h->sites_off + h->sites_bytes > h->total_bytes)
+    else if (!regions_fit(h, size))
         *why = "regions do not fit the mapping";
     if (*why)
         return NULL;
@@ -662,7 +674,8 @@ int image_write(struct image *img, const struct image_write *w)
     wr.sorted = malloc((img->nthreads ? img->nthreads : 1) * sizeof *wr.sorted);
     if (!wr.sorted)
         return -1;
-    memcpy(wr.sorted, img->threads, img->nthreads * sizeof *wr.sorted);
+    if (img->nthreads)
+        memcpy(wr.sorted, img->threads, img->nthreads * sizeof *wr.sorted);
     qsort(wr.sorted, img->nthreads, sizeof *wr.sorted, rec_cmp_serial);
 
     struct meta m;

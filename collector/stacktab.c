@@ -109,7 +109,7 @@ long stacktab_add_index(struct stacktab *t, uint64_t serial, uint32_t kind, uint
     for (; t->index[j]; j = (j + 1) & (t->index_cap - 1)) {
         struct entry *e = &t->entries[t->index[j] - 1];
         if (e->hash == h && e->serial == serial && e->kind == kind && e->flags == flags &&
-            e->n == n && memcmp(t->arena + e->off, pcs, n * sizeof *pcs) == 0) {
+            e->n == n && (n == 0 || memcmp(t->arena + e->off, pcs, n * sizeof *pcs) == 0)) {
             e->weight += weight;
             return (long)(e - t->entries);
         }
@@ -132,7 +132,8 @@ long stacktab_add_index(struct stacktab *t, uint64_t serial, uint32_t kind, uint
         t->arena = na;
         t->arena_cap = cap;
     }
-    memcpy(t->arena + t->arena_used, pcs, n * sizeof *pcs);
+    if (n)   /* (an empty stack: the arena may still be NULL) */
+        memcpy(t->arena + t->arena_used, pcs, n * sizeof *pcs);
     struct entry *e = &t->entries[t->nentries];
     *e = (struct entry){h, serial, weight, {0, 0}, t->arena_used, kind, flags, n};
     t->arena_used += n;
@@ -155,5 +156,5 @@ void stacktab_get(const struct stacktab *t, size_t i, struct stack_entry *out)
     out->weight = e->weight;
     out->w1 = e->w[0];
     out->w2 = e->w[1];
-    out->pcs = t->arena + e->off;
+    out->pcs = t->arena ? t->arena + e->off : NULL;
 }

@@ -299,7 +299,8 @@ static int prepare_modules(struct symbolizer *S)
     if (!mh)
         return -1;
     S->maxhi = mh;
-    qsort(S->mods, S->nmods, sizeof(*S->mods), cmp_module);
+    if (S->nmods)
+        qsort(S->mods, S->nmods, sizeof(*S->mods), cmp_module);
     for (size_t i = 0; i < S->nmods; i++)
         mh[i] = i && mh[i - 1] > S->mods[i].hi ? mh[i - 1] : S->mods[i].hi;
     S->dirty = false;

@@ -1,0 +1,108 @@
+/*
+ * libFuzzer target: the collector's reading of a host's shared mapping
+ * (collector/image.h), which a buggy or hostile host controls entirely.
+ *
+ * Input: byte 0 = flags (bit 0: also write the files), then 10-byte
+ * patches (2 bytes: a word index into the mapping; 8 bytes: the value)
+ * applied to a valid small layout with one live slot. The output directory
+ * and the name are put back after patching (they only choose where files
+ * go). Oracle: no crash, no sanitizer report; image_open refuses or reads
+ * within bounds.
+ *
+ *   make fuzz                         (bounded run with the seed corpus)
+ *   build/fuzz/fuzz_image CRASHFILE   (replay one input)
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "collector/image.h"
+#include "collector/symbolize.h"
+#include "preload/layout.h"
+#include "preload/sampler.h"
+#include "preload/threads.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define SLOTS 4
+#define WORDS 64
+#define SITES (2u * 64u * 1024u)
+
+static char outdir[64];
+static struct symbolizer *sym;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    snprintf(outdir, sizeof outdir, "/tmp/flamepre-fuzz-image.XXXXXX");
+    if (!mkdtemp(outdir))
+        abort();
+    sym = symbolizer_new();
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    size_t slots_off = (sizeof(struct layout_header) + 4095) & ~(size_t)4095;
+    size_t rings_off = (slots_off + SLOTS * sizeof(struct tslot) + 4095) & ~(size_t)4095;
+    size_t sites_off = rings_off + SLOTS * WORDS * 8;
+    size_t total = sites_off + SITES;
+    struct layout_header *h = mmap(NULL, total, PROT_READ | PROT_WRITE,
+                                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (h == MAP_FAILED)
+        return 0;
+    h->magic = LAYOUT_MAGIC;
+    h->version = LAYOUT_VERSION;
+    h->header_bytes = sizeof *h;
+    h->total_bytes = total;
+    h->slots_off = slots_off;
+    h->slots_max = SLOTS;
+    h->slot_bytes = sizeof(struct tslot);
+    h->rings_off = rings_off;
+    h->ring_words = WORDS;
+    h->sites_off = sites_off;
+    h->sites_bytes = SITES;
+    config_defaults(&h->cfg);
+    h->cfg.events = EV_CPU | EV_ALLOC | EV_LOCK | EV_IO;
+    h->pid = getpid();
+    struct tslot *s = (struct tslot *)((char *)h + slots_off);
+    s->tid = getpid();
+    s->serial = 1;
+    s->state = SLOT_ACTIVE;
+    atomic_store(&h->threads_high, 1);
+    uint64_t *words = (uint64_t *)h;
+    size_t nwords = total / 8;
+    for (size_t i = 1; i + 10 <= size; i += 10) {
+        uint16_t idx;
+        uint64_t v;
+        memcpy(&idx, data + i, 2);
+        memcpy(&v, data + i + 2, 8);
+        /* The first 64 Ki words cover the header, slots and rings; a
+         * high bit sends the patch into the site range. */
+        size_t w = idx & 0x8000 ? sites_off / 8 + (idx & 0x7fff) : idx;
+        if (w < nwords)
+            words[w] = v;
+    }
+    snprintf(h->outdir, sizeof h->outdir, "%s", outdir);
+    snprintf(h->comm, sizeof h->comm, "fuzz");
+    const char *why;
+    struct image *img = image_open(h, total, NULL, &why);
+    if (img) {
+        image_drain(img, false);
+        image_drain(img, false);
+        if (size && (data[0] & 1)) {
+            symbolizer_reset_modules(sym);
+            struct image_write wr = {.sym = sym, .how = "exit", .collector = "process",
+                                     .exit_status = -1, .name_tag = ""};
+            image_write(img, &wr);
+        }
+        image_free(img);
+    }
+    munmap(h, total);
+    return 0;
+}
