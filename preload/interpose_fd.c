@@ -14,6 +14,7 @@
 #include "preload/fds.h"
 #include "preload/hooks.h"
 #include "preload/lifecycle.h"
+#include "preload/unwind.h"
 
 static int do_close(int fd)
 {
@@ -82,6 +83,21 @@ FLAMEPRE_EXPORT void closefrom(int lo)
             close((int)fd);
     }
     errno = saved;
+}
+
+/* libunwind opens a pipe to validate memory (at its start, and again if
+ * the program closed it): that pipe is the profiler's, and must not take
+ * the low numbers the program's next open() would get. */
+FLAMEPRE_EXPORT int pipe2(int fds[2], int flags)
+{
+    int r = (int)syscall(SYS_pipe2, fds, flags);
+    if (r == 0 && unwind_pc_in_libunwind((uintptr_t)__builtin_return_address(0))) {
+        int saved = errno;
+        fds[0] = fds_move_high(fds[0]);
+        fds[1] = fds_move_high(fds[1]);
+        errno = saved;
+    }
+    return r;
 }
 
 /* dup2/dup3 onto the channel: move the channel away first. */

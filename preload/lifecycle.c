@@ -155,6 +155,9 @@ static int start_collecting(void)
         }
         log_info("collecting in-process: %s", why ? why : "no collector process");
     }
+    /* In-process, the memfd is not needed: its low number is the
+     * program's. */
+    shm_close_fd();
     return collector_start((cfg.events & (EV_CPU | EV_LOCK | EV_IO)) != 0);
 }
 
@@ -308,9 +311,11 @@ static void fork_child(void)
         if (attach_fork_child(&why) < 0) {
             log_info("fork child %d collects in-process: %s", (int)getpid(), why ? why : "");
             process_mode = false;
+            shm_close_fd();
             collector_start((cfg.events & (EV_CPU | EV_LOCK | EV_IO)) != 0);
         }
     } else {
+        shm_close_fd();
         collector_fork_child();
     }
     atomic_store(&finishing, false);

@@ -92,6 +92,13 @@ static void range_of_address(const void *addr, struct range *out)
     dl_iterate_phdr(find_module, &fa);
 }
 
+static inline bool in_range(const struct range *r, uintptr_t a);
+
+bool unwind_pc_in_libunwind(uintptr_t pc)
+{
+    return in_range(&unwinder_text, pc);
+}
+
 static inline bool in_range(const struct range *r, uintptr_t a)
 {
     return a - r->lo < r->hi - r->lo;

@@ -66,4 +66,8 @@ void unwind_note_registered_frames(void);
 /* Is addr inside libflamepre.so's own code? */
 int unwind_is_self(uintptr_t addr);
 
+/* pc is in libunwind's code (its descriptors are the profiler's).
+ * Handler-safe. */
+bool unwind_pc_in_libunwind(uintptr_t pc);
+
 #endif
