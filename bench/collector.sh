@@ -43,7 +43,8 @@
 # over minutes, far less within seconds); reported as the median over
 # repetitions [min-max]. "met" = the wall and the CPU medians are both within
 # the goal; otherwise it names the one(s) that are not. One untimed plain
-# warm-up run of each benchmark first.
+# warm-up run of each benchmark first. About 6 minutes on an idle 2-CPU VM
+# (11 at a load of 3-4), most of it the 15 builds.
 #
 #   BENCH_REPS=7 bench/collector.sh
 # BENCH_ONLY="fork threads" runs a subset; BENCH_MUTEX_N, BENCH_FPUTC_BYTES,
@@ -222,14 +223,16 @@ def paired(b, c, k):
     return statistics.median(v), min(v), max(v)
 def plain(b, k):
     return statistics.median(r["plain"][k] for (bb, _), r in runs.items() if bb == b and "plain" in r)
-print("%-34s %8s %8s  %-21s %-21s %6s  %s" % ("benchmark", "wall s", "cpu s", "wall ratio [range]", "cpu ratio [range]", "goal", "met?"))
+print("%-34s %8s %8s  %-23s %-23s %6s  %s" % ("benchmark", "wall s", "cpu s", "wall ratio [range]", "cpu ratio [range]", "goal", "met?"))
+def fmt(v):
+    return "%5.2fx [%.2f-%.2f]" % v
 for b, c, name, goal in rows:
     if not any(bb == b for bb, _ in runs):
         continue
     w, cu = paired(b, c, 0), paired(b, c, 1)
     miss = [k for k, v in (("wall", w), ("cpu", cu)) if v[0] > goal]
-    print("%-34s %8.3f %8.3f  %5.2fx [%5.2f-%5.2f]  %5.2fx [%5.2f-%5.2f] %5.2fx  %s" % (
-        name, plain(b, 0), plain(b, 1), w[0], w[1], w[2], cu[0], cu[1], cu[2], goal,
+    print("%-34s %8.3f %8.3f  %-23s %-23s %5.2fx  %s" % (
+        name, plain(b, 0), plain(b, 1), fmt(w), fmt(cu), goal,
         "yes" if not miss else "no (%s)" % ", ".join(miss)))
 PYEOF
 if [ -s "$NOTES" ]; then
