@@ -29,3 +29,9 @@ meta_get() {
 total() {
     awk '{ s += $NF } END { print s + 0 }' "$1"
 }
+
+# On stderr: a failure inside $(...) must still be seen.
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}

@@ -38,17 +38,18 @@ note "pthread_exit from main: ${prof_ms} ms profiled, ${plain_ms} ms unprofiled"
 
 for i in $(seq 1 20); do
     mkdir -p "$TMP/term$i"
-    env LD_PRELOAD="$LIB" FLAMEPRE_OUTPUT="$TMP/term$i" "$TMP/term_in_malloc" >"$TMP/term.out" 2>&1 &
+    # timeout passes our SIGTERM on to the program, and kills it if it
+    # hangs (exit status 137). (No watchdog subshell to kill: a bash
+    # subshell killed before it runs anything runs the EXIT trap, which
+    # removes $TMP.)
+    timeout -s KILL 10 env LD_PRELOAD="$LIB" FLAMEPRE_OUTPUT="$TMP/term$i" "$TMP/term_in_malloc" \
+        >"$TMP/term.out" 2>&1 &
     p=$!
     for k in $(seq 1 100); do grep -q ready "$TMP/term.out" 2>/dev/null && break; sleep 0.02; done
     sleep 0.0$((RANDOM % 9 + 1))
     kill -TERM $p
-    ( sleep 10; kill -9 $p 2>/dev/null ) &
-    guard=$!
     wait $p
     rc=$?
-    kill $guard 2>/dev/null
-    wait $guard 2>/dev/null
     [ $rc = 42 ] || fail "SIGTERM handler exit during malloc, run $i: exit status $rc (137: hung)"
     one_file "$TMP/term$i" '*.meta.json' >/dev/null || exit 1
 done

@@ -19,12 +19,13 @@ run() {
     out=$TMP/$name
     mkdir -p "$out"
     (
+        trap - EXIT   # (a subshell runs an inherited EXIT trap: it would remove $TMP)
         "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
         p=$!
         # Its user CPU time, read until it is gone (the load of the machine
         # varies: samples are compared per CPU second).
         # (`timeout` runs the program as its child: that child's.)
-        ( while :; do
+        ( trap - EXIT; while :; do
               c=$(awk '{print $1; exit}' /proc/$p/task/$p/children 2>/dev/null)
               u=
               [ -n "$c" ] && u=$(awk '{print $14}' /proc/$c/stat 2>/dev/null)
