@@ -25,7 +25,7 @@
 #include "preload/layout.h"
 #include "preload/shm.h"
 
-#define HELLO_TIMEOUT_MS 3000
+#define HELLO_TIMEOUT_MS 10000   /* a loaded machine can be slow to schedule it */
 #define END_TIMEOUT_MS 30000
 #define SYNC_TIMEOUT_MS 2000
 
