@@ -26,6 +26,7 @@
 #include "preload/shm.h"
 
 #define HELLO_TIMEOUT_MS 10000   /* a loaded machine can be slow to schedule it */
+#define LISTEN_TIMEOUT_MS 3000   /* a collector just started listens within ms */
 #define END_TIMEOUT_MS 30000
 #define SYNC_TIMEOUT_MS 2000
 
@@ -287,7 +288,7 @@ static int connect_and_hello(const char *outdir, bool wait, const char **why)
             *why = "cannot start the collector process";
             return -1;
         }
-        uint64_t deadline = mono_ms() + HELLO_TIMEOUT_MS;
+        uint64_t deadline = mono_ms() + LISTEN_TIMEOUT_MS;
         while ((fd = try_connect(&a, alen)) < 0 && mono_ms() < deadline) {
             struct timespec ts = {0, 2000000L};
             syscall(SYS_nanosleep, &ts, NULL);
