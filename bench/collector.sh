@@ -88,6 +88,7 @@ if ! { git rev-parse --git-dir >/dev/null 2>&1 && git archive HEAD preload colle
 fi
 RES=$TMP/res
 NOTES=$TMP/notes
+SEQ=0
 : >"$NOTES"
 
 # The workload of benchmark B as a command line (profiled configurations
@@ -126,7 +127,10 @@ run_once() {
     esac
     if [ "$cfg" != plain ] && [ "$bench" != make ]; then
         # Our own collector, so its CPU time is ours to count.
-        sock=flamepre-bench/$$/$bench.$cfg.$rep
+        # A fresh name per attempt: a collector orphaned by an outside kill
+        # of its runtime wrapper may still be listening on the last one.
+        SEQ=$((SEQ + 1))
+        sock=flamepre-bench/$$/$bench.$cfg.$rep.$SEQ
         "$RT" "$TMP/ctime" "$FP" collect --socket "$sock" --idle 500 \
             >/dev/null 2>"$TMP/cerr" &
         cpid=$!
@@ -150,7 +154,7 @@ run_once() {
         local st=0
         wait "$cpid" || st=$?
         if [ $st -gt 128 ]; then
-            echo "$bench $cfg rep $rep: the collector was killed by signal $((st - 128)) (not by this script); run repeated" >>"$NOTES"
+            echo "$bench $cfg rep $rep: the collector (or its runtime wrapper) was killed by signal $((st - 128)), not by this script; run repeated" >>"$NOTES"
             rm -rf "$out"
             return 3
         fi
