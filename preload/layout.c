@@ -5,6 +5,42 @@
 
 #include "preload/allocsite.h"
 
+static uint64_t align_page(uint64_t v)
+{
+    return (v + 4095) & ~(uint64_t)4095;
+}
+
+/* Regions in order, each page-aligned: header, slots, rings, sites. */
+static void offsets(unsigned slots, uint64_t ring_words, uint64_t *slots_off, uint64_t *rings_off,
+                    uint64_t *sites_off)
+{
+    *slots_off = align_page(sizeof(struct layout_header));
+    *rings_off = align_page(*slots_off + (uint64_t)slots * sizeof(struct tslot));
+    *sites_off = align_page(*rings_off + (uint64_t)slots * ring_words * 8);
+}
+
+uint64_t layout_size(unsigned slots, uint64_t ring_words, uint64_t sites_bytes)
+{
+    uint64_t a, b, c;
+    offsets(slots, ring_words, &a, &b, &c);
+    return c + sites_bytes;
+}
+
+void layout_init(struct layout_header *h, unsigned slots, uint64_t ring_words,
+                 uint64_t sites_bytes)
+{
+    h->magic = LAYOUT_MAGIC;
+    h->version = LAYOUT_VERSION;
+    h->header_bytes = sizeof *h;
+    h->slot_bytes = sizeof(struct tslot);
+    h->slots_max = slots;
+    h->ring_words = ring_words;
+    offsets(slots, ring_words, &h->slots_off, &h->rings_off, &h->sites_off);
+    h->sites_bytes = sites_bytes;
+    h->total_bytes = h->sites_off + sites_bytes;
+    atomic_store(&h->sites_gen, 1);
+}
+
 bool layout_has_data(const struct layout_header *h)
 {
     if (atomic_load_explicit(&h->nsites, memory_order_relaxed))

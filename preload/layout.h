@@ -110,6 +110,15 @@ struct layout_header {
     _Atomic uint32_t end;               /* enum layout_end */
 };
 
+/* The geometry of a layout of `slots` slots with `ring_words`-word rings
+ * and `sites_bytes` of allocation sites: bytes of the whole mapping. */
+uint64_t layout_size(unsigned slots, uint64_t ring_words, uint64_t sites_bytes);
+
+/* Write that geometry, the magic and the version into a zeroed header at
+ * the start of a mapping of layout_size bytes. */
+void layout_init(struct layout_header *h, unsigned slots, uint64_t ring_words,
+                 uint64_t sites_bytes);
+
 /* Did the image record anything at all (a sample, a wait, a site, or a
  * loss)? An image that did not, and is a fork child or ended by exec,
  * leaves no files. Any process, any thread. */

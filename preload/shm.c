@@ -28,11 +28,6 @@ static int memfd = -1;
 #define SITES_MAX ((uint64_t)1 << 30)
 #define SITES_MIN ((uint64_t)16 << 20)
 
-static uint64_t align_up(uint64_t v, uint64_t a)
-{
-    return (v + a - 1) & ~(a - 1);
-}
-
 /* A sparse memfd of `bytes` mapped shared, or a shared anonymous mapping
  * when memfds are refused; at `at` (MAP_FIXED) unless NULL. */
 static void *map_new(uint64_t bytes, void *at, int *fd_out)
@@ -60,16 +55,13 @@ int shm_create(unsigned ring_words, bool sites)
         return 0;
     /* An address-space limit (ulimit -v) or strict overcommit may refuse
      * the full size: settle for fewer sites, then for fewer slots. */
-    uint64_t slots_off = align_up(sizeof(struct layout_header), 4096);
-    uint64_t rings_off = 0, sites_off = 0, sites_bytes = 0;
     unsigned slots = THREADS_MAX;
+    uint64_t sites_bytes = 0;
     void *m = NULL;
     int fd = -1;
-    for (; !m && slots >= 64; slots /= 8) {
-        rings_off = align_up(slots_off + (uint64_t)slots * sizeof(struct tslot), 4096);
-        sites_off = align_up(rings_off + (uint64_t)slots * ring_words * 8, 4096);
+    for (; slots >= 64; slots /= 8) {
         for (sites_bytes = sites ? SITES_MAX : 0;; sites_bytes /= 4) {
-            m = map_new(sites_off + sites_bytes, NULL, &fd);
+            m = map_new(layout_size(slots, ring_words, sites_bytes), NULL, &fd);
             if (m || sites_bytes <= SITES_MIN)
                 break;
         }
@@ -79,19 +71,8 @@ int shm_create(unsigned ring_words, bool sites)
     if (!m)
         return -1;
     struct layout_header *h = m;
-    h->magic = LAYOUT_MAGIC;
-    h->version = LAYOUT_VERSION;
-    h->header_bytes = sizeof *h;
-    h->total_bytes = sites_off + sites_bytes;
-    h->slots_off = slots_off;
-    h->slots_max = slots;
-    h->slot_bytes = sizeof(struct tslot);
-    h->rings_off = rings_off;
-    h->ring_words = ring_words;
-    h->sites_off = sites_off;
-    h->sites_bytes = sites_bytes;
-    atomic_store(&h->sites_gen, 1);
-    threads_slots = (struct tslot *)((char *)m + slots_off);
+    layout_init(h, slots, ring_words, sites_bytes);
+    threads_slots = (struct tslot *)((char *)m + h->slots_off);
     memfd = fd;
     /* Publish last: the counters move to the mapping from here on. */
     __atomic_store_n(&shm_hdr, h, __ATOMIC_RELEASE);

@@ -48,29 +48,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    size_t slots_off = (sizeof(struct layout_header) + 4095) & ~(size_t)4095;
-    size_t rings_off = (slots_off + SLOTS * sizeof(struct tslot) + 4095) & ~(size_t)4095;
-    size_t sites_off = rings_off + SLOTS * WORDS * 8;
-    size_t total = sites_off + SITES;
+    size_t total = layout_size(SLOTS, WORDS, SITES);
     struct layout_header *h = mmap(NULL, total, PROT_READ | PROT_WRITE,
                                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (h == MAP_FAILED)
         return 0;
-    h->magic = LAYOUT_MAGIC;
-    h->version = LAYOUT_VERSION;
-    h->header_bytes = sizeof *h;
-    h->total_bytes = total;
-    h->slots_off = slots_off;
-    h->slots_max = SLOTS;
-    h->slot_bytes = sizeof(struct tslot);
-    h->rings_off = rings_off;
-    h->ring_words = WORDS;
-    h->sites_off = sites_off;
-    h->sites_bytes = SITES;
+    layout_init(h, SLOTS, WORDS, SITES);
+    size_t sites_off = h->sites_off;
     config_defaults(&h->cfg);
     h->cfg.events = EV_CPU | EV_ALLOC | EV_LOCK | EV_IO;
     h->pid = getpid();
-    struct tslot *s = (struct tslot *)((char *)h + slots_off);
+    struct tslot *s = (struct tslot *)((char *)h + h->slots_off);
     s->tid = getpid();
     s->serial = 1;
     s->state = SLOT_ACTIVE;

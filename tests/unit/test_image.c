@@ -31,24 +31,11 @@ static char outdir[64];
 
 static struct layout_header *make_layout(size_t *size)
 {
-    size_t slots_off = (sizeof(struct layout_header) + 4095) & ~(size_t)4095;
-    size_t rings_off = (slots_off + SLOTS * sizeof(struct tslot) + 4095) & ~(size_t)4095;
-    size_t sites_off = rings_off + SLOTS * WORDS * 8;
-    *size = sites_off + SITES;
+    *size = layout_size(SLOTS, WORDS, SITES);
     struct layout_header *h = mmap(NULL, *size, PROT_READ | PROT_WRITE,
                                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     assert_true(h != MAP_FAILED);
-    h->magic = LAYOUT_MAGIC;
-    h->version = LAYOUT_VERSION;
-    h->header_bytes = sizeof *h;
-    h->total_bytes = *size;
-    h->slots_off = slots_off;
-    h->slots_max = SLOTS;
-    h->slot_bytes = sizeof(struct tslot);
-    h->rings_off = rings_off;
-    h->ring_words = WORDS;
-    h->sites_off = sites_off;
-    h->sites_bytes = SITES;
+    layout_init(h, SLOTS, WORDS, SITES);
     config_defaults(&h->cfg);
     h->cfg.events = EV_CPU | EV_ALLOC;
     h->pid = getpid();
