@@ -64,7 +64,11 @@ run() {   # run CONFIG REP -> appends "config rep wall rss_kb cpu_s" to $TMP/res
     esac
     local t0 t1
     t0=$(date +%s.%N)
-    "$TIME" -f "%M %U %S" -o "$TMP/rss" "${pre[@]}" "$BIN" 2 "$PAIRS" >"$TMP/out" 2>"$TMP/err" ||
+    # flamepre runs with a collector process of their own, whose CPU time
+    # /usr/bin/time counts with the program's (bench/with_collector.sh)
+    local -a with=()
+    case $cfg in off|sampled*|exact*) with=(bench/with_collector.sh) ;; esac
+    "$TIME" -f "%M %U %S" -o "$TMP/rss" "${with[@]}" "${pre[@]}" "$BIN" 2 "$PAIRS" >"$TMP/out" 2>"$TMP/err" ||
         { echo "bench: $cfg failed:" >&2; tail -5 "$TMP/err" >&2; exit 1; }
     t1=$(date +%s.%N)
     set -- $(tail -1 "$TMP/rss")

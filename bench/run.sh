@@ -7,6 +7,8 @@
 # (REPS repetitions, medians reported):
 #   base               uninstrumented
 #   flamepre fp|dwarf  LD_PRELOAD=build/libflamepre.so FLAMEPRE_HZ=99|999 FLAMEPRE_UNWIND=fp|dwarf
+#                      (through bench/with_collector.sh: its collector process
+#                      runs as a child, so its CPU time is counted)
 #   gperftools         LD_PRELOAD=libprofiler.so CPUPROFILE=... CPUPROFILE_FREQUENCY=99|999
 # Reported as ratios: overhead = median(wall)/median(base wall) - 1 (also for
 # user+sys CPU time), and delivered samples / requested, where requested =
@@ -44,13 +46,15 @@ for v in $(env | sed -n 's/^\(FLAMEPRE_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v";
 run() {
     local cfg=$1 rep=$2 threads=$3 units=$4 hz="" out=$TMP/$1.$2 samples=-1
     mkdir -p "$out"
-    local -a envs=()
+    local -a envs=() with=()
     case $cfg in
         base*) ;;
         fp-*|dwarf-*|rss-flamepre)
             hz=${cfg#*-}; [ "$cfg" = rss-flamepre ] && hz=999
             local uw=${cfg%%-*}; [ "$cfg" = rss-flamepre ] && uw=dwarf
-            envs=(LD_PRELOAD="$LIB" FLAMEPRE_OUTPUT="$out" FLAMEPRE_HZ="$hz" FLAMEPRE_UNWIND="$uw") ;;
+            envs=(LD_PRELOAD="$LIB" FLAMEPRE_OUTPUT="$out" FLAMEPRE_HZ="$hz" FLAMEPRE_UNWIND="$uw")
+            # its own collector process, whose CPU time /usr/bin/time counts
+            with=(bench/with_collector.sh) ;;
         bare-*)
             hz=${cfg#bare-}
             envs=(LD_PRELOAD="$BARE" BARE_HZ="$hz") ;;
@@ -62,7 +66,7 @@ run() {
     # with the profiler's variables; it reports the workload's CPU time and
     # peak RSS. Wall time is taken here with microsecond resolution.
     local t0=$EPOCHREALTIME
-    "$TIME" -o "$out/time" -f '%U %S %M' env "${envs[@]}" "$BIN" "$threads" "$units" \
+    "$TIME" -o "$out/time" -f '%U %S %M' "${with[@]}" env "${envs[@]}" "$BIN" "$threads" "$units" \
         >"$out/stdout" 2>"$out/stderr" || { echo "bench: $cfg run failed:" >&2; cat "$out/stderr" >&2; exit 1; }
     local t1=$EPOCHREALTIME
     local wall
