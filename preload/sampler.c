@@ -229,6 +229,10 @@ static int perf_arm(struct tslot *s)
     if (fd < 0)
         return -1;
     fd = fds_move_high(fd);
+    s->perf_id = 0;
+    uint64_t id;
+    if (ioctl(fd, PERF_EVENT_IOC_ID, &id) == 0)
+        s->perf_id = id;
     struct f_owner_ex owner = {F_OWNER_TID, s->tid};
     if (fcntl(fd, F_SETFL, O_ASYNC) < 0 || fcntl(fd, F_SETSIG, signo) < 0 ||
         fcntl(fd, F_SETOWN_EX, &owner) < 0 || ioctl(fd, PERF_EVENT_IOC_RESET, 0) < 0) {
@@ -292,9 +296,17 @@ uint64_t sampler_arm_failures(void)
 }
 
 /* The program may have closed our descriptor and reused its number for a
- * file of its own; never disable or close what is not a perf event. */
-static bool fd_is_perf_event(int fd)
+ * file of its own; never disable or close what is not our event. The
+ * event's id (PERF_EVENT_IOC_ID, an ioctl only perf events answer) names
+ * it exactly, in one system call; where it was not recorded, /proc/self/fd
+ * says whether the number is a perf event at all. */
+static bool fd_is_our_event(int fd, uint64_t id)
 {
+    uint64_t now = 0;
+    if (id && ioctl(fd, PERF_EVENT_IOC_ID, &now) == 0)
+        return now == id;
+    if (id)
+        return false;
     char path[64], target[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     ssize_t n = readlink(path, target, sizeof target - 1);
@@ -307,7 +319,7 @@ static bool fd_is_perf_event(int fd)
 void sampler_disarm(struct tslot *s)
 {
     int fd = atomic_exchange(&s->perf_fd, -1);
-    if (fd >= 0 && fd_is_perf_event(fd)) {
+    if (fd >= 0 && fd_is_our_event(fd, s->perf_id)) {
         ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
         close(fd);
     }
@@ -319,7 +331,7 @@ void sampler_disarm(struct tslot *s)
 int sampler_check(struct tslot *s)
 {
     int fd = atomic_load(&s->perf_fd);
-    if (kind != SAMPLER_PERF || fd < 0 || fd_is_perf_event(fd))
+    if (kind != SAMPLER_PERF || fd < 0 || fd_is_our_event(fd, s->perf_id))
         return 0;
     /* The program closed our descriptor (daemons closing every fd, a
      * close_range): the number may already be one of its files, so forget
@@ -371,7 +383,7 @@ void sampler_forget(struct tslot *s)
     /* In a fork child the descriptor shares the parent's event: disabling
      * it would stop the parent's sampling. Close our copy only. */
     int fd = atomic_exchange(&s->perf_fd, -1);
-    if (fd >= 0 && fd_is_perf_event(fd))
+    if (fd >= 0 && fd_is_our_event(fd, s->perf_id))
         close(fd);
     atomic_store(&s->has_timer, false);   /* timers do not survive fork */
 }

@@ -70,6 +70,7 @@ struct tslot {
     bool foreign;                 /* existed before the constructor */
     /* sampler state */
     _Atomic int perf_fd;          /* -1 if none; exchanged, so exactly one closer */
+    uint64_t perf_id;             /* its event's id (PERF_EVENT_IOC_ID), 0 unknown */
     timer_t timer;
     _Atomic bool has_timer;       /* exchanged, so exactly one deleter */
     bool phase_pending;           /* perf: first (random) period not over yet */
