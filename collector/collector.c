@@ -31,18 +31,12 @@ static bool thread_running, stop_requested, finished;
 static bool want_thread;           /* collector_start's drain_thread */
 static struct image *img;
 
-static void retire_gone(struct tslot *s)
-{
-    sampler_disarm(s);
-    threads_retire(s);
-}
-
 static void check_clock(struct tslot *s)
 {
     sampler_check(s);
 }
 
-static const struct image_hooks hooks = {retire_gone, check_clock};
+static const struct image_hooks hooks = {sampler_retire, check_clock};
 
 static struct image *open_own(void)
 {
@@ -79,7 +73,7 @@ static void drain_quiet(void)
 
 static void reap_gone(void)
 {
-    threads_reap_gone(retire_gone);
+    threads_reap_gone(sampler_retire);
     image_drain(img, false);
 }
 
@@ -178,7 +172,7 @@ static void stop_thread(void)
     thread_running = false;
 }
 
-void collector_finish(const char *how, bool only_if_data)
+void collector_finish(const char *how)
 {
     pthread_mutex_lock(&lock);
     if (finished || !img) {
@@ -188,12 +182,11 @@ void collector_finish(const char *how, bool only_if_data)
     finished = true;
     stop_thread();
     image_drain(img, true);
-    struct symbolizer *sym = symbolizer_new();
+    struct symbolizer *sym = layout_leaves_no_files(shm_hdr, how) ? NULL : symbolizer_new();
     if (sym) {
         symbolizer_add_self_modules(sym);
         struct image_write w = {.sym = sym, .how = how, .collector = "thread",
-                                .exit_status = shm_hdr->end_status, .only_if_data = only_if_data,
-                                .name_tag = ""};
+                                .exit_status = shm_hdr->end_status, .name_tag = ""};
         image_write(img, &w);
         symbolizer_free(sym);
     }

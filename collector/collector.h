@@ -53,10 +53,10 @@ void collector_recycle_exited(void);
 void collector_reap(void);
 
 /* Stop the drain thread, drain, symbolize, write the files. `how` names the
- * exit path for meta.json ("exit", "_exit", "exec"). With only_if_data, an
- * empty profile writes nothing (a fork child that execs at once should not
- * leave a file behind). Idempotent per process. */
-void collector_finish(const char *how, bool only_if_data);
+ * exit path for meta.json ("exit", "_exit", "exec"); an image that leaves
+ * no files (layout_leaves_no_files) writes nothing. Idempotent per
+ * process. */
+void collector_finish(const char *how);
 
 /* fork(2) handlers (pthread_atfork order). The child, already on its own
  * mapping (shm_fork_child), starts over with an empty table; the parent's

@@ -66,7 +66,6 @@ struct image_write {
     const char *how;          /* exit path or end: "exit", "signal SIGKILL", "snapshot" */
     const char *collector;    /* "process" or "thread" */
     int exit_status;          /* -1: unknown */
-    bool only_if_data;        /* nothing recorded: write nothing */
     const char *name_tag;     /* "" or ".2": tells apart images of one pid */
 };
 

@@ -192,20 +192,18 @@ static void choose_tag(struct server *s, struct client *c)
         s->names[s->nnames++] = k;
 }
 
+/* Write client c's files, unless its image leaves none (`quiet`). */
 static void write_image(struct server *s, struct client *c, const char *how, int status,
-                        bool only_if_data)
+                        bool quiet)
 {
-    if (!c->img || !s->sym)
-        return;
-    if (only_if_data && !image_has_data(c->img))
+    if (!c->img || !s->sym || quiet)
         return;
     if (!c->tagged)
         choose_tag(s, c);
     symbolizer_reset_modules(s->sym);
     maps_register(&c->maps, s->sym);
     struct image_write w = {.sym = s->sym, .how = how, .collector = "process",
-                            .exit_status = status, .only_if_data = only_if_data,
-                            .name_tag = c->tag};
+                            .exit_status = status, .name_tag = c->tag};
     image_write(c->img, &w);
 }
 
@@ -382,14 +380,6 @@ static void drop(struct server *s, size_t i)
         s->idle_since_ms = mono_ms();
 }
 
-/* An image that recorded nothing leaves no files when it is a fork child
- * or ended by exec (a shell's forks, a make's children that only exec): a
- * program's first image always does. */
-static bool quiet_if_empty(const struct client *c, const char *how)
-{
-    return strcmp(how, "exec") == 0 || ((const struct layout_header *)c->base)->forked;
-}
-
 /* The end of client i's image: by END (already written) or EOF. */
 static void on_eof(struct server *s, size_t i, char *how, size_t howlen, int status)
 {
@@ -399,8 +389,6 @@ static void on_eof(struct server *s, size_t i, char *how, size_t howlen, int sta
         const struct layout_header *lh = c->base;
         if (atomic_load_explicit(&lh->end, memory_order_acquire) == LAYOUT_ENDED) {
             /* It said how before it went (an exit that could not wait). */
-            const struct layout_header *h = image_header(c->img);
-            (void)h;
             char said[sizeof lh->end_how + 1];
             memcpy(said, lh->end_how, sizeof lh->end_how);
             said[sizeof lh->end_how] = 0;
@@ -410,7 +398,7 @@ static void on_eof(struct server *s, size_t i, char *how, size_t howlen, int sta
                     status = lh->end_status;
             }
         }
-        write_image(s, c, how, status, quiet_if_empty(c, how));
+        write_image(s, c, how, status, layout_leaves_no_files(c->base, how));
     }
     drop(s, i);
 }
@@ -426,7 +414,7 @@ static void on_end(struct server *s, struct client *c)
     how[sizeof lh->end_how] = 0;
     if (!how[0])
         snprintf(how, sizeof how, "exit");
-    write_image(s, c, how, lh->end_status, quiet_if_empty(c, how));
+    write_image(s, c, how, lh->end_status, layout_leaves_no_files(lh, how));
     c->written_end = true;
     reply(c->fd, ATTACH_END);
 }

@@ -335,11 +335,6 @@ int attach_start(const char *outdir, const char **why)
     return start(outdir, true, why);
 }
 
-bool attach_active(void)
-{
-    return chan >= 0;
-}
-
 int attach_fd(void)
 {
     return chan;

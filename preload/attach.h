@@ -42,9 +42,6 @@ struct attach_wire {
  * here), -1 (the reason in *why) when the caller must collect in-process. */
 int attach_start(const char *outdir, const char **why);
 
-/* A collector process serves this image. */
-bool attach_active(void);
-
 /* The image ends: ask the collector to write its files and wait for it,
  * bounded (unless no_wait: nothing will be written). The channel stays
  * open (its EOF follows at exit). */

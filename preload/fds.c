@@ -17,6 +17,11 @@ void fds_note(int fd)
         __atomic_store_n(&fds_min_ours, fd, __ATOMIC_RELAXED);
 }
 
+int fds_close(int fd)
+{
+    return (int)syscall(SYS_close, fd);
+}
+
 int fds_move_high(int fd)
 {
     /* The top of the soft limit (programs probe small numbers, and
@@ -37,7 +42,7 @@ int fds_move_high(int fd)
         fds_note(fd);
         return fd;
     }
-    syscall(SYS_close, fd);
+    fds_close(fd);
     fds_note(hi);
     return hi;
 }

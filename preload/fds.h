@@ -18,6 +18,10 @@
  * system calls). */
 int fds_move_high(int fd);
 
+/* Close one of the profiler's own descriptors, without going through the
+ * close interposer (which would look for a clock to re-arm). */
+int fds_close(int fd);
+
 /* Lowest descriptor the profiler may own: below it, close() is the
  * program's alone (one compare). */
 extern int fds_min_ours;

@@ -103,8 +103,11 @@ FLAMEPRE_EXPORT int pipe2(int fds[2], int flags)
 /* dup2/dup3 onto the channel: move the channel away first. */
 static void free_target(int newfd)
 {
-    if (newfd >= __atomic_load_n(&fds_min_ours, __ATOMIC_RELAXED) && newfd == attach_fd())
+    if (newfd >= __atomic_load_n(&fds_min_ours, __ATOMIC_RELAXED) && newfd == attach_fd()) {
+        int saved = errno;
         attach_move();
+        errno = saved;
+    }
 }
 
 FLAMEPRE_EXPORT int dup2(int oldfd, int newfd)

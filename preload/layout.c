@@ -3,6 +3,8 @@
  */
 #include "preload/layout.h"
 
+#include <string.h>
+
 #include "preload/allocsite.h"
 
 static uint64_t align_page(uint64_t v)
@@ -60,6 +62,11 @@ bool layout_has_data(const struct layout_header *h)
             return true;
     }
     return false;
+}
+
+bool layout_leaves_no_files(const struct layout_header *h, const char *how)
+{
+    return (h->forked || strcmp(how, "exec") == 0) && !layout_has_data(h);
 }
 
 void layout_foreach_site(const struct layout_header *h,

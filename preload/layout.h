@@ -120,9 +120,14 @@ void layout_init(struct layout_header *h, unsigned slots, uint64_t ring_words,
                  uint64_t sites_bytes);
 
 /* Did the image record anything at all (a sample, a wait, a site, or a
- * loss)? An image that did not, and is a fork child or ended by exec,
- * leaves no files. Any process, any thread. */
+ * loss)? Any process, any thread. */
 bool layout_has_data(const struct layout_header *h);
+
+/* The image ended (`how`) leaving no files: it recorded nothing and is a
+ * fork child or ended by exec (a shell's forks, a make's children that
+ * only exec). A program's first image always leaves its files. The host
+ * then does not wait at its end, and the collector writes nothing. */
+bool layout_leaves_no_files(const struct layout_header *h, const char *how);
 
 /* Visit every complete allocation site of the mapping at h (allocsite.h
  * has their storage), checking every length against what the host

@@ -182,12 +182,6 @@ static void thread_end(void *p)
     }
 }
 
-static void retire_gone(struct tslot *s)
-{
-    sampler_disarm(s);
-    threads_retire(s);
-}
-
 /* Register the calling thread. */
 static struct tslot *thread_register(void)
 {
@@ -197,7 +191,7 @@ static struct tslot *thread_register(void)
          * look for them now, once (a collector process frees their slots
          * at its next drain). */
         if (process_mode)
-            threads_reap_gone(retire_gone);
+            threads_reap_gone(sampler_retire);
         else
             collector_reap();
         s = threads_claim(threads_gettid(), false);
@@ -429,7 +423,7 @@ out:
     errno = saved;
 }
 
-static void finish(const char *how, int status)
+void lifecycle_finish(const char *how, int status)
 {
     if (!atomic_load(&started))
         return;
@@ -471,10 +465,9 @@ static void finish(const char *how, int status)
     h->end_status = status;
     atomic_store_explicit(&h->end, LAYOUT_ENDED, memory_order_release);
     if (process_mode)
-        /* Nothing to write (see layout_has_data): no need to wait. */
-        attach_end(!layout_has_data(h) && (h->forked || strcmp(how, "exec") == 0));
+        attach_end(layout_leaves_no_files(h, how));   /* nothing to wait for */
     else
-        collector_finish(how, strcmp(how, "exec") == 0);
+        collector_finish(how);
     tstate.guard--;
     atomic_store(&finish_done, true);
     finishing_here = false;
@@ -482,14 +475,9 @@ static void finish(const char *how, int status)
     errno = saved;
 }
 
-void lifecycle_finish(const char *how, int status)
-{
-    finish(how, status);
-}
-
 void lifecycle_before_exec(void)
 {
-    finish("exec", -1);
+    lifecycle_finish("exec", -1);
 }
 
 void lifecycle_note_exit(int status)

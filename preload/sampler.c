@@ -236,7 +236,7 @@ static int perf_arm(struct tslot *s)
     struct f_owner_ex owner = {F_OWNER_TID, s->tid};
     if (fcntl(fd, F_SETFL, O_ASYNC) < 0 || fcntl(fd, F_SETSIG, signo) < 0 ||
         fcntl(fd, F_SETOWN_EX, &owner) < 0 || ioctl(fd, PERF_EVENT_IOC_RESET, 0) < 0) {
-        close(fd);
+        fds_close(fd);
         return -1;
     }
     atomic_store(&s->perf_fd, fd);
@@ -290,11 +290,6 @@ int sampler_arm(struct tslot *s)
     return r;
 }
 
-uint64_t sampler_arm_failures(void)
-{
-    return atomic_load(&shm_hdr->c.arm_failures);
-}
-
 /* The program may have closed our descriptor and reused its number for a
  * file of its own; never disable or close what is not our event. The
  * event's id (PERF_EVENT_IOC_ID, an ioctl only perf events answer) names
@@ -321,12 +316,18 @@ void sampler_disarm(struct tslot *s)
     int fd = atomic_exchange(&s->perf_fd, -1);
     if (fd >= 0 && fd_is_our_event(fd, s->perf_id)) {
         ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
-        close(fd);
+        fds_close(fd);
     }
     if (atomic_exchange(&s->has_timer, false))
         timer_delete(s->timer);
 }
 
+
+void sampler_retire(struct tslot *s)
+{
+    sampler_disarm(s);
+    threads_retire(s);
+}
 
 int sampler_check(struct tslot *s)
 {
@@ -373,18 +374,13 @@ int sampler_rearm_closed(int lo, int hi)
     return n;
 }
 
-uint64_t sampler_rearms(void)
-{
-    return atomic_load(&shm_hdr->c.rearms);
-}
-
 void sampler_forget(struct tslot *s)
 {
     /* In a fork child the descriptor shares the parent's event: disabling
      * it would stop the parent's sampling. Close our copy only. */
     int fd = atomic_exchange(&s->perf_fd, -1);
     if (fd >= 0 && fd_is_our_event(fd, s->perf_id))
-        close(fd);
+        fds_close(fd);
     atomic_store(&s->has_timer, false);   /* timers do not survive fork */
 }
 
@@ -409,7 +405,7 @@ static bool perf_available(void)
         log_info("perf events unavailable (%s); using CPU-clock timers", strerror(errno));
         return false;
     }
-    close(fd);
+    fds_close(fd);
     return true;
 }
 
@@ -492,12 +488,3 @@ uint64_t sampler_period_ns(void)
     return period_ns;
 }
 
-uint64_t sampler_foreign_signals(void)
-{
-    return atomic_load(&shm_hdr->c.foreign_signals);
-}
-
-uint64_t sampler_no_slot(void)
-{
-    return atomic_load(&shm_hdr->c.no_slot);
-}

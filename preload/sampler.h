@@ -37,6 +37,9 @@ int sampler_arm(struct tslot *s);
 /* Stop sampling s; safe to race with sampler_stop_all (one closer wins). */
 void sampler_disarm(struct tslot *s);
 
+/* s's thread is gone without its exit hook: disarm and retire the slot. */
+void sampler_retire(struct tslot *s);
+
 /* Normal context, periodically: if the program closed s's perf descriptor,
  * arm a new clock. Returns 1 if re-armed, 0 if nothing to do, -1 if the new
  * clock failed. */
@@ -45,8 +48,6 @@ int sampler_check(struct tslot *s);
  * number) for every thread whose clock was among them. Normal context.
  * Returns how many were re-armed. */
 int sampler_rearm_closed(int lo, int hi);
-/* Clocks re-armed (either way; meta.json). */
-uint64_t sampler_rearms(void);
 
 /* In a fork child: drop the parent's clock for s without touching it. */
 void sampler_forget(struct tslot *s);
@@ -65,11 +66,8 @@ const char *sampler_kind_name(void);
 int sampler_signal(void);
 uint64_t sampler_period_ns(void);
 
-/* Signals that reached the handler but were not ours (kill -PROF, ...), and
- * samples of threads that have no slot. */
-uint64_t sampler_foreign_signals(void);
-/* Threads whose clock could not be armed (e.g. descriptor limit). */
-uint64_t sampler_arm_failures(void);
-uint64_t sampler_no_slot(void);
+/* Its counters (signals that were not ours, samples of threads without a
+ * slot, clocks that could not be armed, clocks re-armed) are the shared
+ * header's (layout.h). */
 
 #endif

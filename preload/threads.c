@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "preload/config.h"
+#include "preload/fds.h"
 
 __thread struct tstate tstate __attribute__((tls_model("initial-exec")));
 
@@ -130,7 +131,7 @@ struct tslot *threads_after_fork_child(struct tslot *self)
             continue;
         /* Inherited perf fds watch the parent's threads: not ours to keep. */
         if (s->perf_fd >= 0) {
-            close(s->perf_fd);
+            fds_close(s->perf_fd);
             s->perf_fd = -1;
         }
         s->has_timer = false;   /* timers are not inherited by fork */
@@ -138,7 +139,7 @@ struct tslot *threads_after_fork_child(struct tslot *self)
     }
     if (self) {
         if (self->perf_fd >= 0) {
-            close(self->perf_fd);
+            fds_close(self->perf_fd);
             self->perf_fd = -1;
         }
         slot_reset(self, threads_gettid());

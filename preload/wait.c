@@ -263,8 +263,3 @@ __attribute__((noinline)) void wait_sample_slow(uint32_t label, int fd, uint64_t
     errno = saved;
 }
 
-void wait_get_stats(struct wait_stats *st)
-{
-    st->no_thread = atomic_load(&shm_hdr->c.wait_no_thread);
-    st->reentrant = atomic_load(&shm_hdr->c.wait_reentrant);
-}

@@ -163,6 +163,6 @@ struct wait_stats {
     uint64_t no_thread;   /* sampled waits of threads without a slot */
     uint64_t reentrant;   /* sampled waits dropped: ring busy (signal handler) */
 };
-void wait_get_stats(struct wait_stats *st);
+/* (filled by the collector from the shared header's counters) */
 
 #endif

@@ -40,7 +40,7 @@ static struct layout_header *make_layout(size_t *size)
     h->cfg.events = EV_CPU | EV_ALLOC;
     h->pid = getpid();
     h->ppid = getppid();
-    memset(h->comm, 'x', sizeof h->comm);   /* no NUL: must be cut */
+    memset(h->comm, 'x', sizeof h->comm);   /* no NUL: must be cut (COMM_CUT) */
     snprintf(h->outdir, sizeof h->outdir, "%s", outdir);
     return h;
 }
@@ -72,8 +72,16 @@ static void fill(struct layout_header *h)
     atomic_store(&h->threads_high, 1);
 }
 
-static char *slurp(const char *path)
+/* The host's name fills all 16 bytes of comm with 'x' and no NUL: the
+ * collector cuts it to 15, so the files are named after COMM_CUT. */
+#define COMM_CUT "xxxxxxxxxxxxxxx"
+
+/* The text of this process's <metric>.folded as the collector wrote it,
+ * or NULL. */
+static char *folded_of(const char *metric)
 {
+    char path[256];
+    snprintf(path, sizeof path, "%s/" COMM_CUT ".%d.%s.folded", outdir, (int)getpid(), metric);
     FILE *f = fopen(path, "r");
     if (!f)
         return NULL;
@@ -99,18 +107,26 @@ static void test_drain_and_write(void **st)
     (void)st;
     size_t size;
     struct layout_header *h = make_layout(&size);
-    fill(h);
     const char *why;
+    /* nothing recorded yet: no data, and a fork child would leave no files */
     struct image *img = image_open(h, size, NULL, &why);
     assert_non_null(img);
-    assert_false(image_has_data(img) && 0);
+    assert_false(image_has_data(img));
+    assert_false(layout_leaves_no_files(h, "exit"));
+    assert_true(layout_leaves_no_files(h, "exec"));
+    h->forked = 1;
+    assert_true(layout_leaves_no_files(h, "exit"));
+    image_free(img);
+    fill(h);
+    assert_false(layout_leaves_no_files(h, "exec"));
+    img = image_open(h, size, NULL, &why);
+    assert_non_null(img);
+    assert_true(image_has_data(img));
     image_drain(img, false);
     assert_int_equal(atomic_load(&slot(h, 0)->ring.tail), 5);
     assert_true(image_has_data(img));
     assert_int_equal(write_all(img), 0);
-    char path[256];
-    snprintf(path, sizeof path, "%s/xxxxxxxxxxxxxxx.%d.cpu.folded", outdir, (int)getpid());
-    char *text = slurp(path);
+    char *text = folded_of("cpu");
     assert_non_null(text);
     /* weights 3 and 4 on two stacks, under the thread frame */
     assert_non_null(strstr(text, " 3\n"));
@@ -196,9 +212,7 @@ static void test_lying_rings_and_sites(void **st)
     assert_int_equal(atomic_load(&slot(h, 2)->state), SLOT_FREE);
     assert_int_equal(atomic_load(&slot(h, 3)->state), SLOT_FREE);
     assert_int_equal(write_all(img), 0);
-    char path[256];
-    snprintf(path, sizeof path, "%s/xxxxxxxxxxxxxxx.%d.alloc_bytes.folded", outdir, (int)getpid());
-    char *text = slurp(path);
+    char *text = folded_of("alloc_bytes");
     assert_non_null(text);
     assert_non_null(strstr(text, " 100\n"));
     image_free(img);
