@@ -22,6 +22,17 @@
  * variants (__read_chk, __open_2, ...) record as their plain call (pread,
  * open, read).
  *
+ * Character calls (fputc, putc, putchar, fgetc, getc, getchar) are the
+ * hottest calls of all: a program's output loop makes one per byte, and a
+ * hop through a shim into glibc's fputc costs as much as the call itself.
+ * With I/O profiling off, in a single-threaded process (glibc's
+ * __libc_single_threaded: fputc then takes no lock either) the shim does
+ * what glibc's own putc_unlocked/getc_unlocked do (the buffer-pointer test
+ * of <bits/types/struct_FILE.h>, a public ABI): a byte that fits in the
+ * buffer is stored or taken in place, and anything else (buffer full or
+ * empty, line-buffered or unbuffered streams, errors, wide orientation
+ * checks) is the real call's.
+ *
  * With I/O profiling off every shim costs one predictable branch on
  * wait_io_on.
  */
@@ -35,6 +46,7 @@
 #include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/single_threaded.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -90,9 +102,12 @@ static inline uint64_t pos(long r)
         return r;                                                  \
     }
 
-/* stdio: the same, with io_nest raised around the real call. */
-#define STDIO(ret, name, call, FAIL, FP, BYTES, params, args)            \
-    FLAMEPRE_EXPORT ret name params                                      \
+/* stdio: the same, with io_nest raised around the real call.
+ * STDIO_FN defines it as `linkage ret fname` over real.name. */
+#define STDIO(ret, name, call, FAIL, FP, BYTES, params, args) \
+    STDIO_FN(FLAMEPRE_EXPORT, ret, name, name, call, FAIL, FP, BYTES, params, args)
+#define STDIO_FN(linkage, ret, fname, name, call, FAIL, FP, BYTES, params, args) \
+    linkage ret fname params                                             \
     {                                                                    \
         if (UNLIKELY(!real.name)) {                                      \
             resolve();                                                   \
@@ -317,9 +332,71 @@ STDIO(ssize_t, getline, WC_getline, -1, f, pos((long)r), (char **l, size_t *n, F
 STDIO(ssize_t, getdelim, WC_getdelim, -1, f, pos((long)r),
       (char **l, size_t *n, int d, FILE *f), (l, n, d, f))
 STDIO(int, fflush, WC_fflush, EOF, f, 0, (FILE *f), (f))
-STDIO(int, fgetc, WC_fgetc, EOF, f, r != EOF, (FILE *f), (f))
-STDIO(int, getc, WC_getc, EOF, f, r != EOF, (FILE *f), (f))
-STDIO(int, getchar, WC_getchar, EOF, stdin, r != EOF, (void), ())
-STDIO(int, fputc, WC_fputc, EOF, f, r != EOF, (int c, FILE *f), (c, f))
-STDIO(int, putc, WC_putc, EOF, f, r != EOF, (int c, FILE *f), (c, f))
-STDIO(int, putchar, WC_putchar, EOF, stdout, r != EOF, (int c), (c))
+
+/* Character calls: the in-buffer fast path (see the top), then STDIO's. */
+#define IN_PLACE() (LIKELY(__libc_single_threaded) && !IO_ON())
+/* A NULL stream is the real call's to fault on (glibc declares the
+ * parameter nonnull, so the test is hidden from the optimizer). */
+static inline FILE *stream(FILE *f)
+{
+    __asm__("" : "+r"(f));
+    return f;
+}
+#define GET_FAST(f0)                                                         \
+    do {                                                                     \
+        FILE *s_ = stream(f0);                                               \
+        if (IN_PLACE() && s_ && s_->_IO_read_ptr < s_->_IO_read_end)         \
+            return *(unsigned char *)s_->_IO_read_ptr++;                     \
+    } while (0)
+#define PUT_FAST(c, f0)                                                      \
+    do {                                                                     \
+        FILE *s_ = stream(f0);                                               \
+        if (IN_PLACE() && s_ && s_->_IO_write_ptr < s_->_IO_write_end)       \
+            return (unsigned char)(*s_->_IO_write_ptr++ = (char)(c));        \
+    } while (0)
+
+#define SLOW static __attribute__((noinline))
+STDIO_FN(SLOW, int, fgetc_slow, fgetc, WC_fgetc, EOF, f, r != EOF, (FILE *f), (f))
+STDIO_FN(SLOW, int, getc_slow, getc, WC_getc, EOF, f, r != EOF, (FILE *f), (f))
+STDIO_FN(SLOW, int, getchar_slow, getchar, WC_getchar, EOF, stdin, r != EOF, (void), ())
+STDIO_FN(SLOW, int, fputc_slow, fputc, WC_fputc, EOF, f, r != EOF, (int c, FILE *f), (c, f))
+STDIO_FN(SLOW, int, putc_slow, putc, WC_putc, EOF, f, r != EOF, (int c, FILE *f), (c, f))
+STDIO_FN(SLOW, int, putchar_slow, putchar, WC_putchar, EOF, stdout, r != EOF, (int c), (c))
+
+FLAMEPRE_EXPORT int fgetc(FILE *f)
+{
+    GET_FAST(f);
+    return fgetc_slow(f);
+}
+
+FLAMEPRE_EXPORT int getc(FILE *f)
+{
+    GET_FAST(f);
+    return getc_slow(f);
+}
+
+FLAMEPRE_EXPORT int getchar(void)
+{
+    FILE *f = stdin;
+    GET_FAST(f);
+    return getchar_slow();
+}
+
+FLAMEPRE_EXPORT int fputc(int c, FILE *f)
+{
+    PUT_FAST(c, f);
+    return fputc_slow(c, f);
+}
+
+FLAMEPRE_EXPORT int putc(int c, FILE *f)
+{
+    PUT_FAST(c, f);
+    return putc_slow(c, f);
+}
+
+FLAMEPRE_EXPORT int putchar(int c)
+{
+    FILE *f = stdout;
+    PUT_FAST(c, f);
+    return putchar_slow(c);
+}

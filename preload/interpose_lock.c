@@ -29,6 +29,14 @@
  * contention and is never mixed into lock_ns). Only the default symbol
  * versions are interposed (GLIBC_2.3.2 for the condvar calls on x86-64).
  *
+ * Single-threaded programs: a lock no other thread can hold is never
+ * contended, so pthread_mutex_lock and pthread_rwlock_{rd,wr}lock go
+ * straight to the real call while glibc says the process is single-threaded
+ * (__libc_single_threaded, the flag glibc's own stdio and malloc fast paths
+ * use) and the lock is not process-shared (another process may hold that
+ * one). The trylock probe would double the cost of an uncontended lock for
+ * nothing. A self-deadlock is not a wait to report: it never ends.
+ *
  * With lock profiling off every shim costs one predictable branch on
  * wait_lock_on. The profiler's own locks (tstate.guard) are never timed.
  */
@@ -36,6 +44,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdint.h>
+#include <sys/single_threaded.h>
 #include <time.h>
 
 #include "preload/hooks.h"
@@ -65,6 +74,20 @@ static inline void lock_note(enum wait_call call, uint64_t t0, const void *obj, 
     wait_note(WAIT_LABEL(call, FDK_NONE), -1, d, 0, wait_lock_addr ? obj : NULL, ra);
 }
 
+/* glibc's PTHREAD_MUTEX_PSHARED_BIT in the mutex kind (ABI: static
+ * initializers and the robust-list code depend on it). */
+#define MUTEX_PSHARED_BIT 128
+
+static inline int mutex_private_alone(const pthread_mutex_t *m)
+{
+    return __libc_single_threaded && !(m->__data.__kind & MUTEX_PSHARED_BIT);
+}
+
+static inline int rwlock_private_alone(const pthread_rwlock_t *l)
+{
+    return __libc_single_threaded && !l->__data.__shared;
+}
+
 static inline int acquired(int rc)
 {
     return rc == 0 || rc == EOWNERDEAD;
@@ -79,25 +102,38 @@ static __attribute__((noinline)) int mutex_lock_slow(pthread_mutex_t *m, uintptr
     return rc;
 }
 
-FLAMEPRE_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+static __attribute__((noinline)) int mutex_lock_probe(pthread_mutex_t *m, uintptr_t ra)
 {
     NEED(pthread_mutex_lock);
-    if (LIKELY(!LOCK_ON()))
+    if (LIKELY(!LOCK_ON()) || mutex_private_alone(m))
         return real.pthread_mutex_lock(m);
     int rc = real.pthread_mutex_trylock(m);
     if (LIKELY(acquired(rc)))
         return rc;
     if (rc != EBUSY || tstate.guard)
         return real.pthread_mutex_lock(m);
-    return mutex_lock_slow(m, RA);
+    return mutex_lock_slow(m, ra);
+}
+
+/* The hottest shim of all: nothing but two tests before the real call (no
+ * frame to build), the rest out of line. */
+FLAMEPRE_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+{
+    int (*fn)(pthread_mutex_t *) = real.pthread_mutex_lock;
+    if (LIKELY(fn != NULL) && (LIKELY(!LOCK_ON()) || mutex_private_alone(m)))
+        return fn(m);
+    return mutex_lock_probe(m, RA);
 }
 
 /* Timed variants: time the real timed call; a timeout counts as a wait. */
-#define TIMED_BODY(fn, try, call, obj, ...)                         \
+#define TIMED_BODY(fn, try, call, obj, ...) ALONE_BODY(fn, try, call, obj, 0, __VA_ARGS__)
+/* ALONE: the lock cannot be contended (untimed calls in a single-threaded
+ * program); the real call, untimed. */
+#define ALONE_BODY(fn, try, call, obj, ALONE, ...)                  \
     NEED(fn);                                                       \
     if (UNLIKELY(!real.fn || !real.try))                            \
         return ENOSYS;                                              \
-    if (LIKELY(!LOCK_ON()))                                         \
+    if (LIKELY(!LOCK_ON()) || (ALONE))                              \
         return real.fn(__VA_ARGS__);                                \
     int rc = real.try(obj);                                         \
     if (LIKELY(acquired(rc)))                                       \
@@ -125,12 +161,14 @@ FLAMEPRE_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk,
 
 FLAMEPRE_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 {
-    TIMED_BODY(pthread_rwlock_rdlock, pthread_rwlock_tryrdlock, WC_pthread_rwlock_rdlock, l, l)
+    ALONE_BODY(pthread_rwlock_rdlock, pthread_rwlock_tryrdlock, WC_pthread_rwlock_rdlock, l,
+               rwlock_private_alone(l), l)
 }
 
 FLAMEPRE_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
-    TIMED_BODY(pthread_rwlock_wrlock, pthread_rwlock_trywrlock, WC_pthread_rwlock_wrlock, l, l)
+    ALONE_BODY(pthread_rwlock_wrlock, pthread_rwlock_trywrlock, WC_pthread_rwlock_wrlock, l,
+               rwlock_private_alone(l), l)
 }
 
 FLAMEPRE_EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *at)
