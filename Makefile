@@ -17,7 +17,7 @@ WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wvla 
            -Wwrite-strings -fno-common
 CSTD    := -std=gnu11 -D_GNU_SOURCE -I.
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(CFLAGS)
-LIBS_PRELOAD := -lunwind -lelf -ldl -lpthread -lrt -lm
+LIBS_PRELOAD := -lunwind -ldl -lpthread -lrt -lm
 LIBS_CLI     := -lelf -lz -lm -ldl -lpthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -31,8 +31,9 @@ RENDER_SRC    := $(sort $(filter-out render/main.c,$(wildcard render/*.c)))
 PROCESS_SRC   := collector/server.c collector/maps.c
 # Pure preload/ code the collector process needs (names, config, log).
 SHARED_SRC    := preload/log.c preload/config.c preload/waitcall.c preload/layout.c
-# Interposers define libc names; unit tests must not link them.
-CORE_SRC      := $(filter-out preload/interpose_%.c,$(PRELOAD_SRC)) $(COLLECTOR_SRC)
+# Interposers define libc names; unit tests must not link them, nor the
+# library's on-demand libelf forwarders (they link libelf itself).
+CORE_SRC      := $(filter-out preload/interpose_%.c preload/elf_ondemand.c,$(PRELOAD_SRC)) $(COLLECTOR_SRC)
 UNIT_SRC      := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN      := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 UNIT_ASAN_BIN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
@@ -61,8 +62,13 @@ $(B)/pic/%.o: %.c $(HDRS)
 # (FLAMEPRE_UNWIND=fp): the library's frames must keep the chain intact.
 $(B)/pic/preload/%.o: CFLAGS += -fno-omit-frame-pointer
 
+# libgcc's unwinder is linked in privately (preload/unwind.c says why):
+# the archive comes before libunwind, which exports the same names, and
+# --exclude-libs keeps every archive symbol local.
+GCC_EH := $(shell $(CC) -print-file-name=libgcc_eh.a)
 $(B)/libflamepre.so: $(patsubst %.c,$(B)/pic/%.o,$(PRELOAD_SRC) $(filter-out $(PROCESS_SRC),$(COLLECTOR_SRC)))
-	$(CC) -shared -Wl,-z,now -Wl,-z,nodelete -Wl,--no-undefined -o $@ $^ $(LIBS_PRELOAD)
+	$(CC) -shared -static-libgcc -Wl,-z,now -Wl,-z,nodelete -Wl,--no-undefined \
+	    -Wl,--exclude-libs,ALL -o $@ $^ $(GCC_EH) $(LIBS_PRELOAD)
 
 # ---- CLI ----
 $(B)/obj/%.o: %.c $(HDRS)

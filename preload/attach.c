@@ -308,6 +308,9 @@ static int connect_and_hello(const char *outdir, bool wait, const char **why)
     return fd;
 }
 
+/* wait: HELLO answered before returning, and the memfd closed (else the
+ * caller confirms later, or, in a fork child, never: the collector
+ * accepted the parent). */
 static int start(const char *outdir, bool wait, const char **why)
 {
     *why = NULL;
@@ -324,15 +327,40 @@ static int start(const char *outdir, bool wait, const char **why)
         if (fd < 0)
             return -1;
         *why = NULL;
+        wait = true;
     }
     chan = fd;
-    shm_close_fd();
+    if (wait)
+        shm_close_fd();
     return 0;
 }
 
-int attach_start(const char *outdir, const char **why)
+int attach_begin(const char *outdir, const char **why)
 {
-    return start(outdir, true, why);
+    return start(outdir, false, why);
+}
+
+int attach_confirm(const char **why)
+{
+    *why = NULL;
+    if (chan < 0) {
+        *why = "no channel";
+        return -1;
+    }
+    if (shm_fd() < 0)
+        return 0;   /* answered already (attach_begin had to retry) */
+    int saved = errno;
+    int rc = recv_reply(chan, ATTACH_HELLO, mono_ms() + HELLO_TIMEOUT_MS);
+    if (rc < 0) {
+        /* As in start: a collector ending its idle time; one more try. */
+        sys_close(chan);
+        chan = -1;
+        rc = start(shm_hdr->outdir, true, why);
+    } else {
+        shm_close_fd();
+    }
+    errno = saved;
+    return rc;
 }
 
 int attach_fd(void)
@@ -397,5 +425,8 @@ int attach_fork_child(const char **why)
     chan = -1;
     atomic_flag_clear(&busy);
     const char *outdir = shm_hdr->outdir;
-    return start(outdir, false, why);
+    if (start(outdir, false, why) < 0)
+        return -1;
+    shm_close_fd();   /* never confirmed: the collector accepted the parent */
+    return 0;
 }

@@ -38,9 +38,14 @@ struct attach_wire {
 #define ATTACH_MAGIC 0x464c4d50u   /* "FLMP" */
 
 /* Hand the image (shm_fd) to a collector process, starting one if none
- * listens. 0 when a collector now serves this image (the memfd was closed
- * here), -1 (the reason in *why) when the caller must collect in-process. */
-int attach_start(const char *outdir, const char **why);
+ * listens, in two steps so that the collector's answer overlaps the
+ * host's own start-up: attach_begin connects and sends the image;
+ * attach_confirm waits for the answer (and on silence tries once more: a
+ * collector that was ending its idle time). The memfd is closed here once
+ * the answer came. Each returns 0, or -1 (the reason in *why) when the
+ * caller must collect in-process. */
+int attach_begin(const char *outdir, const char **why);
+int attach_confirm(const char **why);
 
 /* The image ends: ask the collector to write its files and wait for it,
  * bounded (unless no_wait: nothing will be written). The channel stays
@@ -54,7 +59,7 @@ void attach_sync(void);
 /* In a fork child, before anything else uses the channel: the inherited
  * one is the parent's; forget it (closed) and attach the child's own
  * mapping to the parent's collector, without waiting for its answer (it
- * accepted the parent). 0 or -1 as attach_start. */
+ * accepted the parent). 0 or -1 as attach_begin. */
 int attach_fork_child(const char **why);
 
 /* The channel's descriptor, or -1: the close interposers keep the

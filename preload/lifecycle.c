@@ -23,6 +23,7 @@
 
 #include "collector/collector.h"
 #include "preload/attach.h"
+#include "preload/elf_ondemand.h"
 #include "preload/alloc.h"
 #include "preload/config.h"
 #include "preload/hooks.h"
@@ -144,21 +145,46 @@ static void fill_session(struct layout_header *h)
 }
 
 /* Hand the image to a collector process, else start the in-process one. */
-static int start_collecting(void)
+/* The in-process collector (the fallback); it symbolizes, so it needs
+ * libelf, which the library opens only now. */
+static int fallback_start(void)
+{
+    if (!elf_ondemand_load())
+        log_info("libelf.so.1 not found: the in-process collector writes addresses, not names");
+    return collector_start((cfg.events & (EV_CPU | EV_LOCK | EV_IO)) != 0);
+}
+
+/* Hand the image to a collector process (attach_begin): process_mode
+ * says whether one was reached; its answer is awaited by
+ * finish_collecting, after the thread is registered, so that the
+ * collector's wake-up overlaps our own start-up. */
+static void start_collecting(void)
 {
     process_mode = false;
     if (strcmp(cfg.collector, "thread") != 0) {
         const char *why;
-        if (attach_start(shm_hdr->outdir, &why) == 0) {
+        if (attach_begin(shm_hdr->outdir, &why) == 0) {
             process_mode = true;
-            return 0;
+            return;
         }
+        log_info("collecting in-process: %s", why ? why : "no collector process");
+    }
+}
+
+/* The collector process answered, or the in-process collector runs. */
+static int finish_collecting(void)
+{
+    if (process_mode) {
+        const char *why;
+        if (attach_confirm(&why) == 0)
+            return 0;
+        process_mode = false;
         log_info("collecting in-process: %s", why ? why : "no collector process");
     }
     /* In-process, the memfd is not needed: its low number is the
      * program's. */
     shm_close_fd();
-    return collector_start((cfg.events & (EV_CPU | EV_LOCK | EV_IO)) != 0);
+    return fallback_start();
 }
 
 static void thread_end(void *p)
@@ -306,7 +332,7 @@ static void fork_child(void)
             log_info("fork child %d collects in-process: %s", (int)getpid(), why ? why : "");
             process_mode = false;
             shm_close_fd();
-            collector_start((cfg.events & (EV_CPU | EV_LOCK | EV_IO)) != 0);
+            fallback_start();
         }
     } else {
         shm_close_fd();
@@ -391,16 +417,19 @@ __attribute__((constructor)) static void flamepre_init(void)
         goto out;
     }
     h->cfg = cfg;
-    /* The collector before any thread is armed (a collector process is
-     * started by a clone that should not race with our clocks); the slots
-     * may be claimed after it attached. */
+    /* The collector is reached (or started: a clone that should not race
+     * with our clocks) before any thread is armed; its answer is awaited
+     * once this thread is registered. */
     atomic_store(&recording, true);
-    if (start_collecting() < 0) {
+    start_collecting();
+    struct tslot *self = thread_register();
+    register_existing_threads();
+    if (finish_collecting() < 0) {
         atomic_store(&recording, false);
+        if (self)
+            sampler_disarm(self);
         goto out;
     }
-    thread_register();
-    register_existing_threads();
     atomic_store(&started, true);
     if (cfg.events & EV_ALLOC)
         alloc_start();
@@ -496,6 +525,7 @@ void lifecycle_fds_closed(int lo, int hi)
 
 void lifecycle_maps_changed(bool unloaded)
 {
+    unwind_modules_changed();
     atomic_fetch_add(&shm_hdr->map_gen, 1);
     /* After an unload, the collector reads the old map's samples and the
      * new map before this thread can map something else there. */

@@ -28,14 +28,20 @@ struct range {
 
 static enum unwind_mode mode;
 static struct range self_text, loader_text, unwinder_text, gcc_unwinder_text;
-/* libgcc's unwinder, looked up in libgcc_s itself: libunwind also exports
- * _Unwind_Backtrace, and we link libunwind. */
+/* The program's own libgcc_s, if loaded: a sample inside it (a C++ throw
+ * installing its target context) has no consistent CFA to walk from. */
+static struct range prog_gcc_text;
+/* libgcc's unwinder: a private copy, linked statically from libgcc_eh.a
+ * with its symbols local to the library (the Makefile puts the archive
+ * ahead of libunwind, which exports the same names). Private, so no
+ * program's __register_frame* ever reaches it: its FDE lookup is
+ * _dl_find_object alone and never takes libgcc's object mutex; and no
+ * libgcc_s.so.1 is loaded into a program that has none. */
 static _Unwind_Reason_Code (*gcc_backtrace)(_Unwind_Trace_Fn, void *);
 static _Unwind_Ptr (*gcc_get_ip)(struct _Unwind_Context *);
 static _Unwind_Word (*gcc_get_cfa)(struct _Unwind_Context *);
 
 /* Handler-side libgcc walk (see walk_dwarf). */
-static _Atomic bool frames_registered;
 static bool gcc_signal_safe;     /* libgcc present and glibc has _dl_find_object */
 
 struct sig_bt {
@@ -109,6 +115,19 @@ int unwind_is_self(uintptr_t addr)
     return in_range(&self_text, addr);
 }
 
+void unwind_modules_changed(void)
+{
+    struct range r = {0, 0};
+    struct find_arg fa = {0, "/libgcc_s.so", &r};
+    dl_iterate_phdr(find_module, &fa);
+    if (r.lo == prog_gcc_text.lo && r.hi == prog_gcc_text.hi)
+        return;
+    /* The handler may read it meanwhile: empty first, then the bounds. */
+    __atomic_store_n(&prog_gcc_text.hi, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&prog_gcc_text.lo, r.lo, __ATOMIC_RELEASE);
+    __atomic_store_n(&prog_gcc_text.hi, r.hi, __ATOMIC_RELEASE);
+}
+
 int unwind_init(enum unwind_mode m)
 {
     mode = m;
@@ -120,16 +139,11 @@ int unwind_init(enum unwind_mode m)
         dl_iterate_phdr(find_module, &fa);
     }
     range_of_address((const void *)&_ULx86_64_step, &unwinder_text);
-    void *gcc = dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (gcc) {
-        gcc_backtrace = (_Unwind_Reason_Code(*)(_Unwind_Trace_Fn, void *))dlsym(gcc, "_Unwind_Backtrace");
-        gcc_get_ip = (_Unwind_Ptr(*)(struct _Unwind_Context *))dlsym(gcc, "_Unwind_GetIP");
-        gcc_get_cfa = (_Unwind_Word(*)(struct _Unwind_Context *))dlsym(gcc, "_Unwind_GetCFA");
-        if (!gcc_backtrace || !gcc_get_ip)
-            gcc_backtrace = NULL;
-        else
-            range_of_address((const void *)gcc_backtrace, &gcc_unwinder_text);
-    }
+    gcc_backtrace = _Unwind_Backtrace;
+    gcc_get_ip = _Unwind_GetIP;
+    gcc_get_cfa = _Unwind_GetCFA;
+    range_of_address((const void *)gcc_backtrace, &gcc_unwinder_text);
+    unwind_modules_changed();
     gcc_signal_safe = gcc_backtrace && dlsym(RTLD_DEFAULT, "_dl_find_object");
     if (gcc_signal_safe) {
         /* Its one-time initialisation (pthread_once) happens here, in
@@ -142,15 +156,14 @@ int unwind_init(enum unwind_mode m)
 
     if (m == UNWIND_DWARF) {
         unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
-        /* Prime libunwind (its one-time init takes locks and masks signals):
-         * do it here, not first in a handler. */
+        /* libunwind's one-time init (tdep_init: it takes a lock, masks
+         * signals, maps its caches and opens a pipe) ran in the call above,
+         * here and not first in a handler; a cursor checks it worked. No
+         * walk: libgcc is the handler's unwinder, libunwind its fallback,
+         * and a warm-up walk cost every process a dozen system calls. */
         unw_context_t ctx;
         unw_cursor_t cur;
-        if (unw_getcontext(&ctx) == 0 && unw_init_local(&cur, &ctx) == 0) {
-            int depth = 0;
-            while (unw_step(&cur) > 0 && ++depth < 64)
-                ;
-        }
+        (void)(unw_getcontext(&ctx) == 0 && unw_init_local(&cur, &ctx) == 0);
     }
     return 0;
 }
@@ -242,17 +255,12 @@ static unsigned walk_cursor(unw_cursor_t *cur, uintptr_t *pcs, unsigned max, uns
  * rt_sigprocmask system calls per frame in Debian's build): a dozen system
  * calls per sample. libgcc's unwinder makes none when glibc has
  * _dl_find_object (lock-free and async-signal-safe by glibc's own
- * contract) and no program has registered frames through
- * __register_frame* (the only path where it takes a lock; the interposer
- * in interpose_unwind.c notes it and we fall back to libunwind). It starts
+ * contract); our private copy never sees frames registered through
+ * __register_frame* (the only path where it takes a lock). It starts
  * in this handler, crosses the kernel's signal frame through the CFI of
  * glibc's __restore_rt, and reaches the interrupted code: frames before the
  * interrupted pc are ours and are skipped.
  */
-void unwind_note_registered_frames(void)
-{
-    atomic_store(&frames_registered, true);
-}
 
 static _Unwind_Reason_Code sig_frame(struct _Unwind_Context *ctx, void *data)
 {
@@ -282,8 +290,7 @@ static unsigned walk_dwarf_libunwind(const ucontext_t *uc, uintptr_t *pcs, unsig
 static unsigned walk_dwarf(const ucontext_t *uc, uintptr_t *pcs, unsigned max, unsigned *flags)
 {
     uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-    if (gcc_signal_safe && !atomic_load_explicit(&frames_registered, memory_order_relaxed) &&
-        !in_range(&gcc_unwinder_text, pc)) {
+    if (gcc_signal_safe && !in_range(&gcc_unwinder_text, pc)) {
         struct sig_bt a = {pcs, 0, max, 0, flags, pc, false};
         gcc_backtrace(sig_frame, &a);
         if (a.found && a.n > 1)
@@ -316,7 +323,7 @@ unsigned unwind_capture(const ucontext_t *uc, uintptr_t stack_lo, uintptr_t stac
     uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
     *flags = 0;
     if (tstate.in_loader || in_range(&loader_text, pc) || in_range(&unwinder_text, pc) ||
-        in_range(&gcc_unwinder_text, pc)) {
+        in_range(&gcc_unwinder_text, pc) || in_range(&prog_gcc_text, pc)) {
         pcs[0] = pc;
         *flags |= UNW_F_SHALLOW;
         return 1;

@@ -58,10 +58,9 @@ unsigned unwind_capture_here(uintptr_t caller, uintptr_t stack_lo, uintptr_t sta
  * record's address + 16 in fp mode); cfas[0] is 0 when they are not known
  * (libunwind fallback, shallow, failed). */
 
-/* A program registered frames with libgcc (__register_frame*, JITs): from
- * now on libgcc's unwinder may take its lock, so the handler uses
- * libunwind only. Normal context. */
-void unwind_note_registered_frames(void);
+/* Modules were loaded or unloaded (dlopen, dlclose): refresh the code
+ * ranges the handler must not unwind from. Normal context. */
+void unwind_modules_changed(void);
 
 /* Is addr inside libflamepre.so's own code? */
 int unwind_is_self(uintptr_t addr);
