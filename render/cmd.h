@@ -28,21 +28,6 @@ void usage_convert(FILE *f);
 void usage_diff(FILE *f);
 void usage_collect(FILE *f);
 
-/* Output file written as a temp file in the same directory and renamed on
- * success, so a failed render never leaves half a graph; "-" is stdout. */
-struct out_file {
-    FILE *f;
-    char *tmp;
-    char *path;
-};
-int out_open(struct out_file *o, const char *path);
-/* Close; rename into place when ok, else remove the temp file. Returns 0 or
- * -1 (printed). */
-int out_close(struct out_file *o, int ok);
-
-/* Parse `in` and write an SVG to `out` with default options and the title
- * given; used by `record`. On success *keep (if not NULL) receives the
- * profile (caller frees). Returns 0 or -1 (printed). */
 /* Write p as HTML (html) or SVG with options o; 0 or -1 (printed). */
 int render_write(FILE *f, struct profile *p, const struct render_opts *o, bool html);
 
@@ -52,6 +37,9 @@ int render_write(FILE *f, struct profile *p, const struct render_opts *o, bool h
 int cmd_load(char **inputs, int n, const struct parse_opts *po, const char *units,
              struct metric_info *mi, struct profile **out);
 
+/* Parse `in` and write an SVG to `out` with default options and the title
+ * given; used by `record`. On success *keep (if not NULL) receives the
+ * profile (caller frees). Returns 0 or -1 (printed). */
 int render_one_svg(const char *in, const char *out, const char *title, struct profile **keep);
 
 #endif

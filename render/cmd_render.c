@@ -1,13 +1,14 @@
 /*
  * `flamepre render` and `flamepre diff`, and the helpers every subcommand
  * shares: loading one or more folded files into one profile with the parse
- * options, and writing an output file atomically. The two commands are one
+ * options (outfile.h writes the result). The two commands are one
  * code path: a diff is a render of a profile whose two count columns hold
  * BEFORE and AFTER (diff.h), written by the same SVG or HTML writer.
  */
 #include "render/cmd.h"
 #include "render/color.h"
 #include "render/diff.h"
+#include "render/outfile.h"
 #include "render/parse.h"
 #include "render/profile.h"
 #include "render/render.h"
@@ -20,52 +21,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-
-int out_open(struct out_file *o, const char *path)
-{
-    memset(o, 0, sizeof(*o));
-    if (!path || strcmp(path, "-") == 0) {
-        o->f = stdout;
-        return 0;
-    }
-    o->path = strdup(path);
-    if (!o->path || asprintf(&o->tmp, "%s.tmp.%d", path, (int)getpid()) < 0) {
-        free(o->path);
-        return cli_error("out of memory");
-    }
-    o->f = fopen(o->tmp, "we");
-    if (!o->f) {
-        int e = errno;
-        free(o->tmp);
-        free(o->path);
-        o->tmp = o->path = NULL;
-        return cli_error("%s: %s", path, strerror(e));
-    }
-    setvbuf(o->f, NULL, _IOFBF, 1 << 20);
-    return 0;
-}
-
-int out_close(struct out_file *o, int ok)
-{
-    int rc = 0;
-    if (o->f == stdout) {
-        if (fflush(stdout) != 0)
-            rc = cli_error("writing stdout: %s", strerror(errno));
-        return rc;
-    }
-    if (fclose(o->f) != 0 && ok) {
-        rc = cli_error("%s: %s", o->path, strerror(errno));
-        ok = 0;
-    }
-    if (ok && rename(o->tmp, o->path) != 0)
-        rc = cli_error("%s: %s", o->path, strerror(errno));
-    if (!ok || rc)
-        unlink(o->tmp);
-    free(o->tmp);
-    free(o->path);
-    o->f = NULL;
-    return ok ? rc : -1;
-}
 
 /* Options shared by render and diff. */
 static const char render_opts_help[] =

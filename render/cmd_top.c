@@ -2,6 +2,7 @@
  * `flamepre top`: argument handling; the report itself is in top.c.
  */
 #include "render/cmd.h"
+#include "render/outfile.h"
 #include "render/parse.h"
 #include "render/profile.h"
 #include "render/top.h"

@@ -11,6 +11,7 @@
  */
 #include "render/cmd.h"
 #include "render/escape.h"
+#include "render/outfile.h"
 #include "render/parse.h"
 #include "render/profile.h"
 #include "render/units.h"

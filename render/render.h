@@ -34,13 +34,15 @@ void render_opts_init(struct render_opts *o);
 double render_min_count(const struct render_opts *o, double total);
 
 /* Write an interactive SVG flame graph of p (profile_finish() done) to f.
- * Returns 0, or -1 after printing an error (ENOMEM or a write error). */
+ * Returns 0, or -1 after printing an error (ENOMEM). Write errors stay in
+ * the stream for its owner to report with the file's name (outfile.h);
+ * the same holds for every writer of the CLI. */
 int svg_write(FILE *f, struct profile *p, const struct render_opts *o);
 
 /* Write a self-contained HTML page drawing the flame graph on a canvas from
  * an embedded data table (model in html.c). Frames are merged into "+N more"
  * only when o->minwidth_set: zooming in the page reveals any frame. Returns 0,
- * or -1 after printing an error. */
+ * or -1 after printing an error (ENOMEM). */
 int html_write(FILE *f, struct profile *p, const struct render_opts *o);
 
 #endif

@@ -6,8 +6,8 @@
  * (name, then counts), a <rect> and a <text> label pre-truncated to fit. The
  * original count-unit geometry is kept in fp:x/fp:w/fp:d attributes so the
  * script (svg_js.h) can zoom and compute search percentages exactly, without
- * pixel rounding. Everything is one stdio stream with a large buffer; the
- * first write error is reported once at the end (ferror).
+ * pixel rounding. Everything is one stdio stream with a large buffer; write
+ * errors are the stream owner's to report (outfile.h names the file).
  */
 #include "render/render.h"
 #include "render/color.h"
@@ -314,7 +314,5 @@ int svg_write(FILE *f, struct profile *p, const struct render_opts *o)
             write_frame(f, p, &l, i, o, palette, scale, height);
     fputs("</g>\n</svg>\n", f);
     layout_release(&l);
-    if (fflush(f) != 0 || ferror(f))
-        return cli_error("writing SVG: %s", strerror(errno ? errno : EIO));
     return 0;
 }

@@ -2,6 +2,7 @@
  * Merged process-tree profiles (see tree.h).
  */
 #include "render/tree.h"
+#include "render/outfile.h"
 #include "render/util.h"
 
 #include <dirent.h>
@@ -11,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#include "collector/atomic_file.h"
 
 struct node {
     char *prefix;       /* "<comm>.<pid><tag>": its files' common name */
@@ -149,19 +148,18 @@ static int write_metric(const char *dir, const char *rootname, const char *metri
     qsort(lines, nl, sizeof *lines, cmp_str);
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s.tree.%s.folded", dir, rootname, metric);
-    struct atomic_file af;
-    int rc = atomic_file_open(&af, path);
+    struct out_file of;
+    int rc = out_open(&of, path);
     for (size_t i = 0; i < nl; i++) {
         if (rc == 0) {
-            atomic_file_puts(&af, lines[i]);
-            atomic_file_puts(&af, "\n");
+            fputs(lines[i], of.f);
+            fputc('\n', of.f);
         }
         free(lines[i]);
     }
     free(lines);
-    if (rc == 0 && atomic_file_commit(&af) == 0)
+    if (rc == 0 && out_close(&of, 1) == 0)
         return 1;
-    cli_error("%s: %s", path, strerror(errno));
     return -1;
 }
 
