@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@
 
 struct folded_line {
     char *stack; /* sanitized frames joined by ';', NUL-terminated */
-    double count;
+    struct pcount count;
 };
 
 struct folded_ctx {
@@ -37,11 +38,9 @@ struct folded_ctx {
     size_t n, cap;
 };
 
-static int collect_line(const uint32_t *names, size_t n, double self, void *arg)
+static int collect_line(const uint32_t *names, size_t n, const struct pcount *self, void *arg)
 {
     struct folded_ctx *c = arg;
-    if (!(self > 0))
-        return 0;
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -60,7 +59,7 @@ static int collect_line(const uint32_t *names, size_t n, double self, void *arg)
         free(buf);
         return -1;
     }
-    c->lines[c->n++] = (struct folded_line){ buf, self };
+    c->lines[c->n++] = (struct folded_line){ buf, *self };
     return 0;
 }
 
@@ -78,21 +77,24 @@ static int write_folded(FILE *f, struct profile *p)
     if (rc == 0) {
         qsort(c.lines, c.n, sizeof(*c.lines), cmp_line);
         for (size_t i = 0; i < c.n;) {
-            /* sanitizing can make distinct names equal: merge them again */
-            double sum = c.lines[i].count;
+            /* sanitizing can make distinct names equal: merge them again
+             * (their integer parts sum within the profile's, which the
+             * parser kept below 2^64) */
+            struct pcount sum = c.lines[i].count;
             size_t j = i + 1;
-            while (j < c.n && strcmp(c.lines[j].stack, c.lines[i].stack) == 0)
-                sum += c.lines[j++].count;
-            /* integer counts, exactly as the parser reads them back: %.0f
-             * of the rounded double (no llround: it overflows at 2^63) */
-            double v = round(sum);
-            if (!isfinite(v)) {
-                rc = cli_error("a count does not fit in a double (stack \"%.40s\")",
+            for (; j < c.n && strcmp(c.lines[j].stack, c.lines[i].stack) == 0; j++) {
+                sum.n += c.lines[j].count.n;
+                sum.frac += c.lines[j].count.frac;
+            }
+            /* integer counts, exact: the parser reads back what it read */
+            uint64_t v;
+            if (pcount_round(&sum, &v) < 0) {
+                rc = cli_error("a count does not fit in 64 bits (stack \"%.40s\")",
                                c.lines[i].stack);
                 break;
             }
             if (v > 0)
-                fprintf(f, "%s %.0f\n", c.lines[i].stack, v);
+                fprintf(f, "%s %" PRIu64 "\n", c.lines[i].stack, v);
             i = j;
         }
     }
@@ -300,8 +302,9 @@ struct pprof_ctx {
     double period;      /* > 0: a second value, count x period (ns) */
 };
 
-/* A count as pprof's int64 value: rounded, and clamped at INT64_MAX (llround
- * would overflow at 2^63). 0 for counts that round to nothing. */
+/* A product (count x period) as pprof's int64 value: rounded, and clamped at
+ * INT64_MAX (llround would overflow at 2^63). 0 for values that round to
+ * nothing. The counts themselves go exact (pcount_round). */
 static uint64_t pprof_value(double self, uint64_t *saturated)
 {
     double v = round(self);
@@ -314,10 +317,14 @@ static uint64_t pprof_value(double self, uint64_t *saturated)
     return (uint64_t)v;
 }
 
-static int pprof_sample(const uint32_t *names, size_t n, double self, void *arg)
+static int pprof_sample(const uint32_t *names, size_t n, const struct pcount *self, void *arg)
 {
     struct pprof_ctx *c = arg;
-    uint64_t v = pprof_value(self, &c->saturated);
+    uint64_t v;
+    if (pcount_round(self, &v) < 0 || v > INT64_MAX) {
+        ++c->saturated;
+        v = INT64_MAX;
+    }
     if (v == 0)
         return 0;
     for (size_t i = n; i-- > 0;)
@@ -325,7 +332,8 @@ static int pprof_sample(const uint32_t *names, size_t n, double self, void *arg)
     pb_msg(c->sample, 1, c->packed);
     pb_varint(c->packed, v);
     if (c->period > 0)
-        pb_varint(c->packed, pprof_value(self * c->period, &c->saturated));
+        pb_varint(c->packed, pprof_value(((double)self->n + self->frac) * c->period,
+                                         &c->saturated));
     pb_msg(c->sample, 2, c->packed);
     pb_msg(c->out, 2, c->sample);
     return c->out->err ? -1 : 0;

@@ -51,7 +51,7 @@ struct diff *diff_new(struct profile *p, const struct diff_opts *o)
     for (size_t i = 0; i < n; i++) {
         double a = profile_self2(p, (uint32_t)i) * d->scale;
         if (a > d->bself[i])
-            profile_add_self(p, (uint32_t)i, a - d->bself[i]);
+            profile_add_width(p, (uint32_t)i, a - d->bself[i]);
     }
     profile_finish(p);
     d->max_pp = 0;

@@ -85,45 +85,39 @@ static int bad_line(struct parser *ps, const char *reason, const char *field, si
     return cli_error("%s:%llu: %s", ps->name, (unsigned long long)ps->lineno, reason);
 }
 
-/* Non-negative integer or decimal; -1 if the field is not one. */
-static int parse_count(const char *s, size_t len, double *out)
+/* Non-negative integer or decimal, as an exact integer part and a fraction
+ * (never through a double: 2^53 + 1 must stay itself). NULL, or why the
+ * field is not a count. */
+static const char *parse_count(const char *s, size_t len, struct pcount *out)
 {
     uint64_t v = 0;
-    size_t i = 0, digits = 0;
-    while (i < len && s[i] >= '0' && s[i] <= '9') {
-        if (v > (UINT64_MAX - 9) / 10)
-            break;
-        v = v * 10 + (uint64_t)(s[i] - '0');
-        i++;
-        digits++;
+    size_t i = 0;
+    bool big = false;
+    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            big = true;
+        v = v * 10 + d;
     }
-    if (i == len && digits) {
-        *out = (double)v;
-        return 0;
+    size_t int_digits = i, frac_digits = 0;
+    double frac = 0;
+    if (i < len && s[i] == '.') {
+        const char *f = s + ++i;
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+            frac_digits++;
+        /* digits past the 40th cannot change a double in [0, 1) */
+        char buf[48] = ".";
+        size_t n = frac_digits < 40 ? frac_digits : 40;
+        memcpy(buf + 1, f, n);
+        buf[n + 1] = '\0';
+        frac = frac_digits ? strtod(buf, NULL) : 0;
     }
-    /* Rare path: decimals and huge integers. Validate, then strtod a copy. */
-    size_t dots = 0;
-    digits = 0;
-    for (i = 0; i < len; i++) {
-        if (s[i] == '.')
-            dots++;
-        else if (s[i] >= '0' && s[i] <= '9')
-            digits++;
-        else
-            return -1;
-    }
-    if (!digits || dots > 1)
-        return -1;
-    /* any length: a folded file may sum to more digits than a buffer holds */
-    char small[64], *buf = len < sizeof(small) ? small : malloc(len + 1);
-    if (!buf)
-        return -1;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    *out = strtod(buf, NULL);
-    if (buf != small)
-        free(buf);
-    return isfinite(*out) ? 0 : -1;
+    if (i < len || int_digits + frac_digits == 0)
+        return "invalid count";
+    if (big)
+        return "count does not fit in 64 bits (above 18446744073709551615)";
+    *out = (struct pcount){ v, frac < 1 ? frac : nextafter(1, 0) }; /* ".99999999999999999" */
+    return NULL;
 }
 
 static inline bool is_blank(char c)
@@ -210,8 +204,11 @@ static size_t collapse(struct parser *ps, uint32_t *ids, size_t n)
     return out;
 }
 
-static int insert(struct parser *ps, const uint32_t *ids, size_t n, double count)
+static int insert(struct parser *ps, const uint32_t *ids, size_t n, const struct pcount *count)
 {
+    /* before any node is made: a rejected line leaves no trace */
+    if (!profile_count_fits(ps->p, count->n))
+        return bad_line(ps, "counts add up to more than 18446744073709551615", NULL, 0);
     size_t j = 0;
     uint32_t node = 0;
     size_t lim = n < ps->in ? n : ps->in;
@@ -230,7 +227,7 @@ static int insert(struct parser *ps, const uint32_t *ids, size_t n, double count
         ps->inode[j] = node;
     }
     ps->in = n;
-    profile_add_self(ps->p, node, count);
+    profile_add_count(ps->p, node, count->n, count->frac);
     return 0;
 }
 
@@ -250,9 +247,10 @@ static int parse_line(struct parser *ps, const char *s, size_t len)
         sp--;
     if (sp == start)
         return bad_line(ps, "missing count (expected \"frame;...;frame COUNT\")", s, len);
-    double count;
-    if (parse_count(s + sp, len - sp, &count) < 0)
-        return bad_line(ps, "invalid count", s + sp, len - sp);
+    struct pcount count;
+    const char *why = parse_count(s + sp, len - sp, &count);
+    if (why)
+        return bad_line(ps, why, s + sp, len - sp);
     size_t slen = sp - 1;
     while (slen > 0 && is_blank(s[slen - 1]))
         slen--;
@@ -365,7 +363,7 @@ static int parse_line(struct parser *ps, const char *s, size_t len)
         ids = w;
     }
     ps->st.stacks++;
-    return insert(ps, ids, n, count);
+    return insert(ps, ids, n, &count);
 }
 
 static void parser_release(struct parser *ps)

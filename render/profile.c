@@ -13,6 +13,7 @@
 #include "render/util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,9 @@ struct profile {
     size_t last_cap;
     uint32_t *nkids;      /* number of children of each node */
     size_t nkids_cap;
+    struct pcount *counts; /* exact self counts, column 0 */
+    size_t counts_cap;
+    uint64_t sum[2];      /* integer counts added, per column */
     struct edge *edges;   /* key UINT64_MAX = empty */
     size_t edge_cap, nedges;
     uint32_t max_depth;
@@ -138,10 +142,12 @@ static uint32_t new_node(struct profile *p, uint32_t parent, uint32_t name)
         errno = ENOMEM;
         return PNODE_NONE;
     }
-    if ((p->nnodes >= p->nodes_cap || p->nnodes >= p->last_cap || p->nnodes >= p->nkids_cap) &&
+    if ((p->nnodes >= p->nodes_cap || p->nnodes >= p->last_cap || p->nnodes >= p->nkids_cap ||
+         p->nnodes >= p->counts_cap) &&
         (grow_array(&p->nodes, &p->nodes_cap, p->nnodes + 1, sizeof(*p->nodes)) < 0 ||
          grow_array(&p->last_child, &p->last_cap, p->nnodes + 1, sizeof(*p->last_child)) < 0 ||
-         grow_array(&p->nkids, &p->nkids_cap, p->nnodes + 1, sizeof(*p->nkids)) < 0))
+         grow_array(&p->nkids, &p->nkids_cap, p->nnodes + 1, sizeof(*p->nkids)) < 0 ||
+         grow_array(&p->counts, &p->counts_cap, p->nnodes + 1, sizeof(*p->counts)) < 0))
         return PNODE_NONE;
     if (p->self2) {
         size_t cap2 = p->col2_cap;
@@ -166,6 +172,7 @@ static uint32_t new_node(struct profile *p, uint32_t parent, uint32_t name)
     n->total = 0;
     p->last_child[id] = PNODE_NONE;
     p->nkids[id] = 0;
+    p->counts[id] = (struct pcount){ 0, 0 };
     if (n->depth > p->max_depth)
         p->max_depth = n->depth;
     if (parent != PNODE_NONE) {
@@ -204,6 +211,7 @@ void profile_free(struct profile *p)
     free(p->nodes);
     free(p->last_child);
     free(p->nkids);
+    free(p->counts);
     free(p->edges);
     free(p->self2);
     free(p->total2);
@@ -433,24 +441,48 @@ uint32_t profile_child_add(struct profile *p, uint32_t parent, uint32_t name)
     return id;
 }
 
-int profile_add(struct profile *p, const uint32_t *names, size_t n, double count)
+int pcount_round(const struct pcount *c, uint64_t *out)
 {
-    uint32_t node = 0;
-    for (size_t i = 0; i < n; i++) {
-        node = profile_child_add(p, node, names[i]);
-        if (node == PNODE_NONE)
-            return -1;
+    /* frac is a sum of fractions, far below 2^53: its rounding is exact
+     * enough, and only the integer addition can overflow */
+    double r = floor(c->frac + 0.5);
+    if (!(r >= 0) || r >= 18446744073709551616.0)
+        return -1;
+    return __builtin_add_overflow(c->n, (uint64_t)r, out) ? -1 : 0;
+}
+
+bool profile_count_fits(const struct profile *p, uint64_t n)
+{
+    return n <= UINT64_MAX - p->sum[p->column];
+}
+
+int profile_add_count(struct profile *p, uint32_t node, uint64_t n, double frac)
+{
+    if (!profile_count_fits(p, n)) {
+        errno = EOVERFLOW;
+        return -1;
     }
-    profile_add_self(p, node, count);
+    p->sum[p->column] += n;
+    double drawn = (double)n + frac;
+    if (p->column == 1) {
+        p->self2[node] += drawn;
+    } else {
+        /* within the column's sum: cannot overflow */
+        p->counts[node].n += n;
+        p->counts[node].frac += frac;
+        p->nodes[node].self += drawn;
+    }
     return 0;
 }
 
-void profile_add_self(struct profile *p, uint32_t node, double count)
+void profile_add_width(struct profile *p, uint32_t node, double w)
 {
-    if (p->column == 1)
-        p->self2[node] += count;
-    else
-        p->nodes[node].self += count;
+    p->nodes[node].self += w;
+}
+
+const struct pcount *profile_count(const struct profile *p, uint32_t node)
+{
+    return &p->counts[node];
 }
 
 void profile_set_column(struct profile *p, int column)
@@ -558,7 +590,8 @@ const uint32_t *profile_name_ranks(struct profile *p)
 }
 
 int profile_walk_stacks(const struct profile *p,
-                        int (*fn)(const uint32_t *names, size_t n, double self, void *arg),
+                        int (*fn)(const uint32_t *names, size_t n, const struct pcount *self,
+                                  void *arg),
                         void *arg)
 {
     /* iterative: real stacks can be deeper than the C stack allows */
@@ -570,8 +603,9 @@ int profile_walk_stacks(const struct profile *p,
     while (node != PNODE_NONE && rc == 0) {
         const struct pnode *nd = &p->nodes[node];
         path[nd->depth - 1] = nd->name;
-        if (nd->self != 0)
-            rc = fn(path, nd->depth, nd->self, arg);
+        const struct pcount *c = &p->counts[node];
+        if (c->n != 0 || c->frac != 0)
+            rc = fn(path, nd->depth, c, arg);
         if (nd->first_child != PNODE_NONE) {
             node = nd->first_child;
             continue;

@@ -10,12 +10,23 @@
  * self count (samples whose stack ends here) and, after profile_finish(), its
  * inclusive total (self + all descendants).
  *
+ * Counts exist twice. The exact self count (struct pcount, beside the trie)
+ * is what the parser read: 64-bit integers, summed without loss, because a
+ * double stops counting at 2^53 and `convert --to folded` turned
+ * 9007199254740993 into ...992 and 2^64-1 into 2^64. The self and total
+ * doubles of struct pnode are the drawn view of the same counts, for
+ * geometry and percentages, where 53 bits are plenty; the differential
+ * graph widens them (profile_add_width) without touching the exact ones.
+ *
  * Invariants:
  *  - a child's id is greater than its parent's id (nodes are only appended),
  *    so a reverse scan of the node array is a valid bottom-up order;
  *  - name id 0 is "all", the root's name;
- *  - counts are non-negative doubles (folded files may carry decimals; they
- *    are kept exactly and rounded only for display);
+ *  - exact counts: the integer counts of a column sum to at most 2^64-1
+ *    (profile_count_fits), so no node's exact count can overflow; decimal
+ *    counts add their integer part there and their fraction apart;
+ *  - drawn counts are non-negative doubles, (double)n + frac of the exact
+ *    ones unless widened;
  *  - totals are valid only after profile_finish() and until the next add.
  *
  * The second count column exists for differential graphs: stacks added while
@@ -34,9 +45,20 @@ struct pnode {
     uint32_t first_child;  /* PNODE_NONE for a leaf; children in insertion order */
     uint32_t next_sibling; /* PNODE_NONE for the last child */
     uint32_t depth;        /* 0 for the root */
-    double self;
+    double self;           /* drawn view, see above */
     double total;
 };
+
+/* An exact count: the sum of the integer parts of the counts added, and
+ * apart from it the sum of their fractional parts ("2.5" adds 2 and 0.5). */
+struct pcount {
+    uint64_t n;
+    double frac;
+};
+
+/* c rounded to the nearest integer (halves up). Returns 0, or -1 when the
+ * result does not fit in 64 bits. Pure. */
+int pcount_round(const struct pcount *c, uint64_t *out);
 
 struct profile;
 
@@ -54,15 +76,21 @@ size_t profile_name_count(const struct profile *p);
 /* Stable hash of the name's bytes (used for colors). */
 uint64_t profile_name_hash(const struct profile *p, uint32_t id);
 
-/* Add `count` to the stack names[0] (outermost) .. names[n-1] (leaf).
- * n == 0 adds to the root's self count. Returns 0 or -1 (ENOMEM). */
-int profile_add(struct profile *p, const uint32_t *names, size_t n, double count);
-
 /* Child of `parent` named `name`, created if missing (the parser's fast
  * path when consecutive stacks share a prefix). PNODE_NONE on ENOMEM. */
 uint32_t profile_child_add(struct profile *p, uint32_t parent, uint32_t name);
-/* Add `count` to a node's self count in the current column. */
-void profile_add_self(struct profile *p, uint32_t node, double count);
+/* True if n more can be added to the current column without its integer
+ * counts summing past 2^64-1 (the parser rejects the line otherwise). */
+bool profile_count_fits(const struct profile *p, uint64_t n);
+/* Add the count n + frac (frac in [0, 1), from a decimal) to a node's self
+ * count in the current column, exact and drawn. Returns 0, or -1 (errno
+ * EOVERFLOW, nothing added) when profile_count_fits(p, n) is false. */
+int profile_add_count(struct profile *p, uint32_t node, uint64_t n, double frac);
+/* Add w to a node's drawn self count (column 0) only: the widths of a
+ * differential graph. The exact count does not change. */
+void profile_add_width(struct profile *p, uint32_t node, double w);
+/* The exact self count of a node (column 0). */
+const struct pcount *profile_count(const struct profile *p, uint32_t node);
 
 /* Child of `parent` with frame name `name`, or PNODE_NONE. */
 uint32_t profile_child(const struct profile *p, uint32_t parent, uint32_t name);
@@ -84,11 +112,12 @@ const struct pnode *profile_node(const struct profile *p, uint32_t id);
 double profile_total(const struct profile *p);
 uint32_t profile_max_depth(const struct profile *p);
 
-/* Call fn for every node with a nonzero self count (column 0), with the
- * name ids of its path from the outermost frame (root excluded), depth
+/* Call fn for every node with a nonzero exact self count (column 0), with
+ * the name ids of its path from the outermost frame (root excluded), depth
  * first. Returns 0, -1 on ENOMEM, or fn's first nonzero return value. */
 int profile_walk_stacks(const struct profile *p,
-                        int (*fn)(const uint32_t *names, size_t n, double self, void *arg),
+                        int (*fn)(const uint32_t *names, size_t n, const struct pcount *self,
+                                  void *arg),
                         void *arg);
 
 /* Rank of each name in byte order (rank[id]); computed on first call and

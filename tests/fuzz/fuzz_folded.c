@@ -24,6 +24,8 @@
 #include "tests/fuzz/fuzz_common.h"
 #include "render/top.h"
 
+#include <inttypes.h>
+#include <math.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -68,10 +70,10 @@ static void sink_put(struct sink *s, const char *p, size_t n)
 
 static struct profile *walk_profile;
 
-static int walk_fn(const uint32_t *names, size_t n, double self, void *arg)
+static int walk_fn(const uint32_t *names, size_t n, const struct pcount *self, void *arg)
 {
     struct sink *s = arg;
-    s->sum += self;
+    s->sum += (double)self->n + self->frac;
     if (n == 0)
         return 0; /* root self: not expressible as a folded line */
     for (size_t i = 0; i < n; i++) {
@@ -83,12 +85,17 @@ static int walk_fn(const uint32_t *names, size_t n, double self, void *arg)
             sink_put(s, ";", 1);
         sink_put(s, nm, len);
     }
-    char num[64];
-    int k = snprintf(num, sizeof(num), " %.17g\n", self);
-    /* The format has no exponents and at most 63 characters per count;
-     * such stacks cannot be written back: no round trip for this input. */
-    if (k >= (int)sizeof(num) || memchr(num, 'e', (size_t)k) || k > 64)
-        s->failed = 1;
+    /* The exact count written back: the integer part, then the fraction
+     * (merged fractions may sum past 1: the whole part moves over). */
+    double whole = floor(self->frac);
+    uint64_t v;
+    char num[64], fr[32];
+    if (__builtin_add_overflow(self->n, (uint64_t)whole, &v)) {
+        s->failed = 1; /* past 2^64-1: not expressible as folded text */
+        return 0;
+    }
+    snprintf(fr, sizeof(fr), "%.17f", self->frac - whole);
+    int k = snprintf(num, sizeof(num), " %" PRIu64 "%s\n", v, fr + 1);
     sink_put(s, num, (size_t)k);
     return 0;
 }

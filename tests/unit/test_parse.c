@@ -365,7 +365,8 @@ static void test_unsorted_children(void **state)
     profile_free(p);
 }
 
-/* fuzz finding-huge-count: counts >= 2^63 and of any length are read */
+/* fuzz finding-huge-count: counts >= 2^63 and of any length are read, and
+ * kept exactly (issue 10: 2^53 + 1 and 2^64 - 1 went through a double) */
 static void test_huge_counts(void **state)
 {
     (void)state;
@@ -374,9 +375,26 @@ static void test_huge_counts(void **state)
     memset(line, '0', sizeof(line));
     memcpy(line, "b 1", 3);
     memcpy(line + sizeof(line) - 2, "\n", 2);
-    line[sizeof(line) - 1] = '\0'; /* "b 1000...0" with 595 zeros: inf -> invalid */
+    line[sizeof(line) - 1] = '\0'; /* "b 1000...0" with 595 zeros: past 64 bits */
     assert_int_equal(parse_capture(p, "a 10000000000000000001\n", NULL, NULL), 0);
     assert_true(self_at(p, "a") == 1e19);
+    assert_true(profile_count(p, node_at(p, "a"))->n == 10000000000000000001u);
+    profile_free(p);
+    p = profile_new();
+    assert_int_equal(parse_capture(p, "a 9007199254740993\na 9007199254740993\n"
+                                      "b 18446744073709551615.75\n", NULL, NULL), -1);
+    assert_non_null(strstr(errbuf, "in.folded:3: counts add up to more than"));
+    assert_true(profile_count(p, node_at(p, "a"))->n == 18014398509481986u);
+    assert_true(node_at(p, "b") == PNODE_NONE); /* rejected before any node was made */
+    profile_free(p);
+    p = profile_new();
+    assert_int_equal(parse_capture(p, "a 18446744073709551615.75\n", NULL, NULL), 0);
+    assert_true(profile_count(p, node_at(p, "a"))->n == UINT64_MAX);
+    assert_true(profile_count(p, node_at(p, "a"))->frac == 0.75);
+    profile_free(p);
+    p = profile_new();
+    assert_int_equal(parse_capture(p, "a 1\na 18446744073709551616\n", NULL, NULL), -1);
+    assert_non_null(strstr(errbuf, "in.folded:2: count does not fit in 64 bits"));
     profile_free(p);
     p = profile_new();
     assert_int_equal(parse_capture(p, "a 00000000000000000000000000000000000000000000000000000000000"
@@ -385,8 +403,38 @@ static void test_huge_counts(void **state)
     profile_free(p);
     p = profile_new();
     assert_int_equal(parse_capture(p, line, NULL, NULL), -1);
-    assert_non_null(strstr(errbuf, "invalid count"));
+    assert_non_null(strstr(errbuf, "count does not fit in 64 bits"));
     profile_free(p);
+    struct parse_opts lenient = { .lenient = true };
+    struct parse_stats st = { 0 };
+    p = profile_new();
+    assert_int_equal(parse_capture(p, "a 18446744073709551615\nb 1\nc 2.\n", &lenient, &st), 0);
+    assert_int_equal(st.skipped, 2);
+    assert_true(node_at(p, "b") == PNODE_NONE);
+    profile_free(p);
+}
+
+/* Rounding an exact count: halves up, integers never through a double. */
+static void test_pcount_round(void **state)
+{
+    (void)state;
+    uint64_t v;
+    struct pcount c = { 9007199254740993u, 0 };
+    assert_int_equal(pcount_round(&c, &v), 0);
+    assert_true(v == 9007199254740993u);
+    c = (struct pcount){ 3, 0.5 };
+    assert_int_equal(pcount_round(&c, &v), 0);
+    assert_true(v == 4);
+    c = (struct pcount){ 3, 2.49 }; /* merged fractions may pass 1 */
+    assert_int_equal(pcount_round(&c, &v), 0);
+    assert_true(v == 5);
+    c = (struct pcount){ UINT64_MAX, 0.49 };
+    assert_int_equal(pcount_round(&c, &v), 0);
+    assert_true(v == UINT64_MAX);
+    c = (struct pcount){ UINT64_MAX, 0.5 };
+    assert_int_equal(pcount_round(&c, &v), -1);
+    c = (struct pcount){ 0, 1e30 };
+    assert_int_equal(pcount_round(&c, &v), -1);
 }
 
 static void test_missing_file(void **state)
@@ -415,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_many_lines_across_buffers),
         cmocka_unit_test(test_blank_frames_dropped),
         cmocka_unit_test(test_huge_counts),
+        cmocka_unit_test(test_pcount_round),
         cmocka_unit_test(test_unsorted_children),
         cmocka_unit_test(test_missing_file),
     };
