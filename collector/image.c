@@ -690,6 +690,10 @@ int image_write(struct image *img, const struct image_write *w)
     m.threads_unprofiled = atomic_load(&h->c.threads_unprofiled) + img->ncounted;
     m.threads_unarmed = atomic_load(&h->c.arm_failures);
     m.clocks_rearmed = atomic_load(&h->c.rearms);
+    m.threads_timer_fallback = atomic_load(&h->c.timer_fallback);
+    m.threads_signal_blocked = atomic_load(&h->c.signal_blocked);
+    m.signal_moves = atomic_load(&h->c.signal_moves);
+    m.signals_withheld = atomic_load(&h->c.signals_withheld);
     m.foreign_signals = atomic_load(&h->c.foreign_signals);
     m.no_slot = atomic_load(&h->c.no_slot);
     m.sampler_name = sampler_name_of(img->sess_copy.sampler_kind);

@@ -279,6 +279,10 @@ int meta_write(const char *path, const struct meta *m)
     u64_field(&af, "threads_unprofiled", m->threads_unprofiled);
     u64_field(&af, "threads_unarmed", m->threads_unarmed);
     u64_field(&af, "clocks_rearmed", m->clocks_rearmed);
+    u64_field(&af, "threads_timer_fallback", m->threads_timer_fallback);
+    u64_field(&af, "threads_signal_blocked", m->threads_signal_blocked);
+    u64_field(&af, "signal_moves", m->signal_moves);
+    u64_field(&af, "signals_withheld", m->signals_withheld);
     atomic_file_puts(&af, "  \"symbolizer\": {");
     atomic_file_printf(&af,
                        "\"modules\": %u, \"modules_loaded\": %u, \"modules_without_symbols\": %u, "

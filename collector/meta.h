@@ -46,6 +46,8 @@ struct meta {
     size_t nthreads;
     uint64_t threads_unprofiled, threads_unarmed, foreign_signals, no_slot;
     uint64_t clocks_rearmed;       /* perf descriptors the program closed, re-opened */
+    uint64_t threads_timer_fallback, threads_signal_blocked;
+    uint64_t signal_moves, signals_withheld;
     struct meta_counts counts;
     bool has_cpu;
     uint64_t cpu_total;

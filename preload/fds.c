@@ -3,6 +3,7 @@
  */
 #include "preload/fds.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/resource.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 int fds_min_ours = INT_MAX;
+static _Atomic bool range_full;
 
 void fds_note(int fd)
 {
@@ -19,10 +21,23 @@ void fds_note(int fd)
 
 int fds_close(int fd)
 {
+    fds_gone();
     return (int)syscall(SYS_close, fd);
 }
 
-int fds_move_high(int fd)
+void fds_gone(void)
+{
+    __atomic_store_n(&range_full, false, __ATOMIC_RELAXED);
+}
+
+bool fds_full(void)
+{
+    return __atomic_load_n(&range_full, __ATOMIC_RELAXED);
+}
+
+/* The first number of the reserved range, read afresh each time: the
+ * program may lower its limit at any point. */
+static long range_floor(void)
 {
     /* The top of the soft limit (programs probe small numbers, and
      * fixed ones like 1000), but never above 4096: a descriptor table
@@ -32,17 +47,42 @@ int fds_move_high(int fd)
     if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 &&
         rl.rlim_cur != RLIM_INFINITY && (long)rl.rlim_cur < top)
         top = (long)rl.rlim_cur;
-    long floor = top >= 128 ? top - 64 : top / 2;
-    if (fd >= floor) {
-        fds_note(fd);
+    long size = top / 8;
+    size = size < 2 ? 2 : size > 512 ? 512 : size;
+    return top > size ? top - size : 0;
+}
+
+/* fd moved into the range, or -1 when the range is full. */
+static int move(int fd)
+{
+    long floor = range_floor();
+    if (fd >= floor)
         return fd;
-    }
     int hi = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, floor);
-    if (hi < 0) {
-        fds_note(fd);
-        return fd;
-    }
+    if (hi < 0)
+        return -1;
     fds_close(fd);
+    return hi;
+}
+
+int fds_move_high(int fd)
+{
+    int hi = move(fd);
+    if (hi < 0)
+        hi = fd;
+    fds_note(hi);
+    return hi;
+}
+
+int fds_take_high(int fd)
+{
+    int hi = move(fd);
+    if (hi < 0) {
+        fds_close(fd);
+        __atomic_store_n(&range_full, true, __ATOMIC_RELAXED);
+        errno = EMFILE;
+        return -1;
+    }
     fds_note(hi);
     return hi;
 }

@@ -26,7 +26,8 @@ static const struct {
     ROW(pthread_create, 1), ROW(exit, 1), ROW(_exit, 1), ROW(_Exit, 1), ROW(dlopen, 1),
     ROW(dlmopen, 0),        ROW(dlclose, 1), ROW(execve, 1),     ROW(execvpe, 1),
     ROW(fexecve, 1),        ROW(sigaction, 1), ROW(close, 1), ROW(close_range, 0),
-    ROW(dup2, 1), ROW(dup3, 1),
+    ROW(dup2, 1), ROW(dup3, 1), ROW(pthread_sigmask, 1), ROW(sigprocmask, 1),
+    ROW(sigwaitinfo, 1), ROW(sigtimedwait, 1), ROW(signalfd, 0),
 #define ROWC(n, req) ROW(n, req),
     HOOKS_WAIT(ROWC)
 #undef ROWC

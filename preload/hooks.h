@@ -82,6 +82,12 @@ struct hooks {
     int (*execvpe)(const char *, char *const[], char *const[]);
     int (*fexecve)(int, char *const[], char *const[]);
     int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+    /* the sampling signal's other users (interpose_signal.c) */
+    int (*pthread_sigmask)(int, const sigset_t *, sigset_t *);
+    int (*sigprocmask)(int, const sigset_t *, sigset_t *);
+    int (*sigwaitinfo)(const sigset_t *, siginfo_t *);
+    int (*sigtimedwait)(const sigset_t *, siginfo_t *, const struct timespec *);
+    int (*signalfd)(int, const sigset_t *, int);
     /* descriptors (interpose_fd.c); close_range is optional (glibc 2.34) */
     int (*close)(int);
     int (*close_range)(unsigned, unsigned, int);

@@ -10,7 +10,10 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
 
 #include "preload/hooks.h"
 #include "preload/sampler.h"
@@ -49,4 +52,107 @@ FLAMEPRE_EXPORT sighandler_t signal(int sig, sighandler_t h)
 FLAMEPRE_EXPORT sighandler_t sysv_signal(int sig, sighandler_t h)
 {
     return set_handler(sig, h, SA_RESETHAND | SA_NODEFER);
+}
+
+/*
+ * The sampling signal's other users: a program that blocks it or waits
+ * for it gets it, and the sampler moves to another signal (sampler.h).
+ * A sample sent before the move may still be queued for the thread: the
+ * sigwait* calls take such samples back and wait on.
+ */
+FLAMEPRE_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+    hooks_ensure();
+    sampler_mask(how, set);
+    if (!real.pthread_sigmask)
+        return ENOSYS;
+    return real.pthread_sigmask(how, set, old);
+}
+
+FLAMEPRE_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+    hooks_ensure();
+    sampler_mask(how, set);
+    if (!real.sigprocmask) {
+        errno = ENOSYS;
+        return -1;
+    }
+    return real.sigprocmask(how, set, old);
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* sigtimedwait that never returns one of our samples; a NULL timeout
+ * waits for good. */
+static int wait_filtered(const sigset_t *set, siginfo_t *info, const struct timespec *tmo)
+{
+    hooks_ensure();
+    sampler_wait(set);
+    if (!real.sigtimedwait) {
+        errno = ENOSYS;
+        return -1;
+    }
+    int64_t deadline = tmo ? mono_ns() + (int64_t)tmo->tv_sec * 1000000000 + tmo->tv_nsec : 0;
+    struct timespec left;
+    const struct timespec *t = tmo;
+    for (;;) {
+        siginfo_t si;
+        int saved = errno;
+        int r = real.sigtimedwait(set, &si, t);
+        if (r > 0 && sampler_withhold(r, &si)) {
+            errno = saved;
+            if (tmo) {
+                int64_t ns = deadline - mono_ns();
+                if (ns < 0)
+                    ns = 0;
+                left.tv_sec = (time_t)(ns / 1000000000);
+                left.tv_nsec = (long)(ns % 1000000000);
+                t = &left;
+            }
+            continue;
+        }
+        if (r > 0 && info)
+            *info = si;
+        return r;
+    }
+}
+
+FLAMEPRE_EXPORT int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *tmo)
+{
+    return wait_filtered(set, info, tmo);
+}
+
+FLAMEPRE_EXPORT int sigwaitinfo(const sigset_t *set, siginfo_t *info)
+{
+    return wait_filtered(set, info, NULL);
+}
+
+FLAMEPRE_EXPORT int sigwait(const sigset_t *set, int *sig)
+{
+    int r;
+    /* glibc's sigwait: interruptions are retried, the result is an error
+     * number, not -1 */
+    do
+        r = wait_filtered(set, NULL, NULL);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return errno;
+    *sig = r;
+    return 0;
+}
+
+FLAMEPRE_EXPORT int signalfd(int fd, const sigset_t *mask, int flags)
+{
+    hooks_ensure();
+    sampler_wait(mask);
+    if (!real.signalfd) {
+        errno = ENOSYS;
+        return -1;
+    }
+    return real.signalfd(fd, mask, flags);
 }

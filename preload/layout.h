@@ -39,7 +39,7 @@
 #include "preload/config.h"
 
 #define LAYOUT_MAGIC 0x314d48534d414c46ull   /* "FLAMSHM1", little-endian */
-#define LAYOUT_VERSION 2u
+#define LAYOUT_VERSION 3u
 #define LAYOUT_CMDLINE_MAX 4096
 
 /* Counters of the whole image (relaxed atomics; rare paths only). */
@@ -55,6 +55,10 @@ struct layout_counters {
     _Atomic uint64_t wait_reentrant;      /* sampled waits dropped: ring busy */
     _Atomic uint64_t alloc_live_blocks;   /* at the end: blocks in the live table */
     _Atomic uint64_t alloc_table_bytes;   /* the live table's mapping */
+    _Atomic uint64_t timer_fallback;      /* threads sampled by timer: no perf clock */
+    _Atomic uint64_t signal_blocked;      /* threads that blocked the sampling signal */
+    _Atomic uint64_t signal_moves;        /* the program waited for our signal: moved */
+    _Atomic uint64_t signals_withheld;    /* our samples taken back from sigwait* */
 };
 
 enum layout_end {

@@ -151,7 +151,11 @@ static int fallback_start(void)
 {
     if (!elf_ondemand_load())
         log_info("libelf.so.1 not found: the in-process collector writes addresses, not names");
-    return collector_start((cfg.events & (EV_CPU | EV_LOCK | EV_IO)) != 0);
+    /* (its signal masking is the profiler's, not the program's) */
+    tstate.guard++;
+    int r = collector_start((cfg.events & (EV_CPU | EV_LOCK | EV_IO)) != 0);
+    tstate.guard--;
+    return r;
 }
 
 /* Hand the image to a collector process (attach_begin): process_mode
@@ -231,6 +235,8 @@ static struct tslot *thread_register(void)
     pthread_setspecific(exit_key, s);
     if ((cfg.events & EV_CPU) && sampler_arm(s) < 0)
         log_debug("cannot arm sampling for thread %d: %s", (int)s->tid, strerror(errno));
+    if (cfg.events & EV_CPU)
+        sampler_thread_mask();
     return s;
 }
 

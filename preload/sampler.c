@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,60 +27,81 @@
 #include "preload/unwind.h"
 
 static enum sampler_kind kind;
-static int signo;
+static _Atomic int signo;
 static uint64_t period_ns;
 static unsigned depth;
 static _Atomic int active;
 
 /*
- * The program's view of our signal. The program may ask for or install a
+ * The program's view of our signals. The program may ask for or install a
  * disposition of the sampling signal at any time (GNU sort installs a
  * cleanup handler on every catchable signal that is not ignored). The
- * sigaction interposer stores what the program sets here instead of
- * replacing our handler, reports it back on queries, and the handler
- * forwards every signal that is not one of our samples to it, so the
- * program behaves exactly as it would without us.
+ * sigaction interposer stores what the program sets in the signal's entry
+ * instead of replacing our handler, reports it back on queries, and the
+ * handler forwards every signal that is not one of our samples to it, so
+ * the program behaves exactly as it would without us.
+ *
+ * The sampling signal may move (sampler_mask, sampler_wait): each signal
+ * the sampler has used keeps its entry and our handler, because a sample
+ * sent before the move may still arrive on it. The current one is the
+ * last entry.
  *
  * Writers (normal context) serialise on a spin flag and publish through a
  * sequence counter; the handler copies under the counter and retries.
  */
-static struct sigaction prog_action;           /* SIG_DFL at start */
-static _Atomic unsigned prog_seq;
+#define OWNED_MAX 4
+struct owned {
+    int sig;
+    _Atomic unsigned seq;
+    struct sigaction prog;                     /* SIG_DFL at start */
+};
+static struct owned owned[OWNED_MAX];
+static _Atomic int nowned;
 static atomic_flag prog_lock = ATOMIC_FLAG_INIT;
 
-static void prog_action_read(struct sigaction *out)
+static struct owned *owned_find(int sig)
 {
-    for (int tries = 0; tries < 100; tries++) {
-        unsigned seq = atomic_load_explicit(&prog_seq, memory_order_acquire);
-        if (seq & 1)
-            continue;
-        memcpy(out, &prog_action, sizeof *out);
-        atomic_thread_fence(memory_order_acquire);
-        if (atomic_load_explicit(&prog_seq, memory_order_relaxed) == seq)
-            return;
-    }
-    memcpy(out, &prog_action, sizeof *out);
+    int n = atomic_load_explicit(&nowned, memory_order_acquire);
+    for (int i = 0; i < n; i++)
+        if (owned[i].sig == sig)
+            return &owned[i];
+    return NULL;
 }
 
-static void prog_action_write(const struct sigaction *act)
+static void prog_action_read(struct owned *o, struct sigaction *out)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        unsigned seq = atomic_load_explicit(&o->seq, memory_order_acquire);
+        if (seq & 1)
+            continue;
+        memcpy(out, &o->prog, sizeof *out);
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&o->seq, memory_order_relaxed) == seq)
+            return;
+    }
+    memcpy(out, &o->prog, sizeof *out);
+}
+
+static void prog_action_write(struct owned *o, const struct sigaction *act)
 {
     while (atomic_flag_test_and_set_explicit(&prog_lock, memory_order_acquire))
         ;
-    atomic_fetch_add_explicit(&prog_seq, 1, memory_order_acq_rel);
+    atomic_fetch_add_explicit(&o->seq, 1, memory_order_acq_rel);
     atomic_thread_fence(memory_order_release);
-    memcpy(&prog_action, act, sizeof prog_action);
-    atomic_fetch_add_explicit(&prog_seq, 1, memory_order_release);
+    memcpy(&o->prog, act, sizeof o->prog);
+    atomic_fetch_add_explicit(&o->seq, 1, memory_order_release);
     atomic_flag_clear_explicit(&prog_lock, memory_order_release);
 }
 
 int sampler_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-    if (kind == SAMPLER_NONE || sig != signo)
+    struct owned *o;
+    if (kind == SAMPLER_NONE || !(o = owned_find(sig)))
         return 0;
     if (old)
-        prog_action_read(old);
+        prog_action_read(o, old);
     if (act)
-        prog_action_write(act);
+        prog_action_write(o, act);
     return 1;
 }
 
@@ -87,8 +109,11 @@ int sampler_sigaction(int sig, const struct sigaction *act, struct sigaction *ol
  * says. */
 static void forward(int sig, siginfo_t *si, void *uc)
 {
+    struct owned *o = owned_find(sig);
+    if (!o)
+        return;
     struct sigaction pa;
-    prog_action_read(&pa);
+    prog_action_read(o, &pa);
     bool info = pa.sa_flags & SA_SIGINFO;
     if (!info && pa.sa_handler == SIG_IGN)
         return;
@@ -102,7 +127,7 @@ static void forward(int sig, siginfo_t *si, void *uc)
         sigset_t set;
         sigemptyset(&set);
         sigaddset(&set, sig);
-        pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+        real.pthread_sigmask(SIG_UNBLOCK, &set, NULL);
         raise(sig);
         return;
     }
@@ -110,15 +135,15 @@ static void forward(int sig, siginfo_t *si, void *uc)
         struct sigaction dfl;
         memset(&dfl, 0, sizeof dfl);
         dfl.sa_handler = SIG_DFL;
-        prog_action_write(&dfl);
+        prog_action_write(o, &dfl);
     }
     sigset_t old;
-    pthread_sigmask(SIG_BLOCK, &pa.sa_mask, &old);
+    real.pthread_sigmask(SIG_BLOCK, &pa.sa_mask, &old);
     if (info)
         pa.sa_sigaction(sig, si, uc);
     else
         pa.sa_handler(sig);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    real.pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /* Is this signal one of our samples for slot s? */
@@ -149,7 +174,7 @@ static void on_sample(int sig, siginfo_t *si, void *ucv)
     }
     if (!atomic_load_explicit(&active, memory_order_relaxed) || tstate.exiting)
         goto out;
-    if (s->phase_pending) {
+    if (s->phase_pending && si->si_code == POLL_IN) {
         /* The random first period is over: continue at the real rate. */
         s->phase_pending = false;
         uint64_t p = period_ns;
@@ -219,8 +244,24 @@ static uint64_t first_period(pid_t tid)
     return 1 + x % period_ns;
 }
 
+/* A seccomp filter was installed after the start: open no perf clock. */
+static _Atomic bool sandboxed;
+
+void sampler_sandboxed(void)
+{
+    atomic_store(&sandboxed, true);
+}
+
 static int perf_arm(struct tslot *s)
 {
+    if (atomic_load_explicit(&sandboxed, memory_order_relaxed)) {
+        errno = EPERM;
+        return -1;
+    }
+    if (fds_full()) {
+        errno = EMFILE;
+        return -1;
+    }
     struct perf_event_attr attr;
     perf_attr_init(&attr);
     attr.sample_period = first_period(s->tid);
@@ -228,7 +269,9 @@ static int perf_arm(struct tslot *s)
     int fd = (int)perf_open(&attr, s->tid);
     if (fd < 0)
         return -1;
-    fd = fds_move_high(fd);
+    fd = fds_take_high(fd);
+    if (fd < 0)
+        return -1;
     s->perf_id = 0;
     uint64_t id;
     if (ioctl(fd, PERF_EVENT_IOC_ID, &id) == 0)
@@ -267,6 +310,7 @@ static int timer_arm(struct tslot *s)
     its.it_value.tv_sec = (time_t)(first / 1000000000u);
     its.it_value.tv_nsec = (long)(first % 1000000000u);
     s->timer = t;
+    s->phase_pending = false;
     atomic_store(&s->has_timer, true);
     if (timer_settime(t, 0, &its, NULL) < 0) {
         sampler_disarm(s);
@@ -279,10 +323,16 @@ static int timer_arm(struct tslot *s)
 int sampler_arm(struct tslot *s)
 {
     int r = -1;
-    if (kind == SAMPLER_PERF)
+    if (kind == SAMPLER_PERF) {
         r = perf_arm(s);
-    else if (kind == SAMPLER_TIMER)
+        /* No descriptor to spare (the reserved range is full, or the
+         * program is at its limit), or perf refused after the start (a
+         * seccomp filter returning EPERM): the timer clock needs none. */
+        if (r < 0 && errno != ESRCH && (r = timer_arm(s)) == 0)
+            atomic_fetch_add(&shm_hdr->c.timer_fallback, 1);
+    } else if (kind == SAMPLER_TIMER) {
         r = timer_arm(s);
+    }
     /* A thread that exited meanwhile (ESRCH) is no loss; anything else
      * (descriptor limit, memory) leaves a thread unsampled: count it. */
     if (r < 0 && kind != SAMPLER_NONE && errno != ESRCH)
@@ -365,6 +415,7 @@ int sampler_rearm_closed(int lo, int hi)
         /* Closed by the program: the number is no longer ours. */
         if (!atomic_compare_exchange_strong(&s->perf_fd, &fd, -1))
             continue;
+        fds_gone();
         atomic_fetch_add(&shm_hdr->c.rearms, 1);
         if (sampler_arm(s) == 0)
             n++;
@@ -395,9 +446,55 @@ void sampler_stop_all(void)
     }
 }
 
+/* Does a seccomp filter apply to this process (inherited at exec)? */
+static bool seccomp_filtered(void)
+{
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    fds_close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = 0;
+    const char *p = strstr(buf, "\nSeccomp:");
+    if (!p)
+        return false;
+    p += 9;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return *p == '2';
+}
+
+/* Try perf_event_open in a child (a bare clone, as fork without the
+ * program's atfork handlers, reaped here: its exit signal is none): a
+ * filter that kills on the call kills only the child. */
+static bool perf_probe_child(void)
+{
+    long pid = syscall(SYS_clone, 0L, NULL, NULL, NULL, 0L);
+    if (pid == 0) {
+        struct perf_event_attr attr;
+        perf_attr_init(&attr);
+        long fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+        syscall(SYS_exit_group, fd >= 0 ? 0 : 1);
+    }
+    if (pid < 0)
+        return false;
+    int st;
+    while (syscall(SYS_wait4, pid, &st, __WCLONE, NULL) < 0)
+        if (errno != EINTR)
+            return false;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
 /* Can this process open a user-only task-clock event on itself? */
 static bool perf_available(void)
 {
+    if (seccomp_filtered() && !perf_probe_child()) {
+        log_info("perf events refused by a seccomp filter; using CPU-clock timers");
+        return false;
+    }
     struct perf_event_attr attr;
     perf_attr_init(&attr);
     int fd = (int)perf_open(&attr, 0);
@@ -409,36 +506,175 @@ static bool perf_available(void)
     return true;
 }
 
-/* The first of SIGPROF, SIGRTMIN+4.. that the program has left alone. */
-static int choose_signal(void)
+/* SIGPROF, then SIGRTMIN+4..+10: the signals the sampler may use. */
+static int candidates(int out[8])
 {
-    int candidates[8];
     int nc = 0;
-    candidates[nc++] = SIGPROF;
+    out[nc++] = SIGPROF;
     for (int i = 4; i < 11 && SIGRTMIN + i <= SIGRTMAX; i++)
-        candidates[nc++] = SIGRTMIN + i;
+        out[nc++] = SIGRTMIN + i;
+    return nc;
+}
+
+/* The first candidate the program has left alone: not used before by us,
+ * no disposition of the program's, not in `avoid` and not blocked in the
+ * calling thread. -1 if none. */
+static int choose_signal(const sigset_t *avoid)
+{
+    int c[8];
+    int nc = candidates(c);
+    sigset_t blocked;
+    if (real.pthread_sigmask(SIG_BLOCK, NULL, &blocked) != 0)
+        sigemptyset(&blocked);
     for (int i = 0; i < nc; i++) {
         struct sigaction old;
-        if (real.sigaction(candidates[i], NULL, &old) < 0)
+        if (owned_find(c[i]) || (avoid && sigismember(avoid, c[i])) ||
+            sigismember(&blocked, c[i]) || real.sigaction(c[i], NULL, &old) < 0)
             continue;
         if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
-            return candidates[i];
+            return c[i];
     }
     return -1;
+}
+
+/* Install our handler on sig and make it the sampling signal. */
+static int own_signal(int sig)
+{
+    int n = atomic_load(&nowned);
+    if (n >= OWNED_MAX)
+        return -1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sample;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (real.sigaction(sig, &sa, NULL) < 0)
+        return -1;
+    owned[n].sig = sig;
+    owned[n].prog.sa_handler = SIG_DFL;
+    atomic_store_explicit(&nowned, n + 1, memory_order_release);
+    atomic_store(&signo, sig);
+    return 0;
+}
+
+/* Only one mover at a time; a mover interrupted by a signal handler that
+ * moves again gives up instead of waiting for itself. */
+static atomic_flag move_lock = ATOMIC_FLAG_INIT;
+
+/*
+ * The program blocks or waits for the sampling signal: sample with another
+ * one it leaves alone, from now on and for every thread. A perf clock
+ * changes its signal in place (F_SETSIG); a timer's signal is fixed at
+ * creation, so the timer is made again. Normal or handler context (system
+ * calls only). Returns 0 if moved.
+ */
+static int move_signal(const sigset_t *avoid)
+{
+    if (atomic_flag_test_and_set(&move_lock))
+        return -1;
+    int r = -1;
+    int sig = choose_signal(avoid);
+    if (sig > 0 && own_signal(sig) == 0) {
+        r = 0;
+        atomic_fetch_add(&shm_hdr->c.signal_moves, 1);
+        unsigned high = threads_slots ? atomic_load(&shm_hdr->threads_high) : 0;
+        for (unsigned i = 0; i < high; i++) {
+            struct tslot *s = &threads_slots[i];
+            if (atomic_load(&s->state) != SLOT_ACTIVE)
+                continue;
+            int fd = atomic_load(&s->perf_fd);
+            if (fd >= 0)
+                fcntl(fd, F_SETSIG, sig);
+            if (atomic_exchange(&s->has_timer, false)) {
+                timer_delete(s->timer);
+                timer_arm(s);
+            }
+        }
+    }
+    atomic_flag_clear(&move_lock);
+    return r;
+}
+
+/* Does set hold every signal the sampler could use? Such a thread (it
+ * blocks everything, as threads that leave signals to one dedicated
+ * thread do) cannot be sampled with any of them. */
+static bool blocks_all(const sigset_t *set)
+{
+    int c[8];
+    int nc = candidates(c);
+    for (int i = 0; i < nc; i++)
+        if (!sigismember(set, c[i]))
+            return false;
+    return true;
+}
+
+static void count_blocked(void)
+{
+    if (!tstate.sig_blocked) {
+        tstate.sig_blocked = 1;
+        atomic_fetch_add(&shm_hdr->c.signal_blocked, 1);
+    }
+}
+
+void sampler_mask(int how, const sigset_t *set)
+{
+    int sig = atomic_load_explicit(&signo, memory_order_relaxed);
+    /* The profiler's own masking (the in-process collector, libunwind
+     * inside the handler) is not the program's. */
+    if (tstate.guard || tstate.ring_busy)
+        return;
+    if (kind == SAMPLER_NONE || !set || how == SIG_UNBLOCK || sig <= 0 || !sigismember(set, sig))
+        return;
+    if (blocks_all(set) || move_signal(set) < 0)
+        count_blocked();
+}
+
+void sampler_thread_mask(void)
+{
+    sigset_t cur;
+    if (kind != SAMPLER_NONE && real.pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0)
+        sampler_mask(SIG_BLOCK, &cur);
+}
+
+void sampler_wait(const sigset_t *set)
+{
+    int sig = atomic_load_explicit(&signo, memory_order_relaxed);
+    if (kind != SAMPLER_NONE && set && sig > 0 && sigismember(set, sig) && move_signal(set) < 0)
+        count_blocked();
+}
+
+bool sampler_withhold(int sig, const siginfo_t *si)
+{
+    if (kind == SAMPLER_NONE || !si || !owned_find(sig))
+        return false;
+    struct tslot *s = threads_self();
+    bool ours = false;
+    if (si->si_code == POLL_IN && threads_slots) {
+        /* a perf clock of ours: one of any slot's (a sample for another
+         * thread never lands here, but a clock just closed may) */
+        unsigned high = atomic_load(&shm_hdr->threads_high);
+        for (unsigned i = 0; i < high && !ours; i++)
+            ours = atomic_load_explicit(&threads_slots[i].perf_fd, memory_order_relaxed) == si->si_fd;
+    } else if (si->si_code == SI_TIMER && s) {
+        ours = is_sample(si, s);
+    }
+    if (ours)
+        atomic_fetch_add(&shm_hdr->c.signals_withheld, 1);
+    return ours;
 }
 
 int sampler_init(const struct config *cfg)
 {
     depth = cfg->depth;
     period_ns = 1000000000ull / cfg->hz;
-    signo = choose_signal();
-    if (signo < 0) {
+    int sig = choose_signal(NULL);
+    if (sig < 0) {
         log_error("cpu: every candidate profiling signal is in use by the program; "
                   "cpu profiling disabled");
         return -1;
     }
-    if (signo != SIGPROF)
-        log_info("SIGPROF is in use by the program; sampling with signal %d", signo);
+    if (sig != SIGPROF)
+        log_info("SIGPROF is in use by the program; sampling with signal %d", sig);
     if (cfg->sampler == 2)
         kind = SAMPLER_TIMER;
     else if (perf_available())
@@ -449,12 +685,7 @@ int sampler_init(const struct config *cfg)
     } else
         kind = SAMPLER_TIMER;
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_sample;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    if (real.sigaction(signo, &sa, NULL) < 0) {
+    if (own_signal(sig) < 0) {
         log_error("cpu: cannot install the signal handler: %s; cpu profiling disabled",
                   strerror(errno));
         kind = SAMPLER_NONE;

@@ -17,6 +17,8 @@
  * The handler (in sampler.c) captures the stack into the thread's ring.
  * Everything here but the handler runs in normal context.
  */
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "preload/config.h"
@@ -60,6 +62,34 @@ void sampler_stop_all(void);
  * Returns 1 if sig is the sampling signal (handled), 0 to pass through. */
 struct sigaction;
 int sampler_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+/*
+ * Signals the program takes for itself. A program that blocks the
+ * sampling signal, or waits for it (sigwait*, signalfd), gets it: the
+ * sampler moves to another signal the program leaves alone, for every
+ * thread (counted, `signal_moves`). A thread that blocks every candidate
+ * is counted once (`threads_signal_blocked`): it gets no samples while it
+ * does. Normal or handler context.
+ */
+/* Before pthread_sigmask/sigprocmask(how, set). */
+void sampler_mask(int how, const sigset_t *set);
+/* A new thread's inherited mask. */
+void sampler_thread_mask(void);
+/* Before a sigwait*, signalfd on set. */
+void sampler_wait(const sigset_t *set);
+/* A sigwait* returned sig with si: a sample of ours sent before a move,
+ * to be taken back from the program (counted, `signals_withheld`)? */
+bool sampler_withhold(int sig, const siginfo_t *si);
+
+/*
+ * Sandboxes. A seccomp filter may kill the process at its next
+ * perf_event_open. One inherited at start (/proc/self/status says
+ * `Seccomp: 2`) is probed once, in a child that tries the call; one the
+ * program installs later is not probed (the probe itself may be what
+ * kills): from then on every new clock is a timer, counted in
+ * `threads_timer_fallback`. Any context.
+ */
+void sampler_sandboxed(void);
 
 enum sampler_kind sampler_kind(void);
 const char *sampler_kind_name(void);

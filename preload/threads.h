@@ -103,6 +103,7 @@ struct tstate {
     int ring_busy;   /* an interposer is writing this thread's ring: the
                       * sampling handler must drop (and count) its sample */
     int no_slot;     /* lazy slot claim failed once: do not retry */
+    int sig_blocked; /* counted in threads_signal_blocked */
     int alloc_ready; /* alloc_left and rng initialised */
     int64_t alloc_left; /* bytes until the next allocation sample */
     uint64_t rng;    /* xorshift state of the allocation sampler */

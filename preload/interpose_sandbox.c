@@ -1,0 +1,87 @@
+/*
+ * prctl and syscall: the two ways a program installs a seccomp filter
+ * (libseccomp uses syscall(SYS_seccomp), older code prctl(PR_SET_SECCOMP)).
+ * A filter may kill the process on the next perf_event_open, so once one
+ * is installed the sampler opens no more perf clocks (sampler.h).
+ *
+ * Both are plain system calls made here with the instruction itself, not
+ * through glibc: syscall() is called from inside the profiler too (its
+ * signal handler included), and must stay async-signal-safe and usable
+ * before the hook table is resolved.
+ */
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <stdarg.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "preload/hooks.h"
+#include "preload/sampler.h"
+
+#if defined(__x86_64__) || defined(__aarch64__)
+
+static long raw6(long n, long a, long b, long c, long d, long e, long f)
+{
+#if defined(__x86_64__)
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    register long r9 __asm__("r9") = f;
+    long ret;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
+    return ret;
+#else
+    register long x8 __asm__("x8") = n;
+    register long x0 __asm__("x0") = a;
+    register long x1 __asm__("x1") = b;
+    register long x2 __asm__("x2") = c;
+    register long x3 __asm__("x3") = d;
+    register long x4 __asm__("x4") = e;
+    register long x5 __asm__("x5") = f;
+    __asm__ volatile("svc 0"
+                     : "+r"(x0)
+                     : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+                     : "memory");
+    return x0;
+#endif
+}
+
+/* The libc convention: -1 and errno for a result in [-4095, -1]. */
+static long result(long r)
+{
+    if ((unsigned long)r > -4096UL) {
+        errno = (int)-r;
+        return -1;
+    }
+    return r;
+}
+
+FLAMEPRE_EXPORT long syscall(long n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    long a = va_arg(ap, long), b = va_arg(ap, long), c = va_arg(ap, long);
+    long d = va_arg(ap, long), e = va_arg(ap, long), f = va_arg(ap, long);
+    va_end(ap);
+    long r = raw6(n, a, b, c, d, e, f);
+    if (__builtin_expect(n == SYS_seccomp, 0) && r == 0 && a == SECCOMP_SET_MODE_FILTER)
+        sampler_sandboxed();
+    return result(r);
+}
+
+FLAMEPRE_EXPORT int prctl(int option, ...)
+{
+    va_list ap;
+    va_start(ap, option);
+    long a = va_arg(ap, long), b = va_arg(ap, long), c = va_arg(ap, long);
+    long d = va_arg(ap, long);
+    va_end(ap);
+    long r = raw6(SYS_prctl, option, a, b, c, d, 0);
+    if (option == PR_SET_SECCOMP && r == 0 && a == SECCOMP_MODE_FILTER)
+        sampler_sandboxed();
+    return (int)result(r);
+}
+
+#endif

@@ -1,0 +1,43 @@
+#!/bin/bash
+# The profiler never takes a descriptor the program needs.
+#  - 200 live threads under `ulimit -n 64`: the program's open() and pipe()
+#    succeed as unprofiled (the profiler's descriptors stay in a small range
+#    at the top; the threads past it are sampled by timer and counted).
+#  - A daemon that closes every descriptor, reopens 0, 1, 2 and later
+#    close_range(3, ~0U): same numbers and output as unprofiled, and its
+#    threads are still sampled (clocks re-armed at high numbers).
+. "$(dirname "$0")/lib.sh"
+need_lib
+build fd_limit
+build daemon_fds
+
+plain p "$TMP/fd_limit"
+grep -q "first fd 3, open 40/40, pipe 5/5" "$TMP/p.out" || fail "unprofiled run: $(cat "$TMP/p.out")"
+for s in perf timer; do
+    FLAMEPRE_SAMPLER=$s profile "$TMP/lim-$s" lim-$s "$TMP/fd_limit"
+    [ "$(cat "$TMP/lim-$s.rc")" = 0 ] || fail "fd_limit ($s): exit $(cat "$TMP/lim-$s.rc"): $(cat "$TMP/lim-$s.err")"
+    cmp -s "$TMP/p.out" "$TMP/lim-$s.out" || fail "fd_limit ($s): '$(cat "$TMP/lim-$s.out")', unprofiled '$(cat "$TMP/p.out")'"
+    M=$(one_file "$TMP/lim-$s" '*.meta.json') || exit 1
+    [ "$(meta_get "$M" threads_unarmed)" = 0 ] || fail "fd_limit ($s): $(meta_get "$M" threads_unarmed) threads unsampled"
+    note "fd_limit ($s): $(cat "$TMP/lim-$s.out"); threads_timer_fallback $(meta_get "$M" threads_timer_fallback)"
+done
+# The timer clock needs no descriptor: with perf, most threads fell back.
+[ "$(meta_get "$(one_file "$TMP/lim-perf" '*.meta.json')" threads_timer_fallback)" -ge 150 ] ||
+    fail "fd_limit (perf): the threads past the descriptor range were not counted in threads_timer_fallback"
+
+plain d "$TMP/daemon_fds" "$TMP/d.log"
+for s in perf timer; do
+    for u in dwarf fp; do
+        n=$s-$u
+        FLAMEPRE_SAMPLER=$s FLAMEPRE_UNWIND=$u profile "$TMP/dm-$n" dm-$n \
+            bash -c 'ulimit -n 256 && exec "$0" "$1"' "$TMP/daemon_fds" "$TMP/dm-$n.log"
+        [ "$(cat "$TMP/dm-$n.rc")" = 0 ] || fail "daemon ($n): exit $(cat "$TMP/dm-$n.rc"): $(cat "$TMP/dm-$n.err")"
+        cmp -s "$TMP/d.log" "$TMP/dm-$n.log" || fail "daemon ($n): output differs:
+$(diff "$TMP/d.log" "$TMP/dm-$n.log")"
+        F=$(one_file "$TMP/dm-$n" 'daemon_fds.*.cpu.folded') || exit 1
+        # 540 ms of CPU at 99 Hz: about 53 samples, after every close too
+        t=$(total "$F")
+        [ "$t" -ge 30 ] || fail "daemon ($n): $t samples (sampling stopped when its descriptors were closed?)"
+        note "daemon ($n): same numbers as unprofiled, $t samples"
+    done
+done
