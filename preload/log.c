@@ -11,19 +11,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "preload/outdir.h"
+
 static int log_fd = 2;
 static enum log_level log_lvl = LOG_QUIET;
 
-void log_init(enum log_level level, const char *file)
+void log_init(enum log_level level, const char *file, bool quiet)
 {
     log_lvl = level;
     if (file && *file) {
-        int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        char why[512];
+        int fd = outdir_open_log(file, why, sizeof why);
         if (fd >= 0)
             log_fd = fd;
-        else
-            log_error("FLAMEPRE_LOG_FILE: cannot open %s: %s; logging to stderr", file,
-                      strerror(errno));
+        else if (!quiet)
+            log_error("FLAMEPRE_LOG_FILE: cannot use %s: %s; logging to stderr", file, why);
     }
 }
 

@@ -9,13 +9,15 @@
  * errno is preserved.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 enum log_level { LOG_QUIET = 0, LOG_INFO = 1, LOG_DEBUG = 2 };
 
-/* Level and destination; set once by the constructor. Errors print at every
- * level. */
-void log_init(enum log_level level, const char *file);
+/* Level and destination (FLAMEPRE_LOG_FILE, opened by outdir_open_log:
+ * a file it refuses leaves stderr, with one line saying why unless
+ * `quiet`); set once by the constructor. Errors print at every level. */
+void log_init(enum log_level level, const char *file, bool quiet);
 void log_close(void);
 enum log_level log_level_get(void);
 
