@@ -29,8 +29,10 @@ RENDER_SRC    := $(sort $(filter-out render/main.c,$(wildcard render/*.c)))
 # The collector process's own files: in the CLI (flamepre collect, record),
 # not in the library.
 PROCESS_SRC   := collector/server.c collector/maps.c
-# Pure preload/ code the collector process needs (names, config, log).
-SHARED_SRC    := preload/log.c preload/config.c preload/waitcall.c preload/layout.c
+# Pure preload/ code the collector process needs (names, config, log and
+# the output paths it checks).
+SHARED_SRC    := preload/log.c preload/config.c preload/waitcall.c preload/layout.c \
+                 preload/outdir.c
 # Interposers define libc names; unit tests must not link them, nor the
 # library's on-demand libelf forwarders (they link libelf itself).
 CORE_SRC      := $(filter-out preload/interpose_%.c preload/elf_ondemand.c,$(PRELOAD_SRC)) $(COLLECTOR_SRC)

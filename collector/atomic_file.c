@@ -72,11 +72,19 @@ static void af_release(struct atomic_file *af)
 
 int atomic_file_open(struct atomic_file *af, const char *path)
 {
+    return atomic_file_openat(af, AT_FDCWD, path);
+}
+
+int atomic_file_openat(struct atomic_file *af, int dirfd, const char *path)
+{
     char pid[24];
     size_t plen;
     int fd;
+    /* O_EXCL already refuses a symlink of that name; O_NOFOLLOW says so. */
+    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
 
     af->fd = -1;
+    af->dirfd = dirfd;
     af->err = 0;
     af->used = 0;
     af->tmp = NULL;
@@ -91,15 +99,15 @@ int atomic_file_open(struct atomic_file *af, const char *path)
     memcpy(af->tmp, path, plen);
     strcpy(af->tmp + plen, pid);
 
-    fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    fd = openat(dirfd, af->tmp, flags, 0644);
     if (fd < 0 && errno == EEXIST) {
         /* A leftover from a crashed earlier run with the same pid (common
          * in containers, where the profiled program is often pid 1 or 7).
          * Without this, every later run would fail to write until someone
          * cleaned up by hand. Two writers of the same path in one process
          * are not supported. */
-        if (unlink(af->tmp) == 0 || errno == ENOENT)
-            fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (unlinkat(dirfd, af->tmp, 0) == 0 || errno == ENOENT)
+            fd = openat(dirfd, af->tmp, flags, 0644);
     }
     if (fd < 0)
         goto fail;
@@ -181,11 +189,11 @@ int atomic_file_commit(struct atomic_file *af)
     if (close(af->fd) != 0 && errno != EINTR)
         af_fail(af, errno);
     af->fd = -1;
-    if (!af->err && rename(af->tmp, af->path) != 0)
+    if (!af->err && renameat(af->dirfd, af->tmp, af->dirfd, af->path) != 0)
         af_fail(af, errno);
     err = af->err;
     if (err)
-        unlink(af->tmp);
+        unlinkat(af->dirfd, af->tmp, 0);
     af_release(af);
     if (err) {
         errno = err;
@@ -203,7 +211,7 @@ void atomic_file_abort(struct atomic_file *af)
         af->fd = -1;
     }
     if (af->tmp)
-        unlink(af->tmp);
+        unlinkat(af->dirfd, af->tmp, 0);
     af_release(af);
     errno = saved;
 }

@@ -286,7 +286,7 @@ static size_t fmt_u64(char *buf, uint64_t v)
     return n;
 }
 
-int folded_write_file(struct folded *f, const char *path)
+int folded_write_file(struct folded *f, int dirfd, const char *path)
 {
     struct atomic_file af;
     char num[24];
@@ -295,7 +295,7 @@ int folded_write_file(struct folded *f, const char *path)
         errno = ENOMEM;
         return -1;
     }
-    if (atomic_file_open(&af, path) != 0)
+    if (atomic_file_openat(&af, dirfd, path) != 0)
         return -1;
     for (size_t i = 0; i < f->sorted_n; i++) {
         const struct fentry *e = f->sorted[i];

@@ -26,9 +26,10 @@ int folded_add(struct folded *f, const char *stack, size_t len, uint64_t count);
 uint64_t folded_total(const struct folded *f);
 size_t folded_distinct(const struct folded *f);
 
-/* Write sorted, merged lines to path atomically. Returns 0, or -1 with errno
- * set (the temp file is removed on failure). */
-int folded_write_file(struct folded *f, const char *path);
+/* Write sorted, merged lines to path (relative to dirfd, or AT_FDCWD)
+ * atomically. Returns 0, or -1 with errno set (the temp file is removed on
+ * failure). */
+int folded_write_file(struct folded *f, int dirfd, const char *path);
 
 /* Visit the distinct stacks in sorted order. */
 void folded_foreach(struct folded *f, void (*fn)(const char *stack, uint64_t count, void *arg),

@@ -21,6 +21,7 @@
 #include "preload/alloc.h"
 #include "preload/allocsite.h"
 #include "preload/log.h"
+#include "preload/outdir.h"
 #include "preload/sampler.h"
 #include "preload/threads.h"
 #include "preload/unwind.h"
@@ -48,6 +49,7 @@ struct image {
      * second later (counted) */
     pid_t *suspects, *counted;
     size_t nsuspects, ncounted;
+    bool write_failed;              /* its one line about unwritten files is said */
 };
 
 static uint64_t now_ns(clockid_t clk)
@@ -488,6 +490,9 @@ struct writer {
     struct symbolizer *sym;
     const struct image_write *w;
     struct thread_rec *sorted;
+    int dirfd;                  /* the output directory (outdir_open_dir) */
+    unsigned files, failed;     /* files tried, not written */
+    int err;                    /* errno of the first not written */
 };
 
 static int rec_cmp_serial(const void *a, const void *b)
@@ -631,26 +636,52 @@ static void build_wait_folded(const struct writer *wr, struct folded *f, enum wa
     free(b.p);
 }
 
-static void output_path(const struct writer *wr, char *out, size_t len, const char *what)
+/* A file's name in the output directory. */
+static void output_name(const struct writer *wr, char *out, size_t len, const char *what)
 {
     const struct collector_session *s = &wr->img->sess;
-    snprintf(out, len, "%s/%s.%d%s.%s", s->outdir, s->comm, (int)s->pid,
-             wr->w->name_tag ? wr->w->name_tag : "", what);
+    snprintf(out, len, "%s.%d%s.%s", s->comm, (int)s->pid, wr->w->name_tag ? wr->w->name_tag : "",
+             what);
+}
+
+/* Count a file written (rc 0) or not; false when not. */
+static bool file_done(struct writer *wr, int rc)
+{
+    wr->files++;
+    if (rc == 0)
+        return true;
+    if (!wr->failed++)
+        wr->err = errno;
+    return false;
+}
+
+/* Files of the image could not be written: one line for the image, the
+ * first time (a directory lost to a chroot, a setuid or a chmod fails
+ * every file the same way, and snapshots would repeat it). files == 0:
+ * the directory could not be opened. */
+static void report_unwritten(struct image *img, unsigned failed, unsigned files, int err)
+{
+    if (img->write_failed)
+        return;
+    img->write_failed = true;
+    char count[48] = "";
+    if (files)
+        snprintf(count, sizeof count, " (%u of %u files not written)", failed, files);
+    log_error("cannot write the profile of %s (pid %d) in %s: %s%s", img->sess.comm,
+              (int)img->sess.pid, img->sess.outdir, strerror(err), count);
 }
 
 /* Write one metric's folded file (<comm>.<pid>.<metric>.folded), report
  * it, keep its totals for meta.json and free it. */
-static void write_metric(const struct writer *wr, struct folded *f, const char *metric,
+static void write_metric(struct writer *wr, struct folded *f, const char *metric,
                          uint64_t *total, size_t *stacks)
 {
-    char path[CONFIG_PATH_MAX + 96], what[48];
+    char name[128], what[48];
     snprintf(what, sizeof what, "%s.folded", metric);
-    output_path(wr, path, sizeof path, what);
-    if (folded_write_file(f, path) < 0)
-        log_error("cannot write %s: %s", path, strerror(errno));
-    else
-        log_info("wrote %s (total %llu, %zu stacks)", path, (unsigned long long)folded_total(f),
-                 folded_distinct(f));
+    output_name(wr, name, sizeof name, what);
+    if (file_done(wr, folded_write_file(f, wr->dirfd, name)))
+        log_info("wrote %s/%s (total %llu, %zu stacks)", wr->img->sess.outdir, name,
+                 (unsigned long long)folded_total(f), folded_distinct(f));
     *total = folded_total(f);
     *stacks = folded_distinct(f);
     folded_free(f);
@@ -670,9 +701,17 @@ int image_write(struct image *img, const struct image_write *w)
     const struct layout_header *h = img->h;
     const struct config *cfg = img->sess.cfg;
     struct writer wr = {.img = img, .sym = w->sym, .w = w};
-    wr.sorted = malloc((img->nthreads ? img->nthreads : 1) * sizeof *wr.sorted);
-    if (!wr.sorted)
+    /* Once, without following a symlink: every file is created in it. */
+    wr.dirfd = outdir_open_dir(img->sess.outdir);
+    if (wr.dirfd < 0) {
+        report_unwritten(img, 0, 0, errno);
         return -1;
+    }
+    wr.sorted = malloc((img->nthreads ? img->nthreads : 1) * sizeof *wr.sorted);
+    if (!wr.sorted) {
+        close(wr.dirfd);
+        return -1;
+    }
     if (img->nthreads)
         memcpy(wr.sorted, img->threads, img->nthreads * sizeof *wr.sorted);
     qsort(wr.sorted, img->nthreads, sizeof *wr.sorted, rec_cmp_serial);
@@ -757,11 +796,13 @@ int image_write(struct image *img, const struct image_write *w)
         m.wait_oom = img->wait_oom;
     }
     symbolizer_stats(w->sym, &m.sym);
-    char path[CONFIG_PATH_MAX + 64];
-    output_path(&wr, path, sizeof path, "meta.json");
-    int rc = meta_write(path, &m);
-    if (rc < 0)
-        log_error("cannot write %s: %s", path, strerror(errno));
+    char name[128];
+    output_name(&wr, name, sizeof name, "meta.json");
+    int rc = meta_write(wr.dirfd, name, &m);
+    file_done(&wr, rc);
+    if (wr.failed)
+        report_unwritten(img, wr.failed, wr.files, wr.err);
+    close(wr.dirfd);
     free(wr.sorted);
     return rc;
 }

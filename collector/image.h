@@ -11,8 +11,10 @@
  * moves every complete ring record into the table and frees the slots of
  * threads that are gone, after their last records. A write symbolizes and
  * writes <comm>.<pid>.<metric>.folded and <comm>.<pid>.meta.json
- * atomically; it may be repeated (periodic snapshots) and never changes
- * the table. Allocation sites are read from the mapping at each write.
+ * atomically, into the output directory opened without following a
+ * symlink (preload/outdir.h); it may be repeated (periodic snapshots) and
+ * never changes the table. Files it cannot write are one error line for
+ * the image, however many and however often. Allocation sites are read from the mapping at each write.
  *
  * Reads nothing but the mapping and /proc; never calls preload code except
  * through the hooks below. Not thread-safe: one caller at a time.

@@ -113,10 +113,10 @@ static void u64_field(struct atomic_file *af, const char *key, uint64_t v)
     atomic_file_printf(af, "  \"%s\": %llu,\n", key, (unsigned long long)v);
 }
 
-int meta_write(const char *path, const struct meta *m)
+int meta_write(int dirfd, const char *path, const struct meta *m)
 {
     struct atomic_file af;
-    if (atomic_file_open(&af, path) < 0)
+    if (atomic_file_openat(&af, dirfd, path) < 0)
         return -1;
     const struct collector_session *s = m->sess;
     const struct config *cfg = s->cfg;

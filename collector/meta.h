@@ -75,8 +75,9 @@ struct meta_wait_metric {
 #define META_WAIT_METRICS 7
 extern const struct meta_wait_metric meta_wait_metrics[META_WAIT_METRICS];
 
-/* Returns 0, or -1 with errno set. */
-int meta_write(const char *path, const struct meta *m);
+/* Write path (relative to dirfd, or AT_FDCWD) atomically. Returns 0, or
+ * -1 with errno set. */
+int meta_write(int dirfd, const char *path, const struct meta *m);
 
 /* JSON string literal of s (quotes included), escaping per RFC 8259; bytes
  * that are not valid UTF-8 become U+FFFD. Exposed for tests. */

@@ -12,7 +12,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "preload/log.h"
+
 #define PREFIX "FLAMEPRE_"
+
+/* A value (or a name) as a message quotes it: its first QUOTE_BYTES bytes,
+ * control characters escaped, "..." where it was cut. The environment may
+ * hold anything (a newline, a terminal escape, a megabyte), and the
+ * message about it must stay one readable line that still says why. */
+#define QUOTE_BYTES 48
+#define QUOTE_BUF (QUOTE_BYTES * 4 + 4)
+
+static const char *quote(char *buf, const char *val, size_t len)
+{
+    size_t n = len < QUOTE_BYTES ? len : QUOTE_BYTES;
+    log_escape(buf, QUOTE_BUF - 3, val, n);
+    if (n < len)
+        strcat(buf, "...");
+    return buf;
+}
 
 static const struct {
     const char *name;
@@ -159,8 +177,9 @@ static int p_events(const char *val, void *field, char *why, size_t whylen)
 {
     const char *bad;
     unsigned badlen, ev;
+    char q[QUOTE_BUF];
     if (config_parse_events(val, &ev, &bad, &badlen) < 0) {
-        snprintf(why, whylen, "unknown event \"%.*s\"", (int)badlen, bad);
+        snprintf(why, whylen, "unknown event \"%s\"", quote(q, bad, badlen));
         return -1;
     }
     *(unsigned *)field = ev;
@@ -195,8 +214,9 @@ static int p_uint_range(const char *val, unsigned *field, uint64_t lo, uint64_t 
 {
     uint64_t v;
     const char *e;
+    char q[QUOTE_BUF];
     if (parse_u64(val, &v, &e) < 0 || *e) {
-        snprintf(why, whylen, "\"%s\" is not a whole number", val);
+        snprintf(why, whylen, "\"%s\" is not a whole number", quote(q, val, strlen(val)));
         return -1;
     }
     if (v < lo || v > hi) {
@@ -219,8 +239,9 @@ static int p_depth(const char *val, void *field, char *why, size_t whylen)
 
 static int p_size(const char *val, void *field, char *why, size_t whylen)
 {
+    char q[QUOTE_BUF];
     if (config_parse_size(val, field) < 0) {
-        snprintf(why, whylen, "\"%s\" is not a size", val);
+        snprintf(why, whylen, "\"%s\" is not a size", quote(q, val, strlen(val)));
         return -1;
     }
     return 0;
@@ -228,8 +249,9 @@ static int p_size(const char *val, void *field, char *why, size_t whylen)
 
 static int p_duration(const char *val, void *field, char *why, size_t whylen)
 {
+    char q[QUOTE_BUF];
     if (config_parse_duration(val, field) < 0) {
-        snprintf(why, whylen, "\"%s\" is not a duration", val);
+        snprintf(why, whylen, "\"%s\" is not a duration", quote(q, val, strlen(val)));
         return -1;
     }
     return 0;
@@ -238,13 +260,14 @@ static int p_duration(const char *val, void *field, char *why, size_t whylen)
 /* Match val against a NULL-ended list of words; the field gets the index. */
 static int p_word(const char *val, int *field, const char *const *words, char *why, size_t whylen)
 {
+    char q[QUOTE_BUF];
     for (int i = 0; words[i]; i++) {
         if (strcasecmp(val, words[i]) == 0) {
             *field = i;
             return 0;
         }
     }
-    snprintf(why, whylen, "\"%s\" is not recognised", val);
+    snprintf(why, whylen, "\"%s\" is not recognised", quote(q, val, strlen(val)));
     return -1;
 }
 
@@ -350,7 +373,7 @@ int config_parse(struct config *cfg, const char *const *envp,
                  void (*report)(const char *line, void *arg), void *arg)
 {
     int problems = 0;
-    char line[512], why[256], name[64];
+    char line[512], why[256], name[64], q[QUOTE_BUF];
     size_t nvars = sizeof vars / sizeof vars[0];
 
     for (const char *const *e = envp; e && *e; e++) {
@@ -378,8 +401,8 @@ int config_parse(struct config *cfg, const char *const *envp,
                 if (d < bestd)
                     bestd = d, best = vars[i].name;
             }
-            snprintf(line, sizeof line, "%s: unknown variable, ignored; did you mean %s?", name,
-                     best);
+            snprintf(line, sizeof line, "%s: unknown variable, ignored; did you mean %s?",
+                     quote(q, name, nlen), best);
             report(line, arg);
             problems++;
             continue;

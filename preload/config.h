@@ -8,7 +8,9 @@
  * reported once through the `report` callback with the variable's name and
  * what it accepts, and the default is kept; the caller decides whether that
  * disables the profiler. An unknown FLAMEPRE_* name is reported with the
- * nearest valid name.
+ * nearest valid name. A message quotes a value or name with its control
+ * characters escaped (log_escape) and cut after 48 bytes, so it is always
+ * one line that still says why.
  *
  * Pure: no global state, no environment access of its own (the caller hands
  * it an envp array), so unit tests drive it directly. Not for signal

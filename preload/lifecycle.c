@@ -10,14 +10,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +26,7 @@
 #include "preload/config.h"
 #include "preload/hooks.h"
 #include "preload/log.h"
+#include "preload/outdir.h"
 #include "preload/sampler.h"
 #include "preload/shm.h"
 #include "preload/threads.h"
@@ -65,41 +64,6 @@ static uint64_t now_ns(clockid_t clk)
     struct timespec ts;
     clock_gettime(clk, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* mkdir -p, then the absolute path, so a later chdir does not move it. */
-static int prepare_outdir(const char *dir, char *abs, size_t len)
-{
-    char tmp[CONFIG_PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s", dir);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-        return -1;
-    char resolved[PATH_MAX];
-    if (!realpath(tmp, resolved))
-        return -1;
-    struct stat st;
-    if (stat(resolved, &st) < 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    if (access(resolved, W_OK | X_OK) < 0)
-        return -1;
-    if (strlen(resolved) >= len) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    strcpy(abs, resolved);
-    return 0;
 }
 
 /* The command line into the header, cut at its size. */
@@ -359,7 +323,7 @@ __attribute__((constructor)) static void flamepre_init(void)
     hooks_resolve();
     config_defaults(&cfg);
     config_parse(&cfg, (const char *const *)environ, report_line, NULL);
-    log_init((enum log_level)cfg.log_level, cfg.log_file);
+    log_init((enum log_level)cfg.log_level, cfg.log_file, false);
     if (cfg.disable)
         goto out;
 
@@ -375,10 +339,10 @@ __attribute__((constructor)) static void flamepre_init(void)
     if (!cfg.events)
         goto out;
 
-    char outdir[CONFIG_PATH_MAX];
-    if (prepare_outdir(cfg.output, outdir, sizeof outdir) < 0) {
+    char outdir[CONFIG_PATH_MAX], why[512];
+    if (outdir_prepare(cfg.output, outdir, sizeof outdir, why, sizeof why) < 0) {
         log_error("FLAMEPRE_OUTPUT: cannot use directory %s: %s; profiling disabled", cfg.output,
-                  strerror(errno));
+                  why);
         goto out;
     }
     /* Exact lock/I-O mode writes a record per wait: bigger rings. */

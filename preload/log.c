@@ -11,19 +11,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "preload/outdir.h"
+
 static int log_fd = 2;
 static enum log_level log_lvl = LOG_QUIET;
 
-void log_init(enum log_level level, const char *file)
+void log_init(enum log_level level, const char *file, bool quiet)
 {
     log_lvl = level;
     if (file && *file) {
-        int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        char why[512];
+        int fd = outdir_open_log(file, why, sizeof why);
         if (fd >= 0)
             log_fd = fd;
-        else
-            log_error("FLAMEPRE_LOG_FILE: cannot open %s: %s; logging to stderr", file,
-                      strerror(errno));
+        else if (!quiet)
+            log_error("FLAMEPRE_LOG_FILE: cannot use %s: %s; logging to stderr", file, why);
     }
 }
 
@@ -40,14 +42,48 @@ enum log_level log_level_get(void)
     return log_lvl;
 }
 
+size_t log_escape(char *out, size_t outlen, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0, i = 0;
+    if (!outlen)
+        return 0;
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char e[4];
+        size_t n = 0;
+        if (c == '\n' || c == '\r' || c == '\t') {
+            e[n++] = '\\';
+            e[n++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+        } else if (c < 0x20 || c == 0x7f) {
+            e[n++] = '\\';
+            e[n++] = 'x';
+            e[n++] = hex[c >> 4];
+            e[n++] = hex[c & 15];
+        } else {
+            e[n++] = (char)c;
+        }
+        if (o + n >= outlen)
+            break;
+        memcpy(out + o, e, n);
+        o += n;
+    }
+    out[o] = 0;
+    return i;
+}
+
 static void log_emit(const char *fmt, va_list ap)
 {
     int saved = errno;
-    char buf[1024];
+    char text[1024], buf[1024];
     size_t n = (size_t)snprintf(buf, sizeof buf, "flamepre: ");
-    int r = vsnprintf(buf + n, sizeof buf - n - 1, fmt, ap);
-    if (r > 0)
-        n += (size_t)r < sizeof buf - n - 1 ? (size_t)r : sizeof buf - n - 2;
+    int r = vsnprintf(text, sizeof text, fmt, ap);
+    if (r > 0) {
+        /* The text quotes values and paths from the user: one line, always. */
+        log_escape(buf + n, sizeof buf - n - 1, text,
+                   (size_t)r < sizeof text ? (size_t)r : sizeof text - 1);
+        n += strlen(buf + n);
+    }
     buf[n++] = '\n';
     const char *p = buf;
     while (n > 0) {

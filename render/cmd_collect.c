@@ -84,7 +84,9 @@ int cmd_collect(int argc, char **argv)
     struct config cfg;
     config_defaults(&cfg);
     config_parse(&cfg, (const char *const *)environ, quiet, NULL);
-    log_init((enum log_level)cfg.log_level, cfg.log_file);
+    /* Quiet about the environment: the host that started us has said
+     * what is wrong with it. */
+    log_init((enum log_level)cfg.log_level, cfg.log_file, true);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
     signal(SIGINT, SIG_IGN);

@@ -183,6 +183,37 @@ static void test_stale_temp(void **state)
     assert_int_equal(count_entries(dir), 1);
 }
 
+/* Relative to a directory descriptor; a symlink planted at the temp name
+ * is replaced, never written through. */
+static void test_openat_no_symlink(void **state)
+{
+    const char *dir = *state;
+    char victim[PATH_MAX], tmp[64];
+    struct atomic_file af;
+
+    snprintf(victim, sizeof(victim), "%s/victim", dir);
+    int fd = open(victim, O_WRONLY | O_CREAT, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "precious", 8), 8);
+    close(fd);
+    int dfd = open(dir, O_PATH | O_DIRECTORY);
+    assert_true(dfd >= 0);
+    snprintf(tmp, sizeof(tmp), "h.tmp.%ld", (long)getpid());
+    assert_int_equal(symlinkat(victim, dfd, tmp), 0);
+    assert_int_equal(atomic_file_openat(&af, dfd, "h"), 0);
+    atomic_file_puts(&af, "mine");
+    assert_int_equal(atomic_file_commit(&af), 0);
+    close(dfd);
+    char *got = read_all(victim, NULL);
+    assert_string_equal(got, "precious");
+    free(got);
+    snprintf(victim, sizeof(victim), "%s/h", dir);
+    got = read_all(victim, NULL);
+    assert_string_equal(got, "mine");
+    free(got);
+    assert_int_equal(count_entries(dir), 2);
+}
+
 static void test_open_failure(void **state)
 {
     const char *dir = *state;
@@ -248,6 +279,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_content_paths, make_tmpdir, remove_tmpdir),
         cmocka_unit_test_setup_teardown(test_replace_and_abort, make_tmpdir, remove_tmpdir),
         cmocka_unit_test_setup_teardown(test_stale_temp, make_tmpdir, remove_tmpdir),
+        cmocka_unit_test_setup_teardown(test_openat_no_symlink, make_tmpdir, remove_tmpdir),
         cmocka_unit_test_setup_teardown(test_open_failure, make_tmpdir, remove_tmpdir),
         cmocka_unit_test_setup_teardown(test_write_error_kept, make_tmpdir, remove_tmpdir),
     };

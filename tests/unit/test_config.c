@@ -104,6 +104,31 @@ static void test_unknown_variable_suggests(void **st)
     assert_int_equal(c.hz, 99);
 }
 
+/* A value or name with control characters, or a very long one: the
+ * message quotes it escaped and cut, and still says why. */
+static void test_messages_quote_values(void **st)
+{
+    (void)st;
+    struct config c;
+    char longval[5000 + 32];
+    memcpy(longval, "FLAMEPRE_HZ=", 12);
+    memset(longval + 12, 'x', 5000);
+    longval[12 + 5000] = 0;
+    const char *env[] = {"FLAMEPRE_HZ=12\n3", "FLAMEPRE_EVENTS=cpu,\033[31m\t", "FLAMEPRE_H\rZ=1",
+                         "FLAMEPRE_LOG=\x7f", longval, NULL};
+    assert_int_equal(parse(&c, env), 5);
+    assert_string_equal(msgs[0], "FLAMEPRE_HZ: \"12\\n3\" is not a whole number; accepted: "
+                                 "samples per second, 1..10000 (default 99); using the default");
+    assert_non_null(strstr(msgs[1], "unknown event \"\\x1b[31m\\t\""));
+    assert_non_null(strstr(msgs[2], "FLAMEPRE_H\\rZ: unknown variable"));
+    assert_non_null(strstr(msgs[3], "\"\\x7f\" is not recognised"));
+    assert_non_null(strstr(msgs[4], "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\" is not a whole"));
+    assert_non_null(strstr(msgs[4], "using the default"));
+    for (int i = 0; i < 5; i++)
+        for (const char *p = msgs[i]; *p; p++)
+            assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+}
+
 static void test_sizes_and_durations(void **st)
 {
     (void)st;
@@ -147,6 +172,7 @@ int main(void)
         cmocka_unit_test(test_good_values),
         cmocka_unit_test(test_bad_values_keep_defaults),
         cmocka_unit_test(test_unknown_variable_suggests),
+        cmocka_unit_test(test_messages_quote_values),
         cmocka_unit_test(test_sizes_and_durations),
         cmocka_unit_test(test_events_string),
     };

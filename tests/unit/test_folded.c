@@ -202,7 +202,7 @@ static void test_write_file(void **state)
     add(f, "[main tid=1];main;work", 99);
     add(f, "[main tid=1];main", 1);
     add(f, "[main tid=1];main;work", 1);
-    assert_int_equal(folded_write_file(f, path), 0);
+    assert_int_equal(folded_write_file(f, AT_FDCWD, path), 0);
     char *got = read_all(path);
     assert_string_equal(got, "[main tid=1];main 1\n[main tid=1];main;work 100\n");
     free(got);
@@ -210,7 +210,7 @@ static void test_write_file(void **state)
 
     /* Rewriting replaces the content. */
     add(f, "z", 7);
-    assert_int_equal(folded_write_file(f, path), 0);
+    assert_int_equal(folded_write_file(f, AT_FDCWD, path), 0);
     got = read_all(path);
     assert_string_equal(got, "[main tid=1];main 1\n[main tid=1];main;work 100\nz 7\n");
     free(got);
@@ -218,7 +218,7 @@ static void test_write_file(void **state)
     /* An empty table writes an empty file. */
     struct folded *empty = folded_new();
     snprintf(path, sizeof(path), "%s/empty.folded", dir);
-    assert_int_equal(folded_write_file(empty, path), 0);
+    assert_int_equal(folded_write_file(empty, AT_FDCWD, path), 0);
     got = read_all(path);
     assert_string_equal(got, "");
     free(got);
@@ -237,7 +237,7 @@ static void test_write_failures(void **state)
      * root, so the test uses failures that hold for every user.) */
     snprintf(path, sizeof(path), "%s/missing/x.folded", dir);
     errno = 0;
-    assert_int_equal(folded_write_file(f, path), -1);
+    assert_int_equal(folded_write_file(f, AT_FDCWD, path), -1);
     assert_int_equal(errno, ENOENT);
 
     snprintf(path, sizeof(path), "%s/plainfile", dir);
@@ -245,7 +245,7 @@ static void test_write_failures(void **state)
     assert_true(fd >= 0);
     close(fd);
     snprintf(path, sizeof(path), "%s/plainfile/x.folded", dir);
-    assert_int_equal(folded_write_file(f, path), -1);
+    assert_int_equal(folded_write_file(f, AT_FDCWD, path), -1);
     assert_int_equal(errno, ENOTDIR);
 
     /* The target is a non-empty directory: everything up to the rename
@@ -256,7 +256,7 @@ static void test_write_failures(void **state)
     snprintf(inner, sizeof(inner), "%s/isdir/keep", dir);
     fd = open(inner, O_WRONLY | O_CREAT, 0644);
     close(fd);
-    assert_int_equal(folded_write_file(f, path), -1);
+    assert_int_equal(folded_write_file(f, AT_FDCWD, path), -1);
     assert_true(errno == EISDIR || errno == ENOTEMPTY || errno == EEXIST);
     assert_int_equal(count_entries(dir), 2);   /* plainfile, isdir */
     folded_free(f);
@@ -289,7 +289,7 @@ static void test_scale(void **state)
     double t1 = now_s();
     assert_int_equal(folded_distinct(f), DISTINCT);
     snprintf(path, sizeof(path), "%s/big.folded", dir);
-    assert_int_equal(folded_write_file(f, path), 0);
+    assert_int_equal(folded_write_file(f, AT_FDCWD, path), 0);
     double t2 = now_s();
     print_message("folded: %d adds (%d distinct) in %.0f ms, write in %.0f ms\n", ADDS, DISTINCT,
                   (t1 - t0) * 1e3, (t2 - t1) * 1e3);
