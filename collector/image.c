@@ -313,6 +313,7 @@ static void drain_slot(struct image *img, unsigned i, bool refresh)
     r->unwind_fail = atomic_load(&s->unwind_fail);
     r->truncated = atomic_load(&s->truncated);
     r->shallow = atomic_load(&s->shallow);
+    r->low_stack = atomic_load(&s->low_stack);
     r->alloc_sampled = atomic_load(&s->alloc_sampled);
     r->alloc_dropped = atomic_load(&s->alloc_dropped);
     r->wait_sampled = atomic_load(&s->wait_sampled);
@@ -536,6 +537,8 @@ static void stack_prefix(const struct writer *wr, struct buf *b, const struct st
     const char *marker = NULL;
     if (e->flags & UNW_F_SHALLOW)
         marker = "[not unwound: in loader or unwinder]";
+    else if (e->flags & UNW_F_LOW_STACK)
+        marker = "[not unwound: low stack]";
     else if (e->flags & UNW_F_TRUNCATED)
         marker = "[truncated]";
     else if (e->flags & UNW_F_FAILED)

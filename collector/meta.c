@@ -154,6 +154,7 @@ int meta_write(int dirfd, const char *path, const struct meta *m)
     str_field(&af, "output_dir", s->outdir);
 
     uint64_t samples = 0, recorded = 0, dropped = 0, fail = 0, trunc = 0, shallow = 0;
+    uint64_t low_stack = 0;
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct thread_rec *t = &m->threads[i];
         samples += t->samples;
@@ -162,6 +163,7 @@ int meta_write(int dirfd, const char *path, const struct meta *m)
         fail += t->unwind_fail;
         trunc += t->truncated;
         shallow += t->shallow;
+        low_stack += t->low_stack;
     }
 
     if (cfg->events & EV_CPU) {
@@ -275,6 +277,7 @@ int meta_write(int dirfd, const char *path, const struct meta *m)
     u64_field(&af, "unwind_failed", fail);
     u64_field(&af, "stacks_truncated", trunc);
     u64_field(&af, "stacks_not_unwound", shallow);
+    u64_field(&af, "samples_low_stack", low_stack);
     u64_field(&af, "threads_seen", m->nthreads);
     u64_field(&af, "threads_unprofiled", m->threads_unprofiled);
     u64_field(&af, "threads_unarmed", m->threads_unarmed);
@@ -296,10 +299,12 @@ int meta_write(int dirfd, const char *path, const struct meta *m)
         meta_json_string(&af, t->name, strnlen(t->name, sizeof t->name));
         atomic_file_printf(&af,
                            ", \"exited\": %s, \"samples\": %llu, \"dropped\": %llu, "
-                           "\"unwind_failed\": %llu, \"truncated\": %llu, \"not_unwound\": %llu}",
+                           "\"unwind_failed\": %llu, \"truncated\": %llu, \"not_unwound\": %llu, "
+                           "\"low_stack\": %llu}",
                            t->exited ? "true" : "false", (unsigned long long)t->samples,
                            (unsigned long long)t->dropped, (unsigned long long)t->unwind_fail,
-                           (unsigned long long)t->truncated, (unsigned long long)t->shallow);
+                           (unsigned long long)t->truncated, (unsigned long long)t->shallow,
+                           (unsigned long long)t->low_stack);
     }
     atomic_file_puts(&af, m->nthreads ? "\n  ]\n}\n" : "]\n}\n");
     return atomic_file_commit(&af);

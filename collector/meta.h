@@ -22,6 +22,7 @@ struct thread_rec {
     uint64_t recorded;     /* weight that reached the stack table */
     uint64_t dropped;      /* weight lost to a full ring */
     uint64_t unwind_fail, truncated, shallow;
+    uint64_t low_stack;      /* records not unwound: stack short or unknown */
     uint64_t alloc_sampled;  /* allocation records taken */
     uint64_t alloc_dropped;  /* allocation records lost (no room for a site) */
     uint64_t wait_sampled;   /* lock/I/O wait records taken */

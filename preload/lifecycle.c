@@ -231,7 +231,8 @@ void lifecycle_thread_begin(void)
 
 /* Threads that were running before the constructor (started by another
  * library's constructor, say) get a slot and a clock from outside; their
- * stack bounds stay unknown and the fp walker checks pages instead. */
+ * stack bounds stay unknown, so their DWARF samples are leaf-only and the
+ * fp walker reads their frames without trusting them (unwind.h). */
 static void register_existing_threads(void)
 {
     DIR *d = opendir("/proc/self/task");

@@ -193,7 +193,8 @@ static void on_sample(int sig, siginfo_t *si, void *ucv)
 
     tstate.ring_busy = 1;
     unsigned flags;
-    unsigned n = unwind_capture(ucv, s->stack_lo, s->stack_hi, s->scratch, depth, &flags);
+    unsigned n = unwind_capture(ucv, s->stack_lo, s->stack_hi, s->unw_cursor, s->scratch, depth,
+                                &flags);
     slot_count_unwind(s, flags);
     if (!ring_has_room(&s->ring, n + 1)) {
         ctr_add(&s->dropped, weight);

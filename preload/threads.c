@@ -25,7 +25,7 @@ static int slot_buffers(struct tslot *s)
 {
     if (s->scratch)
         return 0;
-    size_t scratch_bytes = 2 * (size_t)CONFIG_MAX_DEPTH * sizeof(uintptr_t);
+    size_t scratch_bytes = 2 * (size_t)CONFIG_MAX_DEPTH * sizeof(uintptr_t) + UNWIND_CURSOR_BYTES;
     void *m = mmap(NULL, scratch_bytes, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED)
@@ -34,6 +34,7 @@ static int slot_buffers(struct tslot *s)
     s->ring.mask = shm_hdr->ring_words - 1;
     s->scratch = m;
     s->alloc_scratch = s->scratch + CONFIG_MAX_DEPTH;
+    s->unw_cursor = s->alloc_scratch + CONFIG_MAX_DEPTH;
     return 0;
 }
 
@@ -53,6 +54,7 @@ static void slot_reset(struct tslot *s, pid_t tid)
     atomic_store(&s->unwind_fail, 0);
     atomic_store(&s->truncated, 0);
     atomic_store(&s->shallow, 0);
+    atomic_store(&s->low_stack, 0);
     atomic_store(&s->alloc_sampled, 0);
     atomic_store(&s->alloc_dropped, 0);
     atomic_store(&s->wait_sampled, 0);

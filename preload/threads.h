@@ -52,6 +52,9 @@ struct tslot {
     uintptr_t *alloc_scratch;    /* CONFIG_MAX_DEPTH words for the allocation
                                   * interposers: a sample that interrupts
                                   * them must not overwrite their stack */
+    void *unw_cursor;            /* UNWIND_CURSOR_BYTES for the handler's
+                                  * libunwind walk (unwind.h), off the
+                                  * program's stack */
     /* allocation sites of this thread (allocsite.c, owner thread only);
      * kept across reuse of the slot, re-adopted when serial or the site
      * generation changes */
@@ -66,7 +69,9 @@ struct tslot {
                                   * mapped on first use, kept across reuse
                                   * like the ring */
     bool scache_failed;          /* it could not be mapped: do not retry */
-    uintptr_t stack_lo, stack_hi; /* 0 when unknown */
+    uintptr_t stack_lo, stack_hi; /* the usable stack (guard excluded), 0 when
+                                   * unknown; the walks' room check and
+                                   * frame bounds (unwind.h) */
     bool foreign;                 /* existed before the constructor */
     /* sampler state */
     _Atomic int perf_fd;          /* -1 if none; exchanged, so exactly one closer */
@@ -82,6 +87,7 @@ struct tslot {
     _Atomic uint64_t unwind_fail; /* records whose unwind stopped on an error */
     _Atomic uint64_t truncated;   /* records cut at FLAMEPRE_DEPTH */
     _Atomic uint64_t shallow;     /* records not unwound (loader, unwinder busy) */
+    _Atomic uint64_t low_stack;   /* records not unwound: stack short or unknown */
     _Atomic uint64_t alloc_sampled;  /* allocation records taken */
     _Atomic uint64_t alloc_dropped;  /* allocation records lost (no room for a site) */
     _Atomic uint64_t wait_sampled;   /* lock/I/O wait records taken (wait.h) */
@@ -140,6 +146,8 @@ static inline void slot_count_unwind(struct tslot *s, unsigned flags)
         ctr_add(&s->unwind_fail, 1);
     if (flags & UNW_F_SHALLOW)
         ctr_add(&s->shallow, 1);
+    if (flags & UNW_F_LOW_STACK)
+        ctr_add(&s->low_stack, 1);
 }
 
 /* The calling thread's slot for a recorder running in normal context

@@ -12,10 +12,14 @@
 #include "preload/unwind.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <link.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <libunwind.h>
 #include <unwind.h>
@@ -168,35 +172,92 @@ int unwind_init(enum unwind_mode m)
     return 0;
 }
 
+/* Stacks whose bounds are known: the thread's and, in the handler, the
+ * signal stack it may run on. Frames inside them are read directly. */
+enum { STACK_THREAD, STACK_ALT, STACK_NKNOWN };
+struct stacks {
+    struct range r[STACK_NKNOWN];   /* {0, 0} when unknown */
+};
+
+/* The known stack holding [a, a + len), or -1. */
+static int stack_of(const struct stacks *st, uintptr_t a, uintptr_t len)
+{
+    for (int i = 0; i < STACK_NKNOWN; i++)
+        if (st->r[i].hi && a >= st->r[i].lo && a <= st->r[i].hi - len)
+            return i;
+    return -1;
+}
+
+/* Bytes of stack below `here` on the known stack it lies on; 0 when it
+ * lies on none (a coroutine's stack, a thread of unknown bounds). The
+ * signal stack is looked at first: a program may put it inside its
+ * thread's stack (a local array), where the thread's bounds overstate the
+ * room. */
+static uintptr_t stack_room(const struct stacks *st, uintptr_t here)
+{
+    for (int i = STACK_NKNOWN; i-- > 0;)
+        if (st->r[i].hi && here > st->r[i].lo && here < st->r[i].hi)
+            return here - st->r[i].lo;
+    return 0;
+}
+
+/* The frame record (saved rbp, return address) at fp, read without the
+ * risk of a fault: process_vm_readv on this process answers EFAULT where
+ * a load would raise SIGSEGV (mincore, used before, calls a PROT_NONE
+ * page resident). A system call, so async-signal-safe; errno is kept. */
+static bool read_record_safe(pid_t *pid, uintptr_t fp, uintptr_t rec[2])
+{
+    int saved = errno;
+    if (!*pid)
+        *pid = getpid();   /* not cached across calls: a fork child's differs */
+    struct iovec local = {rec, 16}, remote = {(void *)fp, 16};
+    bool ok = process_vm_readv(*pid, &local, 1, &remote, 1, 0) == 16;
+    errno = saved;
+    return ok;
+}
+
 /* Follow the frame-pointer chain from fp, appending return addresses to
- * pcs[n..max). sp is the lowest address a frame may have. */
-/* cfas (or NULL): for each pc recorded, the CFA of the frame that returns
+ * pcs[n..max). sp is the lowest address a frame may have.
+ *
+ * Every frame address is checked before it is read. On a known stack a
+ * frame lies in it, above sp, each above the last; the chain may leave
+ * the signal stack for the thread's stack once (a handler's frames lead
+ * back to the code it interrupted). When sp is on no known stack, frames
+ * must still rise from sp (within 8 MiB) and each is read with
+ * read_record_safe. Anything else ends the walk: a chain that wanders
+ * off its stack is garbage (code without frame pointers uses rbp freely).
+ *
+ * cfas (or NULL): for each pc recorded, the CFA of the frame that returns
  * there (the address above the slot that held it), as libgcc reports it. */
-static unsigned walk_fp_chain(uintptr_t sp, uintptr_t fp, uintptr_t lo, uintptr_t hi,
+static unsigned walk_fp_chain(uintptr_t sp, uintptr_t fp, const struct stacks *st,
                               uintptr_t *pcs, unsigned n, unsigned max, unsigned *flags,
                               uintptr_t *cfas)
 {
-    /* Frames must lie between the interrupted sp and the stack's top. With
-     * unknown bounds (threads that predate the constructor), every page is
-     * checked with mincore before it is read. */
-    bool check = lo == 0 || hi == 0 || sp < lo || sp >= hi;
-    if (check)
-        hi = sp + (8u << 20);
-    uintptr_t good_page = 0;
+    int cur = stack_of(st, sp, 0);
+    uintptr_t floor = sp;
+    pid_t pid = 0;
     while (n < max) {
-        if (fp < sp || fp > hi - 16 || (fp & 7))
+        if (fp & 7)
             return n;
-        /* fp is 8-aligned, so the 16-byte frame record spans two pages
-         * only when fp sits in the last 8 bytes of one. */
-        uintptr_t page = fp & ~(uintptr_t)4095;
-        if (check && (page != good_page || (fp & 4095) == 4088)) {
-            unsigned char vec[2];
-            if (mincore((void *)page, (fp & 4095) == 4088 ? 8192 : 4096, vec) != 0)
+        uintptr_t rec[2];
+        if (cur < 0) {
+            if (fp < floor || fp - sp > (8u << 20) || !read_record_safe(&pid, fp, rec))
                 return n;
-            good_page = page;
+        } else {
+            int in = stack_of(st, fp, 16);
+            if (in == cur) {
+                if (fp < floor)
+                    return n;
+            } else if (cur == STACK_ALT && in == STACK_THREAD) {
+                cur = in;
+            } else {
+                return n;
+            }
+            const uintptr_t *frame = (const uintptr_t *)fp;
+            rec[0] = frame[0];
+            rec[1] = frame[1];
         }
-        const uintptr_t *frame = (const uintptr_t *)fp;
-        uintptr_t next = frame[0], ret = frame[1];
+        uintptr_t next = rec[0], ret = rec[1];
         if (ret < 4096)
             return n;
         if (!in_range(&self_text, ret)) {
@@ -204,15 +265,16 @@ static unsigned walk_fp_chain(uintptr_t sp, uintptr_t fp, uintptr_t lo, uintptr_
                 cfas[n] = fp + 16;
             pcs[n++] = ret;
         }
-        if (next <= fp)
-            return n;
+        if (next == 0)
+            return n;   /* the outermost frame */
+        floor = fp + 16;
         fp = next;
     }
     *flags |= UNW_F_TRUNCATED;
     return n;
 }
 
-static unsigned walk_fp(const ucontext_t *uc, uintptr_t lo, uintptr_t hi, uintptr_t *pcs,
+static unsigned walk_fp(const ucontext_t *uc, const struct stacks *st, uintptr_t *pcs,
                         unsigned max, unsigned *flags)
 {
     const greg_t *g = uc->uc_mcontext.gregs;
@@ -222,7 +284,7 @@ static unsigned walk_fp(const ucontext_t *uc, uintptr_t lo, uintptr_t hi, uintpt
     uintptr_t pc = (uintptr_t)g[REG_RIP];
     if (!in_range(&self_text, pc))
         pcs[n++] = pc;
-    return walk_fp_chain(sp, fp, lo, hi, pcs, n, max, flags, NULL);
+    return walk_fp_chain(sp, fp, st, pcs, n, max, flags, NULL);
 }
 
 /* Step a libunwind cursor, keeping the pcs outside this library. */
@@ -284,13 +346,23 @@ static _Unwind_Reason_Code sig_frame(struct _Unwind_Context *ctx, void *data)
     return _URC_NO_REASON;
 }
 
-static unsigned walk_dwarf_libunwind(const ucontext_t *uc, uintptr_t *pcs, unsigned max,
-                                     unsigned *flags);
+static unsigned walk_dwarf_libunwind(const ucontext_t *uc, unw_cursor_t *cur, uintptr_t *pcs,
+                                     unsigned max, unsigned *flags);
 
-static unsigned walk_dwarf(const ucontext_t *uc, uintptr_t *pcs, unsigned max, unsigned *flags)
+/* The interrupted pc alone: the stack was not walked (flag says why). */
+static unsigned leaf_only(const ucontext_t *uc, uintptr_t *pcs, unsigned *flags, unsigned why)
+{
+    pcs[0] = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    *flags = why;
+    return 1;
+}
+
+static unsigned walk_dwarf(const ucontext_t *uc, uintptr_t room, void *cursor, uintptr_t *pcs,
+                           unsigned max, unsigned *flags)
 {
     uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-    if (gcc_signal_safe && !in_range(&gcc_unwinder_text, pc)) {
+    bool gcc_room = room >= UNWIND_NEED_GCC;
+    if (gcc_signal_safe && gcc_room && !in_range(&gcc_unwinder_text, pc)) {
         struct sig_bt a = {pcs, 0, max, 0, flags, pc, false};
         gcc_backtrace(sig_frame, &a);
         if (a.found && a.n > 1)
@@ -300,37 +372,50 @@ static unsigned walk_dwarf(const ucontext_t *uc, uintptr_t *pcs, unsigned max, u
          * by its code and guesses frames from rbp with validated reads. */
         *flags &= ~UNW_F_TRUNCATED;
     }
-    return walk_dwarf_libunwind(uc, pcs, max, flags);
+    if (room < UNWIND_NEED_LIBUNWIND)
+        return leaf_only(uc, pcs, flags, UNW_F_LOW_STACK);
+    return walk_dwarf_libunwind(uc, cursor, pcs, max, flags);
 }
 
-static unsigned walk_dwarf_libunwind(const ucontext_t *uc, uintptr_t *pcs, unsigned max,
-                                     unsigned *flags)
+/* The cursor lives in the slot's memory, not on the program's stack (a
+ * third of libunwind's need); the handler is its only user (the sampling
+ * signal is blocked while it runs). */
+_Static_assert(sizeof(unw_cursor_t) <= UNWIND_CURSOR_BYTES, "UNWIND_CURSOR_BYTES too small");
+
+static unsigned walk_dwarf_libunwind(const ucontext_t *uc, unw_cursor_t *cur, uintptr_t *pcs,
+                                     unsigned max, unsigned *flags)
 {
-    unw_cursor_t cur;
     /* libunwind's unw_context_t is ucontext_t on x86_64; the signal frame
      * flag makes it use the exact pc for the first frame. */
-    if (unw_init_local2(&cur, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME) < 0) {
-        pcs[0] = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-        *flags |= UNW_F_FAILED;
-        return 1;
-    }
-    return walk_cursor(&cur, pcs, max, flags);
+    if (unw_init_local2(cur, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME) < 0)
+        return leaf_only(uc, pcs, flags, UNW_F_FAILED);
+    return walk_cursor(cur, pcs, max, flags);
 }
 
 unsigned unwind_capture(const ucontext_t *uc, uintptr_t stack_lo, uintptr_t stack_hi,
-                        uintptr_t *pcs, unsigned max, unsigned *flags)
+                        void *cursor, uintptr_t *pcs, unsigned max, unsigned *flags)
 {
     uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
     *flags = 0;
     if (tstate.in_loader || in_range(&loader_text, pc) || in_range(&unwinder_text, pc) ||
-        in_range(&gcc_unwinder_text, pc) || in_range(&prog_gcc_text, pc)) {
-        pcs[0] = pc;
-        *flags |= UNW_F_SHALLOW;
-        return 1;
+        in_range(&gcc_unwinder_text, pc) || in_range(&prog_gcc_text, pc))
+        return leaf_only(uc, pcs, flags, UNW_F_SHALLOW);
+    /* The signal stack as the kernel saved it for this signal (no system
+     * call): the handler runs on it when the code it interrupted did. A
+     * stack the program's handler disarmed (SS_AUTODISARM) reads as
+     * disabled: a walk on it finds no known stack, as it should. */
+    struct stacks st = {{{stack_lo, stack_lo && stack_hi > stack_lo ? stack_hi : 0}, {0, 0}}};
+    const stack_t *ss = &uc->uc_stack;
+    if (!(ss->ss_flags & SS_DISABLE) && ss->ss_size)
+        st.r[STACK_ALT] = (struct range){(uintptr_t)ss->ss_sp, (uintptr_t)ss->ss_sp + ss->ss_size};
+    uintptr_t room = stack_room(&st, (uintptr_t)__builtin_frame_address(0));
+    if (mode == UNWIND_FP) {
+        /* Unknown room (0) walks too: see unwind.h. */
+        if (room && room < UNWIND_NEED_FP)
+            return leaf_only(uc, pcs, flags, UNW_F_LOW_STACK);
+        return walk_fp(uc, &st, pcs, max, flags);
     }
-    if (mode == UNWIND_FP)
-        return walk_fp(uc, stack_lo, stack_hi, pcs, max, flags);
-    return walk_dwarf(uc, pcs, max, flags);
+    return walk_dwarf(uc, room, cursor, pcs, max, flags);
 }
 
 struct bt_arg {
@@ -376,11 +461,21 @@ __attribute__((noinline)) unsigned unwind_capture_here(uintptr_t caller, uintptr
         *flags |= UNW_F_SHALLOW;
         return 1;
     }
+    uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+    struct stacks st = {{{stack_lo, stack_lo && stack_hi > stack_lo ? stack_hi : 0}, {0, 0}}};
+    /* As in the handler (unwind.h): a DWARF walk needs room we can see. */
+    uintptr_t room = stack_room(&st, fp);
+    uintptr_t need = mode == UNWIND_FP ? UNWIND_NEED_FP
+                     : gcc_backtrace ? UNWIND_NEED_GCC : UNWIND_NEED_LIBUNWIND;
+    if (room ? room < need : mode != UNWIND_FP) {
+        pcs[0] = caller;
+        *flags |= UNW_F_LOW_STACK;
+        return 1;
+    }
     if (mode == UNWIND_FP) {
         /* This library is built with frame pointers, so the chain from here
          * runs through its own frames (skipped) into the caller's. */
-        uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
-        unsigned n = walk_fp_chain(fp, fp, stack_lo, stack_hi, pcs, 0, max, flags, cfas);
+        unsigned n = walk_fp_chain(fp, fp, &st, pcs, 0, max, flags, cfas);
         if (n == 0) {
             pcs[n++] = caller;
             *flags |= UNW_F_FAILED;
