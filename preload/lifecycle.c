@@ -22,6 +22,7 @@
 #include "collector/collector.h"
 #include "preload/attach.h"
 #include "preload/elf_ondemand.h"
+#include "preload/fds.h"
 #include "preload/alloc.h"
 #include "preload/config.h"
 #include "preload/hooks.h"
@@ -325,6 +326,7 @@ __attribute__((constructor)) static void flamepre_init(void)
     config_defaults(&cfg);
     config_parse(&cfg, (const char *const *)environ, report_line, NULL);
     log_init((enum log_level)cfg.log_level, cfg.log_file, false);
+    log_relocate(fds_move_high);
     if (cfg.disable)
         goto out;
 
@@ -487,6 +489,7 @@ void lifecycle_note_exit(int status)
 
 void lifecycle_fds_closed(int lo, int hi)
 {
+    log_fd_closed(lo, hi);
     if (!lifecycle_recording() || !(cfg.events & EV_CPU) || tstate.guard)
         return;
     tstate.guard++;

@@ -29,6 +29,19 @@ void log_init(enum log_level level, const char *file, bool quiet)
     }
 }
 
+void log_relocate(int (*move)(int))
+{
+    if (log_fd != 2)
+        log_fd = move(log_fd);
+}
+
+void log_fd_closed(int lo, int hi)
+{
+    /* The number may be the program's own file by now: never write there. */
+    if (log_fd != 2 && log_fd >= lo && log_fd <= hi)
+        log_fd = 2;
+}
+
 void log_close(void)
 {
     if (log_fd != 2) {

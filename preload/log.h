@@ -18,6 +18,12 @@ enum log_level { LOG_QUIET = 0, LOG_INFO = 1, LOG_DEBUG = 2 };
  * a file it refuses leaves stderr, with one line saying why unless
  * `quiet`); set once by the constructor. Errors print at every level. */
 void log_init(enum log_level level, const char *file, bool quiet);
+/* Move the log file's descriptor with move() (the host puts it among its
+ * own, at a high number: fds.h). */
+void log_relocate(int (*move)(int));
+/* The program closed descriptors [lo, hi]: if the log file was among
+ * them, log to stderr from now on. */
+void log_fd_closed(int lo, int hi);
 void log_close(void);
 enum log_level log_level_get(void);
 

@@ -41,3 +41,13 @@ $(diff "$TMP/d.log" "$TMP/dm-$n.log")"
         note "daemon ($n): same numbers as unprofiled, $t samples"
     done
 done
+
+# The log file is one of the profiler's descriptors too: high, and given up
+# (not written to) once the program closes it.
+build host_view
+plain hv "$TMP/host_view"
+FLAMEPRE_LOG_FILE=$TMP/log.txt FLAMEPRE_LOG=info profile "$TMP/hv" hv-log "$TMP/host_view"
+grep fd "$TMP/hv-log.out" | cmp -s - <(grep fd "$TMP/hv.out") ||
+    fail "FLAMEPRE_LOG_FILE took a low descriptor: $(grep fd "$TMP/hv-log.out")"
+grep -q "recording host_view" "$TMP/log.txt" || fail "nothing logged to FLAMEPRE_LOG_FILE: $(cat "$TMP/log.txt")"
+note "FLAMEPRE_LOG_FILE: the program's descriptor numbers unchanged"
