@@ -188,17 +188,23 @@ static int stack_of(const struct stacks *st, uintptr_t a, uintptr_t len)
     return -1;
 }
 
+/* Room assumed on the stack of a thread whose bounds are unknown (one that
+ * was running before the library: registered from outside, by tid). It is
+ * an ordinary thread as far as anyone can tell, and walking it is what it
+ * was always given; it is a coroutine's only when it has known bounds and
+ * runs outside them. */
+#define ROOM_ASSUMED ((uintptr_t)1 << 30)
+
 /* Bytes of stack below `here` on the known stack it lies on; 0 when it
- * lies on none (a coroutine's stack, a thread of unknown bounds). The
- * signal stack is looked at first: a program may put it inside its
- * thread's stack (a local array), where the thread's bounds overstate the
- * room. */
+ * lies on none (a coroutine's stack). The signal stack is looked at
+ * first: a program may put it inside its thread's stack (a local array),
+ * where the thread's bounds overstate the room. */
 static uintptr_t stack_room(const struct stacks *st, uintptr_t here)
 {
     for (int i = STACK_NKNOWN; i-- > 0;)
         if (st->r[i].hi && here > st->r[i].lo && here < st->r[i].hi)
             return here - st->r[i].lo;
-    return 0;
+    return st->r[STACK_THREAD].hi ? 0 : ROOM_ASSUMED;
 }
 
 /* The frame record (saved rbp, return address) at fp, read without the

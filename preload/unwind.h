@@ -30,8 +30,10 @@
  * recorded at registration) or, in the handler, the signal stack the
  * kernel reports in the ucontext. A walk whose measured need (UNWIND_NEED_*,
  * bytes below unwind_capture's frame, plus a margin) does not fit, and a
- * DWARF walk on a stack of no known bounds (a coroutine: its room cannot be
- * known), records the leaf alone with UNW_F_LOW_STACK. The fp walk needs a
+ * DWARF walk outside the thread's known bounds (a coroutine: its room
+ * cannot be known), records the leaf alone with UNW_F_LOW_STACK. A thread
+ * whose bounds are not known at all (one that predates the library) is
+ * walked as any thread. The fp walk needs a
  * few hundred bytes, no more than a leaf record, so it runs on unknown
  * stacks too, reading every frame there with process_vm_readv (an
  * unreadable address is an error, not a fault).
