@@ -58,7 +58,7 @@ http {
     }
 }
 EOF
-"$NGINX" -t -p "$NGX/" -e "$NGX/error.log" -c "$NGX/nginx.conf" >"$TMP/conftest" 2>&1 ||
+timeout 30 "$NGINX" -t -p "$NGX/" -e "$NGX/error.log" -c "$NGX/nginx.conf" >"$TMP/conftest" 2>&1 ||
     fail "nginx -t: $(cat "$TMP/conftest")"
 
 MASTER=
