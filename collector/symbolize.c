@@ -20,6 +20,7 @@
 #include "collector/symbolize.h"
 #include "collector/demangle.h"
 #include "collector/folded.h"
+#include "collector/plt.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -36,6 +37,7 @@
 #include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
 
 #define DEBUG_ROOT "/usr/lib/debug"
 
@@ -55,6 +57,7 @@ struct symfile {
     struct sym *syms;
     size_t n;
     char *strs;
+    bool no_table;          /* no symbol table: syms holds PLT stubs at most */
 };
 
 struct module {
@@ -871,6 +874,55 @@ static struct symfile *new_symfile(struct symbolizer *S, const char *path)
     return f;
 }
 
+static int cmp_sym(const void *a, const void *b)
+{
+    uint64_t x = ((const struct sym *)a)->lo, y = ((const struct sym *)b)->lo;
+    return x < y ? -1 : x > y;
+}
+
+static struct sym *find_sym(struct symfile *f, uint64_t off);
+
+/* The PLT stubs of e (plt.h) as symbols of f, named "foo@plt" with foo
+ * demangled, where no symbol of the table read covers them. The table
+ * may come from a debug file; the stubs always come from the file that
+ * is mapped. */
+static void add_plt_stubs(struct symbolizer *S, struct symfile *f, Elf *e)
+{
+    struct plt_stub *v;
+    long n = plt_stubs(e, &v);
+    if (n <= 0)
+        return;
+    struct sym *syms = realloc(f->syms, (f->n + (size_t)n) * sizeof *syms);
+    if (!syms) {
+        plt_free(v, n);
+        return;
+    }
+    f->syms = syms;
+    size_t m = f->n;
+    for (long i = 0; i < n; i++) {
+        if (find_sym(f, v[i].lo))
+            continue;
+        size_t len = strlen(v[i].name) - 4;   /* without "@plt" */
+        v[i].name[len] = 0;
+        char *dem = demangle(v[i].name);
+        const char *base = dem ? dem : v[i].name;
+        size_t blen = strlen(base);
+        char *out = arena_alloc(S, blen + 5);
+        if (out) {
+            memcpy(out, base, blen);
+            memcpy(out + blen, "@plt", 5);
+            folded_sanitize_frame(out);
+            syms[m++] = (struct sym){v[i].lo, v[i].hi, out, 0};
+        }
+        free(dem);
+    }
+    plt_free(v, n);
+    if (m != f->n) {
+        f->n = m;
+        qsort(f->syms, f->n, sizeof *f->syms, cmp_sym);
+    }
+}
+
 static void load_module(struct symbolizer *S, struct module *m)
 {
     struct elf_handle h = { .fd = -1, .e = NULL };
@@ -890,7 +942,7 @@ static void load_module(struct symbolizer *S, struct module *m)
                 f->mtime.tv_sec == st.st_mtim.tv_sec && f->mtime.tv_nsec == st.st_mtim.tv_nsec) {
                 m->file = f;
                 S->st.modules_loaded++;
-                if (!f->n)
+                if (f->no_table)
                     S->st.modules_nosyms++;
                 return;
             }
@@ -924,7 +976,9 @@ static void load_module(struct symbolizer *S, struct module *m)
             (!m->path || load_by_debuglink(h.e, h.fd, m->path, bid, bidlen, f) == 0))
             read_table(h.e, SHT_DYNSYM, f);
     }
-    if (!f->n)
+    f->no_table = !f->n;
+    add_plt_stubs(S, f, h.e);
+    if (f->no_table)
         S->st.modules_nosyms++;
     elf_close(&h);
 }

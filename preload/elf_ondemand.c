@@ -37,6 +37,7 @@
     X(size_t, gelf_getnote, 0,                                                         \
       (Elf_Data * d, size_t o, GElf_Nhdr * n, size_t * no, size_t * dof),              \
       (d, o, n, no, dof))                                                              \
+    X(GElf_Rela *, gelf_getrela, NULL, (Elf_Data * d, int i, GElf_Rela * r), (d, i, r)) \
     X(GElf_Shdr *, gelf_getshdr, NULL, (Elf_Scn * s, GElf_Shdr * d), (s, d))           \
     X(GElf_Sym *, gelf_getsym, NULL, (Elf_Data * d, int i, GElf_Sym * s), (d, i, s))
 
