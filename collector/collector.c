@@ -185,6 +185,7 @@ void collector_finish(const char *how)
     struct symbolizer *sym = layout_leaves_no_files(shm_hdr, how) ? NULL : symbolizer_new();
     if (sym) {
         symbolizer_add_self_modules(sym);
+        symbolizer_set_jit_pid(sym, getpid());
         struct image_write w = {.sym = sym, .how = how, .collector = "thread",
                                 .exit_status = shm_hdr->end_status, .name_tag = ""};
         image_write(img, &w);

@@ -202,6 +202,7 @@ static void write_image(struct server *s, struct client *c, const char *how, int
         choose_tag(s, c);
     symbolizer_reset_modules(s->sym);
     maps_register(&c->maps, s->sym);
+    symbolizer_set_jit_pid(s->sym, c->pid);
     struct image_write w = {.sym = s->sym, .how = how, .collector = "process",
                             .exit_status = status, .name_tag = c->tag};
     image_write(c->img, &w);

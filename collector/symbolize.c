@@ -20,6 +20,7 @@
 #include "collector/symbolize.h"
 #include "collector/demangle.h"
 #include "collector/folded.h"
+#include "collector/perfmap.h"
 #include "collector/plt.h"
 
 #include <elf.h>
@@ -69,6 +70,7 @@ struct module {
     uint32_t ep_lo, ep_hi;  /* module-map epochs it was mapped in */
     struct symfile *file;   /* NULL until loaded, or when nothing loads */
     bool tried;
+    bool self;              /* the profiler's own library: one name for all */
 };
 
 struct arena_chunk {
@@ -92,9 +94,16 @@ struct symbolizer {
     struct cache_slot *cache;
     size_t cache_mask, cache_n;
     struct symbolizer_stats st;
+    struct perfmap jit;
+    bool jit_on;
 };
 
 static const char unknown_name[] = "[unknown]";
+/* Time inside the profiler's own library (its handler, its interposers'
+ * own work) is one frame, so a user sees what profiling costs and no
+ * caller is charged for it. */
+#define SELF_MODULE "libflamepre.so"
+static const char self_name[] = "[flamepre]";
 
 static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
 static bool elf_ok;
@@ -203,6 +212,7 @@ void symbolizer_free(struct symbolizer *S)
     }
     free(S->mods);
     free(S->maxhi);
+    perfmap_free(&S->jit);
     for (struct symfile *f = S->files, *next; f; f = next) {
         next = f->next;
         free(f->path);
@@ -247,6 +257,7 @@ static int add_module(struct symbolizer *S, const char *path, const char *name, 
         return -1;
     }
     folded_sanitize_frame(m.name);
+    m.self = strcmp(m.name, SELF_MODULE) == 0;
     m.image = image;
     m.image_size = image_size;
     m.bias = bias;
@@ -1061,8 +1072,22 @@ const char *symbolizer_name_at(struct symbolizer *S, uintptr_t addr, uint32_t ep
     }
     m = find_module_at(S, addr, epoch);
     if (!m) {
-        S->st.unresolved++;
-        return unknown_name;
+        const char *jit = S->jit_on ? perfmap_lookup(&S->jit, addr) : NULL;
+        size_t len = jit ? strlen(jit) : 0;
+        char *out = jit ? arena_alloc(S, len + 5) : NULL;
+        if (!out) {
+            S->st.unresolved++;
+            return unknown_name;
+        }
+        memcpy(out, jit, len);
+        memcpy(out + len, "_[j]", 5);
+        folded_sanitize_frame(out);
+        cache_put(S, key, out);
+        return out;
+    }
+    if (m->self) {
+        cache_put(S, key, self_name);
+        return self_name;
     }
     if (!m->tried)
         load_module(S, m);
@@ -1201,8 +1226,17 @@ static int self_cb(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
+void symbolizer_set_jit_pid(struct symbolizer *S, pid_t pid)
+{
+    perfmap_free(&S->jit);
+    perfmap_init(&S->jit, pid);
+    S->jit_on = true;
+}
+
 void symbolizer_reset_modules(struct symbolizer *S)
 {
+    perfmap_free(&S->jit);
+    S->jit_on = false;
     for (size_t i = 0; i < S->nmods; i++) {
         free(S->mods[i].path);
         free(S->mods[i].name);

@@ -27,6 +27,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct symbolizer;
 
@@ -62,6 +63,11 @@ const char *symbolizer_name_at(struct symbolizer *sym, uintptr_t addr, uint32_t 
  * for the same file (device, inode, size and mtime), never for a binary
  * rebuilt at the same path. Counters start over. */
 void symbolizer_reset_modules(struct symbolizer *sym);
+
+/* Name addresses no module maps from pid's perf map file (perfmap.h), as
+ * "<name>_[j]" (the FlameGraph convention for JIT frames). Cleared by
+ * symbolizer_reset_modules. */
+void symbolizer_set_jit_pid(struct symbolizer *sym, pid_t pid);
 
 /* Register the vDSO mapped at [lo, hi) of another process: its image is
  * this process's own (one kernel, one vDSO). 1, 0 if unavailable, -1. */

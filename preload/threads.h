@@ -110,6 +110,8 @@ struct tstate {
                       * sampling handler must drop (and count) its sample */
     int no_slot;     /* lazy slot claim failed once: do not retry */
     int sig_blocked; /* counted in threads_signal_blocked */
+    int in_unwind;   /* > 0 while this thread runs our libgcc unwinder: a
+                      * sample interrupting it is not walked again */
     int alloc_ready; /* alloc_left and rng initialised */
     int64_t alloc_left; /* bytes until the next allocation sample */
     uint64_t rng;    /* xorshift state of the allocation sampler */

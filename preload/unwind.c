@@ -287,9 +287,9 @@ static unsigned walk_fp(const ucontext_t *uc, const struct stacks *st, uintptr_t
     uintptr_t sp = (uintptr_t)g[REG_RSP];
     uintptr_t fp = (uintptr_t)g[REG_RBP];
     unsigned n = 0;
-    uintptr_t pc = (uintptr_t)g[REG_RIP];
-    if (!in_range(&self_text, pc))
-        pcs[n++] = pc;
+    /* The interrupted pc even inside this library: the leaf [flamepre]
+     * (symbolize.h) charges the profiler's own time to itself. */
+    pcs[n++] = (uintptr_t)g[REG_RIP];
     return walk_fp_chain(sp, fp, st, pcs, n, max, flags, NULL);
 }
 
@@ -301,7 +301,7 @@ static unsigned walk_cursor(unw_cursor_t *cur, uintptr_t *pcs, unsigned max, uns
         unw_word_t ip;
         if (unw_get_reg(cur, UNW_REG_IP, &ip) < 0 || ip == 0)
             break;
-        if (!in_range(&self_text, ip))
+        if (n == 0 || !in_range(&self_text, ip))   /* the leaf: see walk_fp */
             pcs[n++] = ip;
         if (n >= max) {
             if (unw_step(cur) > 0)
@@ -342,7 +342,7 @@ static _Unwind_Reason_Code sig_frame(struct _Unwind_Context *ctx, void *data)
             return ++a->skipped > 16 ? _URC_END_OF_STACK : _URC_NO_REASON;
         a->found = true;
     }
-    if (in_range(&self_text, ip))
+    if (a->n > 0 && in_range(&self_text, ip))   /* the leaf: see walk_fp */
         return _URC_NO_REASON;
     if (a->n >= a->max) {
         *a->flags |= UNW_F_TRUNCATED;
@@ -368,9 +368,11 @@ static unsigned walk_dwarf(const ucontext_t *uc, uintptr_t room, void *cursor, u
 {
     uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
     bool gcc_room = room >= UNWIND_NEED_GCC;
-    if (gcc_signal_safe && gcc_room && !in_range(&gcc_unwinder_text, pc)) {
+    if (gcc_signal_safe && gcc_room && !tstate.in_unwind) {
         struct sig_bt a = {pcs, 0, max, 0, flags, pc, false};
+        tstate.in_unwind++;
         gcc_backtrace(sig_frame, &a);
+        tstate.in_unwind--;
         if (a.found && a.n > 1)
             return a.n;
         /* No CFI past the interrupted frame (JIT code, hand-written
@@ -403,8 +405,12 @@ unsigned unwind_capture(const ucontext_t *uc, uintptr_t stack_lo, uintptr_t stac
 {
     uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
     *flags = 0;
-    if (tstate.in_loader || in_range(&loader_text, pc) || in_range(&unwinder_text, pc) ||
-        in_range(&gcc_unwinder_text, pc) || in_range(&prog_gcc_text, pc))
+    /* Our libgcc unwinder is linked into this library: whether it was
+     * interrupted is tstate.in_unwind, not the pc (a pc anywhere in the
+     * library, an interposer's own work, is walked from, under the leaf
+     * [flamepre]). */
+    if (tstate.in_loader || tstate.in_unwind || in_range(&loader_text, pc) ||
+        in_range(&unwinder_text, pc) || in_range(&prog_gcc_text, pc))
         return leaf_only(uc, pcs, flags, UNW_F_SHALLOW);
     /* The signal stack as the kernel saved it for this signal (no system
      * call): the handler runs on it when the code it interrupted did. A
@@ -461,7 +467,7 @@ __attribute__((noinline)) unsigned unwind_capture_here(uintptr_t caller, uintptr
         cfas[0] = 0;
     /* Inside the loader, or called by an unwinder (libgcc allocates while
      * holding its frame-registration lock): do not unwind again. */
-    if (tstate.in_loader || in_range(&gcc_unwinder_text, caller) ||
+    if (tstate.in_loader || tstate.in_unwind || in_range(&gcc_unwinder_text, caller) ||
         in_range(&unwinder_text, caller) || in_range(&loader_text, caller)) {
         pcs[0] = caller;
         *flags |= UNW_F_SHALLOW;
@@ -499,7 +505,9 @@ __attribute__((noinline)) unsigned unwind_capture_here(uintptr_t caller, uintptr
         struct bt_arg a = {pcs, 0, max, flags, gcc_get_cfa ? cfas : NULL};
         /* Its return code does not tell a clean end (the outermost frame
          * of a thread) from an error reliably: judge by the frames. */
+        tstate.in_unwind++;
         (void)gcc_backtrace(bt_frame, &a);
+        tstate.in_unwind--;
         n = a.n;
     } else {
         unw_context_t ctx;
