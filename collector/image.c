@@ -550,6 +550,30 @@ static void stack_prefix(const struct writer *wr, struct buf *b, const struct st
     }
 }
 
+/* Where every whole stack ends: a program's entry, a thread's start. */
+static bool is_entry_frame(const char *name)
+{
+    static const char *const entries[] = {"_start", "clone", "clone3", "__clone",
+                                          "__clone3", "start_thread", "__libc_start_main"};
+    for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++)
+        if (strcmp(name, entries[i]) == 0)
+            return true;
+    return false;
+}
+
+/* A walk that stopped without saying so (no CFI past a frame: JIT code,
+ * hand-written assembly) leaves a stack whose root is neither an entry
+ * point nor a module of unknown names ("[libfoo.so+0x..]", which may be a
+ * stripped _start): it gets a marker root and is counted. */
+static bool stack_incomplete(const struct writer *wr, const struct stack_entry *e)
+{
+    if (e->n == 0 || (e->flags & (UNW_F_SHALLOW | UNW_F_LOW_STACK | UNW_F_TRUNCATED | UNW_F_FAILED)))
+        return false;
+    uintptr_t pc = e->n == 1 ? e->pcs[0] : e->pcs[e->n - 1] - 1;
+    const char *root = symbolizer_name_at(wr->sym, pc, KEY_EPOCH(e->serial));
+    return !is_entry_frame(root) && (root[0] != '[' || strcmp(root, "[unknown]") == 0);
+}
+
 static void build_folded(const struct writer *wr, const struct stacktab *t, struct folded *f,
                          uint32_t kind, enum metric_weight which, struct meta_counts *mc)
 {
@@ -563,6 +587,13 @@ static void build_folded(const struct writer *wr, const struct stacktab *t, stru
         if (weight == 0)
             continue;
         stack_prefix(wr, &b, &e);
+        if (stack_incomplete(wr, &e)) {
+            if (b.len)
+                buf_add(&b, ";", 1);
+            buf_str(&b, "[incomplete: no unwind info]");
+            if (kind == REC_CPU)
+                mc->incomplete += weight;
+        }
         for (uint32_t k = e.n; k-- > 0;) {
             /* Return addresses point after the call; name the call. */
             uintptr_t pc = k == 0 ? e.pcs[k] : e.pcs[k] - 1;

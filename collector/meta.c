@@ -277,6 +277,7 @@ int meta_write(int dirfd, const char *path, const struct meta *m)
     u64_field(&af, "unwind_failed", fail);
     u64_field(&af, "stacks_truncated", trunc);
     u64_field(&af, "stacks_not_unwound", shallow);
+    u64_field(&af, "stacks_incomplete", m->counts.incomplete);
     u64_field(&af, "samples_low_stack", low_stack);
     u64_field(&af, "threads_seen", m->nthreads);
     u64_field(&af, "threads_unprofiled", m->threads_unprofiled);

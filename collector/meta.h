@@ -31,6 +31,7 @@ struct thread_rec {
 
 struct meta_counts {
     uint64_t lost_oom;     /* weight lost because memory ran out */
+    uint64_t incomplete;   /* cpu samples whose walk stopped short of an entry point */
 };
 
 struct meta {

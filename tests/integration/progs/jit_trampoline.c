@@ -1,0 +1,54 @@
+/* Code without unwind information, as a JIT makes it: an mmap'd
+ * trampoline (no CFI, no frame pointer kept) calls jitted_work, which
+ * burns CPU; then main burns CPU itself for comparison. A walk from
+ * jitted_work stops at the trampoline: the stack never reaches _start. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+static volatile double sink;
+
+__attribute__((noinline)) static void spin_ms(int ms)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+    do {
+        for (int i = 0; i < 10000; i++)
+            sink += i * 0.5;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+    } while ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < ms);
+}
+
+/* (the adds after the calls keep them from being tail calls, so the
+ * functions stay on the stack) */
+__attribute__((noinline)) void jitted_work(void)
+{
+    spin_ms(400);
+    sink += 1;
+}
+
+__attribute__((noinline)) void native_work(void)
+{
+    spin_ms(400);
+    sink += 1;
+}
+
+int main(void)
+{
+    /* sub $8,%rsp; call *%rdi; add $8,%rsp; ret */
+    static const unsigned char code[] = {0x48, 0x83, 0xec, 0x08, 0xff, 0xd7,
+                                         0x48, 0x83, 0xc4, 0x08, 0xc3};
+    void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return 1;
+    memcpy(p, code, sizeof code);
+    if (mprotect(p, 4096, PROT_READ | PROT_EXEC) != 0)
+        return 1;
+    void (*tramp)(void (*)(void)) = (void (*)(void (*)(void)))p;
+    tramp(jitted_work);
+    native_work();
+    printf("done\n");
+    return 0;
+}

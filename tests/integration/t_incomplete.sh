@@ -1,0 +1,22 @@
+#!/bin/bash
+# A stack that stops short of an entry point says so: code without unwind
+# information (an mmap'd trampoline, as JIT code is) ends the walk, and the
+# stack gets the root marker [incomplete: no unwind info], counted in
+# meta.json's stacks_incomplete. Stacks that reach _start get no marker.
+. "$(dirname "$0")/lib.sh"
+need_lib
+cc -O2 -g -o "$TMP/jit_trampoline" "$HERE/progs/jit_trampoline.c" || fail "cannot build jit_trampoline"
+FLAMEPRE_HZ=499 profile "$TMP/o" j "$TMP/jit_trampoline"
+[ "$(cat "$TMP/j.rc")" = 0 ] || fail "exit status $(cat "$TMP/j.rc"): $(cat "$TMP/j.err")"
+F=$(one_file "$TMP/o" '*.cpu.folded') || exit 1
+M=$(one_file "$TMP/o" '*.meta.json') || exit 1
+jit=$(awk '/jitted_work/ {s += $NF} END {print s + 0}' "$F")
+marked=$(awk '/^\[[^]]*tid=[0-9]+\];\[incomplete: no unwind info\];.*jitted_work/ {s += $NF} END {print s + 0}' "$F")
+native=$(awk '/native_work/ {s += $NF} END {print s + 0}' "$F")
+native_whole=$(awk '/;_start;.*;main;native_work/ && !/incomplete/ {s += $NF} END {print s + 0}' "$F")
+n=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["stacks_incomplete"])' "$M")
+note "jitted_work: $jit samples, $marked under the marker; native_work: $native, $native_whole whole; stacks_incomplete $n"
+[ "$jit" -ge 100 ] || fail "too few samples in jitted_work: $jit"
+[ "$marked" -ge $((jit * 9 / 10)) ] || { cat "$F"; fail "stacks through the trampoline are not marked incomplete"; }
+[ "$native_whole" -ge $((native * 9 / 10)) ] || { cat "$F"; fail "whole stacks were marked"; }
+[ "$n" -ge "$marked" ] || fail "stacks_incomplete $n, but $marked marked samples"
