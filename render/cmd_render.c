@@ -122,13 +122,14 @@ static int parse_double(const char *s, double *out, bool *pct)
     return 0;
 }
 
-/* Load all inputs into one profile. Returns 0, or the exit status. */
+/* Load all inputs into one profile. Returns 0, or the exit status: 2 for
+ * malformed input, 1 for a file that cannot be read (parse.h). */
 static int load_inputs(struct profile *p, char **inputs, int n, const struct parse_opts *po,
                        struct parse_stats *st)
 {
     for (int i = 0; i < n; i++)
         if (parse_folded_file(p, inputs[i], po, st) < 0)
-            return errno == ENOMEM ? 1 : 2;
+            return errno == EINVAL ? 2 : 1;
     return 0;
 }
 

@@ -40,7 +40,10 @@ struct parse_stats {
 };
 
 /* Parse a whole file ("-" = stdin) into p, then profile_finish(p).
- * Returns 0, or -1 after printing an error. `opts` and `stats` may be NULL. */
+ * Returns 0, or -1 after printing an error, with errno saying whose fault
+ * it is: EINVAL for a malformed line (a usage error, exit 2), else the
+ * system's (ENOMEM, or what open or read failed with: exit 1).
+ * `opts` and `stats` may be NULL. */
 int parse_folded_file(struct profile *p, const char *path, const struct parse_opts *opts,
                       struct parse_stats *stats);
 /* The same for a file descriptor; `name` is used in messages. */

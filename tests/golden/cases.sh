@@ -37,6 +37,7 @@ golden_cases() {
     g render-empty.svg          render in/empty.folded -o @OUT@
     g render-bad.svg            render in/bad.folded -o @OUT@
     g render-bad-lenient.svg    render in/bad.folded --lenient -o @OUT@
+    g render-missing.svg        render in/missing.folded -o @OUT@
 
     # ---- top ----
     g top-text.txt              top in/app.4242.cpu.folded
@@ -47,6 +48,7 @@ golden_cases() {
     g top-hostile-csv.csv       top in/hostile.folded --format csv
     g top-merge-threads.txt     top in/app.4242.cpu.folded --merge-threads -n 3
     g top-empty.txt             top in/empty.folded
+    g top-missing.txt           top in/missing.folded
 
     # ---- convert ----
     g convert-folded.folded     convert in/app.4242.cpu.folded --to folded

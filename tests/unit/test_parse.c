@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -45,6 +46,7 @@ static double self_at(struct profile *p, const char *path)
 
 /* stderr captured into buf while running a parse */
 static char errbuf[4096];
+static int parse_errno; /* errno right after the parse */
 static int parse_capture(struct profile *p, const char *text, const struct parse_opts *o,
                          struct parse_stats *st)
 {
@@ -53,6 +55,7 @@ static int parse_capture(struct profile *p, const char *text, const struct parse
     FILE *tmp = tmpfile();
     dup2(fileno(tmp), 2);
     int rc = parse_folded_mem(p, text, strlen(text), "in.folded", o, st);
+    parse_errno = errno;
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
@@ -111,6 +114,7 @@ static void test_malformed_line_numbers(void **state)
     struct profile *p = profile_new();
     assert_int_equal(parse_capture(p, "a;b 1\n\nnocount\n", NULL, NULL), -1);
     assert_non_null(strstr(errbuf, "in.folded:3: missing count"));
+    assert_int_equal(parse_errno, EINVAL); /* malformed input: exit 2, not 1 */
     profile_free(p);
 
     p = profile_new();
@@ -443,6 +447,7 @@ static void test_missing_file(void **state)
     struct profile *p = profile_new();
     fflush(stderr);
     assert_int_equal(parse_folded_file(p, "/nonexistent/x.folded", NULL, NULL), -1);
+    assert_int_equal(errno, ENOENT); /* an I/O failure: exit 1, not 2 */
     profile_free(p);
 }
 
