@@ -154,6 +154,31 @@ bool parse_is_thread_frame(const char *s, size_t len)
     return i < len - 1 && i >= 6 && memcmp(s + i - 5, " tid=", 5) == 0;
 }
 
+int parse_thread_regex(regex_t *re, const char *tid_or_name)
+{
+    const char *s = tid_or_name;
+    size_t n = strlen(s);
+    bool tid = n > 0 && strspn(s, "0123456789") == n;
+    char *pat = malloc(2 * n + 32), *q = pat;
+    if (!pat)
+        return REG_ESPACE;
+    q += sprintf(q, "^\\[");
+    if (tid) {
+        q += sprintf(q, ".* tid=%s\\]$", s);
+    } else {
+        /* a name is text, not a pattern: every ERE metacharacter escaped */
+        for (; *s; s++) {
+            if (strchr(".[]{}()\\*+?|^$", *s))
+                *q++ = '\\';
+            *q++ = *s;
+        }
+        strcpy(q, " tid=[0-9]+\\]$");
+    }
+    int rc = regcomp(re, pat, REG_EXTENDED | REG_NOSUB);
+    free(pat);
+    return rc;
+}
+
 static int ensure_name_arrays(struct parser *ps)
 {
     size_t n = profile_name_count(ps->p);

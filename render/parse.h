@@ -56,4 +56,9 @@ int parse_folded_mem(struct profile *p, const char *buf, size_t len, const char 
 /* True if the frame looks like a thread root frame "[... tid=N]". */
 bool parse_is_thread_frame(const char *s, size_t len);
 
+/* Compile into *re the thread_re that keeps one thread: all digits is a
+ * thread id ("[any tid=TID]"), anything else a thread name matched exactly
+ * ("[NAME tid=N]", every tid of that name). Returns regcomp's code (0 ok). */
+int parse_thread_regex(regex_t *re, const char *tid_or_name);
+
 #endif

@@ -47,6 +47,8 @@ golden_cases() {
     g top-alloc-csv.csv         top in/svc.77.alloc_bytes.folded --format csv
     g top-hostile-csv.csv       top in/hostile.folded --format csv
     g top-merge-threads.txt     top in/app.4242.cpu.folded --merge-threads -n 3
+    g top-thread-tid.txt        top in/app.4242.cpu.folded --thread 4243 -n 5
+    g top-thread-name.txt       top in/app.4242.cpu.folded --thread worker-2 --merge-threads -n 5
     g top-empty.txt             top in/empty.folded
     g top-missing.txt           top in/missing.folded
 

@@ -451,6 +451,31 @@ static void test_missing_file(void **state)
     profile_free(p);
 }
 
+static bool thread_match(const char *arg, const char *frame)
+{
+    regex_t re;
+    assert_int_equal(parse_thread_regex(&re, arg), 0);
+    bool m = regexec(&re, frame, 0, NULL, 0) == 0;
+    regfree(&re);
+    return m;
+}
+
+/* top --thread TID|NAME: digits are a tid, anything else a literal name */
+static void test_thread_regex(void **state)
+{
+    (void)state;
+    assert_true(thread_match("4243", "[worker-1 tid=4243]"));
+    assert_false(thread_match("4243", "[worker-1 tid=42430]"));
+    assert_false(thread_match("424", "[worker-1 tid=4243]"));
+    assert_true(thread_match("worker-1", "[worker-1 tid=4243]"));
+    assert_true(thread_match("worker-1", "[worker-1 tid=99]"));
+    assert_false(thread_match("worker", "[worker-1 tid=4243]"));
+    assert_false(thread_match("worker-1", "worker-1;[worker-1 tid=1]"));
+    assert_true(thread_match("a.b(c)*[d]", "[a.b(c)*[d] tid=7]"));
+    assert_false(thread_match("a.b", "[axb tid=7]"));
+    assert_false(thread_match("main", "[main pid=7]"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_decimals_crlf_blank_eof),
         cmocka_unit_test(test_names_with_spaces),
         cmocka_unit_test(test_malformed_line_numbers),
+        cmocka_unit_test(test_thread_regex),
         cmocka_unit_test(test_lenient_counts_skips),
         cmocka_unit_test(test_prefix_sharing_is_exact),
         cmocka_unit_test(test_unsorted_equals_sorted),
