@@ -14,6 +14,9 @@
 #                              U+2028, very long names, C++ templates, recursion,
 #                              A;B;A;B cycles, names with spaces, printf formats
 #   svc.77.alloc_bytes.folded  bytes metric (units from the file name)
+#   lock_contention.3319.{cpu,lock_ns}.folded + .meta.json
+#                              a recorded process with its meta.json: the
+#                              sampling period, comm, pid and losses
 #   narrow.folded              many frames narrower than the minimum width
 #   bad.folded                 malformed lines (missing count, negative count)
 #   empty.folded               no stacks at all
@@ -59,6 +62,8 @@ golden_cases() {
     g convert-speedscope.json   convert in/app.4242.cpu.folded --to speedscope -o @OUT@
     g convert-hostile-speedscope.json convert in/hostile.folded --to speedscope -o @OUT@
     g convert-alloc-speedscope.json   convert in/svc.77.alloc_bytes.folded --to speedscope
+    g convert-cpu-period-speedscope.json convert in/lock_contention.3319.cpu.folded --to speedscope
+    g convert-lock-speedscope.json    convert in/lock_contention.3319.lock_ns.folded --to speedscope
 
     # ---- HTML output (render -o OUT.html) ----
     g html-default.html         render in/app.4242.cpu.folded -o @OUT@
