@@ -41,6 +41,8 @@ golden_cases() {
     g render-bad.svg            render in/bad.folded -o @OUT@
     g render-bad-lenient.svg    render in/bad.folded --lenient -o @OUT@
     g render-missing.svg        render in/missing.folded -o @OUT@
+    g render-meta-lock.svg      render in/lock_contention.3319.lock_ns.folded -o @OUT@
+    g render-meta-title.svg     render in/lock_contention.3319.cpu.folded --title 'Mine' -o @OUT@
 
     # ---- top ----
     g top-text.txt              top in/app.4242.cpu.folded
@@ -72,6 +74,7 @@ golden_cases() {
     g html-reverse-collapse.html render in/hostile.folded --reverse --collapse-recursion -o @OUT@
     g html-alloc.html           render in/svc.77.alloc_bytes.folded -o @OUT@
     g html-empty.html           render in/empty.folded -o @OUT@
+    g html-meta-cpu.html        render in/lock_contention.3319.cpu.folded -o @OUT@
 
     # ---- flamepre diff ----
     g diff-default.svg          diff in/before.folded in/after.folded -o @OUT@
