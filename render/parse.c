@@ -154,6 +154,20 @@ bool parse_is_thread_frame(const char *s, size_t len)
     return i < len - 1 && i >= 6 && memcmp(s + i - 5, " tid=", 5) == 0;
 }
 
+bool parse_is_pseudo_frame(const char *s, size_t len)
+{
+    if (len < 2 || s[0] != '[' || s[len - 1] != ']')
+        return false;
+    if (len == 9 && !memcmp(s, "[unknown]", 9))
+        return false;
+    /* "[module+0xOFFSET]": an address in a module without symbols */
+    const char *plus = memchr(s, '+', len);
+    if (plus && plus > s + 1 && s + len - plus > 4 && plus[1] == '0' && plus[2] == 'x' &&
+        !memchr(s, ' ', len))
+        return false;
+    return true;
+}
+
 int parse_thread_regex(regex_t *re, const char *tid_or_name)
 {
     const char *s = tid_or_name;

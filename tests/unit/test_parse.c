@@ -476,6 +476,19 @@ static void test_thread_regex(void **state)
     assert_false(thread_match("main", "[main pid=7]"));
 }
 
+static void test_pseudo_frames(void **state)
+{
+    (void)state;
+    static const char *const pseudo[] = { "[git tid=123]", "[make pid=9]", "[unwind failed]",
+                                          "[not unwound: low stack]", "[cpu]", "[mutex 0x7f00]" };
+    static const char *const code[] = { "[unknown]", "[libc.so.6+0x9a2b1]", "main",
+                                         "operator[]", "std::vector<int>::at", "[x]y" };
+    for (size_t i = 0; i < sizeof(pseudo) / sizeof(pseudo[0]); i++)
+        assert_true(parse_is_pseudo_frame(pseudo[i], strlen(pseudo[i])));
+    for (size_t i = 0; i < sizeof(code) / sizeof(code[0]); i++)
+        assert_false(parse_is_pseudo_frame(code[i], strlen(code[i])));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -484,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_names_with_spaces),
         cmocka_unit_test(test_malformed_line_numbers),
         cmocka_unit_test(test_thread_regex),
+        cmocka_unit_test(test_pseudo_frames),
         cmocka_unit_test(test_lenient_counts_skips),
         cmocka_unit_test(test_prefix_sharing_is_exact),
         cmocka_unit_test(test_unsorted_equals_sorted),
