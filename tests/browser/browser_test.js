@@ -25,9 +25,8 @@
 // Exit status 0 when every check passed; each check prints one line.
 'use strict';
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { check, runInChromium } = require('./harness');
 
 function parseArgs(argv) {
   const a = { artifacts: 'build/artifacts', chromium: '/usr/bin/chromium' };
@@ -42,11 +41,6 @@ function parseArgs(argv) {
   return a;
 }
 
-let failures = 0;
-function check(ok, what, detail) {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${detail ? ': ' + detail : ''}`);
-  if (!ok) failures++;
-}
 
 // Share (in %) of samples whose stack has at least one frame matching re.
 function expectedMatch(foldedText, re) {
@@ -332,32 +326,12 @@ async function deepTest(browser, svgFile, htmlFile, artifacts) {
   await hp.close();
 }
 
-async function main() {
-  const args = parseArgs(process.argv);
-  const folded = fs.readFileSync(args.folded, 'latin1');
-  const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flamepre-chromium-'));
-  const browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: args.chromium,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 30000,
-  });
-  try {
-    await svgTest(browser, args, folded);
-    if (args.hostile) await hostileTest(browser, args.hostile);
-    if (args.html) await htmlTest(browser, args, folded);
-    if (args['deep-svg'] && args['deep-html'])
-      await deepTest(browser, args['deep-svg'], args['deep-html'], args.artifacts);
-  } finally {
-    await browser.close();
-    fs.rmSync(profileDir, { recursive: true, force: true });
-  }
-  console.log(failures ? `${failures} check(s) failed` : 'all checks passed');
-  process.exit(failures ? 1 : 0);
-}
-
-main().catch((e) => {
-  console.error('FAIL', e && e.stack ? e.stack : e);
-  process.exit(1);
+const args = parseArgs(process.argv);
+const folded = fs.readFileSync(args.folded, 'latin1');
+runInChromium(args.chromium, async (browser) => {
+  await svgTest(browser, args, folded);
+  if (args.hostile) await hostileTest(browser, args.hostile);
+  if (args.html) await htmlTest(browser, args, folded);
+  if (args['deep-svg'] && args['deep-html'])
+    await deepTest(browser, args['deep-svg'], args['deep-html'], args.artifacts);
 });
