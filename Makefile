@@ -135,9 +135,12 @@ examples: $(EXAMPLES)
 BUILD_PKGS := gcc make binutils libunwind-dev libelf-dev libdw-dev zlib1g-dev
 # Everything the integration tests drive: third-party programs (python3,
 # sqlite3, redis), peers and checkers (go tool pprof, speedscope's schema,
-# chromium for the browser test), jemalloc for the allocator-stacking test.
+# chromium and node for the browser tests, whose npm packages, playwright-core
+# and the speedscope viewer, tests/integration/lib.sh need_browser installs),
+# jemalloc for the allocator-stacking test.
 TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev python3 python3-jsonschema sqlite3 file golang-go \
-              redis-server redis-tools libjemalloc2 chromium nginx-light curl apache2-utils
+              redis-server redis-tools libjemalloc2 chromium nodejs npm nginx-light curl \
+              apache2-utils
 BENCH_PKGS := $(TEST_PKGS) libgoogle-perftools-dev hyperfine time heaptrack
 deps-build:
 	@.ci/install-deps.sh $(BUILD_PKGS)

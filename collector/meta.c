@@ -9,9 +9,8 @@
 #include <unistd.h>
 
 #include "collector/atomic_file.h"
+#include "collector/version.h"
 #include "preload/threads.h"
-
-#define FLAMEPRE_VERSION "0.1.0"
 
 const struct meta_wait_metric meta_wait_metrics[META_WAIT_METRICS] = {
     {"lock_ns", "nanoseconds", EV_LOCK, WAIT_LOCK, 0},

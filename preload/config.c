@@ -76,24 +76,51 @@ static int scale(uint64_t v, uint64_t mul, uint64_t *out)
     return 0;
 }
 
+/* "1.5ms" is what people type for a wait threshold, so a duration may have
+ * a decimal fraction. It is scaled in integers, never through a double:
+ * the digits past the unit's nanosecond (at most 9) are rounded, the rest
+ * only checked to be digits. */
 int config_parse_duration(const char *s, uint64_t *ns)
 {
     uint64_t v;
     const char *e;
     if (parse_u64(s, &v, &e) < 0)
         return -1;
+    const char *frac = NULL;
+    size_t nfrac = 0;
+    if (*e == '.') {
+        frac = ++e;
+        while (isdigit((unsigned char)*e))
+            e++;
+        nfrac = (size_t)(e - frac);
+        if (!nfrac)
+            return -1;
+    }
     uint64_t mul;
+    unsigned zeros; /* log10(mul) */
     if (*e == 0 || strcmp(e, "ns") == 0)
-        mul = 1;
+        mul = 1, zeros = 0;
     else if (strcmp(e, "us") == 0)
-        mul = 1000;
+        mul = 1000, zeros = 3;
     else if (strcmp(e, "ms") == 0)
-        mul = 1000000;
+        mul = 1000000, zeros = 6;
     else if (strcmp(e, "s") == 0)
-        mul = 1000000000;
+        mul = 1000000000, zeros = 9;
     else
         return -1;
-    return scale(v, mul, ns);
+    if (scale(v, mul, ns) < 0)
+        return -1;
+    /* the fraction's first `zeros` digits are whole nanoseconds, the next
+     * one rounds */
+    uint64_t part = 0;
+    for (unsigned i = 0; i < zeros; i++)
+        part = part * 10 + (i < nfrac ? (uint64_t)(frac[i] - '0') : 0);
+    if (nfrac > zeros && frac[zeros] >= '5')
+        part++;
+    if (*ns > UINT64_MAX - part)
+        return -1;
+    *ns += part;
+    return 0;
 }
 
 int config_parse_size(const char *s, uint64_t *bytes)
@@ -324,7 +351,7 @@ static const struct var {
     {"FLAMEPRE_ALLOC_SAMPLE", p_size, F(alloc_sample),
      "a size in bytes with optional k, m, g suffix, 0 = every allocation (default 512k)"},
     {"FLAMEPRE_WAIT_SAMPLE", p_duration, F(wait_sample_ns),
-     "a duration with ns, us, ms or s suffix, 0 = every wait (default 100us)"},
+     "a duration with ns, us, ms or s suffix (1.5ms), 0 = every wait (default 100us)"},
     {"FLAMEPRE_UNWIND", p_unwind, F(unwind), "fp or dwarf (default dwarf)"},
     {"FLAMEPRE_DEPTH", p_depth, F(depth), "maximum frames per stack, 4..1024 (default 128)"},
     {"FLAMEPRE_THREADS", p_bool, F(threads), "1 (a root frame per thread) or 0 (default 1)"},

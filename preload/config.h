@@ -61,7 +61,7 @@ int config_parse(struct config *cfg, const char *const *envp,
 
 /* Value parsers, exposed for tests and for later variables.
  * Return 0 on success, -1 if the text is not acceptable. */
-int config_parse_duration(const char *s, uint64_t *ns);   /* "100us", "2ms", "5s", "300" (ns) */
+int config_parse_duration(const char *s, uint64_t *ns);   /* "100us", "1.5ms", "5s", "300" (ns) */
 int config_parse_size(const char *s, uint64_t *bytes);    /* "512k", "1m", "2g", "4096" */
 int config_parse_events(const char *s, unsigned *events, const char **bad, unsigned *bad_len);
 

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +24,15 @@ extern char **environ;
 
 void usage_collect(FILE *f)
 {
-    fputs("usage: flamepre collect --socket NAME [--idle MS]\n"
+    fputs("usage: flamepre collect --socket NAME [--idle MS|DURATION]\n"
           "\n"
           "Run as the collector process for profiled programs that attach to the abstract\n"
           "Unix socket NAME. Profiled processes start it themselves when none is running;\n"
           "there is rarely a reason to run it by hand.\n"
           "\n"
           "  --socket NAME   abstract socket name to listen on\n"
-          "  --idle MS       exit after this long without processes (default 2000)\n",
+          "  --idle MS       exit after this long without processes: milliseconds, or a\n"
+          "                  duration with ns, us, ms or s suffix (default 2000)\n",
           f);
 }
 
@@ -65,12 +67,19 @@ int cmd_collect(int argc, char **argv)
         switch (c) {
         case 's': name = optarg; break;
         case 'i': {
+            /* a bare number is milliseconds (the option's first form),
+             * anything else a duration like FLAMEPRE_FLUSH's ("1.5s") */
             char *end;
+            uint64_t ns;
             idle = strtol(optarg, &end, 10);
-            if (end == optarg || *end || idle < 0) {
-                cli_error("--idle: expected milliseconds, got \"%s\"", optarg);
+            if (end != optarg && !*end && idle >= 0)
+                break;
+            if (config_parse_duration(optarg, &ns) < 0 || ns / 1000000 > LONG_MAX) {
+                cli_error("--idle: expected milliseconds or a duration (1.5s), got \"%s\"",
+                          optarg);
                 return 2;
             }
+            idle = (long)(ns / 1000000);
             break;
         }
         case 'h': usage_collect(stdout); return 0;

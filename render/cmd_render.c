@@ -12,6 +12,7 @@
 #include "render/parse.h"
 #include "render/profile.h"
 #include "render/render.h"
+#include "render/title.h"
 #include "render/util.h"
 
 #include <errno.h>
@@ -122,13 +123,14 @@ static int parse_double(const char *s, double *out, bool *pct)
     return 0;
 }
 
-/* Load all inputs into one profile. Returns 0, or the exit status. */
+/* Load all inputs into one profile. Returns 0, or the exit status: 2 for
+ * malformed input, 1 for a file that cannot be read (parse.h). */
 static int load_inputs(struct profile *p, char **inputs, int n, const struct parse_opts *po,
                        struct parse_stats *st)
 {
     for (int i = 0; i < n; i++)
         if (parse_folded_file(p, inputs[i], po, st) < 0)
-            return errno == ENOMEM ? 1 : 2;
+            return errno == EINVAL ? 2 : 1;
     return 0;
 }
 
@@ -158,6 +160,35 @@ int cmd_load(char **inputs, int n, const struct parse_opts *po, const char *unit
     return 0;
 }
 
+/* Where the user gave none: the title from the metric, the process and the
+ * total, and the subtitle from what meta.json says was lost (title.h).
+ * `title` (at least 256 bytes) and `gs` hold the strings ro points to. */
+static void default_labels(struct render_opts *ro, char **inputs, int n, struct profile *p,
+                           struct graph_source *gs, char *title, size_t tlen)
+{
+    if (ro->title && ro->subtitle)
+        return;
+    graph_source_read(inputs[0], &ro->metric, gs);
+    for (int i = 1; i < n; i++) {
+        struct graph_source other;
+        graph_source_read(inputs[i], &ro->metric, &other);
+        if (strcmp(other.comm, gs->comm) || other.pid != gs->pid) {
+            gs = NULL; /* several processes: no process, no losses of one */
+            break;
+        }
+    }
+    struct metric_info named;
+    metric_from_path(inputs[0], &named);
+    /* --units said the file's metric is not what its name says: no label */
+    if (!ro->title && named.unit == ro->metric.unit) {
+        graph_title(title, tlen, &ro->metric, n == 1 ? gs : NULL, profile_total(p));
+        if (title[0])
+            ro->title = title;
+    }
+    if (!ro->subtitle && n == 1 && gs && gs->lost[0])
+        ro->subtitle = gs->lost;
+}
+
 int render_one_svg(const char *in, const char *out, const char *title, struct profile **keep)
 {
     struct render_opts ro;
@@ -181,6 +212,10 @@ int render_one_svg(const char *in, const char *out, const char *title, struct pr
         ro.note = note;
         cli_warn("%s: %s", in, note);
     }
+    struct graph_source gs;
+    char deftitle[512];
+    char *ins[1] = { (char *)in };
+    default_labels(&ro, ins, 1, p, &gs, deftitle, sizeof deftitle);
     int ok = svg_write(of.f, p, &ro) == 0;
     if (out_close(&of, ok) < 0 || !ok) {
         profile_free(p);
@@ -374,6 +409,10 @@ static int render_main(int argc, char **argv, bool is_diff)
     }
     if (thread && st.stacks == 0 && st.filtered)
         cli_warn("--thread \"%s\" matched no thread", thread);
+    struct graph_source gs;
+    char deftitle[512];
+    if (!is_diff)
+        default_labels(&ro, argv + optind, nin, p, &gs, deftitle, sizeof deftitle);
     if (out_open(&of, out) < 0)
         goto done;
     int ok = render_write(of.f, p, &ro, html) == 0;

@@ -16,7 +16,8 @@
 
 void usage_top(FILE *f)
 {
-    fputs("usage: flamepre top IN.folded... [-n N] [--format text|markdown|csv] [-o OUT]\n"
+    fputs("usage: flamepre top IN.folded... [-n N] [--format text|markdown|csv] [--thread TID|NAME]\n"
+          "                    [-o OUT]\n"
           "\n"
           "The heaviest functions by self count and by total (inclusive) count. A\n"
           "sample counts once per function even when the function recurses.\n"
@@ -25,6 +26,8 @@ void usage_top(FILE *f)
           "      --format FMT     text (default), markdown or csv\n"
           "      --units UNIT     samples, bytes, ns or count (default: from the file name)\n"
           "      --merge-threads  drop the \"[name tid=N]\" root frames\n"
+          "      --thread TID|NAME  only the stacks of one thread: a thread id (all\n"
+          "                       digits) or a thread name (exact; every thread of it)\n"
           "      --lenient        skip malformed lines instead of failing\n"
           "  -o, --output FILE    write to FILE instead of stdout\n",
           f);
@@ -34,6 +37,7 @@ static const struct option top_longopts[] = {
     { "format", required_argument, NULL, 'f' },
     { "units", required_argument, NULL, 'u' },
     { "merge-threads", no_argument, NULL, 'm' },
+    { "thread", required_argument, NULL, 't' },
     { "lenient", no_argument, NULL, 'l' },
     { "output", required_argument, NULL, 'o' },
     { "help", no_argument, NULL, 'h' },
@@ -44,8 +48,9 @@ int cmd_top(int argc, char **argv)
 {
     size_t limit = 20;
     enum top_format fmt = TOP_TEXT;
-    const char *units = NULL, *out = NULL;
+    const char *units = NULL, *out = NULL, *thread = NULL;
     struct parse_opts po = { 0 };
+    regex_t thread_re;
     int c;
     optind = 1;
     opterr = 0;
@@ -75,6 +80,7 @@ int cmd_top(int argc, char **argv)
             break;
         case 'u': units = optarg; break;
         case 'm': po.merge_threads = true; break;
+        case 't': thread = optarg; break;
         case 'l': po.lenient = true; break;
         case 'o': out = optarg; break;
         case 'h': usage_top(stdout); return 0;
@@ -88,16 +94,32 @@ int cmd_top(int argc, char **argv)
         usage_top(stderr);
         return 2;
     }
+    if (thread) {
+        if (!*thread || parse_thread_regex(&thread_re, thread) != 0) {
+            cli_error("--thread: expected a thread id or name, got \"%s\"", thread);
+            return 2;
+        }
+        po.thread_re = &thread_re;
+    }
     struct metric_info mi;
     struct profile *p;
     int status = cmd_load(argv + optind, argc - optind, &po, units, &mi, &p);
+    if (thread)
+        regfree(&thread_re);
     if (status)
         return status;
+    if (thread && profile_total(p) <= 0)
+        cli_warn("--thread \"%s\" matched no thread with samples", thread);
     status = 1;
     struct out_file of;
     if (out_open(&of, out) < 0)
         goto done;
-    int ok = top_write(of.f, p, limit, fmt, &mi, argc - optind == 1 ? argv[optind] : "merged inputs") == 0;
+    /* the header names what was kept, so a filtered report is never
+     * mistaken for the whole profile */
+    char source[512];
+    snprintf(source, sizeof(source), "%s%s%s%s", argc - optind == 1 ? argv[optind] : "merged inputs",
+             thread ? " (thread " : "", thread ? thread : "", thread ? ")" : "");
+    int ok = top_write(of.f, p, limit, fmt, &mi, source) == 0;
     if (out_close(&of, ok) == 0 && ok)
         status = 0;
 done:

@@ -115,7 +115,8 @@ struct ss_ctx {
     const struct profile *p;
     uint32_t *path;
     bool first;
-    int pass; /* 0: samples, 1: weights */
+    int pass;   /* 0: samples, 1: weights */
+    double mul; /* weight of one count in the profile's unit (the period for samples) */
 };
 
 /* Visit every node with a self count under `top` (included when !skip_top),
@@ -136,7 +137,7 @@ static double ss_subtree(struct ss_ctx *c, uint32_t top, bool skip_top)
             fputs(c->first ? "" : ",", c->f);
             c->first = false;
             if (c->pass == 1) {
-                fprintf(c->f, "%.15g", nd->self);
+                fprintf(c->f, "%.15g", nd->self * c->mul);
             } else {
                 fputc('[', c->f);
                 for (size_t i = 0; i < n; i++)
@@ -189,7 +190,7 @@ static void ss_profile(struct ss_ctx *c, uint32_t node, const char *unit, const 
             if (!ss_is_thread(p, k))
                 total += profile_node(p, k)->total;
     }
-    fprintf(f, "%.15g,\"samples\":[", total);
+    fprintf(f, "%.15g,\"samples\":[", total * c->mul);
     for (c->pass = 0; c->pass < 2; c->pass++) {
         c->first = true;
         if (node != PNODE_NONE) {
@@ -204,11 +205,32 @@ static void ss_profile(struct ss_ctx *c, uint32_t node, const char *unit, const 
     }
 }
 
+/* speedscope's unit of a metric, and what one count weighs in it. Sampled
+ * time (cpu, wall) is time when the period is known (meta.json): the viewer
+ * then shows durations, not bare sample counts; counts of events stay
+ * "none". */
+static const char *ss_unit(const struct metric_info *mi, double *mul)
+{
+    *mul = 1;
+    switch (mi->unit) {
+    case UNIT_BYTES: return "bytes";
+    case UNIT_NS: return "nanoseconds";
+    case UNIT_SAMPLES:
+        if (mi->period_ns > 0) {
+            *mul = mi->period_ns;
+            return "nanoseconds";
+        }
+        return "none";
+    case UNIT_COUNT: return "none";
+    }
+    return "none";
+}
+
 static int write_speedscope(FILE *f, struct profile *p, const struct metric_info *mi,
                             const char *name)
 {
-    const char *unit = mi->unit == UNIT_BYTES ? "bytes"
-                       : mi->unit == UNIT_NS ? "nanoseconds" : "none";
+    double mul;
+    const char *unit = ss_unit(mi, &mul);
     fputs("{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\","
           "\"exporter\":\"flamepre\",\"name\":\"", f);
     json_escape(f, name, strlen(name));
@@ -221,7 +243,7 @@ static int write_speedscope(FILE *f, struct profile *p, const struct metric_info
         fputs("\"}", f);
     }
     fputs("]},\"profiles\":[", f);
-    struct ss_ctx c = { f, p, malloc((profile_max_depth(p) + 1) * sizeof(uint32_t)), true, 0 };
+    struct ss_ctx c = { f, p, malloc((profile_max_depth(p) + 1) * sizeof(uint32_t)), true, 0, mul };
     if (!c.path)
         return cli_error("out of memory");
     bool any = false, other = false;

@@ -434,7 +434,7 @@ static void html_text(FILE *f, const char *tag, const char *id, const char *s)
 static const char html_css[] =
     "body { margin: 0; padding: 8px 10px; font: 12px Verdana, sans-serif; background: #f4f4ee; }\n"
     "h1 { font-size: 17px; font-weight: normal; text-align: center; margin: 2px 0; }\n"
-    "#subtitle, #note, #legend { text-align: center; color: #555; margin: 2px 0; }\n"
+    "#subtitle, #note, #legend, #deep { text-align: center; color: #555; margin: 2px 0; }\n"
     "#bar { display: flex; gap: 10px; align-items: center; margin: 6px 0; }\n"
     "#bar .grow { flex: 1; }\n"
     "#matched { min-width: 12em; text-align: right; }\n"
@@ -503,9 +503,9 @@ int html_write(FILE *f, struct profile *p, const struct render_opts *o)
           f);
 
     fprintf(f, "{\"v\":1,\"unit\":\"%s\",\"period\":%.17g,\"scale\":%g,\"inverted\":%s,"
-               "\"n\":%zu,",
+               "\"n\":%zu,\"keep\":%d,\"minCut\":%d,",
             unit_name(o->metric.unit), o->metric.period_ns, t.scale,
-            o->inverted ? "true" : "false", t.n);
+            o->inverted ? "true" : "false", t.n, LAYOUT_SHOWN_PERMILLE, LAYOUT_CUT_MIN_ROWS);
     if (o->diff) {
         const struct diff_opts *dopt = diff_options(o->diff);
         fprintf(f, "\"diff\":{\"tb\":%.17g,\"ta\":%.17g,\"normalize\":%s,\"minDelta\":%.17g,"

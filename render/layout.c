@@ -119,3 +119,22 @@ void layout_release(struct layout *l)
     free(l->rects);
     memset(l, 0, sizeof(*l));
 }
+
+uint32_t layout_shown_depth(const struct layout *l, unsigned permille)
+{
+    if (!l->n || !(l->total > 0))
+        return 0;
+    /* weight at each depth: the weight of the stacks at least that deep */
+    double *w = calloc((size_t)l->max_depth + 2, sizeof(*w));
+    if (!w)
+        return UINT32_MAX;
+    for (size_t i = 0; i < l->n; i++)
+        w[l->rects[i].depth] += l->rects[i].w;
+    /* a relative epsilon: 999 stacks of 1 and one of 1 hold exactly 99.9% */
+    double cut = l->total * (1000 - permille) / 1000 * (1 + 1e-9);
+    uint32_t d = 0;
+    while (d < l->max_depth && w[d + 1] > cut)
+        d++;
+    free(w);
+    return l->max_depth - d < LAYOUT_CUT_MIN_ROWS ? l->max_depth : d;
+}

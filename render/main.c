@@ -2,6 +2,7 @@
  * flamepre: the command-line front end. Dispatches to a subcommand; only
  * this file calls exit (by returning from main).
  */
+#include "collector/version.h"
 #include "render/cmd.h"
 #include "render/util.h"
 
@@ -25,6 +26,7 @@ void usage_main(FILE *f)
           "                           export to other profile formats\n"
           "  collect --socket NAME    the collector process (started by profiled programs)\n"
           "  help [COMMAND]           show help\n"
+          "  -V, --version            print \"flamepre VERSION\" and exit\n"
           "\n"
           "Run 'flamepre COMMAND --help' for a command's options.\n",
           f);
@@ -52,6 +54,10 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         usage_main(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        puts("flamepre " FLAMEPRE_VERSION);
         return 0;
     }
     if (!strcmp(cmd, "help")) {

@@ -54,7 +54,9 @@ struct parser {
 
 static int oom(struct parser *ps)
 {
-    return cli_error("%s: out of memory", ps->name);
+    cli_error("%s: out of memory", ps->name);
+    errno = ENOMEM;
+    return -1;
 }
 
 /* Copy at most 40 bytes of s into out, replacing non-printable bytes, so a
@@ -80,9 +82,12 @@ static int bad_line(struct parser *ps, const char *reason, const char *field, si
     }
     char buf[64];
     if (field)
-        return cli_error("%s:%llu: %s \"%s\"", ps->name, (unsigned long long)ps->lineno, reason,
-                         printable(buf, field, flen));
-    return cli_error("%s:%llu: %s", ps->name, (unsigned long long)ps->lineno, reason);
+        cli_error("%s:%llu: %s \"%s\"", ps->name, (unsigned long long)ps->lineno, reason,
+                  printable(buf, field, flen));
+    else
+        cli_error("%s:%llu: %s", ps->name, (unsigned long long)ps->lineno, reason);
+    errno = EINVAL; /* the input's fault, not the system's (parse.h) */
+    return -1;
 }
 
 /* Non-negative integer or decimal, as an exact integer part and a fraction
@@ -147,6 +152,45 @@ bool parse_is_thread_frame(const char *s, size_t len)
     while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
         i--;
     return i < len - 1 && i >= 6 && memcmp(s + i - 5, " tid=", 5) == 0;
+}
+
+bool parse_is_pseudo_frame(const char *s, size_t len)
+{
+    if (len < 2 || s[0] != '[' || s[len - 1] != ']')
+        return false;
+    if (len == 9 && !memcmp(s, "[unknown]", 9))
+        return false;
+    /* "[module+0xOFFSET]": an address in a module without symbols */
+    const char *plus = memchr(s, '+', len);
+    if (plus && plus > s + 1 && s + len - plus > 4 && plus[1] == '0' && plus[2] == 'x' &&
+        !memchr(s, ' ', len))
+        return false;
+    return true;
+}
+
+int parse_thread_regex(regex_t *re, const char *tid_or_name)
+{
+    const char *s = tid_or_name;
+    size_t n = strlen(s);
+    bool tid = n > 0 && strspn(s, "0123456789") == n;
+    char *pat = malloc(2 * n + 32), *q = pat;
+    if (!pat)
+        return REG_ESPACE;
+    q += sprintf(q, "^\\[");
+    if (tid) {
+        q += sprintf(q, ".* tid=%s\\]$", s);
+    } else {
+        /* a name is text, not a pattern: every ERE metacharacter escaped */
+        for (; *s; s++) {
+            if (strchr(".[]{}()\\*+?|^$", *s))
+                *q++ = '\\';
+            *q++ = *s;
+        }
+        strcpy(q, " tid=[0-9]+\\]$");
+    }
+    int rc = regcomp(re, pat, REG_EXTENDED | REG_NOSUB);
+    free(pat);
+    return rc;
 }
 
 static int ensure_name_arrays(struct parser *ps)
@@ -414,8 +458,10 @@ static int parser_done(struct parser *ps, int rc, struct parse_stats *stats)
         stats->skipped += ps->st.skipped;
         stats->filtered += ps->st.filtered;
     }
+    int e = errno;
     parser_release(ps);
     profile_finish(ps->p);
+    errno = e;
     return rc;
 }
 
@@ -450,7 +496,9 @@ int parse_folded_fd(struct profile *p, int fd, const char *name, const struct pa
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            rc = cli_error("%s: read: %s", name, strerror(errno));
+            int e = errno;
+            rc = cli_error("%s: read: %s", name, strerror(e));
+            errno = e;
             break;
         }
         have += (size_t)r;
@@ -474,9 +522,15 @@ int parse_folded_file(struct profile *p, const char *path, const struct parse_op
     if (strcmp(path, "-") == 0)
         return parse_folded_fd(p, 0, "<stdin>", opts, stats);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return cli_error("%s: %s", path, strerror(errno));
+    if (fd < 0) {
+        int e = errno;
+        cli_error("%s: %s", path, strerror(e));
+        errno = e;
+        return -1;
+    }
     int rc = parse_folded_fd(p, fd, path, opts, stats);
+    int e = errno;
     close(fd);
+    errno = e;
     return rc;
 }

@@ -40,7 +40,10 @@ struct parse_stats {
 };
 
 /* Parse a whole file ("-" = stdin) into p, then profile_finish(p).
- * Returns 0, or -1 after printing an error. `opts` and `stats` may be NULL. */
+ * Returns 0, or -1 after printing an error, with errno saying whose fault
+ * it is: EINVAL for a malformed line (a usage error, exit 2), else the
+ * system's (ENOMEM, or what open or read failed with: exit 1).
+ * `opts` and `stats` may be NULL. */
 int parse_folded_file(struct profile *p, const char *path, const struct parse_opts *opts,
                       struct parse_stats *stats);
 /* The same for a file descriptor; `name` is used in messages. */
@@ -52,5 +55,16 @@ int parse_folded_mem(struct profile *p, const char *buf, size_t len, const char 
 
 /* True if the frame looks like a thread root frame "[... tid=N]". */
 bool parse_is_thread_frame(const char *s, size_t len);
+
+/* True for a frame that names no code: a thread or process root ("[name
+ * tid=N]", "[comm pid=N]"), a marker ("[unwind failed]", "[not unwound:
+ * ...]", a wall-clock state "[cpu]", a lock's "[mutex 0x...]"). Code that
+ * has no symbol ("[unknown]", "[libc.so.6+0x9a2b1]") is not pseudo. */
+bool parse_is_pseudo_frame(const char *s, size_t len);
+
+/* Compile into *re the thread_re that keeps one thread: all digits is a
+ * thread id ("[any tid=TID]"), anything else a thread name matched exactly
+ * ("[NAME tid=N]", every tid of that name). Returns regcomp's code (0 ok). */
+int parse_thread_regex(regex_t *re, const char *tid_or_name);
 
 #endif

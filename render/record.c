@@ -19,7 +19,7 @@
 #include "render/cmd.h"
 #include "collector/server.h"
 #include "render/profile.h"
-#include "render/top.h"
+#include "render/summary.h"
 #include "render/tree.h"
 #include "render/units.h"
 #include "render/util.h"
@@ -247,27 +247,27 @@ static bool was_seen(const struct seen *before, size_t nb, const struct seen *f)
     return false;
 }
 
-static void summarize(const char *folded, const char *svg, struct profile *p)
+/* Processes among the new folded files: distinct "<comm>.<pid>" prefixes,
+ * the merged tree files aside. `after` is sorted, so a process's files are
+ * adjacent. */
+static size_t count_processes(const struct seen *before, size_t nb, const struct seen *after,
+                              size_t na)
 {
-    struct metric_info mi;
-    metric_from_path(folded, &mi);
-    char tot[96];
-    unit_format(tot, sizeof(tot), profile_total(p), &mi);
-    fprintf(stderr, "flamepre: %s: %s -> %s\n", path_base(folded), tot, svg);
-    struct top_entry *e;
-    size_t n;
-    if (top_compute(p, TOP_BY_SELF, &e, &n) < 0)
-        return;
-    double all = profile_total(p);
-    for (size_t i = 0; i < n && i < 4; i++) {
-        size_t len;
-        const char *name = profile_name(p, e[i].name, &len);
-        fprintf(stderr, "  %5.1f%% self  ", all > 0 ? 100 * e[i].self / all : 0);
-        for (size_t j = 0; j < len && j < 100; j++)
-            fputc((unsigned char)name[j] < 0x20 ? '?' : name[j], stderr);
-        fputs(len > 100 ? "...\n" : "\n", stderr);
+    size_t n = 0;
+    const char *prev = NULL;
+    size_t prev_len = 0;
+    for (size_t i = 0; i < na; i++) {
+        const char *name = after[i].name;
+        if (was_seen(before, nb, &after[i]) || strstr(name, ".tree."))
+            continue;
+        const char *m = memrchr(name, '.', strlen(name) - 7); /* ".<metric>.folded" */
+        size_t len = m ? (size_t)(m - name) : strlen(name);
+        if (!prev || len != prev_len || strncmp(prev, name, len))
+            n++;
+        prev = name;
+        prev_len = len;
     }
-    free(e);
+    return n;
 }
 
 static int render_new(const char *dir, const struct seen *before, size_t nb)
@@ -277,20 +277,26 @@ static int render_new(const char *dir, const struct seen *before, size_t nb)
     if (snapshot(dir, &after, &na) < 0)
         return -1;
     qsort(after, na, sizeof(*after), cmp_seen);
+    struct summary *sum = summary_new(count_processes(before, nb, after, na));
     int rendered = 0, failed = 0;
-    for (size_t i = 0; i < na; i++) {
-        if (was_seen(before, nb, &after[i]))
+    /* the processes' own profiles, then the merged tree ones: the summary
+     * ends with the merged view */
+    for (size_t k = 0; k < 2 * na; k++) {
+        size_t i = k % na;
+        if (was_seen(before, nb, &after[i]) || (k < na) == !!strstr(after[i].name, ".tree."))
             continue;
-        char *in = NULL, *out = NULL, *title = NULL;
+        if (k >= na)
+            summary_commands(sum);
+        char *in = NULL, *out = NULL;
         size_t bl = strlen(after[i].name) - 7;
         if (asprintf(&in, "%s/%s", dir, after[i].name) < 0 ||
-            asprintf(&out, "%s/%.*s.svg", dir, (int)bl, after[i].name) < 0 ||
-            asprintf(&title, "%.*s", (int)bl, after[i].name) < 0) {
+            asprintf(&out, "%s/%.*s.svg", dir, (int)bl, after[i].name) < 0) {
             failed++;
         } else {
             struct profile *p = NULL;
-            if (render_one_svg(in, out, title, &p) == 0) {
-                summarize(in, out, p);
+            /* no title: the graph's default names the metric and process */
+            if (render_one_svg(in, out, NULL, &p) == 0) {
+                summary_add(sum, in, out, p);
                 profile_free(p);
                 rendered++;
             } else {
@@ -299,8 +305,8 @@ static int render_new(const char *dir, const struct seen *before, size_t nb)
         }
         free(in);
         free(out);
-        free(title);
     }
+    summary_finish(sum);
     seen_free(after, na);
     if (!rendered && !failed)
         cli_warn("no profile was written to %s (did the program start? set FLAMEPRE_LOG=info "

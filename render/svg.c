@@ -221,8 +221,33 @@ int svg_write(FILE *f, struct profile *p, const struct render_opts *o)
         return cli_error("out of memory laying out the graph");
     const char *palette = o->palette ? o->palette : o->metric.palette;
     int width = o->width;
-    int depth_rows = total > 0 ? (int)l.max_depth + 1 : 1;
+    /* The image is as tall as the depth that holds most of the weight
+     * (layout.h); deeper frames are drawn beyond it, clipped, and the
+     * script grows the image when a zoom needs them. */
+    uint32_t shown = layout_shown_depth(&l, LAYOUT_SHOWN_PERMILLE);
+    if (shown == UINT32_MAX) {
+        layout_release(&l);
+        return cli_error("out of memory laying out the graph");
+    }
+    bool cut = total > 0 && shown < l.max_depth;
+    int depth_rows = total > 0 ? (int)shown + 1 : 1;
     int height = 3 * FONT_SIZE + depth_rows * FRAME_H + 2 * FONT_SIZE + 10;
+    char deep[192];
+    if (cut) {
+        /* the stacks deeper than `shown` weigh what their frames at depth
+         * shown + 1 weigh */
+        double w = 0;
+        for (size_t i = 0; i < l.n; i++)
+            if (l.rects[i].depth == shown + 1)
+                w += l.rects[i].w;
+        char share[32];
+        pct(share, sizeof(share), w, total);
+        snprintf(deep, sizeof(deep),
+                 "%s of the weight is in stacks deeper than %u frames (up to %u): "
+                 "click a frame to see all of its depth",
+                 share, shown, l.max_depth);
+        height += FONT_SIZE + 4;
+    }
     if (o->subtitle)
         height += FONT_SIZE + 4;
     if (o->note)
@@ -289,6 +314,11 @@ int svg_write(FILE *f, struct profile *p, const struct render_opts *o)
         xml_escape(f, legend, strlen(legend));
         fputs("</text>\n", f);
     }
+    if (cut) {
+        extra += FONT_SIZE + 4;
+        fprintf(f, "<text id=\"deep\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
+                width / 2.0, ty + extra, deep);
+    }
     fprintf(f,
             "<text id=\"unzoom\" class=\"hide\" x=\"%d\" y=\"%d\">Reset Zoom</text>\n"
             "<text id=\"search\" x=\"%d\" y=\"%d\" text-anchor=\"end\">Search</text>\n"
@@ -306,9 +336,23 @@ int svg_write(FILE *f, struct profile *p, const struct render_opts *o)
     char shift[48] = "";
     if (o->inverted && extra)
         snprintf(shift, sizeof(shift), " transform=\"translate(0,%d)\"", extra);
+    /* Frames deeper than the image are clipped to the graph's rows (in the
+     * frames' own coordinates) instead of drawing over the title; fp:rows
+     * tells the script how many rows the image holds. */
+    char clip[160] = "";
+    if (cut) {
+        int top = o->inverted ? 3 * FONT_SIZE : height - 2 * FONT_SIZE - 10 - depth_rows * FRAME_H;
+        fprintf(f,
+                "<clipPath id=\"fpclip\"><rect id=\"fpcliprect\" x=\"0\" y=\"%d\" "
+                "width=\"%d\" height=\"%d\"/></clipPath>\n",
+                top, width, depth_rows * FRAME_H);
+        snprintf(clip, sizeof(clip), " fp:fh=\"%d\" fp:rows=\"%d\" fp:inverted=\"%d\" "
+                 "fp:permille=\"%d\" fp:mincut=\"%d\" clip-path=\"url(#fpclip)\"", FRAME_H,
+                 depth_rows, o->inverted ? 1 : 0, LAYOUT_SHOWN_PERMILLE, LAYOUT_CUT_MIN_ROWS);
+    }
     fprintf(f,
-            "<g id=\"frames\" fp:total=\"%.15g\" fp:width=\"%.2f\" fp:xpad=\"%d\" fp:fs=\"%d\"%s>\n",
-            total, gw, XPAD, FONT_SIZE, shift);
+            "<g id=\"frames\" fp:total=\"%.15g\" fp:width=\"%.2f\" fp:xpad=\"%d\" fp:fs=\"%d\"%s%s>\n",
+            total, gw, XPAD, FONT_SIZE, shift, clip);
     if (total > 0)
         for (size_t i = 0; i < l.n; i++)
             write_frame(f, p, &l, i, o, palette, scale, height);

@@ -2,6 +2,7 @@
  * Merged process-tree profiles (see tree.h).
  */
 #include "render/tree.h"
+#include "render/metafile.h"
 #include "render/outfile.h"
 #include "render/util.h"
 
@@ -21,59 +22,6 @@ struct node {
     int parent;         /* index, -1 at the top */
     char *chain;        /* frames from the top down to this process */
 };
-
-/* The value of a top-level "key": N or "key": "S" in a meta.json we wrote
- * (one key per line); false if absent. Strings are unescaped simply:
- * \" and \\ only, the rest kept. */
-static bool meta_value(const char *text, const char *key, char *out, size_t len)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\n  \"%s\": ", key);
-    const char *p = strstr(text, pat);
-    if (!p || !len)
-        return false;
-    p += strlen(pat);
-    size_t n = 0;
-    if (*p == '"') {
-        for (p++; *p && *p != '"' && n + 1 < len; p++) {
-            if (*p == '\\' && p[1])
-                p++;
-            out[n++] = *p;
-        }
-    } else {
-        while (*p && *p != ',' && *p != '\n' && n + 1 < len)
-            out[n++] = *p++;
-    }
-    out[n] = 0;
-    return true;
-}
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    size_t cap = 8192, len = 0;
-    char *b = malloc(cap + 1);
-    size_t r;
-    while (b && (r = fread(b + len, 1, cap - len, f)) > 0) {
-        len += r;
-        if (len == cap) {
-            char *nb = realloc(b, cap * 2 + 1);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (b)
-        b[len] = 0;
-    return b;
-}
 
 static int cmp_start(const void *a, const void *b)
 {
@@ -128,7 +76,7 @@ static int write_metric(const char *dir, const char *rootname, const char *metri
     for (size_t i = 0; i < n; i++) {
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s.%s.folded", dir, v[i].prefix, metric);
-        char *text = read_text(path);
+        char *text = read_text_file(path);
         if (!text)
             continue;
         const char *chain = chain_of(v, (int)i, 0);
@@ -181,7 +129,7 @@ int tree_write(const char *dir, time_t since, pid_t root)
             continue;
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        char *text = read_text(path);
+        char *text = read_text_file(path);
         char val[64];
         if (!text || grow_array(&v, &cap, n + 1, sizeof *v) < 0) {
             free(text);

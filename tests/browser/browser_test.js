@@ -17,21 +17,23 @@
 // window.flamepre hooks (see htmlTest).
 //
 //   node browser_test.js --svg G.svg --folded IN.folded [--hostile H.svg]
-//        [--html G.html] [--artifacts DIR] [--chromium /usr/bin/chromium]
-// (--hostile: an SVG of tests/golden/in/hostile.folded, see hostileTest)
+//        [--html G.html] [--deep-svg D.svg --deep-html D.html]
+//        [--artifacts DIR] [--chromium /usr/bin/chromium]
+// (--hostile: an SVG of tests/golden/in/hostile.folded, see hostileTest;
+// --deep-*: graphs of 999 shallow stacks and one 300 deep, see deepTest)
 //
 // Exit status 0 when every check passed; each check prints one line.
 'use strict';
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { check, runInChromium } = require('./harness');
 
 function parseArgs(argv) {
   const a = { artifacts: 'build/artifacts', chromium: '/usr/bin/chromium' };
   for (let i = 2; i < argv.length; i += 2) {
     const k = argv[i].replace(/^--/, '');
-    if (!(k in { svg: 1, html: 1, hostile: 1, folded: 1, artifacts: 1, chromium: 1 }) || i + 1 >= argv.length)
+    if (!(k in { svg: 1, html: 1, hostile: 1, folded: 1, artifacts: 1, chromium: 1, 'deep-svg': 1, 'deep-html': 1 }) ||
+        i + 1 >= argv.length)
       throw new Error('usage: browser_test.js --svg G.svg --folded IN.folded [--html G.html] [--artifacts DIR]');
     a[k] = argv[i + 1];
   }
@@ -39,11 +41,6 @@ function parseArgs(argv) {
   return a;
 }
 
-let failures = 0;
-function check(ok, what, detail) {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${detail ? ': ' + detail : ''}`);
-  if (!ok) failures++;
-}
 
 // Share (in %) of samples whose stack has at least one frame matching re.
 function expectedMatch(foldedText, re) {
@@ -267,30 +264,74 @@ async function htmlTest(browser, args, folded) {
   await page.close();
 }
 
-async function main() {
-  const args = parseArgs(process.argv);
-  const folded = fs.readFileSync(args.folded, 'latin1');
-  const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flamepre-chromium-'));
-  const browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: args.chromium,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 30000,
+// A few deep outliers must not push the base off the first screen: the
+// graph of 999 stacks 3 frames deep and one 300 deep (d0;...;d299) opens 4
+// rows tall (+ the root) with a line saying what is cut; the deep frames
+// are in the document and zooming into d0 grows the graph until d299 is
+// inside it; reset shrinks it back.
+async function deepTest(browser, svgFile, htmlFile, artifacts) {
+  const FH = 16;
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto('file://' + path.resolve(svgFile));
+  await page.waitForFunction(() => typeof frames !== 'undefined' && frames && frames.length > 0);
+  const h0 = +(await page.getAttribute('svg', 'height'));
+  check(h0 < 5 * FH + 120, `deep SVG opens ${h0} px tall (4 rows of frames, not 301)`);
+  check(/deeper than 3 frames \(up to 300\)/.test(await page.textContent('#deep')),
+    'deep SVG says what is cut', await page.textContent('#deep'));
+  // where d299 is drawn, relative to the image (its rect's box on the page)
+  const where = () => page.evaluate(() => {
+    const g = frames.find((f) => f.fname === 'd299'), b = g.rect.getBoundingClientRect();
+    return { top: b.top, bottom: b.bottom, h: +svg.getAttribute('height'), hidden: g.classList.contains('hide') };
   });
-  try {
-    await svgTest(browser, args, folded);
-    if (args.hostile) await hostileTest(browser, args.hostile);
-    if (args.html) await htmlTest(browser, args, folded);
-  } finally {
-    await browser.close();
-    fs.rmSync(profileDir, { recursive: true, force: true });
-  }
-  console.log(failures ? `${failures} check(s) failed` : 'all checks passed');
-  process.exit(failures ? 1 : 0);
+  const w0 = await where();
+  check(w0.bottom <= FH * 3, 'd299 is in the document, above the first screen', JSON.stringify(w0));
+  await page.evaluate(() => zoom(frames.find((f) => f.fname === 'd0')));
+  const w1 = await where();
+  check(w1.h >= 300 * FH && w1.top >= 0 && w1.bottom <= w1.h && !w1.hidden,
+    'zooming into d0 grows the SVG until d299 is inside it', JSON.stringify(w1));
+  const base = await page.evaluate(() => {
+    const b = frames.find((f) => f.fname === 'd0').rect.getBoundingClientRect();
+    return b.bottom;
+  });
+  check(base > w1.h - 3 * FH - 20, 'the zoomed frame stays at the bottom of the grown SVG', `${base} of ${w1.h}`);
+  await shot(page, path.join(artifacts, 'browser-svg-deep-zoom.png'));
+  await page.evaluate(() => unzoom());
+  check(+(await page.getAttribute('svg', 'height')) === h0, 'Reset Zoom shrinks the SVG back');
+  check(errors.length === 0, 'deep SVG: no script errors', errors.join('; '));
+  await page.close();
+
+  const hp = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const herr = [];
+  hp.on('pageerror', (e) => herr.push(String(e)));
+  await hp.goto('file://' + path.resolve(htmlFile));
+  await hp.waitForFunction(() => window.flamepre && window.flamepre.n > 1);
+  const r0 = await hp.evaluate(() => window.flamepre.rows());
+  check(r0 === 4 && (await hp.evaluate(() => window.flamepre.maxDepth)) === 300,
+    `deep HTML opens with ${r0} rows of 301`);
+  check(/deeper than 3 frames \(up to 300\)/.test((await hp.textContent('#deep')) || ''),
+    'deep HTML says what is cut');
+  const r1 = await hp.evaluate(() => { const f = window.flamepre; f.zoom(f.find('d0')); return f.rows(); });
+  check(r1 === 301, `zooming into d0 shows ${r1} rows`);
+  const d299 = await hp.evaluate(() => {
+    const f = window.flamepre, c = document.getElementById('fg');
+    return f.hit(c.clientWidth / 2, 2) === f.find('d299');
+  });
+  check(d299, 'HTML: d299 is on the top row after the zoom');
+  await hp.screenshot({ path: path.join(artifacts, 'browser-html-deep-zoom.png'), fullPage: true });
+  const r2 = await hp.evaluate(() => { window.flamepre.reset(); return window.flamepre.rows(); });
+  check(r2 === r0, 'HTML: reset returns to the first screen');
+  check(herr.length === 0, 'deep HTML: no script errors', herr.join('; '));
+  await hp.close();
 }
 
-main().catch((e) => {
-  console.error('FAIL', e && e.stack ? e.stack : e);
-  process.exit(1);
+const args = parseArgs(process.argv);
+const folded = fs.readFileSync(args.folded, 'latin1');
+runInChromium(args.chromium, async (browser) => {
+  await svgTest(browser, args, folded);
+  if (args.hostile) await hostileTest(browser, args.hostile);
+  if (args.html) await htmlTest(browser, args, folded);
+  if (args['deep-svg'] && args['deep-html'])
+    await deepTest(browser, args['deep-svg'], args['deep-html'], args.artifacts);
 });

@@ -14,6 +14,9 @@
 #                              U+2028, very long names, C++ templates, recursion,
 #                              A;B;A;B cycles, names with spaces, printf formats
 #   svc.77.alloc_bytes.folded  bytes metric (units from the file name)
+#   lock_contention.3319.{cpu,lock_ns}.folded + .meta.json
+#                              a recorded process with its meta.json: the
+#                              sampling period, comm, pid and losses
 #   narrow.folded              many frames narrower than the minimum width
 #   bad.folded                 malformed lines (missing count, negative count)
 #   empty.folded               no stacks at all
@@ -37,6 +40,9 @@ golden_cases() {
     g render-empty.svg          render in/empty.folded -o @OUT@
     g render-bad.svg            render in/bad.folded -o @OUT@
     g render-bad-lenient.svg    render in/bad.folded --lenient -o @OUT@
+    g render-missing.svg        render in/missing.folded -o @OUT@
+    g render-meta-lock.svg      render in/lock_contention.3319.lock_ns.folded -o @OUT@
+    g render-meta-title.svg     render in/lock_contention.3319.cpu.folded --title 'Mine' -o @OUT@
 
     # ---- top ----
     g top-text.txt              top in/app.4242.cpu.folded
@@ -46,7 +52,10 @@ golden_cases() {
     g top-alloc-csv.csv         top in/svc.77.alloc_bytes.folded --format csv
     g top-hostile-csv.csv       top in/hostile.folded --format csv
     g top-merge-threads.txt     top in/app.4242.cpu.folded --merge-threads -n 3
+    g top-thread-tid.txt        top in/app.4242.cpu.folded --thread 4243 -n 5
+    g top-thread-name.txt       top in/app.4242.cpu.folded --thread worker-2 --merge-threads -n 5
     g top-empty.txt             top in/empty.folded
+    g top-missing.txt           top in/missing.folded
 
     # ---- convert ----
     g convert-folded.folded     convert in/app.4242.cpu.folded --to folded
@@ -55,6 +64,8 @@ golden_cases() {
     g convert-speedscope.json   convert in/app.4242.cpu.folded --to speedscope -o @OUT@
     g convert-hostile-speedscope.json convert in/hostile.folded --to speedscope -o @OUT@
     g convert-alloc-speedscope.json   convert in/svc.77.alloc_bytes.folded --to speedscope
+    g convert-cpu-period-speedscope.json convert in/lock_contention.3319.cpu.folded --to speedscope
+    g convert-lock-speedscope.json    convert in/lock_contention.3319.lock_ns.folded --to speedscope
 
     # ---- HTML output (render -o OUT.html) ----
     g html-default.html         render in/app.4242.cpu.folded -o @OUT@
@@ -63,6 +74,7 @@ golden_cases() {
     g html-reverse-collapse.html render in/hostile.folded --reverse --collapse-recursion -o @OUT@
     g html-alloc.html           render in/svc.77.alloc_bytes.folded -o @OUT@
     g html-empty.html           render in/empty.folded -o @OUT@
+    g html-meta-cpu.html        render in/lock_contention.3319.cpu.folded -o @OUT@
 
     # ---- flamepre diff ----
     g diff-default.svg          diff in/before.folded in/after.folded -o @OUT@

@@ -93,3 +93,40 @@ show_head() {
 check() {
     "$PY" "$HERE/folded.py" "$@" || fail "check $1 failed"
 }
+
+# Headless Chromium and the npm packages of tests/browser (package.json):
+# playwright-core drives Debian's chromium (never a browser download),
+# speedscope is the real viewer its export is loaded into. Installs what is
+# missing: apt-get chromium/nodejs (as root or through sudo -n), npm the
+# packages, all of them in one call (npm prunes packages a later --no-save
+# call does not name). SKIP (exit 0) only when chromium or node cannot be
+# installed; an npm failure fails. Sets CHROMIUM and BR.
+need_browser() {
+    CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+    BR=$ROOT/tests/browser
+    if [ ! -x "$CHROMIUM" ] || ! command -v node >/dev/null; then
+        echo "install chromium/nodejs (apt-get)"
+        _pkgs=""
+        [ -x "$CHROMIUM" ] || _pkgs="chromium"
+        command -v node >/dev/null || _pkgs="$_pkgs nodejs npm"
+        { _as_root apt-get update -qq && _as_root env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq --no-install-recommends $_pkgs; } >"$TMP/apt.log" 2>&1 ||
+            { tail -n 5 "$TMP/apt.log"; echo "SKIP: could not install$_pkgs"; exit 0; }
+        [ -x "$CHROMIUM" ] || { echo "SKIP: $CHROMIUM missing after apt-get install chromium"; exit 0; }
+        command -v node >/dev/null || { echo "SKIP: node missing after apt-get install nodejs"; exit 0; }
+    fi
+    _missing=""
+    for _p in playwright-core speedscope; do
+        [ -f "$BR/node_modules/$_p/package.json" ] || _missing="$_missing $_p"
+    done
+    if [ -n "$_missing" ]; then
+        echo "npm install playwright-core speedscope (missing:$_missing; no browser download)"
+        (cd "$BR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund \
+            --loglevel=error playwright-core speedscope) >"$TMP/npm.log" 2>&1 ||
+            { tail -n 20 "$TMP/npm.log"; fail "npm install playwright-core speedscope failed"; }
+    fi
+}
+
+_as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo -n "$@"; else return 1; fi
+}

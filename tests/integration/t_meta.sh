@@ -3,7 +3,8 @@
 # (python3 -m json.tool), with the pid, hz 999 and its period in ns, the unwind
 # mode, samples taken, dropped, unwind failures, truncated stacks and the
 # sampler kind ("perf" or "timer"); and its counts agree with the folded file
-# (taken - dropped - failures <= folded total <= taken).
+# (taken - dropped - failures <= folded total <= taken). `flamepre --version`
+# (and -V) prints the version meta.json names.
 . "$(dirname "$0")/lib.sh"
 need_lib
 need_example cpu_hotspot
@@ -18,4 +19,12 @@ for unwind in fp dwarf; do
     "$PY" -m json.tool "$M" >/dev/null || { show_head "$M"; fail "meta.json is not valid JSON"; }
     check meta "$M" "$F" --hz 999 --pid "$PID"
     grep -q "\"$unwind\"" "$M" || fail "meta.json does not say unwind $unwind"
+done
+
+echo "flamepre --version and -V print meta.json's version (one constant)"
+v=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["version"])' "$M") ||
+    fail "meta.json has no version"
+for opt in --version -V; do
+    out=$("$CLI" $opt) || fail "flamepre $opt exited non-zero"
+    [ "$out" = "flamepre $v" ] || fail "flamepre $opt printed \"$out\", want \"flamepre $v\""
 done

@@ -1,7 +1,9 @@
 #!/bin/sh
 # (h) `flamepre record`: passes the exit code through; writes an .svg next to
 # each folded file (well-formed XML); prints its summary on stderr and nothing
-# extra on stdout (the program's stdout is byte-identical to a plain run).
+# extra on stdout (the program's stdout is byte-identical to a plain run);
+# the summary hides rows of no self weight and thread frames, and with many
+# processes prints one line per command and the merged tree instead.
 # Fails clearly (non-zero, a message on stderr naming the problem) for a
 # statically linked executable and for a command that does not exist.
 . "$(dirname "$0")/lib.sh"
@@ -31,6 +33,25 @@ done
 note "$n folded file(s), each with an SVG"
 grep -i -q sample "$TMP/r.err" || fail "no summary (samples) on stderr"
 echo "  summary:"; sed 's/^/    | /' "$TMP/r.err" | grep -v 'cpu_hotspot: '
+
+grep -q ' 0\.0% self' "$TMP/r.err" && fail "summary lists functions with no self weight"
+grep -q 'self  \[.* tid=[0-9]*\]' "$TMP/r.err" && fail "summary lists a thread frame as a function"
+
+echo "many processes: one summary line per command, then the merged tree"
+timeout "$TMO" "$CLI" record -F 999 -o "$TMP/rm" -- sh -c \
+    'for i in 1 2 3 4 5 6; do "$0" 0.05 1 1 >/dev/null 2>&1; done' "$EX/cpu_hotspot" \
+    >/dev/null 2>"$TMP/rm.err" || { show_head "$TMP/rm.err"; fail "record of a shell loop failed"; }
+sed 's/^/    | /' "$TMP/rm.err"
+n=$(ls "$TMP/rm"/cpu_hotspot.*.cpu.folded | wc -l)
+[ "$n" = 6 ] || fail "expected 6 cpu_hotspot profiles, got $n"
+grep -q 'processes, by command' "$TMP/rm.err" || fail "no per-command summary for 7 processes"
+[ "$(grep -c '^  cpu_hotspot  *6 processes' "$TMP/rm.err")" = 1 ] ||
+    fail "not one line for the 6 cpu_hotspot processes"
+grep -q 'cpu_hotspot\.[0-9]*\.cpu\.folded' "$TMP/rm.err" && fail "per-process lines with many processes"
+grep -q '\.tree\.cpu\.folded: ' "$TMP/rm.err" || fail "no merged (tree) summary"
+grep -q 'self  leaf_a' "$TMP/rm.err" || fail "merged summary does not show the hot function"
+grep -q ' 0\.0% self\|self  \[.* pid=[0-9]*\]' "$TMP/rm.err" && fail "merged summary lists zero or process rows"
+[ "$(wc -l <"$TMP/rm.err")" -le 12 ] || fail "summary of 7 processes is $(wc -l <"$TMP/rm.err") lines"
 
 echo "exit code passthrough"
 timeout "$TMO" "$CLI" record -o "$TMP/r2" -- sh -c 'echo x; exit 7' >"$TMP/r2.out" 2>"$TMP/r2.err"

@@ -3,7 +3,8 @@
 # shipped in the npm package `speedscope` (dist/release/file-format-schema.json,
 # validated with python3-jsonschema), plus what the schema cannot say: frame
 # indices in range, one weight per sample, endValue = sum of weights, one
-# sampled profile per "[name tid=N]" thread root. Skips (exit 0) only when
+# sampled profile per "[name tid=N]" thread root; the unit of each metric
+# (nanoseconds for cpu with a known period and *_ns, bytes, none). Skips (exit 0) only when
 # the package cannot be installed (no network) or jsonschema is missing.
 . "$(dirname "$0")/lib.sh"
 [ -x "$CLI" ] || fail "$CLI not built (make cli)"
@@ -50,3 +51,34 @@ for f in ["app.4242.cpu", "hostile", "svc.77.alloc_bytes", "empty"]:
     print(f"  {f}: {len(doc['profiles'])} profile(s), {nframes} frames: schema OK")
 PYEOF
 echo "speedscope output valid against speedscope's schema; one profile per thread"
+
+# The unit follows the metric: sampled time is time when meta.json gives the
+# period (weights = samples x period_ns), *_ns nanoseconds, *_bytes bytes,
+# counts of events "none".
+mkdir -p "$TMP/u"
+cp "$IN/lock_contention.3319.meta.json" "$IN/lock_contention.3319.cpu.folded" \
+    "$IN/lock_contention.3319.lock_ns.folded" "$TMP/u/"
+sed 's/ [0-9]*$/ 3/' "$IN/lock_contention.3319.lock_ns.folded" >"$TMP/u/lock_contention.3319.lock_count.folded"
+cp "$IN/app.4242.cpu.folded" "$TMP/u/nometa.4242.cpu.folded"
+for m in cpu lock_ns lock_count; do
+    "$CLI" convert "$TMP/u/lock_contention.3319.$m.folded" --to speedscope -o "$TMP/u/$m.json" ||
+        fail "convert $m"
+done
+"$CLI" convert "$TMP/u/nometa.4242.cpu.folded" --to speedscope -o "$TMP/u/nometa.json" ||
+    fail "convert (no meta.json)"
+$PY - "$TMP" <<'PYEOF' || fail "speedscope units wrong"
+import json, sys
+d = sys.argv[1]
+want = {"u/cpu": ("nanoseconds", 109 * 10101010), "u/lock_ns": ("nanoseconds", None),
+        "u/lock_count": ("none", None), "u/nometa": ("none", 205),
+        "svc.77.alloc_bytes": ("bytes", None)}
+for f, (unit, total) in want.items():
+    doc = json.load(open(f"{d}/{f}.json"))
+    units = {p["unit"] for p in doc["profiles"]}
+    assert units == {unit}, (f, units, unit)
+    if total is not None:
+        got = sum(p["endValue"] for p in doc["profiles"])
+        assert got == total, (f, got, total)
+    print(f"  {f}: unit {unit}")
+PYEOF
+echo "speedscope units: nanoseconds for timed samples and *_ns, bytes, none for counts"

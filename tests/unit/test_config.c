@@ -153,6 +153,26 @@ static void test_sizes_and_durations(void **st)
     assert_int_equal(v, 250);
     assert_int_equal(config_parse_duration("1h", &v), -1);
     assert_int_equal(config_parse_duration("", &v), -1);
+    /* decimals, scaled exactly and rounded to the nanosecond */
+    assert_int_equal(config_parse_duration("1.5ms", &v), 0);
+    assert_int_equal(v, 1500000);
+    assert_int_equal(config_parse_duration("0.25s", &v), 0);
+    assert_int_equal(v, 250000000);
+    assert_int_equal(config_parse_duration("2.0001us", &v), 0);
+    assert_int_equal(v, 2000);
+    assert_int_equal(config_parse_duration("2.0005us", &v), 0);
+    assert_int_equal(v, 2001);
+    assert_int_equal(config_parse_duration("1.123456789123s", &v), 0);
+    assert_int_equal(v, 1123456789);
+    assert_int_equal(config_parse_duration("1.6", &v), 0); /* ns */
+    assert_int_equal(v, 2);
+    assert_int_equal(config_parse_duration("1.ms", &v), -1);
+    assert_int_equal(config_parse_duration(".5ms", &v), -1);
+    assert_int_equal(config_parse_duration("1.5.5ms", &v), -1);
+    assert_int_equal(config_parse_duration("1.5xms", &v), -1);
+    assert_int_equal(config_parse_duration("18446744073.709551615s", &v), 0);
+    assert_int_equal(v, UINT64_MAX);
+    assert_int_equal(config_parse_duration("18446744073.709551616s", &v), -1);
 }
 
 static void test_events_string(void **st)

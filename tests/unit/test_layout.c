@@ -168,6 +168,61 @@ static void test_deep_stack(void **state)
     free(buf);
 }
 
+/* "main;work;fK 1" for K < shallow, then one stack `deep` frames deep with
+ * count `deep_count`: a profile with a deep outlier. */
+static char *outlier_text(int shallow, int deep, int deep_count)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    for (int k = 0; k < shallow; k++)
+        fprintf(f, "main;work;f%d 1\n", k);
+    for (int k = 0; k < deep; k++)
+        fprintf(f, "%sd%d", k ? ";" : "", k);
+    fprintf(f, " %d\n", deep_count);
+    fclose(f);
+    return buf;
+}
+
+/* The first screen holds 99.9% of the weight: one stack of 1000 deeper
+ * than the rest is cut, two are not. */
+static void test_shown_depth(void **state)
+{
+    (void)state;
+    int deep_counts[] = { 1, 2 };
+    uint32_t want[] = { 3, 300 };
+    for (int i = 0; i < 2; i++) {
+        char *text = outlier_text(999, 300, deep_counts[i]);
+        struct profile *p = load(text);
+        struct layout l;
+        assert_int_equal(layout_build(p, 0, LAYOUT_SORT_NAME, &l), 0);
+        assert_int_equal(l.max_depth, 300);
+        assert_int_equal(layout_shown_depth(&l, LAYOUT_SHOWN_PERMILLE), want[i]);
+        assert_int_equal(layout_shown_depth(&l, 1000), 300);
+        layout_release(&l);
+        profile_free(p);
+        free(text);
+    }
+    struct profile *p = load("a;b;c;d;e;f;g 5\na 5\n");
+    struct layout l;
+    assert_int_equal(layout_build(p, 0, LAYOUT_SORT_NAME, &l), 0);
+    assert_int_equal(layout_shown_depth(&l, LAYOUT_SHOWN_PERMILLE), 7);
+    assert_int_equal(layout_shown_depth(&l, 500), 1); /* half the weight is deeper than a */
+    layout_release(&l);
+    profile_free(p);
+    /* hiding fewer than LAYOUT_CUT_MIN_ROWS rows is not worth the hint line */
+    p = load("a;b;c;d;e 5\na 5\n");
+    assert_int_equal(layout_build(p, 0, LAYOUT_SORT_NAME, &l), 0);
+    assert_int_equal(layout_shown_depth(&l, 500), 5);
+    layout_release(&l);
+    profile_free(p);
+    p = load("");
+    assert_int_equal(layout_build(p, 0, LAYOUT_SORT_NAME, &l), 0);
+    assert_int_equal(layout_shown_depth(&l, LAYOUT_SHOWN_PERMILLE), 0);
+    layout_release(&l);
+    profile_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_minwidth_merges),
         cmocka_unit_test(test_empty_profile),
         cmocka_unit_test(test_deep_stack),
+        cmocka_unit_test(test_shown_depth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -45,6 +46,7 @@ static double self_at(struct profile *p, const char *path)
 
 /* stderr captured into buf while running a parse */
 static char errbuf[4096];
+static int parse_errno; /* errno right after the parse */
 static int parse_capture(struct profile *p, const char *text, const struct parse_opts *o,
                          struct parse_stats *st)
 {
@@ -53,6 +55,7 @@ static int parse_capture(struct profile *p, const char *text, const struct parse
     FILE *tmp = tmpfile();
     dup2(fileno(tmp), 2);
     int rc = parse_folded_mem(p, text, strlen(text), "in.folded", o, st);
+    parse_errno = errno;
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
@@ -111,6 +114,7 @@ static void test_malformed_line_numbers(void **state)
     struct profile *p = profile_new();
     assert_int_equal(parse_capture(p, "a;b 1\n\nnocount\n", NULL, NULL), -1);
     assert_non_null(strstr(errbuf, "in.folded:3: missing count"));
+    assert_int_equal(parse_errno, EINVAL); /* malformed input: exit 2, not 1 */
     profile_free(p);
 
     p = profile_new();
@@ -443,7 +447,46 @@ static void test_missing_file(void **state)
     struct profile *p = profile_new();
     fflush(stderr);
     assert_int_equal(parse_folded_file(p, "/nonexistent/x.folded", NULL, NULL), -1);
+    assert_int_equal(errno, ENOENT); /* an I/O failure: exit 1, not 2 */
     profile_free(p);
+}
+
+static bool thread_match(const char *arg, const char *frame)
+{
+    regex_t re;
+    assert_int_equal(parse_thread_regex(&re, arg), 0);
+    bool m = regexec(&re, frame, 0, NULL, 0) == 0;
+    regfree(&re);
+    return m;
+}
+
+/* top --thread TID|NAME: digits are a tid, anything else a literal name */
+static void test_thread_regex(void **state)
+{
+    (void)state;
+    assert_true(thread_match("4243", "[worker-1 tid=4243]"));
+    assert_false(thread_match("4243", "[worker-1 tid=42430]"));
+    assert_false(thread_match("424", "[worker-1 tid=4243]"));
+    assert_true(thread_match("worker-1", "[worker-1 tid=4243]"));
+    assert_true(thread_match("worker-1", "[worker-1 tid=99]"));
+    assert_false(thread_match("worker", "[worker-1 tid=4243]"));
+    assert_false(thread_match("worker-1", "worker-1;[worker-1 tid=1]"));
+    assert_true(thread_match("a.b(c)*[d]", "[a.b(c)*[d] tid=7]"));
+    assert_false(thread_match("a.b", "[axb tid=7]"));
+    assert_false(thread_match("main", "[main pid=7]"));
+}
+
+static void test_pseudo_frames(void **state)
+{
+    (void)state;
+    static const char *const pseudo[] = { "[git tid=123]", "[make pid=9]", "[unwind failed]",
+                                          "[not unwound: low stack]", "[cpu]", "[mutex 0x7f00]" };
+    static const char *const code[] = { "[unknown]", "[libc.so.6+0x9a2b1]", "main",
+                                         "operator[]", "std::vector<int>::at", "[x]y" };
+    for (size_t i = 0; i < sizeof(pseudo) / sizeof(pseudo[0]); i++)
+        assert_true(parse_is_pseudo_frame(pseudo[i], strlen(pseudo[i])));
+    for (size_t i = 0; i < sizeof(code) / sizeof(code[0]); i++)
+        assert_false(parse_is_pseudo_frame(code[i], strlen(code[i])));
 }
 
 int main(void)
@@ -453,6 +496,8 @@ int main(void)
         cmocka_unit_test(test_decimals_crlf_blank_eof),
         cmocka_unit_test(test_names_with_spaces),
         cmocka_unit_test(test_malformed_line_numbers),
+        cmocka_unit_test(test_thread_regex),
+        cmocka_unit_test(test_pseudo_frames),
         cmocka_unit_test(test_lenient_counts_skips),
         cmocka_unit_test(test_prefix_sharing_is_exact),
         cmocka_unit_test(test_unsorted_equals_sorted),

@@ -234,6 +234,50 @@ static void test_svg_inverted_and_units(void **state)
     free(svg);
 }
 
+/* 999 stacks 3 frames deep and one 300 deep: the SVG is sized to the 999
+ * (4 rows with the root, not 301), and the deep frames are still in the
+ * document, clipped, for the script to show on zoom. */
+static void test_svg_deep_outlier(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&text, &n);
+    for (int k = 0; k < 999; k++)
+        fprintf(f, "main;work;f%d 1\n", k);
+    for (int k = 0; k < 300; k++)
+        fprintf(f, "%sd%d", k ? ";" : "", k);
+    fputs(" 1\n", f);
+    fclose(f);
+    for (int inverted = 0; inverted < 2; inverted++) {
+        struct render_opts o;
+        render_opts_init(&o);
+        o.inverted = inverted;
+        char *svg = render(text, &o);
+        int h = 0;
+        assert_int_equal(sscanf(strstr(svg, "<svg ") ,"<svg version=\"1.1\" width=\"1200\" height=\"%d\"", &h), 1);
+        /* title, hint line, 4 rows of 16 px, bottom lines */
+        assert_true(h >= 4 * 16 && h < 5 * 16 + 100);
+        assert_non_null(strstr(svg, "fp:rows=\"4\""));
+        assert_non_null(strstr(svg, "clip-path=\"url(#fpclip)\""));
+        assert_non_null(strstr(svg, "deeper than 3 frames (up to 300)"));
+        assert_non_null(strstr(svg, "<title>d299\n"));
+        assert_int_equal(count(svg, "<g class=\"f\""), 1 + 2 + 999 + 300);
+        free(svg);
+    }
+    /* one more deep stack: 0.2% is more than the cut, every row shown */
+    char *two = malloc(n + 16);
+    snprintf(two, n + 16, "%.*s2\n", (int)n - 2, text);
+    struct render_opts o;
+    render_opts_init(&o);
+    char *svg = render(two, &o);
+    assert_null(strstr(svg, "<clipPath"));
+    assert_null(strstr(svg, "id=\"deep\""));
+    free(svg);
+    free(two);
+    free(text);
+}
+
 /* The hand-written number formatting writes exactly what printf would. */
 static void test_number_format(void **state)
 {
@@ -286,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_svg_hostile_names),
         cmocka_unit_test(test_svg_empty_and_merged),
         cmocka_unit_test(test_svg_inverted_and_units),
+        cmocka_unit_test(test_svg_deep_outlier),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

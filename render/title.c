@@ -1,0 +1,131 @@
+/*
+ * Default titles and subtitles (see title.h). The labels are words for the
+ * metric names of DESIGN.md section 3; the shared metric table of issue 11
+ * is to carry them as its description column.
+ */
+#include "render/title.h"
+#include "render/metafile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *metric, *label;
+} labels[] = {
+    { "cpu", "CPU" },
+    { "wall", "wall clock" },
+    { "alloc_bytes", "allocated bytes" },
+    { "alloc_count", "allocations" },
+    { "live_bytes", "live heap" },
+    { "lock_ns", "lock wait" },
+    { "lock_count", "lock contentions" },
+    { "cond_ns", "condition wait" },
+    { "cond_count", "condition waits" },
+    { "io_ns", "I/O wait" },
+    { "io_bytes", "I/O bytes" },
+    { "io_count", "I/O calls" },
+};
+
+const char *metric_label(const struct metric_info *mi)
+{
+    if (!mi->metric[0])
+        return NULL;
+    for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+        if (!strcmp(labels[i].metric, mi->metric))
+            return labels[i].label;
+    return mi->metric;
+}
+
+/* Append ", N what" to out when n > 0. */
+static void loss(char *out, size_t len, double n, const char *one, const char *many)
+{
+    if (!(n > 0))
+        return;
+    size_t used = strlen(out);
+    char num[48];
+    format_count(num, sizeof num, n);
+    snprintf(out + used, len - used, "%s%s %s", used ? ", " : "lost: ", num, n == 1 ? one : many);
+}
+
+/* comm and pid from "<dir>/<comm>.<pid>.<metric>.folded" (meta.json, read
+ * after, is the better source: a comm may hold dots and digits). */
+static void from_name(const char *path, struct graph_source *gs)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *end = strstr(base, ".folded");
+    const char *metric = end ? memrchr(base, '.', (size_t)(end - base)) : NULL;
+    const char *dot = metric ? memrchr(base, '.', (size_t)(metric - base)) : NULL;
+    if (!dot || dot == base || metric - dot < 2)
+        return;
+    long pid = 0;
+    for (const char *q = dot + 1; q < metric; q++) {
+        if (*q < '0' || *q > '9' || pid > 99999999)
+            return;
+        pid = pid * 10 + (*q - '0');
+    }
+    size_t n = (size_t)(dot - base);
+    if (n >= sizeof gs->comm)
+        n = sizeof gs->comm - 1;
+    memcpy(gs->comm, base, n);
+    gs->comm[n] = 0;
+    gs->pid = pid;
+}
+
+void graph_source_read(const char *path, const struct metric_info *mi, struct graph_source *gs)
+{
+    memset(gs, 0, sizeof *gs);
+    from_name(path, gs);
+    char mpath[4096];
+    char *text = meta_path_of(path, mpath, sizeof mpath) ? read_text_file(mpath) : NULL;
+    if (!text)
+        return;
+    char val[64];
+    if (meta_value(text, "comm", gs->comm, sizeof gs->comm) && !gs->comm[0])
+        from_name(path, gs);
+    if (meta_value(text, "pid", val, sizeof val) && atol(val) > 0)
+        gs->pid = atol(val);
+    /* the losses that bear on this metric's stacks */
+    char *l = gs->lost;
+    size_t len = sizeof gs->lost;
+    const char *m = mi->metric;
+    if (!strncmp(m, "alloc_", 6) || !strcmp(m, "live_bytes")) {
+        loss(l, len, meta_number(text, "alloc", "dropped"), "allocation record dropped",
+             "allocation records dropped");
+    } else if (!strncmp(m, "lock_", 5) || !strncmp(m, "cond_", 5) || !strncmp(m, "io_", 3)) {
+        loss(l, len, meta_number(text, "wait", "dropped"), "wait record dropped",
+             "wait records dropped");
+    } else {
+        /* the sampler's counters: unwinding is counted for samples only */
+        loss(l, len, meta_number(text, NULL, "samples_dropped"), "sample dropped",
+             "samples dropped");
+        loss(l, len, meta_number(text, NULL, "unwind_failed"), "unwind failed",
+             "unwinds failed");
+        loss(l, len, meta_number(text, NULL, "stacks_truncated"), "stack truncated",
+             "stacks truncated");
+    }
+    if (meta_value(text, "end", val, sizeof val) &&
+        (!strncmp(val, "running", 7) || !strncmp(val, "gone", 4))) {
+        size_t used = strlen(l);
+        snprintf(l + used, len - used, "%sincomplete (%s)", used ? "; " : "", val);
+    }
+    free(text);
+}
+
+void graph_title(char *out, size_t len, const struct metric_info *mi,
+                 const struct graph_source *gs, double total)
+{
+    const char *label = metric_label(mi);
+    out[0] = 0;
+    if (!label)
+        return;
+    char tot[96];
+    unit_format(tot, sizeof tot, total, mi);
+    if (gs && gs->comm[0] && gs->pid > 0)
+        snprintf(out, len, "%s \xe2\x80\x94 %s (pid %ld), %s", label, gs->comm, gs->pid, tot);
+    else if (gs && gs->comm[0])
+        snprintf(out, len, "%s \xe2\x80\x94 %s, %s", label, gs->comm, tot);
+    else
+        snprintf(out, len, "%s, %s", label, tot);
+}
