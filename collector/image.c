@@ -508,14 +508,12 @@ static const struct thread_rec *rec_by_serial(const struct writer *wr, uint64_t 
     return bsearch(&key, wr->sorted, wr->img->nthreads, sizeof *wr->sorted, rec_cmp_serial);
 }
 
-/* Which weight of an entry a folded file shows. */
-enum metric_weight { W_MAIN, W_COUNT, W_LIVE };
-
+/* The weight of an entry a metric's file shows (format/metrics.h). */
 static uint64_t entry_weight(const struct stack_entry *e, enum metric_weight w)
 {
     switch (w) {
-    case W_COUNT: return (e->w1 + ALLOC_COUNT_ONE / 2) / ALLOC_COUNT_ONE;
-    case W_LIVE: return e->w2;
+    case MW_COUNT: return (e->w1 + ALLOC_COUNT_ONE / 2) / ALLOC_COUNT_ONE;
+    case MW_EXTRA: return e->w2;
     default: return e->weight;
     }
 }
@@ -674,20 +672,67 @@ static void report_unwritten(struct image *img, unsigned failed, unsigned files,
               (int)img->sess.pid, img->sess.outdir, strerror(err), count);
 }
 
-/* Write one metric's folded file (<comm>.<pid>.<metric>.folded), report
- * it, keep its totals for meta.json and free it. */
-static void write_metric(struct writer *wr, struct folded *f, const char *metric,
-                         uint64_t *total, size_t *stacks)
+/* Write metric k's folded file (<comm>.<pid>.<metric>.folded), report it,
+ * keep its totals for meta.json and free it. */
+static void write_metric(struct writer *wr, struct folded *f, struct meta *m, int k)
 {
     char name[128], what[48];
-    snprintf(what, sizeof what, "%s.folded", metric);
+    snprintf(what, sizeof what, "%s.folded", metric_defs[k].name);
     output_name(wr, name, sizeof name, what);
     if (file_done(wr, folded_write_file(f, wr->dirfd, name)))
         log_info("wrote %s/%s (total %llu, %zu stacks)", wr->img->sess.outdir, name,
                  (unsigned long long)folded_total(f), folded_distinct(f));
-    *total = folded_total(f);
-    *stacks = folded_distinct(f);
+    m->total[k] = folded_total(f);
+    m->stacks[k] = folded_distinct(f);
+    m->written[k] = true;
     folded_free(f);
+}
+
+/* Which wait class feeds a wait metric. */
+static bool wait_source(enum metric_source src, enum wait_class *cls)
+{
+    switch (src) {
+    case SRC_WAIT_LOCK: *cls = WAIT_LOCK; return true;
+    case SRC_WAIT_COND: *cls = WAIT_COND; return true;
+    case SRC_WAIT_IO: *cls = WAIT_IO; return true;
+    default: return false;
+    }
+}
+
+/* Build and write every metric of the table whose event is recorded.
+ * Allocation sites are merged into a table of their own, once. */
+static void write_metrics(struct writer *wr, struct meta *m)
+{
+    struct image *img = wr->img;
+    unsigned events = img->sess.cfg->events;
+    struct stacktab *sites = NULL;
+    bool sites_merged = false;
+    for (int k = 0; k < METRIC_COUNT; k++) {
+        const struct metric_def *d = &metric_defs[k];
+        enum wait_class cls;
+        if (!(events & d->event) || d->source == SRC_NONE)
+            continue;
+        if (d->source == SRC_ALLOC && !sites_merged) {
+            sites_merged = true;
+            img->alloc_oom = 0;
+            sites = stacktab_new();
+            if (sites)
+                merge_sites(img, sites);
+        }
+        if (d->source == SRC_ALLOC && !sites)
+            continue;
+        struct folded *f = folded_new();
+        if (!f)
+            continue;
+        if (d->source == SRC_CPU)
+            build_folded(wr, img->table, f, REC_CPU, d->weight, &m->counts);
+        else if (d->source == SRC_ALLOC)
+            build_folded(wr, sites, f, REC_ALLOC, d->weight, &m->counts);
+        else if (wait_source(d->source, &cls))
+            build_wait_folded(wr, f, cls, d->weight, &m->counts);
+        write_metric(wr, f, m, k);
+    }
+    stacktab_free(sites);
 }
 
 static const char *sampler_name_of(uint32_t kind)
@@ -744,31 +789,8 @@ int image_write(struct image *img, const struct image_write *w)
     m.counts.lost_oom = img->table_oom;
     m.name_tag = w->name_tag ? w->name_tag : "";
 
-    if (cfg->events & EV_CPU) {
-        struct folded *f = folded_new();
-        if (f) {
-            build_folded(&wr, img->table, f, REC_CPU, W_MAIN, &m.counts);
-            write_metric(&wr, f, "cpu", &m.cpu_total, &m.cpu_stacks);
-            m.has_cpu = true;
-        }
-    }
+    write_metrics(&wr, &m);
     if (cfg->events & EV_ALLOC) {
-        static const struct {
-            const char *file;
-            enum metric_weight w;
-        } am[3] = {{"alloc_bytes", W_MAIN}, {"alloc_count", W_COUNT}, {"live_bytes", W_LIVE}};
-        struct stacktab *t = stacktab_new();
-        img->alloc_oom = 0;
-        if (t)
-            merge_sites(img, t);
-        for (int k = 0; k < 3 && t; k++) {
-            struct folded *f = folded_new();
-            if (!f)
-                continue;
-            build_folded(&wr, t, f, REC_ALLOC, am[k].w, &m.counts);
-            write_metric(&wr, f, am[k].file, &m.alloc_total[k], &m.alloc_stacks[k]);
-        }
-        stacktab_free(t);
         m.has_alloc = true;
         m.alloc.no_thread = atomic_load(&h->c.alloc_no_thread);
         m.alloc.untracked = atomic_load(&h->c.alloc_untracked);
@@ -780,19 +802,6 @@ int image_write(struct image *img, const struct image_write *w)
         m.alloc_oom = img->alloc_oom;
     }
     if (cfg->events & (EV_LOCK | EV_IO)) {
-        for (int k = 0; k < META_WAIT_METRICS; k++) {
-            const struct meta_wait_metric *wm = &meta_wait_metrics[k];
-            if (!(cfg->events & wm->event))
-                continue;
-            struct folded *f = folded_new();
-            if (!f)
-                continue;
-            build_wait_folded(&wr, f, (enum wait_class)wm->cls,
-                              wm->weight == 1 ? W_COUNT : wm->weight == 2 ? W_LIVE : W_MAIN,
-                              &m.counts);
-            write_metric(&wr, f, wm->name, &m.wait_total[k], &m.wait_stacks[k]);
-            m.wait_written[k] = true;
-        }
         m.has_wait = true;
         m.wait.no_thread = atomic_load(&h->c.wait_no_thread);
         m.wait.reentrant = atomic_load(&h->c.wait_reentrant);

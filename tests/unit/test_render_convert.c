@@ -11,31 +11,14 @@
 #include <zlib.h>
 
 #include "render/cmd.h"
+#include "tests/unit/cli_test.h"
 
-/* argv for a subcommand: writable copies, as main() would pass them */
 static int run_convert(const char *const *args)
 {
-    static char store[8][256];
-    char *argv[9];
-    int argc = 0;
-    for (; args[argc]; argc++) {
-        snprintf(store[argc], sizeof(store[argc]), "%s", args[argc]);
-        argv[argc] = store[argc];
-    }
-    argv[argc] = NULL;
-    return cmd_convert(argc, argv);
+    return cli_run(cmd_convert, args);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *buf = malloc(1 << 20);
-    *len = fread(buf, 1, (1 << 20) - 1, f);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
-}
+#define slurp cli_slurp
 
 static void test_folded_normalized(void **state)
 {
