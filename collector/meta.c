@@ -10,39 +10,11 @@
 
 #include "collector/atomic_file.h"
 #include "format/meta_keys.h"
+#include "format/utf8.h"
 #include "preload/threads.h"
 
 #define FLAMEPRE_VERSION "0.1.0"
 
-
-/* Length of the valid UTF-8 sequence at s (max n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t min;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xe0) == 0xc0)
-        len = 2, min = 0x80;
-    else if ((c & 0xf0) == 0xe0)
-        len = 3, min = 0x800;
-    else if ((c & 0xf8) == 0xf0)
-        len = 4, min = 0x10000;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    uint32_t cp = c & (0x7f >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
 
 void meta_json_string(struct atomic_file *af, const char *s, size_t len)
 {
@@ -58,7 +30,8 @@ void meta_json_string(struct atomic_file *af, const char *s, size_t len)
             atomic_file_printf(af, "\\u%04x", c);
             i++;
         } else {
-            size_t l = utf8_len(p + i, len - i);
+            unsigned cp;
+            size_t l = utf8_decode(p + i, len - i, &cp);
             if (l == 0) {
                 atomic_file_puts(af, "\\ufffd");
                 i++;

@@ -79,4 +79,8 @@
 #define META_TOOL_NAME "flamepre"
 #define META_SUFFIX ".meta.json"
 
+/* Readers refuse a meta.json larger than this (one has a line per thread:
+ * 100,000 threads fit). */
+#define META_MAX_BYTES (64u << 20)
+
 #endif

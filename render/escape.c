@@ -1,44 +1,13 @@
 /*
- * Escapers (contract in escape.h). A strict UTF-8 decoder is needed rather
- * than byte passthrough: one invalid byte makes a whole SVG unreadable
- * ("not well-formed"), and Chrome refuses to show it.
+ * Escapers (contract in escape.h). A strict UTF-8 decoder (format/utf8.h)
+ * is needed rather than byte passthrough: one invalid byte makes a whole
+ * SVG unreadable ("not well-formed"), and Chrome refuses to show it.
  */
 #include "render/escape.h"
 
 #include <stdbool.h>
 
 static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
-
-size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
-{
-    unsigned c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    size_t n;
-    unsigned min;
-    if ((c & 0xe0) == 0xc0) {
-        n = 2, min = 0x80, c &= 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-        n = 3, min = 0x800, c &= 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-        n = 4, min = 0x10000, c &= 0x07;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return n;
-}
 
 /* Valid UTF-8 that XML 1.0 allows as a character? */
 static bool xml_char_ok(unsigned cp)

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "format/utf8.h"   /* utf8_decode */
+
 /* XML text and attribute values: & < > " ' as entities. */
 void xml_escape(FILE *f, const char *s, size_t len);
 /* Inside a JSON/JavaScript string literal (quotes not included): also
@@ -27,9 +29,5 @@ void json_escape(FILE *f, const char *s, size_t len);
 void text_sanitize(FILE *f, const char *s, size_t len);
 /* True if text_sanitize would write s unchanged. */
 int text_is_clean(const char *s, size_t len);
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. *cp gets
- * the code point. */
-size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp);
 
 #endif

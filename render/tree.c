@@ -2,6 +2,8 @@
  * Merged process-tree profiles (see tree.h).
  */
 #include "render/tree.h"
+#include "format/json.h"
+#include "format/meta_keys.h"
 #include "render/outfile.h"
 #include "render/util.h"
 
@@ -22,30 +24,19 @@ struct node {
     char *chain;        /* frames from the top down to this process */
 };
 
-/* The value of a top-level "key": N or "key": "S" in a meta.json we wrote
- * (one key per line); false if absent. Strings are unescaped simply:
- * \" and \\ only, the rest kept. */
-static bool meta_value(const char *text, const char *key, char *out, size_t len)
+/* A string member of meta.json into out (cut to len), if there is one. */
+static void meta_string(const struct json *meta, const char *key, char *out, size_t len)
 {
-    char pat[64];
-    snprintf(pat, sizeof pat, "\n  \"%s\": ", key);
-    const char *p = strstr(text, pat);
-    if (!p || !len)
-        return false;
-    p += strlen(pat);
-    size_t n = 0;
-    if (*p == '"') {
-        for (p++; *p && *p != '"' && n + 1 < len; p++) {
-            if (*p == '\\' && p[1])
-                p++;
-            out[n++] = *p;
-        }
-    } else {
-        while (*p && *p != ',' && *p != '\n' && n + 1 < len)
-            out[n++] = *p++;
-    }
-    out[n] = 0;
-    return true;
+    const char *v = json_string(json_get(meta, key));
+    if (v)
+        snprintf(out, len, "%s", v);
+}
+
+/* An integer member of meta.json, 0 if absent or not an integer. */
+static long meta_long(const struct json *meta, const char *key)
+{
+    int64_t v;
+    return json_int64(json_get(meta, key), &v) && v > 0 && v <= INT32_MAX ? (long)v : 0;
 }
 
 static char *read_text(const char *path)
@@ -172,7 +163,7 @@ int tree_write(const char *dir, time_t since, pid_t root)
     size_t n = 0, cap = 0;
     struct names metrics = {0};
     struct dirent *e;
-    static const char meta_sfx[] = ".meta.json";
+    static const char meta_sfx[] = META_SUFFIX;
     while ((e = readdir(d))) {
         size_t len = strlen(e->d_name);
         struct stat st;
@@ -181,22 +172,19 @@ int tree_write(const char *dir, time_t since, pid_t root)
             continue;
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        char *text = read_text(path);
-        char val[64];
-        if (!text || grow_array(&v, &cap, n + 1, sizeof *v) < 0) {
-            free(text);
+        struct json *meta = json_parse_file(path, META_MAX_BYTES, NULL);
+        if (!meta || grow_array(&v, &cap, n + 1, sizeof *v) < 0) {
+            json_free(meta);
             continue;
         }
         struct node *nd = &v[n];
         memset(nd, 0, sizeof *nd);
         nd->parent = -1;
-        if (meta_value(text, "pid", val, sizeof val))
-            nd->pid = strtol(val, NULL, 10);
-        if (meta_value(text, "ppid", val, sizeof val))
-            nd->ppid = strtol(val, NULL, 10);
-        meta_value(text, "comm", nd->comm, sizeof nd->comm);
-        meta_value(text, "start_time", nd->start, sizeof nd->start);
-        free(text);
+        nd->pid = meta_long(meta, META_PID);
+        nd->ppid = meta_long(meta, META_PPID);
+        meta_string(meta, META_COMM, nd->comm, sizeof nd->comm);
+        meta_string(meta, META_START_TIME, nd->start, sizeof nd->start);
+        json_free(meta);
         nd->prefix = strndup(e->d_name, len - (sizeof meta_sfx - 1));
         if (nd->prefix && nd->pid > 0)
             n++;

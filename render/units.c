@@ -2,38 +2,35 @@
  * Metric and unit detection for folded files, and human-readable counts.
  * The file name is the only reliable source of the metric (folded lines carry
  * no header), so a file renamed by the user silently falls back to samples;
- * --units overrides.
+ * --units overrides. The metrics themselves are format/metrics.h's table;
+ * meta.json is read with format/json.h.
  */
 #include "render/units.h"
 #include "render/util.h"
+#include "format/json.h"
+#include "format/meta_keys.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static double meta_period(const char *path, size_t prefix_len)
+/* The sampling period of a samples metric from the sibling meta.json
+ * (<prefix>.meta.json): the metric's own entry, else the top-level one
+ * (files of older versions). 0 when unknown. */
+static double meta_period(const char *path, size_t prefix_len, const char *metric)
 {
     char meta[4096];
-    if (prefix_len + sizeof(".meta.json") > sizeof(meta))
+    if (prefix_len + sizeof(META_SUFFIX) > sizeof(meta))
         return 0;
     memcpy(meta, path, prefix_len);
-    strcpy(meta + prefix_len, ".meta.json");
-    FILE *f = fopen(meta, "re");
-    if (!f)
-        return 0;
-    char buf[65536];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    /* A key search, not a JSON parser: the file is ours and flat enough. */
-    const char *k = strstr(buf, "\"period_ns\"");
-    if (!k)
-        return 0;
-    k += strlen("\"period_ns\"");
-    while (*k == ' ' || *k == '\t' || *k == '\n' || *k == '\r' || *k == ':')
-        k++;
-    double v = strtod(k, NULL);
+    strcpy(meta + prefix_len, META_SUFFIX);
+    struct json *root = json_parse_file(meta, META_MAX_BYTES, NULL);
+    double v = 0;
+    if (!json_double(json_get(json_get(json_get(root, META_METRICS), metric), META_M_PERIOD_NS),
+                     &v))
+        json_double(json_get(root, META_PERIOD_NS), &v);
+    json_free(root);
     return v > 0 && isfinite(v) ? v : 0;
 }
 
@@ -65,7 +62,7 @@ void metric_from_path(const char *path, struct metric_info *mi)
         mi->unit = UNIT_COUNT;
     }
     if (mi->unit == UNIT_SAMPLES)
-        mi->period_ns = meta_period(path, dot - 1);
+        mi->period_ns = meta_period(path, dot - 1, mi->metric);
 }
 
 int unit_parse(const char *s, enum unit_kind *out)
