@@ -18,6 +18,7 @@
 #include "collector/folded.h"
 #include "collector/meta.h"
 #include "collector/stacktab.h"
+#include "format/frames.h"
 #include "preload/alloc.h"
 #include "preload/allocsite.h"
 #include "preload/log.h"
@@ -526,21 +527,18 @@ static void stack_prefix(const struct writer *wr, struct buf *b, const struct st
     if (wr->img->sess.cfg->threads) {
         const struct thread_rec *r = rec_by_serial(wr, KEY_SERIAL(e->serial));
         char frame[THREAD_NAME_LEN + 48];
-        char name[THREAD_NAME_LEN];
-        snprintf(name, sizeof name, "%s", r && r->name[0] ? r->name : "?");
-        folded_sanitize_frame(name);
-        snprintf(frame, sizeof frame, "[%s tid=%d]", name, r ? (int)r->tid : 0);
+        frame_thread_root(frame, sizeof frame, r && r->name[0] ? r->name : "?", r ? r->tid : 0);
         buf_str(b, frame);
     }
     const char *marker = NULL;
     if (e->flags & UNW_F_SHALLOW)
-        marker = "[not unwound: in loader or unwinder]";
+        marker = FRAME_NOT_UNWOUND_LOADER;
     else if (e->flags & UNW_F_LOW_STACK)
-        marker = "[not unwound: low stack]";
+        marker = FRAME_NOT_UNWOUND_LOW_STACK;
     else if (e->flags & UNW_F_TRUNCATED)
-        marker = "[truncated]";
+        marker = FRAME_TRUNCATED;
     else if (e->flags & UNW_F_FAILED)
-        marker = "[unwind failed]";
+        marker = FRAME_UNWIND_FAILED;
     if (marker) {
         if (b->len)
             buf_add(b, ";", 1);
@@ -569,7 +567,7 @@ static void build_folded(const struct writer *wr, const struct stacktab *t, stru
             buf_str(&b, symbolizer_name_at(wr->sym, pc, KEY_EPOCH(e.serial)));
         }
         if (b.len == 0)
-            buf_str(&b, "[no frames]");
+            buf_str(&b, FRAME_NO_FRAMES);
         if (folded_add(f, b.p, b.len, weight) < 0)
             mc->lost_oom += weight;
     }

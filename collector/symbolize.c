@@ -20,6 +20,7 @@
 #include "collector/symbolize.h"
 #include "collector/demangle.h"
 #include "collector/folded.h"
+#include "format/frames.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -91,7 +92,7 @@ struct symbolizer {
     struct symbolizer_stats st;
 };
 
-static const char unknown_name[] = "[unknown]";
+static const char unknown_name[] = FRAME_UNKNOWN;
 
 static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
 static bool elf_ok;
@@ -243,7 +244,7 @@ static int add_module(struct symbolizer *S, const char *path, const char *name, 
         free(m.path);
         return -1;
     }
-    folded_sanitize_frame(m.name);
+    frame_sanitize_str(m.name);
     m.image = image;
     m.image_size = image_size;
     m.bias = bias;
@@ -966,7 +967,7 @@ static const char *display_name(struct symbolizer *S, struct symfile *f, struct 
     free(dem);
     free(plain);
     if (out)
-        folded_sanitize_frame(out);
+        frame_sanitize_str(out);
     s->display = out;
     return out;
 }

@@ -5,7 +5,7 @@
  * the shade inside a palette's range.
  */
 #include "render/color.h"
-#include "render/parse.h"
+#include "format/frames.h"
 #include "render/util.h"
 
 #include <string.h>
@@ -50,7 +50,7 @@ static uint8_t lerp(double base, double span, double v)
 
 struct rgb color_for(const char *palette, const char *name, size_t len)
 {
-    if (parse_is_thread_frame(name, len))
+    if (frame_is_thread_root(name, len))
         return (struct rgb){ 190, 190, 220 };
     if (len && name[0] == '[' && name[len - 1] == ']')
         return (struct rgb){ 200, 200, 200 }; /* [unknown], [module+0x...] */

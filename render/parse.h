@@ -50,7 +50,5 @@ int parse_folded_fd(struct profile *p, int fd, const char *name, const struct pa
 int parse_folded_mem(struct profile *p, const char *buf, size_t len, const char *name,
                      const struct parse_opts *opts, struct parse_stats *stats);
 
-/* True if the frame looks like a thread root frame "[... tid=N]". */
-bool parse_is_thread_frame(const char *s, size_t len);
 
 #endif

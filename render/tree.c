@@ -2,6 +2,7 @@
  * Merged process-tree profiles (see tree.h).
  */
 #include "render/tree.h"
+#include "format/frames.h"
 #include "format/json.h"
 #include "format/meta_keys.h"
 #include "render/outfile.h"
@@ -82,10 +83,7 @@ static const char *chain_of(struct node *v, int i, int depth)
     if (v[i].chain)
         return v[i].chain;
     char frame[128];
-    snprintf(frame, sizeof frame, "[%s pid=%ld]", v[i].comm, v[i].pid);
-    for (char *p = frame; *p; p++)
-        if (*p == ';' || (unsigned char)*p < 0x20)
-            *p = '_';
+    frame_process_root(frame, sizeof frame, v[i].comm, v[i].pid);
     const char *up = v[i].parent >= 0 && depth < 256 ? chain_of(v, v[i].parent, depth + 1) : NULL;
     if (asprintf(&v[i].chain, "%s%s%s", up ? up : "", up ? ";" : "", frame) < 0)
         v[i].chain = NULL;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "format/frames.h"
 #include "render/parse.h"
 #include "render/profile.h"
 
@@ -220,10 +221,10 @@ static void test_thread_transforms(void **state)
     profile_free(p);
     regfree(&re);
 
-    assert_true(parse_is_thread_frame("[x tid=12]", 10));
-    assert_false(parse_is_thread_frame("[x tid=]", 8));
-    assert_false(parse_is_thread_frame("[unknown]", 9));
-    assert_false(parse_is_thread_frame("main", 4));
+    assert_true(frame_is_thread_root("[x tid=12]", 10));
+    assert_false(frame_is_thread_root("[x tid=]", 8));
+    assert_false(frame_is_thread_root("[unknown]", 9));
+    assert_false(frame_is_thread_root("main", 4));
 }
 
 static void test_reverse_and_collapse(void **state)
