@@ -12,7 +12,7 @@
  * until the next new distinct stack.
  */
 #include "collector/folded.h"
-#include "collector/atomic_file.h"
+#include "format/atomic_file.h"
 #include "format/frames.h"
 
 #include <errno.h>
@@ -287,7 +287,7 @@ int folded_write_file(struct folded *f, int dirfd, const char *path)
         errno = ENOMEM;
         return -1;
     }
-    if (atomic_file_openat(&af, dirfd, path) != 0)
+    if (atomic_file_openat(&af, dirfd, path, 0644) != 0)
         return -1;
     for (size_t i = 0; i < f->sorted_n; i++) {
         const struct fentry *e = f->sorted[i];

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "collector/atomic_file.h"
+#include "format/atomic_file.h"
 #include "format/meta_keys.h"
 #include "format/utf8.h"
 #include "preload/threads.h"
@@ -126,7 +126,7 @@ static void metric_entry(struct atomic_file *af, const struct meta *m, int k)
 int meta_write(int dirfd, const char *path, const struct meta *m)
 {
     struct atomic_file af;
-    if (atomic_file_openat(&af, dirfd, path) < 0)
+    if (atomic_file_openat(&af, dirfd, path, 0644) < 0)
         return -1;
     const struct collector_session *s = m->sess;
     const struct config *cfg = s->cfg;
