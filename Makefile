@@ -6,8 +6,10 @@
 #   make bench      benchmarks (ratios, see BENCHMARKS.md)
 #   make fuzz       bounded fuzzing of the untrusted-input parsers (clang/libFuzzer)
 #
-# Layout: preload/ and collector/ objects go into the shared library (PIC);
-# collector/ and render/ objects go into the CLI. Everything under tests/unit
+# Layout: format/ (the file format both sides share: metric table, frame
+# rules, meta.json keys, the atomic writer) goes into the shared library
+# (PIC, hidden) and into the CLI; preload/ and collector/ objects go into
+# the library; collector/ and render/ objects go into the CLI. Everything under tests/unit
 # links against static archives of those objects, so a unit test exercises the
 # same code the library and CLI run.
 
@@ -23,6 +25,10 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 
 B := build
 
+FORMAT_SRC    := $(sort $(wildcard format/*.c))
+# format/ code only the CLI reads with (the meta.json reader): kept out of
+# the library that every profiled program maps.
+FORMAT_CLI_ONLY := $(filter format/json%.c,$(FORMAT_SRC))
 PRELOAD_SRC   := $(sort $(wildcard preload/*.c))
 COLLECTOR_SRC := $(sort $(wildcard collector/*.c))
 RENDER_SRC    := $(sort $(filter-out render/main.c,$(wildcard render/*.c)))
@@ -35,7 +41,8 @@ SHARED_SRC    := preload/log.c preload/config.c preload/waitcall.c preload/layou
                  preload/outdir.c
 # Interposers define libc names; unit tests must not link them, nor the
 # library's on-demand libelf forwarders (they link libelf itself).
-CORE_SRC      := $(filter-out preload/interpose_%.c preload/elf_ondemand.c,$(PRELOAD_SRC)) $(COLLECTOR_SRC)
+CORE_SRC      := $(filter-out preload/interpose_%.c preload/elf_ondemand.c,$(PRELOAD_SRC)) \
+                 $(COLLECTOR_SRC) $(FORMAT_SRC)
 UNIT_SRC      := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN      := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 UNIT_ASAN_BIN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
@@ -45,7 +52,7 @@ EXAMPLES      := $(patsubst examples/%.c,$(B)/examples/%,$(EXAMPLE_SRC)) \
                  $(patsubst examples/%.c,$(B)/examples/%-nofp,$(EXAMPLE_SRC)) \
                  $(patsubst examples/%.cc,$(B)/examples/%,$(EXAMPLE_CXX))
 
-HDRS := $(wildcard preload/*.h collector/*.h render/*.h tests/unit/*.h)
+HDRS := $(wildcard format/*.h preload/*.h collector/*.h render/*.h tests/unit/*.h)
 
 .PHONY: all lib cli examples unit unit-asan test bench demo fuzz fuzz-run clean deps-build deps-test deps-bench deps-fuzz install
 
@@ -68,7 +75,8 @@ $(B)/pic/preload/%.o: CFLAGS += -fno-omit-frame-pointer
 # the archive comes before libunwind, which exports the same names, and
 # --exclude-libs keeps every archive symbol local.
 GCC_EH := $(shell $(CC) -print-file-name=libgcc_eh.a)
-$(B)/libflamepre.so: $(patsubst %.c,$(B)/pic/%.o,$(PRELOAD_SRC) $(filter-out $(PROCESS_SRC),$(COLLECTOR_SRC)))
+$(B)/libflamepre.so: $(patsubst %.c,$(B)/pic/%.o,$(PRELOAD_SRC) $(filter-out $(PROCESS_SRC),$(COLLECTOR_SRC)) \
+                        $(filter-out $(FORMAT_CLI_ONLY),$(FORMAT_SRC)))
 	$(CC) -shared -static-libgcc -Wl,-z,now -Wl,-z,nodelete -Wl,--no-undefined \
 	    -Wl,--exclude-libs,ALL -o $@ $^ $(GCC_EH) $(LIBS_PRELOAD)
 
@@ -82,7 +90,8 @@ $(B)/obj/%.o: %.c $(HDRS)
 $(B)/libcollector.a: $(patsubst %.c,$(B)/obj/%.o,$(COLLECTOR_SRC))
 	@rm -f $@; ar rcs $@ $^
 
-$(B)/flamepre: $(patsubst %.c,$(B)/obj/%.o,render/main.c $(RENDER_SRC) $(SHARED_SRC)) $(B)/libcollector.a
+$(B)/flamepre: $(patsubst %.c,$(B)/obj/%.o,render/main.c $(RENDER_SRC) $(SHARED_SRC) $(FORMAT_SRC)) \
+               $(B)/libcollector.a
 	$(CC) -o $@ $^ $(LIBS_CLI)
 
 # ---- unit tests: plain and ASan/UBSan ----
@@ -176,7 +185,7 @@ FUZZ_BIN    := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(sort $(wildcard tests/fuz
 $(B)/fuzz/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
-$(B)/fuzz/librender.a: $(patsubst %.c,$(B)/fuzz/obj/%.o,$(RENDER_SRC) $(COLLECTOR_SRC) $(SHARED_SRC))
+$(B)/fuzz/librender.a: $(patsubst %.c,$(B)/fuzz/obj/%.o,$(RENDER_SRC) $(COLLECTOR_SRC) $(SHARED_SRC) $(FORMAT_SRC))
 	@rm -f $@; ar rcs $@ $^
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(B)/fuzz/librender.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/fuzz/librender.a $(LIBS_CLI)

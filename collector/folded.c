@@ -7,12 +7,13 @@
  * millions of adds of a few thousand distinct stacks cost one hash and one
  * memcmp each and no malloc. The hash sits in the slot so probing rarely
  * touches entry memory. Stack text is sanitized on the way in (control
- * bytes -> '_'), which also guarantees no NUL inside an entry, so byte
+ * characters and invalid UTF-8 -> '_', format/frames.h), which also guarantees no NUL inside an entry, so byte
  * order equals strcmp order. The sorted view is built on demand and kept
  * until the next new distinct stack.
  */
 #include "collector/folded.h"
-#include "collector/atomic_file.h"
+#include "format/atomic_file.h"
+#include "format/frames.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -49,18 +50,6 @@ struct folded {
 };
 
 enum { FOLDED_CHUNK = 256 * 1024, FOLDED_INIT_SLOTS = 1024 };
-
-static inline bool bad_byte(unsigned char c)
-{
-    return c < 0x20 || c == 0x7f;
-}
-
-void folded_sanitize_frame(char *name)
-{
-    for (unsigned char *p = (unsigned char *)name; *p; p++)
-        if (*p == ';' || bad_byte(*p))
-            *p = '_';
-}
 
 /* 8 bytes per step; folded lines are long (hundreds of bytes to kilobytes),
  * so a byte-wise FNV would dominate folded_add. Finalizer from MurmurHash3. */
@@ -158,8 +147,9 @@ static int grow(struct folded *f)
     return 0;
 }
 
-/* Returns the stack text with control bytes replaced: the caller's buffer
- * when it is clean (the common case), else a sanitized scratch copy. */
+/* Returns the stack text under the frame rule (format/frames.h): the
+ * caller's buffer when it is clean (the common case), else a sanitized
+ * scratch copy. */
 static const char *sanitized(struct folded *f, const char *stack, size_t len)
 {
     const unsigned char *p = (const unsigned char *)stack;
@@ -167,17 +157,19 @@ static const char *sanitized(struct folded *f, const char *stack, size_t len)
     uint64_t v, hit = 0;
     size_t i = 0;
 
-    /* Eight bytes at a time: "some byte < 0x20" is (v - 0x20..) & ~v &
-     * 0x80.. (exact as a yes/no test; bit hacks' hasless), and DEL is a
-     * zero byte of v ^ 0x7f... */
+    /* Eight bytes at a time, printable ASCII only: "some byte < 0x20" is
+     * (v - 0x20..) & ~v & 0x80.. (exact as a yes/no test; bit hacks'
+     * hasless), DEL is a zero byte of v ^ 0x7f..., and any byte >= 0x80
+     * (UTF-8, checked character by character below) has its high bit. */
     for (; i + 8 <= len && !hit; i += 8) {
         memcpy(&v, p + i, 8);
         uint64_t d = v ^ (0x7f * ones);
-        hit = ((v - 0x20 * ones) & ~v & highs) | ((d - ones) & ~d & highs);
+        hit = ((v - 0x20 * ones) & ~v & highs) | ((d - ones) & ~d & highs) | (v & highs);
     }
-    for (; i < len && !hit; i++)
-        hit = bad_byte(p[i]);
-    if (!hit)
+    /* no hit: only the last few bytes are left to check; a hit may still
+     * be valid UTF-8, which stays */
+    if (hit ? frame_is_clean(stack, len, FRAME_STACK)
+            : frame_is_clean(stack + i, len - i, FRAME_STACK))
         return stack;
     if (f->scratch_cap < len) {
         char *s = realloc(f->scratch, len);
@@ -186,8 +178,8 @@ static const char *sanitized(struct folded *f, const char *stack, size_t len)
         f->scratch = s;
         f->scratch_cap = len;
     }
-    for (i = 0; i < len; i++)
-        f->scratch[i] = bad_byte(p[i]) ? '_' : (char)p[i];
+    memcpy(f->scratch, stack, len);
+    frame_sanitize(f->scratch, len, FRAME_STACK);
     return f->scratch;
 }
 
@@ -295,7 +287,7 @@ int folded_write_file(struct folded *f, int dirfd, const char *path)
         errno = ENOMEM;
         return -1;
     }
-    if (atomic_file_openat(&af, dirfd, path) != 0)
+    if (atomic_file_openat(&af, dirfd, path, 0644) != 0)
         return -1;
     for (size_t i = 0; i < f->sorted_n; i++) {
         const struct fentry *e = f->sorted[i];

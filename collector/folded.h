@@ -18,8 +18,8 @@ struct folded *folded_new(void);
 void folded_free(struct folded *f);
 
 /* Add `count` to stack (len bytes, not NUL-terminated needed). Frames are
- * separated by ';'. Newlines and control characters in the text are replaced
- * by '_'. Stacks with count 0 are kept only if added with nonzero count
+ * separated by ';'. The text is sanitized by the frame rule
+ * (format/frames.h: control characters and invalid UTF-8 become '_'). Stacks with count 0 are kept only if added with nonzero count
  * later. Returns 0 or -1 (ENOMEM). */
 int folded_add(struct folded *f, const char *stack, size_t len, uint64_t count);
 
@@ -34,9 +34,5 @@ int folded_write_file(struct folded *f, int dirfd, const char *path);
 /* Visit the distinct stacks in sorted order. */
 void folded_foreach(struct folded *f, void (*fn)(const char *stack, uint64_t count, void *arg),
                     void *arg);
-
-/* Replace every byte of a frame name that must not appear in a folded frame
- * (';', '\n', '\r', other control characters) by '_', in place. */
-void folded_sanitize_frame(char *name);
 
 #endif

@@ -18,6 +18,7 @@
 #include "collector/folded.h"
 #include "collector/meta.h"
 #include "collector/stacktab.h"
+#include "format/frames.h"
 #include "preload/alloc.h"
 #include "preload/allocsite.h"
 #include "preload/log.h"
@@ -508,14 +509,12 @@ static const struct thread_rec *rec_by_serial(const struct writer *wr, uint64_t 
     return bsearch(&key, wr->sorted, wr->img->nthreads, sizeof *wr->sorted, rec_cmp_serial);
 }
 
-/* Which weight of an entry a folded file shows. */
-enum metric_weight { W_MAIN, W_COUNT, W_LIVE };
-
+/* The weight of an entry a metric's file shows (format/metrics.h). */
 static uint64_t entry_weight(const struct stack_entry *e, enum metric_weight w)
 {
     switch (w) {
-    case W_COUNT: return (e->w1 + ALLOC_COUNT_ONE / 2) / ALLOC_COUNT_ONE;
-    case W_LIVE: return e->w2;
+    case MW_COUNT: return (e->w1 + ALLOC_COUNT_ONE / 2) / ALLOC_COUNT_ONE;
+    case MW_EXTRA: return e->w2;
     default: return e->weight;
     }
 }
@@ -528,21 +527,18 @@ static void stack_prefix(const struct writer *wr, struct buf *b, const struct st
     if (wr->img->sess.cfg->threads) {
         const struct thread_rec *r = rec_by_serial(wr, KEY_SERIAL(e->serial));
         char frame[THREAD_NAME_LEN + 48];
-        char name[THREAD_NAME_LEN];
-        snprintf(name, sizeof name, "%s", r && r->name[0] ? r->name : "?");
-        folded_sanitize_frame(name);
-        snprintf(frame, sizeof frame, "[%s tid=%d]", name, r ? (int)r->tid : 0);
+        frame_thread_root(frame, sizeof frame, r && r->name[0] ? r->name : "?", r ? r->tid : 0);
         buf_str(b, frame);
     }
     const char *marker = NULL;
     if (e->flags & UNW_F_SHALLOW)
-        marker = "[not unwound: in loader or unwinder]";
+        marker = FRAME_NOT_UNWOUND_LOADER;
     else if (e->flags & UNW_F_LOW_STACK)
-        marker = "[not unwound: low stack]";
+        marker = FRAME_NOT_UNWOUND_LOW_STACK;
     else if (e->flags & UNW_F_TRUNCATED)
-        marker = "[truncated]";
+        marker = FRAME_TRUNCATED;
     else if (e->flags & UNW_F_FAILED)
-        marker = "[unwind failed]";
+        marker = FRAME_UNWIND_FAILED;
     if (marker) {
         if (b->len)
             buf_add(b, ";", 1);
@@ -571,7 +567,7 @@ static bool stack_incomplete(const struct writer *wr, const struct stack_entry *
         return false;
     uintptr_t pc = e->n == 1 ? e->pcs[0] : e->pcs[e->n - 1] - 1;
     const char *root = symbolizer_name_at(wr->sym, pc, KEY_EPOCH(e->serial));
-    return !is_entry_frame(root) && (root[0] != '[' || strcmp(root, "[unknown]") == 0);
+    return !is_entry_frame(root) && (root[0] != '[' || strcmp(root, FRAME_UNKNOWN) == 0);
 }
 
 static void build_folded(const struct writer *wr, const struct stacktab *t, struct folded *f,
@@ -590,7 +586,7 @@ static void build_folded(const struct writer *wr, const struct stacktab *t, stru
         if (stack_incomplete(wr, &e)) {
             if (b.len)
                 buf_add(&b, ";", 1);
-            buf_str(&b, "[incomplete: no unwind info]");
+            buf_str(&b, FRAME_INCOMPLETE);
             if (kind == REC_CPU)
                 mc->incomplete += weight;
         }
@@ -602,7 +598,7 @@ static void build_folded(const struct writer *wr, const struct stacktab *t, stru
             buf_str(&b, symbolizer_name_at(wr->sym, pc, KEY_EPOCH(e.serial)));
         }
         if (b.len == 0)
-            buf_str(&b, "[no frames]");
+            buf_str(&b, FRAME_NO_FRAMES);
         if (folded_add(f, b.p, b.len, weight) < 0)
             mc->lost_oom += weight;
     }
@@ -705,20 +701,67 @@ static void report_unwritten(struct image *img, unsigned failed, unsigned files,
               (int)img->sess.pid, img->sess.outdir, strerror(err), count);
 }
 
-/* Write one metric's folded file (<comm>.<pid>.<metric>.folded), report
- * it, keep its totals for meta.json and free it. */
-static void write_metric(struct writer *wr, struct folded *f, const char *metric,
-                         uint64_t *total, size_t *stacks)
+/* Write metric k's folded file (<comm>.<pid>.<metric>.folded), report it,
+ * keep its totals for meta.json and free it. */
+static void write_metric(struct writer *wr, struct folded *f, struct meta *m, int k)
 {
     char name[128], what[48];
-    snprintf(what, sizeof what, "%s.folded", metric);
+    snprintf(what, sizeof what, "%s.folded", metric_defs[k].name);
     output_name(wr, name, sizeof name, what);
     if (file_done(wr, folded_write_file(f, wr->dirfd, name)))
         log_info("wrote %s/%s (total %llu, %zu stacks)", wr->img->sess.outdir, name,
                  (unsigned long long)folded_total(f), folded_distinct(f));
-    *total = folded_total(f);
-    *stacks = folded_distinct(f);
+    m->total[k] = folded_total(f);
+    m->stacks[k] = folded_distinct(f);
+    m->written[k] = true;
     folded_free(f);
+}
+
+/* Which wait class feeds a wait metric. */
+static bool wait_source(enum metric_source src, enum wait_class *cls)
+{
+    switch (src) {
+    case SRC_WAIT_LOCK: *cls = WAIT_LOCK; return true;
+    case SRC_WAIT_COND: *cls = WAIT_COND; return true;
+    case SRC_WAIT_IO: *cls = WAIT_IO; return true;
+    default: return false;
+    }
+}
+
+/* Build and write every metric of the table whose event is recorded.
+ * Allocation sites are merged into a table of their own, once. */
+static void write_metrics(struct writer *wr, struct meta *m)
+{
+    struct image *img = wr->img;
+    unsigned events = img->sess.cfg->events;
+    struct stacktab *sites = NULL;
+    bool sites_merged = false;
+    for (int k = 0; k < METRIC_COUNT; k++) {
+        const struct metric_def *d = &metric_defs[k];
+        enum wait_class cls;
+        if (!(events & d->event) || d->source == SRC_NONE)
+            continue;
+        if (d->source == SRC_ALLOC && !sites_merged) {
+            sites_merged = true;
+            img->alloc_oom = 0;
+            sites = stacktab_new();
+            if (sites)
+                merge_sites(img, sites);
+        }
+        if (d->source == SRC_ALLOC && !sites)
+            continue;
+        struct folded *f = folded_new();
+        if (!f)
+            continue;
+        if (d->source == SRC_CPU)
+            build_folded(wr, img->table, f, REC_CPU, d->weight, &m->counts);
+        else if (d->source == SRC_ALLOC)
+            build_folded(wr, sites, f, REC_ALLOC, d->weight, &m->counts);
+        else if (wait_source(d->source, &cls))
+            build_wait_folded(wr, f, cls, d->weight, &m->counts);
+        write_metric(wr, f, m, k);
+    }
+    stacktab_free(sites);
 }
 
 static const char *sampler_name_of(uint32_t kind)
@@ -775,31 +818,8 @@ int image_write(struct image *img, const struct image_write *w)
     m.counts.lost_oom = img->table_oom;
     m.name_tag = w->name_tag ? w->name_tag : "";
 
-    if (cfg->events & EV_CPU) {
-        struct folded *f = folded_new();
-        if (f) {
-            build_folded(&wr, img->table, f, REC_CPU, W_MAIN, &m.counts);
-            write_metric(&wr, f, "cpu", &m.cpu_total, &m.cpu_stacks);
-            m.has_cpu = true;
-        }
-    }
+    write_metrics(&wr, &m);
     if (cfg->events & EV_ALLOC) {
-        static const struct {
-            const char *file;
-            enum metric_weight w;
-        } am[3] = {{"alloc_bytes", W_MAIN}, {"alloc_count", W_COUNT}, {"live_bytes", W_LIVE}};
-        struct stacktab *t = stacktab_new();
-        img->alloc_oom = 0;
-        if (t)
-            merge_sites(img, t);
-        for (int k = 0; k < 3 && t; k++) {
-            struct folded *f = folded_new();
-            if (!f)
-                continue;
-            build_folded(&wr, t, f, REC_ALLOC, am[k].w, &m.counts);
-            write_metric(&wr, f, am[k].file, &m.alloc_total[k], &m.alloc_stacks[k]);
-        }
-        stacktab_free(t);
         m.has_alloc = true;
         m.alloc.no_thread = atomic_load(&h->c.alloc_no_thread);
         m.alloc.untracked = atomic_load(&h->c.alloc_untracked);
@@ -811,19 +831,6 @@ int image_write(struct image *img, const struct image_write *w)
         m.alloc_oom = img->alloc_oom;
     }
     if (cfg->events & (EV_LOCK | EV_IO)) {
-        for (int k = 0; k < META_WAIT_METRICS; k++) {
-            const struct meta_wait_metric *wm = &meta_wait_metrics[k];
-            if (!(cfg->events & wm->event))
-                continue;
-            struct folded *f = folded_new();
-            if (!f)
-                continue;
-            build_wait_folded(&wr, f, (enum wait_class)wm->cls,
-                              wm->weight == 1 ? W_COUNT : wm->weight == 2 ? W_LIVE : W_MAIN,
-                              &m.counts);
-            write_metric(&wr, f, wm->name, &m.wait_total[k], &m.wait_stacks[k]);
-            m.wait_written[k] = true;
-        }
         m.has_wait = true;
         m.wait.no_thread = atomic_load(&h->c.wait_no_thread);
         m.wait.reentrant = atomic_load(&h->c.wait_reentrant);

@@ -8,48 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "collector/atomic_file.h"
 #include "collector/version.h"
+#include "format/atomic_file.h"
+#include "format/meta_keys.h"
+#include "format/utf8.h"
 #include "preload/threads.h"
-
-const struct meta_wait_metric meta_wait_metrics[META_WAIT_METRICS] = {
-    {"lock_ns", "nanoseconds", EV_LOCK, WAIT_LOCK, 0},
-    {"lock_count", "contended acquisitions", EV_LOCK, WAIT_LOCK, 1},
-    {"cond_ns", "nanoseconds", EV_LOCK, WAIT_COND, 0},
-    {"cond_count", "condition waits", EV_LOCK, WAIT_COND, 1},
-    {"io_ns", "nanoseconds", EV_IO, WAIT_IO, 0},
-    {"io_bytes", "bytes", EV_IO, WAIT_IO, 2},
-    {"io_count", "calls", EV_IO, WAIT_IO, 1},
-};
-
-/* Length of the valid UTF-8 sequence at s (max n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t min;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xe0) == 0xc0)
-        len = 2, min = 0x80;
-    else if ((c & 0xf0) == 0xe0)
-        len = 3, min = 0x800;
-    else if ((c & 0xf8) == 0xf0)
-        len = 4, min = 0x10000;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    uint32_t cp = c & (0x7f >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
 
 void meta_json_string(struct atomic_file *af, const char *s, size_t len)
 {
@@ -65,7 +28,8 @@ void meta_json_string(struct atomic_file *af, const char *s, size_t len)
             atomic_file_printf(af, "\\u%04x", c);
             i++;
         } else {
-            size_t l = utf8_len(p + i, len - i);
+            unsigned cp;
+            size_t l = utf8_decode(p + i, len - i, &cp);
             if (l == 0) {
                 atomic_file_puts(af, "\\ufffd");
                 i++;
@@ -112,23 +76,67 @@ static void u64_field(struct atomic_file *af, const char *key, uint64_t v)
     atomic_file_printf(af, "  \"%s\": %llu,\n", key, (unsigned long long)v);
 }
 
+/* "name": {"file": ..., "unit": ..., "total": ..., "stacks": ...} and
+ * what the metric's source adds: the period of samples, whether counts
+ * are estimates and the sampling interval. */
+static void metric_entry(struct atomic_file *af, const struct meta *m, int k)
+{
+    const struct metric_def *d = &metric_defs[k];
+    const struct collector_session *s = m->sess;
+    const struct config *cfg = s->cfg;
+    char file[128];
+    snprintf(file, sizeof file, "%s.%d%s.%s.folded", s->comm, (int)s->pid,
+             m->name_tag ? m->name_tag : "", d->name);
+    atomic_file_printf(af, "    \"%s\": {\"" META_M_FILE "\": ", d->name);
+    meta_json_string(af, file, strlen(file));
+    atomic_file_printf(af,
+                       ", \"" META_M_UNIT "\": \"%s\", \"" META_M_TOTAL "\": %llu, "
+                       "\"" META_M_STACKS "\": %zu",
+                       d->unit, (unsigned long long)m->total[k], m->stacks[k]);
+    /* allocations are sampled by bytes, waits by nanoseconds */
+    const char *interval_key = NULL;
+    uint64_t interval = 0;
+    switch (d->source) {
+    case SRC_CPU:
+        atomic_file_printf(af, ", \"" META_M_PERIOD_NS "\": %llu",
+                           (unsigned long long)m->period_ns);
+        break;
+    case SRC_ALLOC:
+        interval_key = META_M_SAMPLE_INTERVAL_BYTES;
+        interval = cfg->alloc_sample;
+        break;
+    case SRC_WAIT_LOCK:
+    case SRC_WAIT_COND:
+    case SRC_WAIT_IO:
+        interval_key = META_M_SAMPLE_INTERVAL_NS;
+        interval = cfg->wait_sample_ns;
+        break;
+    case SRC_NONE:
+        break;
+    }
+    if (interval_key)
+        atomic_file_printf(af, ", \"" META_M_ESTIMATE "\": %s, \"%s\": %llu",
+                           interval ? "true" : "false", interval_key,
+                           (unsigned long long)interval);
+    atomic_file_puts(af, "}");
+}
+
 int meta_write(int dirfd, const char *path, const struct meta *m)
 {
     struct atomic_file af;
-    if (atomic_file_openat(&af, dirfd, path) < 0)
+    if (atomic_file_openat(&af, dirfd, path, 0644) < 0)
         return -1;
     const struct collector_session *s = m->sess;
     const struct config *cfg = s->cfg;
-    const char *tag = m->name_tag ? m->name_tag : "";
     char tbuf[64], ev[64];
 
     atomic_file_puts(&af, "{\n");
-    str_field(&af, "tool", "flamepre");
-    str_field(&af, "version", FLAMEPRE_VERSION);
-    u64_field(&af, "pid", (uint64_t)s->pid);
-    u64_field(&af, "ppid", (uint64_t)s->ppid);
-    str_field(&af, "comm", s->comm);
-    atomic_file_puts(&af, "  \"cmdline\": [");
+    str_field(&af, META_TOOL, META_TOOL_NAME);
+    str_field(&af, META_VERSION, FLAMEPRE_VERSION);
+    u64_field(&af, META_PID, (uint64_t)s->pid);
+    u64_field(&af, META_PPID, (uint64_t)s->ppid);
+    str_field(&af, META_COMM, s->comm);
+    atomic_file_puts(&af, "  \"" META_CMDLINE "\": [");
     for (size_t off = 0, first = 1; off < s->cmdline_len; first = 0) {
         size_t l = strnlen(s->cmdline + off, s->cmdline_len - off);
         if (!first)
@@ -138,19 +146,19 @@ int meta_write(int dirfd, const char *path, const struct meta *m)
     }
     atomic_file_puts(&af, "],\n");
     iso_time(tbuf, sizeof tbuf, s->start_ns);
-    str_field(&af, "start_time", tbuf);
+    str_field(&af, META_START_TIME, tbuf);
     iso_time(tbuf, sizeof tbuf, m->end_ns);
-    str_field(&af, "end_time", tbuf);
-    u64_field(&af, "duration_ns", m->duration_ns);
-    str_field(&af, "exit_path", m->how);
-    str_field(&af, "end", m->how);
+    str_field(&af, META_END_TIME, tbuf);
+    u64_field(&af, META_DURATION_NS, m->duration_ns);
+    str_field(&af, META_EXIT_PATH, m->how);
+    str_field(&af, META_END, m->how);
     if (m->exit_status >= 0)
-        u64_field(&af, "exit_status", (uint64_t)m->exit_status);
-    str_field(&af, "collector", m->collector ? m->collector : "thread");
-    u64_field(&af, "collector_pid", (uint64_t)getpid());
+        u64_field(&af, META_EXIT_STATUS, (uint64_t)m->exit_status);
+    str_field(&af, META_COLLECTOR, m->collector ? m->collector : "thread");
+    u64_field(&af, META_COLLECTOR_PID, (uint64_t)getpid());
     config_events_string(cfg->events, ev, sizeof ev);
-    str_field(&af, "events", ev);
-    str_field(&af, "output_dir", s->outdir);
+    str_field(&af, META_EVENTS, ev);
+    str_field(&af, META_OUTPUT_DIR, s->outdir);
 
     uint64_t samples = 0, recorded = 0, dropped = 0, fail = 0, trunc = 0, shallow = 0;
     uint64_t low_stack = 0;
@@ -166,13 +174,13 @@ int meta_write(int dirfd, const char *path, const struct meta *m)
     }
 
     if (cfg->events & EV_CPU) {
-        str_field(&af, "sampler", m->sampler_name ? m->sampler_name : "none");
-        u64_field(&af, "signal", (uint64_t)m->sampler_signal);
-        u64_field(&af, "hz", cfg->hz);
-        u64_field(&af, "period_ns", m->period_ns);
-        str_field(&af, "unwind", cfg->unwind == UNWIND_FP ? "fp" : "dwarf");
-        u64_field(&af, "max_depth", cfg->depth);
-        str_field(&af, "cpu_scope", "user-space CPU time of each thread");
+        str_field(&af, META_SAMPLER, m->sampler_name ? m->sampler_name : "none");
+        u64_field(&af, META_SIGNAL, (uint64_t)m->sampler_signal);
+        u64_field(&af, META_HZ, cfg->hz);
+        u64_field(&af, META_PERIOD_NS, m->period_ns);
+        str_field(&af, META_UNWIND, cfg->unwind == UNWIND_FP ? "fp" : "dwarf");
+        u64_field(&af, META_MAX_DEPTH, cfg->depth);
+        str_field(&af, META_CPU_SCOPE, "user-space CPU time of each thread");
     }
     uint64_t alloc_sampled = 0, alloc_dropped = 0;
     for (size_t i = 0; i < m->nthreads; i++) {
@@ -180,11 +188,11 @@ int meta_write(int dirfd, const char *path, const struct meta *m)
         alloc_dropped += m->threads[i].alloc_dropped;
     }
     if (cfg->events & EV_ALLOC) {
-        u64_field(&af, "alloc_sample_bytes", cfg->alloc_sample);
-        str_field(&af, "alloc_mode", cfg->alloc_sample ? "sampled" : "exact");
+        u64_field(&af, META_ALLOC_SAMPLE_BYTES, cfg->alloc_sample);
+        str_field(&af, META_ALLOC_MODE, cfg->alloc_sample ? "sampled" : "exact");
         if (!(cfg->events & EV_CPU)) {
-            str_field(&af, "unwind", cfg->unwind == UNWIND_FP ? "fp" : "dwarf");
-            u64_field(&af, "max_depth", cfg->depth);
+            str_field(&af, META_UNWIND, cfg->unwind == UNWIND_FP ? "fp" : "dwarf");
+            u64_field(&af, META_MAX_DEPTH, cfg->depth);
         }
     }
     uint64_t wait_sampled = 0, wait_dropped = 0;
@@ -193,58 +201,25 @@ int meta_write(int dirfd, const char *path, const struct meta *m)
         wait_dropped += m->threads[i].wait_dropped;
     }
     if (cfg->events & (EV_LOCK | EV_IO)) {
-        u64_field(&af, "wait_sample_ns", cfg->wait_sample_ns);
-        str_field(&af, "wait_mode", cfg->wait_sample_ns ? "sampled" : "exact");
+        u64_field(&af, META_WAIT_SAMPLE_NS, cfg->wait_sample_ns);
+        str_field(&af, META_WAIT_MODE, cfg->wait_sample_ns ? "sampled" : "exact");
         if (!(cfg->events & (EV_CPU | EV_ALLOC))) {
-            str_field(&af, "unwind", cfg->unwind == UNWIND_FP ? "fp" : "dwarf");
-            u64_field(&af, "max_depth", cfg->depth);
+            str_field(&af, META_UNWIND, cfg->unwind == UNWIND_FP ? "fp" : "dwarf");
+            u64_field(&af, META_MAX_DEPTH, cfg->depth);
         }
     }
-    atomic_file_puts(&af, "  \"metrics\": {");
+    atomic_file_puts(&af, "  \"" META_METRICS "\": {");
     const char *sep = "\n";
-    if (m->has_cpu) {
-        atomic_file_printf(&af,
-                           "%s    \"cpu\": {\"file\": \"%s.%d%s.cpu.folded\", \"unit\": \"samples\", "
-                           "\"total\": %llu, \"stacks\": %zu, \"period_ns\": %llu}",
-                           sep, s->comm, (int)s->pid, tag, (unsigned long long)m->cpu_total,
-                           m->cpu_stacks, (unsigned long long)m->period_ns);
-        sep = ",\n";
-    }
-    if (m->has_alloc) {
-        static const char *const names[3] = {"alloc_bytes", "alloc_count", "live_bytes"};
-        static const char *const units[3] = {"bytes", "allocations", "bytes"};
-        for (int k = 0; k < 3; k++) {
-            atomic_file_printf(&af,
-                               "%s    \"%s\": {\"file\": \"%s.%d%s.%s.folded\", \"unit\": \"%s\", "
-                               "\"total\": %llu, \"stacks\": %zu, \"estimate\": %s, "
-                               "\"sample_interval_bytes\": %llu}",
-                               sep, names[k], s->comm, (int)s->pid, tag, names[k], units[k],
-                               (unsigned long long)m->alloc_total[k], m->alloc_stacks[k],
-                               cfg->alloc_sample ? "true" : "false",
-                               (unsigned long long)cfg->alloc_sample);
+    for (int k = 0; k < METRIC_COUNT; k++)
+        if (m->written[k]) {
+            atomic_file_puts(&af, sep);
+            metric_entry(&af, m, k);
             sep = ",\n";
         }
-    }
-    if (m->has_wait) {
-        for (int k = 0; k < META_WAIT_METRICS; k++) {
-            const struct meta_wait_metric *wm = &meta_wait_metrics[k];
-            if (!m->wait_written[k])
-                continue;
-            atomic_file_printf(&af,
-                               "%s    \"%s\": {\"file\": \"%s.%d%s.%s.folded\", \"unit\": \"%s\", "
-                               "\"total\": %llu, \"stacks\": %zu, \"estimate\": %s, "
-                               "\"sample_interval_ns\": %llu}",
-                               sep, wm->name, s->comm, (int)s->pid, tag, wm->name, wm->unit,
-                               (unsigned long long)m->wait_total[k], m->wait_stacks[k],
-                               cfg->wait_sample_ns ? "true" : "false",
-                               (unsigned long long)cfg->wait_sample_ns);
-            sep = ",\n";
-        }
-    }
     atomic_file_puts(&af, sep[0] == ',' ? "\n  },\n" : "},\n");
     if (m->has_wait) {
         atomic_file_printf(&af,
-                           "  \"wait\": {\"sampled\": %llu, \"dropped\": %llu, "
+                           "  \"" META_WAIT "\": {\"sampled\": %llu, \"dropped\": %llu, "
                            "\"no_thread\": %llu, \"reentrant_dropped\": %llu, "
                            "\"collector_oom\": %llu},\n",
                            (unsigned long long)wait_sampled, (unsigned long long)wait_dropped,
@@ -254,7 +229,7 @@ int meta_write(int dirfd, const char *path, const struct meta *m)
     }
     if (m->has_alloc) {
         atomic_file_printf(&af,
-                           "  \"alloc\": {\"sampled\": %llu, \"dropped\": %llu, "
+                           "  \"" META_ALLOC "\": {\"sampled\": %llu, \"dropped\": %llu, "
                            "\"no_thread\": %llu, \"untracked_live\": %llu, "
                            "\"collector_oom\": %llu, \"live_blocks\": %llu, "
                            "\"sites\": %llu, \"site_bytes\": %llu, "
@@ -268,31 +243,31 @@ int meta_write(int dirfd, const char *path, const struct meta *m)
                            (unsigned long long)m->alloc.site_bytes,
                            (unsigned long long)m->alloc.table_bytes);
     }
-    u64_field(&af, "samples", samples);
-    u64_field(&af, "samples_recorded", recorded);
-    u64_field(&af, "samples_dropped", dropped + m->counts.lost_oom);
-    u64_field(&af, "samples_no_thread", m->no_slot);
-    u64_field(&af, "signals_foreign", m->foreign_signals);
-    u64_field(&af, "unwind_failed", fail);
-    u64_field(&af, "stacks_truncated", trunc);
-    u64_field(&af, "stacks_not_unwound", shallow);
-    u64_field(&af, "stacks_incomplete", m->counts.incomplete);
-    u64_field(&af, "samples_low_stack", low_stack);
-    u64_field(&af, "threads_seen", m->nthreads);
-    u64_field(&af, "threads_unprofiled", m->threads_unprofiled);
-    u64_field(&af, "threads_unarmed", m->threads_unarmed);
-    u64_field(&af, "clocks_rearmed", m->clocks_rearmed);
-    u64_field(&af, "threads_timer_fallback", m->threads_timer_fallback);
-    u64_field(&af, "threads_signal_blocked", m->threads_signal_blocked);
-    u64_field(&af, "signal_moves", m->signal_moves);
-    u64_field(&af, "signals_withheld", m->signals_withheld);
-    atomic_file_puts(&af, "  \"symbolizer\": {");
+    u64_field(&af, META_SAMPLES, samples);
+    u64_field(&af, META_SAMPLES_RECORDED, recorded);
+    u64_field(&af, META_SAMPLES_DROPPED, dropped + m->counts.lost_oom);
+    u64_field(&af, META_SAMPLES_NO_THREAD, m->no_slot);
+    u64_field(&af, META_SIGNALS_FOREIGN, m->foreign_signals);
+    u64_field(&af, META_UNWIND_FAILED, fail);
+    u64_field(&af, META_STACKS_TRUNCATED, trunc);
+    u64_field(&af, META_STACKS_NOT_UNWOUND, shallow);
+    u64_field(&af, META_STACKS_INCOMPLETE, m->counts.incomplete);
+    u64_field(&af, META_SAMPLES_LOW_STACK, low_stack);
+    u64_field(&af, META_THREADS_SEEN, m->nthreads);
+    u64_field(&af, META_THREADS_UNPROFILED, m->threads_unprofiled);
+    u64_field(&af, META_THREADS_UNARMED, m->threads_unarmed);
+    u64_field(&af, META_CLOCKS_REARMED, m->clocks_rearmed);
+    u64_field(&af, META_THREADS_TIMER_FALLBACK, m->threads_timer_fallback);
+    u64_field(&af, META_THREADS_SIGNAL_BLOCKED, m->threads_signal_blocked);
+    u64_field(&af, META_SIGNAL_MOVES, m->signal_moves);
+    u64_field(&af, META_SIGNALS_WITHHELD, m->signals_withheld);
+    atomic_file_puts(&af, "  \"" META_SYMBOLIZER "\": {");
     atomic_file_printf(&af,
                        "\"modules\": %u, \"modules_loaded\": %u, \"modules_without_symbols\": %u, "
                        "\"lookups\": %llu, \"unresolved\": %llu},\n",
                        m->sym.modules, m->sym.modules_loaded, m->sym.modules_nosyms,
                        (unsigned long long)m->sym.lookups, (unsigned long long)m->sym.unresolved);
-    atomic_file_puts(&af, "  \"threads\": [");
+    atomic_file_puts(&af, "  \"" META_THREADS "\": [");
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct thread_rec *t = &m->threads[i];
         atomic_file_printf(&af, "%s\n    {\"tid\": %d, \"name\": ", i ? "," : "", (int)t->tid);

@@ -9,6 +9,7 @@
 
 #include "collector/collector.h"
 #include "collector/symbolize.h"
+#include "format/metrics.h"
 #include "preload/alloc.h"
 #include "preload/wait.h"
 
@@ -51,31 +52,19 @@ struct meta {
     uint64_t threads_timer_fallback, threads_signal_blocked;
     uint64_t signal_moves, signals_withheld;
     struct meta_counts counts;
-    bool has_cpu;
-    uint64_t cpu_total;
-    size_t cpu_stacks;
-    bool has_alloc;
-    uint64_t alloc_total[3];       /* alloc_bytes, alloc_count, live_bytes */
-    size_t alloc_stacks[3];
+    /* Per metric (format/metrics.h): whether its file was written (or
+     * tried), and its total and distinct stacks. */
+    bool written[METRIC_COUNT];
+    uint64_t total[METRIC_COUNT];
+    size_t stacks[METRIC_COUNT];
+    bool has_alloc;                /* the allocation recorder ran */
     struct alloc_stats alloc;
     uint64_t alloc_oom;            /* sites the collector had no memory for */
-    bool has_wait;
-    uint64_t wait_total[7];        /* per meta_wait_metrics entry */
-    size_t wait_stacks[7];
-    bool wait_written[7];
+    bool has_wait;                 /* the wait recorder ran */
     struct wait_stats wait;
     uint64_t wait_oom;             /* wait records the collector had no memory for */
     struct symbolizer_stats sym;
 };
-
-/* The lock/I/O metric files: name, unit, event bit, wait class, which
- * weight of a stack entry (0 ns, 1 count, 2 bytes). */
-struct meta_wait_metric {
-    const char *name, *unit;
-    unsigned event, cls, weight;
-};
-#define META_WAIT_METRICS 7
-extern const struct meta_wait_metric meta_wait_metrics[META_WAIT_METRICS];
 
 /* Write path (relative to dirfd, or AT_FDCWD) atomically. Returns 0, or
  * -1 with errno set. */

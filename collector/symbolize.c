@@ -22,6 +22,7 @@
 #include "collector/folded.h"
 #include "collector/perfmap.h"
 #include "collector/plt.h"
+#include "format/frames.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -98,12 +99,12 @@ struct symbolizer {
     bool jit_on;
 };
 
-static const char unknown_name[] = "[unknown]";
+static const char unknown_name[] = FRAME_UNKNOWN;
 /* Time inside the profiler's own library (its handler, its interposers'
  * own work) is one frame, so a user sees what profiling costs and no
  * caller is charged for it. */
 #define SELF_MODULE "libflamepre.so"
-static const char self_name[] = "[flamepre]";
+static const char self_name[] = FRAME_SELF;
 
 static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
 static bool elf_ok;
@@ -256,7 +257,7 @@ static int add_module(struct symbolizer *S, const char *path, const char *name, 
         free(m.path);
         return -1;
     }
-    folded_sanitize_frame(m.name);
+    frame_sanitize_str(m.name);
     m.self = strcmp(m.name, SELF_MODULE) == 0;
     m.image = image;
     m.image_size = image_size;
@@ -922,7 +923,7 @@ static void add_plt_stubs(struct symbolizer *S, struct symfile *f, Elf *e)
         if (out) {
             memcpy(out, base, blen);
             memcpy(out + blen, "@plt", 5);
-            folded_sanitize_frame(out);
+            frame_sanitize_str(out);
             syms[m++] = (struct sym){v[i].lo, v[i].hi, out, 0};
         }
         free(dem);
@@ -1031,7 +1032,7 @@ static const char *display_name(struct symbolizer *S, struct symfile *f, struct 
     free(dem);
     free(plain);
     if (out)
-        folded_sanitize_frame(out);
+        frame_sanitize_str(out);
     s->display = out;
     return out;
 }
@@ -1074,14 +1075,14 @@ const char *symbolizer_name_at(struct symbolizer *S, uintptr_t addr, uint32_t ep
     if (!m) {
         const char *jit = S->jit_on ? perfmap_lookup(&S->jit, addr) : NULL;
         size_t len = jit ? strlen(jit) : 0;
-        char *out = jit ? arena_alloc(S, len + 5) : NULL;
+        char *out = jit ? arena_alloc(S, len + sizeof FRAME_JIT_SUFFIX) : NULL;
         if (!out) {
             S->st.unresolved++;
             return unknown_name;
         }
         memcpy(out, jit, len);
-        memcpy(out + len, "_[j]", 5);
-        folded_sanitize_frame(out);
+        memcpy(out + len, FRAME_JIT_SUFFIX, sizeof FRAME_JIT_SUFFIX);
+        frame_sanitize_str(out);
         cache_put(S, key, out);
         return out;
     }

@@ -32,13 +32,6 @@ static const char *quote(char *buf, const char *val, size_t len)
     return buf;
 }
 
-static const struct {
-    const char *name;
-    unsigned bit;
-} event_names[] = {
-    {"cpu", EV_CPU}, {"wall", EV_WALL}, {"alloc", EV_ALLOC}, {"lock", EV_LOCK}, {"io", EV_IO},
-};
-
 void config_defaults(struct config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -162,14 +155,9 @@ int config_parse_events(const char *s, unsigned *events, const char **bad, unsig
         while (end > start && end[-1] == ' ')
             end--;
         size_t n = (size_t)(end - start);
-        bool found = false;
-        for (size_t i = 0; i < sizeof event_names / sizeof event_names[0]; i++) {
-            if (strlen(event_names[i].name) == n && strncmp(event_names[i].name, start, n) == 0) {
-                ev |= event_names[i].bit;
-                found = true;
-            }
-        }
-        if (!found) {
+        unsigned bit = event_find(start, n);
+        ev |= bit;
+        if (!bit) {
             *bad = start;
             *bad_len = (unsigned)n;
             return -1;
@@ -186,10 +174,10 @@ void config_events_string(unsigned events, char *buf, unsigned len)
 {
     size_t used = 0;
     buf[0] = 0;
-    for (size_t i = 0; i < sizeof event_names / sizeof event_names[0]; i++) {
-        if (!(events & event_names[i].bit))
+    for (unsigned i = 0; i < EV_INDEX_COUNT; i++) {
+        if (!(events & 1u << i))
             continue;
-        int r = snprintf(buf + used, len - used, "%s%s", used ? "," : "", event_names[i].name);
+        int r = snprintf(buf + used, len - used, "%s%s", used ? "," : "", event_name(1u << i));
         if (r < 0 || (size_t)r >= len - used)
             break;
         used += (size_t)r;

@@ -20,13 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum event_bit {
-    EV_CPU = 1u << 0,
-    EV_WALL = 1u << 1,
-    EV_ALLOC = 1u << 2,
-    EV_LOCK = 1u << 3,
-    EV_IO = 1u << 4,
-};
+#include "format/metrics.h"   /* enum event_bit: EV_CPU, ... */
 
 enum unwind_mode { UNWIND_FP = 0, UNWIND_DWARF = 1 };
 

@@ -52,7 +52,7 @@ void usage_render(FILE *f)
           "\n",
           f);
     fputs(render_opts_help, f);
-    fputs("      --colors PALETTE     hot, mem, io, lock, wall (default: from the metric)\n"
+    fputs("      --colors PALETTE     hot, mem, io, lock, wall, wait (default: from the metric)\n"
           "      --hash               color by name hash (always on; accepted for compatibility)\n",
           f);
 }
@@ -297,7 +297,7 @@ static int render_main(int argc, char **argv, bool is_diff)
                 return 2;
             }
             if (palette_check(optarg) < 0) {
-                cli_error("--colors: unknown palette \"%s\" (hot, mem, io, lock, wall)", optarg);
+                cli_error("--colors: unknown palette \"%s\" (hot, mem, io, lock, wall, wait)", optarg);
                 return 2;
             }
             ro.palette = optarg;

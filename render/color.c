@@ -1,23 +1,45 @@
 /*
  * Palettes in the spirit of flamegraph.pl (hot = red/orange/yellow for CPU,
- * green for memory, blue for I/O), but driven only by a hash of the name so
+ * green for memory, blue for I/O, teal for idle waits), but driven only by a hash of the name so
  * colors are stable across graphs and runs. Three hash-derived variables pick
  * the shade inside a palette's range.
  */
 #include "render/color.h"
-#include "render/parse.h"
+#include "format/frames.h"
 #include "render/util.h"
 
 #include <string.h>
 
-static const char *const palettes[] = { "hot", "mem", "io", "lock", "wall" };
+/* A palette: each channel is base + span * v, v one of three hash-derived
+ * variables in [0, 1] (var 0..2). One line a palette. */
+struct channel {
+    double base, span;
+    int var;
+};
+static const struct {
+    const char *name;
+    struct channel r, g, b;
+} palettes[] = {
+    { "hot", { 205, 50, 2 }, { 0, 230, 0 }, { 0, 55, 1 } },    /* red, orange, yellow: cpu */
+    { "mem", { 0, 60, 2 }, { 190, 50, 1 }, { 0, 210, 0 } },    /* greens: allocations */
+    { "io", { 80, 60, 0 }, { 80, 60, 0 }, { 190, 55, 1 } },    /* blues: I/O waits */
+    { "lock", { 215, 40, 0 }, { 120, 100, 1 }, { 0, 60, 2 } }, /* ambers: lock contention */
+    { "wall", { 140, 70, 0 }, { 90, 60, 1 }, { 190, 60, 2 } }, /* violets: wall time */
+    { "wait", { 40, 60, 0 }, { 150, 60, 1 }, { 200, 55, 2 } }, /* cool teals: idle waits */
+};
+enum { NPALETTES = sizeof(palettes) / sizeof(palettes[0]) };
+
+static int palette_index(const char *name)
+{
+    for (int i = 0; name && i < NPALETTES; i++)
+        if (strcmp(name, palettes[i].name) == 0)
+            return i;
+    return -1;
+}
 
 int palette_check(const char *name)
 {
-    for (size_t i = 0; i < sizeof(palettes) / sizeof(palettes[0]); i++)
-        if (strcmp(name, palettes[i]) == 0)
-            return 0;
-    return -1;
+    return palette_index(name) < 0 ? -1 : 0;
 }
 
 static uint8_t lerp(double base, double span, double v)
@@ -28,25 +50,19 @@ static uint8_t lerp(double base, double span, double v)
 
 struct rgb color_for(const char *palette, const char *name, size_t len)
 {
-    if (parse_is_thread_frame(name, len))
+    if (frame_is_thread_root(name, len))
         return (struct rgb){ 190, 190, 220 };
     if (len && name[0] == '[' && name[len - 1] == ']')
         return (struct rgb){ 200, 200, 200 }; /* [unknown], [module+0x...] */
     uint64_t h = hash_bytes(name, len);
-    double v1 = (double)(h & 0xffff) / 65535.0;
-    double v2 = (double)((h >> 16) & 0xffff) / 65535.0;
-    double v3 = (double)((h >> 32) & 0xffff) / 65535.0;
-    if (!palette || strcmp(palette, "hot") == 0)
-        return (struct rgb){ lerp(205, 50, v3), lerp(0, 230, v1), lerp(0, 55, v2) };
-    if (strcmp(palette, "mem") == 0)
-        return (struct rgb){ lerp(0, 60, v3), lerp(190, 50, v2), lerp(0, 210, v1) };
-    if (strcmp(palette, "io") == 0)
-        return (struct rgb){ lerp(80, 60, v1), lerp(80, 60, v1), lerp(190, 55, v2) };
-    if (strcmp(palette, "lock") == 0)
-        return (struct rgb){ lerp(215, 40, v1), lerp(120, 100, v2), lerp(0, 60, v3) };
-    if (strcmp(palette, "wall") == 0)
-        return (struct rgb){ lerp(140, 70, v1), lerp(90, 60, v2), lerp(190, 60, v3) };
-    return (struct rgb){ lerp(205, 50, v3), lerp(0, 230, v1), lerp(0, 55, v2) };
+    double v[3] = { (double)(h & 0xffff) / 65535.0, (double)((h >> 16) & 0xffff) / 65535.0,
+                    (double)((h >> 32) & 0xffff) / 65535.0 };
+    int i = palette_index(palette);
+    if (i < 0)
+        i = 0; /* unknown: hot */
+    return (struct rgb){ lerp(palettes[i].r.base, palettes[i].r.span, v[palettes[i].r.var]),
+                         lerp(palettes[i].g.base, palettes[i].g.span, v[palettes[i].g.var]),
+                         lerp(palettes[i].b.base, palettes[i].b.span, v[palettes[i].b.var]) };
 }
 
 struct rgb color_more(void)

@@ -12,7 +12,8 @@ struct rgb {
     uint8_t r, g, b;
 };
 
-/* Known palettes: hot (cpu), mem, io, lock, wall. Returns 0 or -1. */
+/* Known palettes: hot (cpu), mem, io, lock, wall, wait (the metric table,
+ * format/metrics.h, names one per metric). Returns 0 or -1. */
 int palette_check(const char *name);
 /* Color of a frame name in a palette (unknown palette -> hot). Thread root
  * frames and unsymbolized frames get fixed neutral shades. */

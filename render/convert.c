@@ -9,6 +9,7 @@
  * message we write is small and flat, and a generated library would be a
  * dependency for ~100 lines of varints.
  */
+#include "format/frames.h"
 #include "render/cmd.h"
 #include "render/escape.h"
 #include "render/outfile.h"
@@ -52,7 +53,7 @@ static int collect_line(const uint32_t *names, size_t n, const struct pcount *se
         if (i)
             fputc(';', f);
         /* NUL, CR, tab, ESC... would split or truncate the line, or reach a
-         * terminal: '?' (the parser never makes a name of blanks only) */
+         * terminal: '_' (the parser never makes a name of blanks only) */
         text_sanitize(f, s, l);
     }
     if (fclose(f) != 0 || grow_array(&c->lines, &c->cap, c->n + 1, sizeof(*c->lines)) < 0) {
@@ -162,7 +163,7 @@ static bool ss_is_thread(const struct profile *p, uint32_t node)
 {
     size_t len;
     const char *s = profile_name(p, profile_node(p, node)->name, &len);
-    return parse_is_thread_frame(s, len);
+    return frame_is_thread_root(s, len);
 }
 
 /* One profile: the thread root `node`, or (node == PNODE_NONE) every
@@ -221,7 +222,8 @@ static const char *ss_unit(const struct metric_info *mi, double *mul)
             return "nanoseconds";
         }
         return "none";
-    case UNIT_COUNT: return "none";
+    case UNIT_COUNT:
+    case UNIT_KIND_COUNT: return "none";
     }
     return "none";
 }

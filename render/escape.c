@@ -1,44 +1,15 @@
 /*
- * Escapers (contract in escape.h). A strict UTF-8 decoder is needed rather
- * than byte passthrough: one invalid byte makes a whole SVG unreadable
- * ("not well-formed"), and Chrome refuses to show it.
+ * Escapers (contract in escape.h). A strict UTF-8 decoder (format/utf8.h)
+ * is needed rather than byte passthrough: one invalid byte makes a whole
+ * SVG unreadable ("not well-formed"), and Chrome refuses to show it.
  */
 #include "render/escape.h"
+
+#include "format/frames.h"
 
 #include <stdbool.h>
 
 static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
-
-size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
-{
-    unsigned c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    size_t n;
-    unsigned min;
-    if ((c & 0xe0) == 0xc0) {
-        n = 2, min = 0x80, c &= 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-        n = 3, min = 0x800, c &= 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-        n = 4, min = 0x10000, c &= 0x07;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return n;
-}
 
 /* Valid UTF-8 that XML 1.0 allows as a character? */
 static bool xml_char_ok(unsigned cp)
@@ -132,41 +103,18 @@ void json_escape(FILE *f, const char *s, size_t len)
     }
 }
 
-/* Length of the character at u (1 for an invalid byte); *ok: may be written
- * as is. A valid but forbidden character (C1) is one '?' for all its bytes. */
-static size_t text_char(const unsigned char *u, size_t len, int *ok)
-{
-    *ok = 1;
-    if (u[0] >= 0x20 && u[0] < 0x7f)
-        return 1;
-    unsigned cp;
-    size_t n = utf8_decode(u, len, &cp);
-    if (!n || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
-        *ok = 0;
-        return n ? n : 1;
-    }
-    return n;
-}
-
 int text_is_clean(const char *s, size_t len)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    int ok;
-    for (size_t i = 0; i < len;) {
-        i += text_char(u + i, len - i, &ok);
-        if (!ok)
-            return 0;
-    }
-    return 1;
+    return frame_is_clean(s, len, FRAME_ONE);
 }
 
 void text_sanitize(FILE *f, const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0, run = 0; /* clean bytes not yet written start at i - run */
-    int ok;
+    bool ok;
     while (i < len) {
-        size_t n = text_char(u + i, len - i, &ok);
+        size_t n = frame_char(u + i, len - i, FRAME_ONE, &ok);
         if (ok) {
             i += n;
             run += n;
@@ -175,7 +123,8 @@ void text_sanitize(FILE *f, const char *s, size_t len)
         if (run)
             fwrite(u + i - run, 1, run, f);
         run = 0;
-        fputc('?', f);
+        for (size_t k = 0; k < n; k++)
+            fputc(FRAME_REPLACEMENT, f);
         i += n;
     }
     if (run)

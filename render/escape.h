@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "format/utf8.h"   /* utf8_decode */
+
 /* XML text and attribute values: & < > " ' as entities. */
 void xml_escape(FILE *f, const char *s, size_t len);
 /* Inside a JSON/JavaScript string literal (quotes not included): also
@@ -19,17 +21,14 @@ void xml_escape(FILE *f, const char *s, size_t len);
  * HTML <script> ("</script>" cannot close it) and in JSON files. */
 void json_escape(FILE *f, const char *s, size_t len);
 
-/* Plain text for a terminal, a Markdown table or a folded file: valid
- * UTF-8 passes through; C0 controls (NUL, ESC, CR, tab...), DEL, C1
- * controls (U+0080..U+009F: 8-bit CSI and friends) and every byte of an
- * invalid sequence become '?', so a name can neither move the cursor nor
- * inject escape sequences, nor split a folded line. */
+/* Plain text for a terminal, a Markdown table or a folded file: the frame
+ * rule of format/frames.h (FRAME_ONE) written to a stream. Valid UTF-8
+ * passes through; every byte of a C0 control (NUL, ESC, CR, tab...), DEL,
+ * a C1 control (U+0080..U+009F: 8-bit CSI and friends), an invalid
+ * sequence, and ';', becomes '_', so a name can neither move the cursor
+ * nor inject escape sequences, nor split a folded line or frame. */
 void text_sanitize(FILE *f, const char *s, size_t len);
 /* True if text_sanitize would write s unchanged. */
 int text_is_clean(const char *s, size_t len);
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. *cp gets
- * the code point. */
-size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp);
 
 #endif

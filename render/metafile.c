@@ -1,34 +1,47 @@
 /*
- * meta.json read back (model in metafile.h). Moved here from tree.c so the
- * process tree and the graphs' titles read it one way.
+ * meta.json read back (see metafile.h), through the JSON reader of the
+ * format layer (format/json.h).
  */
 #include "render/metafile.h"
+
+#include "format/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The member `key` of the top-level object `object` (NULL: the top
+ * level itself) of meta.json text, in its parsed tree *root (to free). */
+static const struct json *member(const char *text, const char *object, const char *key,
+                                 struct json **root)
+{
+    *root = json_parse(text, strlen(text), NULL);
+    const struct json *o = *root;
+    if (o && object)
+        o = json_get(o, object);
+    return o ? json_get(o, key) : NULL;
+}
+
 bool meta_value(const char *text, const char *key, char *out, size_t len)
 {
-    char pat[64];
-    snprintf(pat, sizeof pat, "\n  \"%s\": ", key);
-    const char *p = strstr(text, pat);
-    if (!p || !len)
-        return false;
-    p += strlen(pat);
-    size_t n = 0;
-    if (*p == '"') {
-        for (p++; *p && *p != '"' && n + 1 < len; p++) {
-            if (*p == '\\' && p[1])
-                p++;
-            out[n++] = *p;
-        }
-    } else {
-        while (*p && *p != ',' && *p != '\n' && n + 1 < len)
-            out[n++] = *p++;
-    }
-    out[n] = 0;
-    return true;
+    struct json *root;
+    const struct json *v = member(text, NULL, key, &root);
+    const char *str = json_string(v);
+    int64_t i;
+    double d;
+    bool ok = true;
+    if (!len)
+        ok = false;
+    else if (str)
+        snprintf(out, len, "%s", str);
+    else if (json_int64(v, &i))
+        snprintf(out, len, "%lld", (long long)i);
+    else if (json_double(v, &d))
+        snprintf(out, len, "%.17g", d);
+    else
+        ok = false;
+    json_free(root);
+    return ok;
 }
 
 char *read_text_file(const char *path)
@@ -60,21 +73,11 @@ char *read_text_file(const char *path)
 
 double meta_number(const char *text, const char *object, const char *key)
 {
-    char val[64];
-    if (!object)
-        return meta_value(text, key, val, sizeof val) ? strtod(val, NULL) : 0;
-    char pat[80];
-    snprintf(pat, sizeof pat, "\n  \"%s\": {", object);
-    const char *o = strstr(text, pat);
-    if (!o)
-        return 0;
-    o += strlen(pat);
-    const char *eol = strchr(o, '\n');
-    snprintf(pat, sizeof pat, "\"%s\": ", key);
-    const char *k = strstr(o, pat);
-    if (!k || (eol && k > eol))
-        return 0;
-    return strtod(k + strlen(pat), NULL);
+    struct json *root;
+    double d;
+    bool ok = json_double(member(text, object, key, &root), &d);
+    json_free(root);
+    return ok ? d : 0;
 }
 
 bool meta_path_of(const char *folded, char *out, size_t len)

@@ -1,11 +1,9 @@
 #ifndef FLAMEPRE_RENDER_METAFILE_H
 #define FLAMEPRE_RENDER_METAFILE_H
 /*
- * Reading back the meta.json files the collector writes (collector/meta.c):
- * one key per line at the top level ("\n  \"key\": "), small objects on one
- * line ("wait": {"sampled": 1, "dropped": 0, ...}). A key search over a
- * format we write ourselves, not a JSON parser; the shared format layer
- * (issue 11) is to replace it with a real reader behind the same calls.
+ * Reading back the meta.json files the collector writes (collector/meta.c)
+ * for the graphs' titles: small lookups over the JSON reader of the format
+ * layer (format/json.h). Each parses the text it is given.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,12 +12,12 @@
  * malloc'd; NULL if it cannot be read. */
 char *read_text_file(const char *path);
 
-/* The value of a top-level "key": N or "key": "S" into out (strings
- * unescaped simply: \" and \\ only); false if absent. */
+/* The value of the top-level member `key` (a string, or a number written
+ * out) into out; false if absent or of another type. */
 bool meta_value(const char *text, const char *key, char *out, size_t len);
 
-/* The number at "object": {..., "key": N, ...} (object on one line), or at
- * the top-level "key" when object is NULL; 0 if absent. */
+/* The number at object.key, or at the top-level key when object is NULL;
+ * 0 if absent or not a number. */
 double meta_number(const char *text, const char *object, const char *key);
 
 /* The path of the meta.json of a folded file "<prefix>.<metric>.folded"

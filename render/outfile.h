@@ -22,22 +22,22 @@
  *    written in place, never replaced by a regular file;
  *  - a directory or a dangling symlink: an error.
  *
- * Writes go through stdio onto a descriptor; the first write error is kept
- * and reported once, by out_close, as "PATH: strerror" (one line).
+ * The bytes go through stdio into the one file writer of flamepre,
+ * format/atomic_file.h (its replacing or its in-place mode), which keeps
+ * the first write error; out_close reports it once, as "PATH: strerror"
+ * (one line). This file only decides which mode PATH needs.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "format/atomic_file.h"
+
 struct out_file {
-    FILE *f;          /* write here */
-    int fd;
-    int err;          /* first write error (errno), 0 if none */
-    bool own_fd;      /* close fd at the end (not stdout/stderr) */
-    const char *name; /* for messages: the path as given, or "standard output" */
-    char *tmp;        /* temp file to rename, NULL when writing in place */
-    char *target;     /* what tmp is renamed to */
+    FILE *f;               /* write here */
+    struct atomic_file af; /* where f's bytes go */
+    const char *name;      /* for messages: the path as given, or "standard output" */
 };
 
 /* Open the output named by path (see above). Returns 0, or -1 (printed).
@@ -59,9 +59,5 @@ enum out_how {
     OUT_DANGLING,     /* error: a symlink to nothing */
 };
 enum out_how out_how(mode_t lmode, mode_t mode);
-
-/* The temp name for target: "<target>.tmp.XXXXXX", the X's six characters
- * of [0-9A-Za-z] from rnd. out must hold strlen(target) + 12 bytes. Pure. */
-void out_tmp_name(char *out, const char *target, uint64_t rnd);
 
 #endif

@@ -12,6 +12,7 @@
  * An unsorted file is still correct, only slower.
  */
 #include "render/parse.h"
+#include "format/frames.h"
 #include "render/profile.h"
 #include "render/util.h"
 
@@ -143,31 +144,6 @@ static inline bool is_blank_frame(const char *s, size_t len)
     return true;
 }
 
-bool parse_is_thread_frame(const char *s, size_t len)
-{
-    if (len < 7 || s[0] != '[' || s[len - 1] != ']')
-        return false;
-    /* "[name tid=123]": digits back to " tid=" */
-    size_t i = len - 1;
-    while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
-        i--;
-    return i < len - 1 && i >= 6 && memcmp(s + i - 5, " tid=", 5) == 0;
-}
-
-bool parse_is_pseudo_frame(const char *s, size_t len)
-{
-    if (len < 2 || s[0] != '[' || s[len - 1] != ']')
-        return false;
-    if (len == 9 && !memcmp(s, "[unknown]", 9))
-        return false;
-    /* "[module+0xOFFSET]": an address in a module without symbols */
-    const char *plus = memchr(s, '+', len);
-    if (plus && plus > s + 1 && s + len - plus > 4 && plus[1] == '0' && plus[2] == 'x' &&
-        !memchr(s, ' ', len))
-        return false;
-    return true;
-}
-
 int parse_thread_regex(regex_t *re, const char *tid_or_name)
 {
     const char *s = tid_or_name;
@@ -217,7 +193,7 @@ static uint8_t name_flags(struct parser *ps, uint32_t id)
     if (!(f & FLAG_THREAD_KNOWN)) {
         size_t len;
         const char *s = profile_name(ps->p, id, &len);
-        f |= FLAG_THREAD_KNOWN | (parse_is_thread_frame(s, len) ? FLAG_THREAD : 0);
+        f |= FLAG_THREAD_KNOWN | (frame_is_thread_root(s, len) ? FLAG_THREAD : 0);
     }
     if (ps->o.thread_re && !(f & FLAG_RE_KNOWN)) {
         const char *s = profile_name(ps->p, id, NULL);

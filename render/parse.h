@@ -53,14 +53,6 @@ int parse_folded_fd(struct profile *p, int fd, const char *name, const struct pa
 int parse_folded_mem(struct profile *p, const char *buf, size_t len, const char *name,
                      const struct parse_opts *opts, struct parse_stats *stats);
 
-/* True if the frame looks like a thread root frame "[... tid=N]". */
-bool parse_is_thread_frame(const char *s, size_t len);
-
-/* True for a frame that names no code: a thread or process root ("[name
- * tid=N]", "[comm pid=N]"), a marker ("[unwind failed]", "[not unwound:
- * ...]", a wall-clock state "[cpu]", a lock's "[mutex 0x...]"). Code that
- * has no symbol ("[unknown]", "[libc.so.6+0x9a2b1]") is not pseudo. */
-bool parse_is_pseudo_frame(const char *s, size_t len);
 
 /* Compile into *re the thread_re that keeps one thread: all digits is a
  * thread id ("[any tid=TID]"), anything else a thread name matched exactly

@@ -5,6 +5,7 @@
  * counting processes is counting changes of the "<comm>.<pid>" prefix.
  */
 #include "render/summary.h"
+#include "format/frames.h"
 #include "render/parse.h"
 #include "render/profile.h"
 #include "render/title.h"
@@ -68,7 +69,7 @@ static void in_full(const char *folded, const char *svg, struct profile *p,
         /* sorted by self: the first zero ends the list */
         if (!(e[i].self > 0))
             break;
-        if (parse_is_pseudo_frame(name, len))
+        if (frame_is_pseudo(name, len))
             continue;
         fprintf(stderr, "  %5.1f%% self  ", all > 0 ? 100 * e[i].self / all : 0);
         for (size_t j = 0; j < len && j < 100; j++)

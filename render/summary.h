@@ -7,7 +7,7 @@
  * name, summed over its processes, then the merged process-tree profiles
  * (tree.h) in full, instead of a thousand lines. Hottest-function lists
  * show only functions with self weight, never thread, process or marker
- * frames (parse_is_pseudo_frame).
+ * frames (frame_is_pseudo).
  */
 #include <stddef.h>
 

@@ -1,7 +1,6 @@
 /*
- * Default titles and subtitles (see title.h). The labels are words for the
- * metric names of DESIGN.md section 3; the shared metric table of issue 11
- * is to carry them as its description column.
+ * Default titles and subtitles (see title.h). The words for each metric
+ * are the metric table's label column (format/metrics.h).
  */
 #include "render/title.h"
 #include "render/metafile.h"
@@ -10,31 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct {
-    const char *metric, *label;
-} labels[] = {
-    { "cpu", "CPU" },
-    { "wall", "wall clock" },
-    { "alloc_bytes", "allocated bytes" },
-    { "alloc_count", "allocations" },
-    { "live_bytes", "live heap" },
-    { "lock_ns", "lock wait" },
-    { "lock_count", "lock contentions" },
-    { "cond_ns", "condition wait" },
-    { "cond_count", "condition waits" },
-    { "io_ns", "I/O wait" },
-    { "io_bytes", "I/O bytes" },
-    { "io_count", "I/O calls" },
-};
-
 const char *metric_label(const struct metric_info *mi)
 {
     if (!mi->metric[0])
         return NULL;
-    for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
-        if (!strcmp(labels[i].metric, mi->metric))
-            return labels[i].label;
-    return mi->metric;
+    const struct metric_def *d = metric_find(mi->metric, strlen(mi->metric));
+    return d ? d->label : mi->metric;
 }
 
 /* Append ", N what" to out when n > 0. */

@@ -2,6 +2,9 @@
  * Merged process-tree profiles (see tree.h).
  */
 #include "render/tree.h"
+#include "format/frames.h"
+#include "format/json.h"
+#include "format/meta_keys.h"
 #include "render/metafile.h"
 #include "render/outfile.h"
 #include "render/util.h"
@@ -23,6 +26,21 @@ struct node {
     char *chain;        /* frames from the top down to this process */
 };
 
+/* A string member of meta.json into out (cut to len), if there is one. */
+static void meta_string(const struct json *meta, const char *key, char *out, size_t len)
+{
+    const char *v = json_string(json_get(meta, key));
+    if (v)
+        snprintf(out, len, "%s", v);
+}
+
+/* An integer member of meta.json, 0 if absent or not an integer. */
+static long meta_long(const struct json *meta, const char *key)
+{
+    int64_t v;
+    return json_int64(json_get(meta, key), &v) && v > 0 && v <= INT32_MAX ? (long)v : 0;
+}
+
 static int cmp_start(const void *a, const void *b)
 {
     return strcmp(((const struct node *)a)->start, ((const struct node *)b)->start);
@@ -39,10 +57,7 @@ static const char *chain_of(struct node *v, int i, int depth)
     if (v[i].chain)
         return v[i].chain;
     char frame[128];
-    snprintf(frame, sizeof frame, "[%s pid=%ld]", v[i].comm, v[i].pid);
-    for (char *p = frame; *p; p++)
-        if (*p == ';' || (unsigned char)*p < 0x20)
-            *p = '_';
+    frame_process_root(frame, sizeof frame, v[i].comm, v[i].pid);
     const char *up = v[i].parent >= 0 && depth < 256 ? chain_of(v, v[i].parent, depth + 1) : NULL;
     if (asprintf(&v[i].chain, "%s%s%s", up ? up : "", up ? ";" : "", frame) < 0)
         v[i].chain = NULL;
@@ -120,7 +135,7 @@ int tree_write(const char *dir, time_t since, pid_t root)
     size_t n = 0, cap = 0;
     struct names metrics = {0};
     struct dirent *e;
-    static const char meta_sfx[] = ".meta.json";
+    static const char meta_sfx[] = META_SUFFIX;
     while ((e = readdir(d))) {
         size_t len = strlen(e->d_name);
         struct stat st;
@@ -129,22 +144,19 @@ int tree_write(const char *dir, time_t since, pid_t root)
             continue;
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        char *text = read_text_file(path);
-        char val[64];
-        if (!text || grow_array(&v, &cap, n + 1, sizeof *v) < 0) {
-            free(text);
+        struct json *meta = json_parse_file(path, META_MAX_BYTES, NULL);
+        if (!meta || grow_array(&v, &cap, n + 1, sizeof *v) < 0) {
+            json_free(meta);
             continue;
         }
         struct node *nd = &v[n];
         memset(nd, 0, sizeof *nd);
         nd->parent = -1;
-        if (meta_value(text, "pid", val, sizeof val))
-            nd->pid = strtol(val, NULL, 10);
-        if (meta_value(text, "ppid", val, sizeof val))
-            nd->ppid = strtol(val, NULL, 10);
-        meta_value(text, "comm", nd->comm, sizeof nd->comm);
-        meta_value(text, "start_time", nd->start, sizeof nd->start);
-        free(text);
+        nd->pid = meta_long(meta, META_PID);
+        nd->ppid = meta_long(meta, META_PPID);
+        meta_string(meta, META_COMM, nd->comm, sizeof nd->comm);
+        meta_string(meta, META_START_TIME, nd->start, sizeof nd->start);
+        json_free(meta);
         nd->prefix = strndup(e->d_name, len - (sizeof meta_sfx - 1));
         if (nd->prefix && nd->pid > 0)
             n++;

@@ -2,50 +2,35 @@
  * Metric and unit detection for folded files, and human-readable counts.
  * The file name is the only reliable source of the metric (folded lines carry
  * no header), so a file renamed by the user silently falls back to samples;
- * --units overrides.
+ * --units overrides. The metrics themselves are format/metrics.h's table;
+ * meta.json is read with format/json.h.
  */
 #include "render/units.h"
 #include "render/util.h"
+#include "format/json.h"
+#include "format/meta_keys.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const struct {
-    const char *metric;
-    enum unit_kind unit;
-    const char *palette;
-} metrics[] = {
-    { "cpu", UNIT_SAMPLES, "hot" },        { "wall", UNIT_SAMPLES, "wall" },
-    { "alloc_bytes", UNIT_BYTES, "mem" },  { "live_bytes", UNIT_BYTES, "mem" },
-    { "alloc_count", UNIT_COUNT, "mem" },  { "lock_ns", UNIT_NS, "lock" },
-    { "lock_count", UNIT_COUNT, "lock" },  { "io_ns", UNIT_NS, "io" },
-    { "io_bytes", UNIT_BYTES, "io" },      { "io_count", UNIT_COUNT, "io" },
-};
-
-static double meta_period(const char *path, size_t prefix_len)
+/* The sampling period of a samples metric from the sibling meta.json
+ * (<prefix>.meta.json): the metric's own entry, else the top-level one
+ * (files of older versions). 0 when unknown. */
+static double meta_period(const char *path, size_t prefix_len, const char *metric)
 {
     char meta[4096];
-    if (prefix_len + sizeof(".meta.json") > sizeof(meta))
+    if (prefix_len + sizeof(META_SUFFIX) > sizeof(meta))
         return 0;
     memcpy(meta, path, prefix_len);
-    strcpy(meta + prefix_len, ".meta.json");
-    FILE *f = fopen(meta, "re");
-    if (!f)
-        return 0;
-    char buf[65536];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    /* A key search, not a JSON parser: the file is ours and flat enough. */
-    const char *k = strstr(buf, "\"period_ns\"");
-    if (!k)
-        return 0;
-    k += strlen("\"period_ns\"");
-    while (*k == ' ' || *k == '\t' || *k == '\n' || *k == '\r' || *k == ':')
-        k++;
-    double v = strtod(k, NULL);
+    strcpy(meta + prefix_len, META_SUFFIX);
+    struct json *root = json_parse_file(meta, META_MAX_BYTES, NULL);
+    double v = 0;
+    if (!json_double(json_get(json_get(json_get(root, META_METRICS), metric), META_M_PERIOD_NS),
+                     &v))
+        json_double(json_get(root, META_PERIOD_NS), &v);
+    json_free(root);
     return v > 0 && isfinite(v) ? v : 0;
 }
 
@@ -69,39 +54,25 @@ void metric_from_path(const char *path, struct metric_info *mi)
         return;
     memcpy(mi->metric, path + dot, mlen);
     mi->metric[mlen] = '\0';
-    int known = 0;
-    for (size_t i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++)
-        if (strcmp(metrics[i].metric, mi->metric) == 0) {
-            mi->unit = metrics[i].unit;
-            mi->palette = metrics[i].palette;
-            known = 1;
-        }
-    if (!known && mlen > 6 && strcmp(mi->metric + mlen - 6, "_count") == 0)
+    const struct metric_def *d = metric_find(mi->metric, mlen);
+    if (d) {
+        mi->unit = d->kind;
+        mi->palette = d->palette;
+    } else if (mlen > 6 && strcmp(mi->metric + mlen - 6, "_count") == 0) {
         mi->unit = UNIT_COUNT;
+    }
     if (mi->unit == UNIT_SAMPLES)
-        mi->period_ns = meta_period(path, dot - 1);
+        mi->period_ns = meta_period(path, dot - 1, mi->metric);
 }
 
 int unit_parse(const char *s, enum unit_kind *out)
 {
-    static const char *names[] = { "samples", "bytes", "ns", "count" };
-    for (int i = 0; i < 4; i++)
-        if (strcmp(s, names[i]) == 0) {
-            *out = (enum unit_kind)i;
-            return 0;
-        }
-    return -1;
+    return unit_kind_find(s, out);
 }
 
 const char *unit_name(enum unit_kind u)
 {
-    switch (u) {
-    case UNIT_SAMPLES: return "samples";
-    case UNIT_BYTES: return "bytes";
-    case UNIT_NS: return "ns";
-    case UNIT_COUNT: return "count";
-    }
-    return "samples";
+    return unit_kind_name(u);
 }
 
 char *format_count(char *buf, size_t size, double v)
@@ -158,6 +129,7 @@ char *unit_format(char *buf, size_t size, double v, const struct metric_info *mi
     case UNIT_COUNT:
         format_count(buf, size, v);
         break;
+    case UNIT_KIND_COUNT: /* not a unit: as samples */
     case UNIT_SAMPLES: {
         format_count(a, sizeof(a), v);
         const char *word = strcmp(a, "1") == 0 ? "sample" : "samples";

@@ -7,7 +7,7 @@
  */
 #include <stddef.h>
 
-enum unit_kind { UNIT_SAMPLES, UNIT_BYTES, UNIT_NS, UNIT_COUNT };
+#include "format/metrics.h"   /* enum unit_kind, the metric table */
 
 struct metric_info {
     char metric[32];     /* "cpu", "alloc_bytes", ... or "" if unknown */
@@ -16,8 +16,10 @@ struct metric_info {
     const char *palette; /* default palette for the metric */
 };
 
-/* Fill *mi from a folded file's path (never fails; unknown -> samples,
- * palette "hot"). Reads the sibling meta.json if present. */
+/* Fill *mi from a folded file's path (never fails): unit and palette from
+ * the metric table (format/metrics.h); an unknown metric is samples, palette
+ * "hot" (a count if its name ends in "_count"). Reads the sibling meta.json
+ * if present. */
 void metric_from_path(const char *path, struct metric_info *mi);
 /* Parse a --units value: samples, bytes, ns, count. Returns 0 or -1. */
 int unit_parse(const char *s, enum unit_kind *out);

@@ -68,6 +68,17 @@ static inline void fuzz_setup(void)
         abort();
 }
 
+/* The LLVMFuzzerInitialize of a target that needs only fuzz_setup. */
+#define FUZZ_INITIALIZE_DEFAULT()                          \
+    int LLVMFuzzerInitialize(int *argc, char ***argv);     \
+    int LLVMFuzzerInitialize(int *argc, char ***argv)      \
+    {                                                      \
+        (void)argc;                                        \
+        (void)argv;                                        \
+        fuzz_setup();                                      \
+        return 0;                                          \
+    }
+
 static inline struct parse_opts fuzz_parse_opts(unsigned char b)
 {
     struct parse_opts o = {

@@ -1,7 +1,8 @@
 /*
- * Atomic file writer tests: content through every write path (buffered,
- * bypass, printf on the stack and on the heap), replacement, abort, stale
- * temp files, and that a failure keeps the first error, reports it at
+ * Atomic file writer tests (format/atomic_file.h): content through every
+ * write path (buffered, bypass, printf on the stack and on the heap),
+ * replacement, abort, random temp names, two writers of one path, writing
+ * in place, and that a failure keeps the first error, reports it at
  * commit and leaves neither a temp file nor a partial target.
  */
 #include <stdarg.h>
@@ -22,7 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "collector/atomic_file.h"
+#include "format/atomic_file.h"
 
 static int make_tmpdir(void **state)
 {
@@ -81,9 +82,12 @@ static void test_content_paths(void **state)
     struct stat st;
 
     snprintf(path, sizeof(path), "%s/out.txt", dir);
-    assert_int_equal(atomic_file_open(&af, path), 0);
-    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    assert_string_equal(af.tmp, tmp);
+    assert_int_equal(atomic_file_openat(&af, AT_FDCWD, path, 0644), 0);
+    /* "<path>.tmp.XXXXXX", random */
+    snprintf(tmp, sizeof(tmp), "%s", af.tmp);
+    assert_int_equal(strlen(tmp), strlen(path) + 11);
+    assert_memory_equal(tmp, path, strlen(path));
+    assert_memory_equal(tmp + strlen(path), ".tmp.", 5);
     assert_int_equal(stat(tmp, &st), 0);
     assert_int_equal(stat(path, &st), -1);   /* nothing visible before commit */
 
@@ -137,11 +141,11 @@ static void test_replace_and_abort(void **state)
     struct atomic_file af;
 
     snprintf(path, sizeof(path), "%s/f", dir);
-    assert_int_equal(atomic_file_open(&af, path), 0);
+    assert_int_equal(atomic_file_openat(&af, AT_FDCWD, path, 0644), 0);
     atomic_file_puts(&af, "old\n");
     assert_int_equal(atomic_file_commit(&af), 0);
 
-    assert_int_equal(atomic_file_open(&af, path), 0);
+    assert_int_equal(atomic_file_openat(&af, AT_FDCWD, path, 0644), 0);
     atomic_file_puts(&af, "new content\n");
     assert_int_equal(atomic_file_commit(&af), 0);
     char *got = read_all(path, NULL);
@@ -149,7 +153,7 @@ static void test_replace_and_abort(void **state)
     free(got);
 
     /* Abort leaves the old file as it was and no temp file. */
-    assert_int_equal(atomic_file_open(&af, path), 0);
+    assert_int_equal(atomic_file_openat(&af, AT_FDCWD, path, 0644), 0);
     atomic_file_puts(&af, "discarded\n");
     errno = 1234;
     atomic_file_abort(&af);
@@ -160,35 +164,50 @@ static void test_replace_and_abort(void **state)
     assert_int_equal(count_entries(dir), 1);
 }
 
-/* A temp file left by a crashed earlier process with our pid must not
- * block every later write. */
-static void test_stale_temp(void **state)
+static void test_tmp_name(void **state)
+{
+    (void)state;
+    char a[64], b[64];
+    atomic_file_tmp_name(a, "dir/x.svg", 0);
+    assert_string_equal(a, "dir/x.svg.tmp.000000");
+    atomic_file_tmp_name(a, "x", 12345);
+    atomic_file_tmp_name(b, "x", 12346);
+    assert_int_equal(strlen(a), strlen("x") + 11);
+    assert_string_not_equal(a, b);
+    atomic_file_tmp_name(a, "x", UINT64_MAX);
+    for (const char *s = a + 6; *s; s++)
+        assert_non_null(strchr("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", *s));
+}
+
+/* Two writers of one path at once (the old "<path>.tmp.<pid>" name made
+ * the second one delete the first one's file): both commit, the last wins. */
+static void test_two_writers(void **state)
 {
     const char *dir = *state;
-    char path[PATH_MAX], tmp[PATH_MAX + 32];
-    struct atomic_file af;
+    char path[PATH_MAX];
+    struct atomic_file a, b;
 
     snprintf(path, sizeof(path), "%s/g", dir);
-    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT, 0644);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, "stale", 5), 5);
-    close(fd);
-    assert_int_equal(atomic_file_open(&af, path), 0);
-    atomic_file_puts(&af, "fresh");
-    assert_int_equal(atomic_file_commit(&af), 0);
+    assert_int_equal(atomic_file_openat(&a, AT_FDCWD, path, 0644), 0);
+    assert_int_equal(atomic_file_openat(&b, AT_FDCWD, path, 0644), 0);
+    assert_string_not_equal(a.tmp, b.tmp);
+    atomic_file_puts(&a, "first");
+    atomic_file_puts(&b, "second");
+    assert_int_equal(atomic_file_commit(&a), 0);
+    assert_int_equal(atomic_file_commit(&b), 0);
     char *got = read_all(path, NULL);
-    assert_string_equal(got, "fresh");
+    assert_string_equal(got, "second");
     free(got);
     assert_int_equal(count_entries(dir), 1);
 }
 
-/* Relative to a directory descriptor; a symlink planted at the temp name
- * is replaced, never written through. */
+/* Relative to a directory descriptor; a symlink at the target name is
+ * replaced by the file, never written through (what the collector relies
+ * on in an output directory someone else could write to). */
 static void test_openat_no_symlink(void **state)
 {
     const char *dir = *state;
-    char victim[PATH_MAX], tmp[64];
+    char victim[PATH_MAX];
     struct atomic_file af;
 
     snprintf(victim, sizeof(victim), "%s/victim", dir);
@@ -198,11 +217,13 @@ static void test_openat_no_symlink(void **state)
     close(fd);
     int dfd = open(dir, O_PATH | O_DIRECTORY);
     assert_true(dfd >= 0);
-    snprintf(tmp, sizeof(tmp), "h.tmp.%ld", (long)getpid());
-    assert_int_equal(symlinkat(victim, dfd, tmp), 0);
-    assert_int_equal(atomic_file_openat(&af, dfd, "h"), 0);
+    assert_int_equal(symlinkat(victim, dfd, "h"), 0);
+    assert_int_equal(atomic_file_openat(&af, dfd, "h", 0644), 0);
     atomic_file_puts(&af, "mine");
     assert_int_equal(atomic_file_commit(&af), 0);
+    struct stat st;
+    assert_int_equal(fstatat(dfd, "h", &st, AT_SYMLINK_NOFOLLOW), 0);
+    assert_true(S_ISREG(st.st_mode));
     close(dfd);
     char *got = read_all(victim, NULL);
     assert_string_equal(got, "precious");
@@ -214,6 +235,40 @@ static void test_openat_no_symlink(void **state)
     assert_int_equal(count_entries(dir), 2);
 }
 
+/* In place: the bytes go to the descriptor (a pipe here), no temp file,
+ * no rename; abort keeps what was written. */
+static void test_in_place(void **state)
+{
+    const char *dir = *state;
+    int p[2];
+    struct atomic_file af;
+    char buf[64];
+
+    assert_int_equal(pipe(p), 0);
+    atomic_file_fdopen(&af, p[1], true);
+    atomic_file_printf(&af, "to the %s\n", "pipe");
+    assert_int_equal(atomic_file_commit(&af), 0);
+    assert_int_equal(read(p[0], buf, sizeof buf), 12);   /* and EOF: p[1] was closed */
+    assert_memory_equal(buf, "to the pipe\n", 12);
+    assert_int_equal(read(p[0], buf, sizeof buf), 0);
+    close(p[0]);
+    /* not owned: left open; a closed reader is EPIPE at commit */
+    assert_int_equal(pipe(p), 0);
+    close(p[0]);
+    struct sigaction ign = { .sa_handler = SIG_IGN }, oldsa;
+    sigemptyset(&ign.sa_mask);
+    assert_int_equal(sigaction(SIGPIPE, &ign, &oldsa), 0);
+    atomic_file_fdopen(&af, p[1], false);
+    atomic_file_puts(&af, "lost");
+    errno = 0;
+    assert_int_equal(atomic_file_commit(&af), -1);
+    assert_int_equal(errno, EPIPE);
+    sigaction(SIGPIPE, &oldsa, NULL);
+    assert_true(fcntl(p[1], F_GETFD) >= 0);
+    close(p[1]);
+    assert_int_equal(count_entries(dir), 0);
+}
+
 static void test_open_failure(void **state)
 {
     const char *dir = *state;
@@ -222,7 +277,7 @@ static void test_open_failure(void **state)
 
     snprintf(path, sizeof(path), "%s/no/such/dir/f", dir);
     errno = 0;
-    assert_int_equal(atomic_file_open(&af, path), -1);
+    assert_int_equal(atomic_file_openat(&af, AT_FDCWD, path, 0644), -1);
     assert_int_equal(errno, ENOENT);
     /* Safe to use after a failed open: writes are ignored, commit reports
      * the error again, abort does nothing. */
@@ -247,7 +302,7 @@ static void test_write_error_kept(void **state)
 
     snprintf(path, sizeof(path), "%s/big", dir);
     assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-    assert_int_equal(atomic_file_open(&af, path), 0);
+    assert_int_equal(atomic_file_openat(&af, AT_FDCWD, path, 0644), 0);
 
     sigemptyset(&ign.sa_mask);
     assert_int_equal(sigaction(SIGXFSZ, &ign, &oldsa), 0);
@@ -278,7 +333,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_content_paths, make_tmpdir, remove_tmpdir),
         cmocka_unit_test_setup_teardown(test_replace_and_abort, make_tmpdir, remove_tmpdir),
-        cmocka_unit_test_setup_teardown(test_stale_temp, make_tmpdir, remove_tmpdir),
+        cmocka_unit_test_setup_teardown(test_two_writers, make_tmpdir, remove_tmpdir),
+        cmocka_unit_test_setup_teardown(test_in_place, make_tmpdir, remove_tmpdir),
+        cmocka_unit_test(test_tmp_name),
         cmocka_unit_test_setup_teardown(test_openat_no_symlink, make_tmpdir, remove_tmpdir),
         cmocka_unit_test_setup_teardown(test_open_failure, make_tmpdir, remove_tmpdir),
         cmocka_unit_test_setup_teardown(test_write_error_kept, make_tmpdir, remove_tmpdir),

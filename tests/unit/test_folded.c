@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "collector/folded.h"
+#include "format/frames.h"
 
 static void add(struct folded *f, const char *s, uint64_t n)
 {
@@ -100,14 +101,15 @@ static void test_length_and_sanitize(void **state)
     add(f, "x_y;z__", 10);     /* the same stack once sanitized: merged */
     add(f, "op(int, char);caf\xc3\xa9", 1);
     /* Long stacks are scanned eight bytes at a time: every position of a
-     * word, and bytes >= 0x80 that must stay. */
+     * word, among UTF-8 characters that must stay (the one the bad byte
+     * breaks goes, both its bytes). */
     for (size_t pos = 0; pos < 24; pos++) {
         char buf[32], want[32];
-        for (size_t i = 0; i < 24; i++)
-            buf[i] = (char)(0x80 + i * 5);
+        for (size_t i = 0; i < 24; i += 2)
+            memcpy(buf + i, "\xc3\xa9", 2);
         buf[pos] = pos & 1 ? '\x7f' : '\x1f';
         memcpy(want, buf, 24);
-        want[pos] = '_';
+        want[pos & ~(size_t)1] = want[pos | 1] = '_';
         want[24] = '\0';
         struct folded *g = folded_new();
         assert_int_equal(folded_add(g, buf, 24, 1), 0);
@@ -124,8 +126,13 @@ static void test_length_and_sanitize(void **state)
                         "x_y;z__ 11\n");
 
     char frame[] = "a;b\nc\td\x1f" "e\x7f" "f::g<h> (i)";
-    folded_sanitize_frame(frame);
+    frame_sanitize_str(frame);
     assert_string_equal(frame, "a_b_c_d_e_f::g<h> (i)");
+    /* invalid UTF-8 and C1 controls too (the CLI's rule, now the one) */
+    struct folded *g = folded_new();
+    assert_int_equal(folded_add(g, "a\xff;b\xc2\x9b" "c;d\xe2\x82", 11, 1), 0);
+    assert_string_equal(dump(g, &c), "a_;b__c;d__ 1\n");
+    folded_free(g);
     folded_free(f);
 }
 

@@ -1,5 +1,5 @@
 /* The CLI's output writer (render/outfile.h): which kind of node is written
- * how, temp names, and replace-on-success / keep-on-failure. The FIFO,
+ * how, and replace-on-success / keep-on-failure. The FIFO,
  * device and /dev/stdout cases run in tests/hazards/t_cli_output.sh. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,21 +28,6 @@ static void test_how(void **state)
     assert_int_equal(out_how(S_IFCHR | 0666, S_IFCHR | 0666), OUT_IN_PLACE);
     assert_int_equal(out_how(S_IFBLK | 0660, S_IFBLK | 0660), OUT_IN_PLACE);
     assert_int_equal(out_how(S_IFDIR | 0755, S_IFDIR | 0755), OUT_IS_DIR);
-}
-
-static void test_tmp_name(void **state)
-{
-    (void)state;
-    char a[64], b[64];
-    out_tmp_name(a, "dir/x.svg", 0);
-    assert_string_equal(a, "dir/x.svg.tmp.000000");
-    out_tmp_name(a, "x", 12345);
-    out_tmp_name(b, "x", 12346);
-    assert_int_equal(strlen(a), strlen("x") + 11);
-    assert_string_not_equal(a, b);
-    out_tmp_name(a, "x", UINT64_MAX);
-    for (const char *s = a + 6; *s; s++)
-        assert_non_null(strchr("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", *s));
 }
 
 static char *slurp(const char *path)
@@ -112,7 +97,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_how),
-        cmocka_unit_test(test_tmp_name),
         cmocka_unit_test(test_replace_keep_link),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

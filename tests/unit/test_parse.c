@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "format/frames.h"
 #include "render/parse.h"
 #include "render/profile.h"
 
@@ -224,10 +225,10 @@ static void test_thread_transforms(void **state)
     profile_free(p);
     regfree(&re);
 
-    assert_true(parse_is_thread_frame("[x tid=12]", 10));
-    assert_false(parse_is_thread_frame("[x tid=]", 8));
-    assert_false(parse_is_thread_frame("[unknown]", 9));
-    assert_false(parse_is_thread_frame("main", 4));
+    assert_true(frame_is_thread_root("[x tid=12]", 10));
+    assert_false(frame_is_thread_root("[x tid=]", 8));
+    assert_false(frame_is_thread_root("[unknown]", 9));
+    assert_false(frame_is_thread_root("main", 4));
 }
 
 static void test_reverse_and_collapse(void **state)
@@ -484,9 +485,9 @@ static void test_pseudo_frames(void **state)
     static const char *const code[] = { "[unknown]", "[libc.so.6+0x9a2b1]", "main",
                                          "operator[]", "std::vector<int>::at", "[x]y" };
     for (size_t i = 0; i < sizeof(pseudo) / sizeof(pseudo[0]); i++)
-        assert_true(parse_is_pseudo_frame(pseudo[i], strlen(pseudo[i])));
+        assert_true(frame_is_pseudo(pseudo[i], strlen(pseudo[i])));
     for (size_t i = 0; i < sizeof(code) / sizeof(code[0]); i++)
-        assert_false(parse_is_pseudo_frame(code[i], strlen(code[i])));
+        assert_false(frame_is_pseudo(code[i], strlen(code[i])));
 }
 
 int main(void)

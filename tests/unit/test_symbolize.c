@@ -34,6 +34,7 @@
 #include "collector/demangle.h"
 #include "collector/folded.h"
 #include "collector/symbolize.h"
+#include "format/frames.h"
 
 #define BIAS ((uintptr_t)0x10000000)
 #define SPAN ((uintptr_t)0x100000)
@@ -409,7 +410,7 @@ static void test_sanitize(void **state)
 {
     (void)state;
     char s[] = "a;b\nc\rd\x01" "e\x7f" "f g(int, char)";
-    folded_sanitize_frame(s);
+    frame_sanitize_str(s);
     assert_string_equal(s, "a_b_c_d_e_f g(int, char)");
 }
 

@@ -1,10 +1,11 @@
 /*
- * Atomic file writer.
+ * The atomic file writer (rules in atomic_file.h).
  *
  * Model: bytes go into a fixed buffer inside struct atomic_file and are
- * flushed with write(2) to "<path>.tmp.<pid>"; commit flushes, closes and
- * renames over <path>, so a reader sees the old file or the whole new one,
- * never a prefix. The first error is kept in af->err and every later call
+ * flushed with write(2) to a fresh "<path>.tmp.XXXXXX" (or to the
+ * descriptor written in place); commit flushes, closes and renames over
+ * <path>, so a reader sees the old file or the whole new one, never a
+ * prefix. The first error is kept in af->err and every later call
  * is a no-op until commit reports it (the jemalloc dump-writer habit), so
  * callers check once. No stdio: this also runs inside the profiled host at
  * exit, where the host's FILE locks may be held.
@@ -17,7 +18,7 @@
  * worth it for a profile, which can be recorded again; perf and heaptrack
  * do not fsync their output either.
  */
-#include "collector/atomic_file.h"
+#include "format/atomic_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static void af_fail(struct atomic_file *af, int err)
@@ -67,51 +70,71 @@ static void af_release(struct atomic_file *af)
     af->path = NULL;
     af->tmp = NULL;
     af->fd = -1;
+    af->own_fd = false;
     af->used = 0;
 }
 
-int atomic_file_open(struct atomic_file *af, const char *path)
+void atomic_file_tmp_name(char *out, const char *target, uint64_t rnd)
 {
-    return atomic_file_openat(af, AT_FDCWD, path);
+    static const char set[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    size_t n = strlen(target);
+    memcpy(out, target, n);
+    memcpy(out + n, ".tmp.", 5);
+    n += 5;
+    for (int i = 0; i < 6; i++) {
+        out[n++] = set[rnd % (sizeof(set) - 1)];
+        rnd /= sizeof(set) - 1;
+    }
+    out[n] = '\0';
 }
 
-int atomic_file_openat(struct atomic_file *af, int dirfd, const char *path)
+/* Unpredictable where the kernel can say so; otherwise the clock, pid,
+ * the writer's address and the attempt mixed (splitmix64's finalizer).
+ * O_EXCL keeps even a guessed name safe: it only makes us try again. */
+static uint64_t tmp_random(const struct atomic_file *af, unsigned attempt)
 {
-    char pid[24];
-    size_t plen;
-    int fd;
+    uint64_t r;
+    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) == (ssize_t)sizeof(r))
+        return r;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    r = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    r ^= (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)af ^ (uint64_t)attempt << 56;
+    r = (r ^ (r >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    r = (r ^ (r >> 27)) * 0x94d049bb133111ebULL;
+    return r ^ (r >> 31);
+}
+
+int atomic_file_openat(struct atomic_file *af, int dirfd, const char *path, mode_t mode)
+{
     /* O_EXCL already refuses a symlink of that name; O_NOFOLLOW says so. */
     const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    int fd = -1;
 
     af->fd = -1;
     af->dirfd = dirfd;
     af->err = 0;
+    af->own_fd = false;
     af->used = 0;
     af->tmp = NULL;
     af->path = strdup(path);
     if (!af->path)
         goto fail;
-    snprintf(pid, sizeof(pid), ".tmp.%ld", (long)getpid());
-    plen = strlen(path);
-    af->tmp = malloc(plen + strlen(pid) + 1);
+    af->tmp = malloc(strlen(path) + 12);
     if (!af->tmp)
         goto fail;
-    memcpy(af->tmp, path, plen);
-    strcpy(af->tmp + plen, pid);
-
-    fd = openat(dirfd, af->tmp, flags, 0644);
-    if (fd < 0 && errno == EEXIST) {
-        /* A leftover from a crashed earlier run with the same pid (common
-         * in containers, where the profiled program is often pid 1 or 7).
-         * Without this, every later run would fail to write until someone
-         * cleaned up by hand. Two writers of the same path in one process
-         * are not supported. */
-        if (unlinkat(dirfd, af->tmp, 0) == 0 || errno == ENOENT)
-            fd = openat(dirfd, af->tmp, flags, 0644);
+    /* A taken name (a leftover of a crashed run, someone else's file) is
+     * left alone: another name is tried. */
+    for (unsigned i = 0; i < 100 && fd < 0; i++) {
+        atomic_file_tmp_name(af->tmp, path, tmp_random(af, i));
+        fd = openat(dirfd, af->tmp, flags, mode);
+        if (fd < 0 && errno != EEXIST)
+            break;
     }
     if (fd < 0)
         goto fail;
     af->fd = fd;
+    af->own_fd = true;
     return 0;
 
 fail: {
@@ -121,6 +144,17 @@ fail: {
         errno = e;
         return -1;
     }
+}
+
+void atomic_file_fdopen(struct atomic_file *af, int fd, bool own)
+{
+    af->fd = fd;
+    af->dirfd = AT_FDCWD;
+    af->err = 0;
+    af->own_fd = own;
+    af->used = 0;
+    af->path = NULL;
+    af->tmp = NULL;
 }
 
 void atomic_file_write(struct atomic_file *af, const void *data, size_t len)
@@ -186,13 +220,13 @@ int atomic_file_commit(struct atomic_file *af)
         return -1;
     }
     af_flush(af);
-    if (close(af->fd) != 0 && errno != EINTR)
+    if (af->own_fd && close(af->fd) != 0 && errno != EINTR)
         af_fail(af, errno);
     af->fd = -1;
-    if (!af->err && renameat(af->dirfd, af->tmp, af->dirfd, af->path) != 0)
+    if (!af->err && af->tmp && renameat(af->dirfd, af->tmp, af->dirfd, af->path) != 0)
         af_fail(af, errno);
     err = af->err;
-    if (err)
+    if (err && af->tmp)
         unlinkat(af->dirfd, af->tmp, 0);
     af_release(af);
     if (err) {
@@ -206,10 +240,9 @@ void atomic_file_abort(struct atomic_file *af)
 {
     int saved = errno;
 
-    if (af->fd >= 0) {
+    if (af->fd >= 0 && af->own_fd)
         close(af->fd);
-        af->fd = -1;
-    }
+    af->fd = -1;
     if (af->tmp)
         unlinkat(af->dirfd, af->tmp, 0);
     af_release(af);
