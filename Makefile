@@ -148,7 +148,7 @@ BUILD_PKGS := gcc make binutils libunwind-dev libelf-dev libdw-dev zlib1g-dev
 # and the speedscope viewer, tests/integration/lib.sh need_browser installs),
 # jemalloc for the allocator-stacking test.
 TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev python3 python3-jsonschema sqlite3 file golang-go \
-              redis-server redis-tools libjemalloc2 chromium nodejs npm nginx-light curl \
+              redis-server redis-tools libjemalloc2 chromium nodejs cmd:npm nginx-light curl \
               apache2-utils
 BENCH_PKGS := $(TEST_PKGS) libgoogle-perftools-dev hyperfine time heaptrack
 deps-build:
