@@ -83,8 +83,8 @@ cc -O2 -g -o "$W" bench/collector_work.c -lpthread && cc -O2 -o "$RT" bench/runt
 # which may hold half-done edits); a tree that is not a git checkout is copied.
 SRC=$TMP/src
 mkdir -p "$SRC"
-if ! { git rev-parse --git-dir >/dev/null 2>&1 && git archive HEAD preload collector render Makefile | tar -x -C "$SRC"; }; then
-    rm -rf "$SRC" && mkdir -p "$SRC" && cp -r preload collector render Makefile "$SRC"/
+if ! { git rev-parse --git-dir >/dev/null 2>&1 && git archive HEAD preload collector render format Makefile | tar -x -C "$SRC"; }; then
+    rm -rf "$SRC" && mkdir -p "$SRC" && cp -r preload collector render format Makefile "$SRC"/
 fi
 RES=$TMP/res
 NOTES=$TMP/notes
