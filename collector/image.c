@@ -23,6 +23,7 @@
 #include "preload/allocsite.h"
 #include "preload/log.h"
 #include "preload/outdir.h"
+#include "preload/record.h"
 #include "preload/sampler.h"
 #include "preload/threads.h"
 #include "preload/unwind.h"
@@ -244,27 +245,28 @@ static bool thread_gone(pid_t pid, pid_t tid)
     return access(path, F_OK) != 0 && errno == ENOENT;
 }
 
-/* A sampled lock/I/O wait: key kind REC_WAIT | label << 8 (the label is
- * part of the stack's identity: it becomes the leaf); weight = ns, w1 =
- * count (1/65536), w2 = bytes. */
-static void wait_record(struct image *img, uint64_t serial, uint32_t label, unsigned flags,
-                        unsigned n, uint64_t ns, uint64_t count, uint64_t bytes)
+/* A sampled lock/I/O wait (its pcs in img->scratch): key kind REC_WAIT |
+ * label << 8 (the label is part of the stack's identity: it becomes the
+ * leaf); weight = ns, w1 = count (1/65536), w2 = bytes. */
+static void wait_record(struct image *img, uint64_t key, const struct record *rec)
 {
-    long i = stacktab_add_index(img->table, serial | (uint64_t)img->epoch << KEY_EPOCH_SHIFT,
-                                REC_WAIT | label << 8, flags, img->scratch, n, ns);
+    const struct record_wait *w = &rec->wait;
+    long i = stacktab_add_index(img->table, key, REC_WAIT | w->label << 8, rec->flags,
+                                img->scratch, rec->npcs, w->ns);
     if (i < 0) {
         img->wait_oom++;
         return;
     }
-    stacktab_add_extra(img->table, (size_t)i, 1, (int64_t)(count > INT64_MAX ? INT64_MAX : count));
-    if (bytes)
+    stacktab_add_extra(img->table, (size_t)i, 1,
+                       (int64_t)(w->count_fx > INT64_MAX ? INT64_MAX : w->count_fx));
+    if (w->bytes)
         stacktab_add_extra(img->table, (size_t)i, 2,
-                           (int64_t)(bytes > INT64_MAX ? INT64_MAX : bytes));
+                           (int64_t)(w->bytes > INT64_MAX ? INT64_MAX : w->bytes));
 }
 
 /* Move every complete record of slot i into the table. A record that does
- * not parse (a host that wrote garbage) ends the drain of that ring: the
- * rest is skipped, never read out of bounds. */
+ * not decode (a host that wrote garbage: record_decode) ends the drain of
+ * that ring: the rest is skipped, never read out of bounds. */
 static void drain_slot(struct image *img, unsigned i, bool refresh)
 {
     struct tslot *s = slot_at(img, i);
@@ -279,27 +281,20 @@ static void drain_slot(struct image *img, unsigned i, bool refresh)
     uint64_t tail = atomic_load_explicit(&ring->tail, memory_order_relaxed);
     if (head - tail > mask + 1)
         tail = head;   /* corrupt: drop it all */
+    uint64_t key = s->serial | (uint64_t)img->epoch << KEY_EPOCH_SHIFT;
     while (tail < head) {
-        uint64_t hdr = words[tail & mask];
-        unsigned kind = RING_HDR_KIND(hdr);
-        unsigned n = RING_HDR_N(hdr);
-        uint64_t len = ring_record_words(hdr);
-        if (n > CONFIG_MAX_DEPTH || len > head - tail) {
+        struct record rec;
+        uint64_t len = record_decode(words, mask, tail, head - tail, img->scratch,
+                                     CONFIG_MAX_DEPTH, &rec);
+        if (len == 0) {
             tail = head;
             break;
         }
-        if (kind == REC_WAIT) {
-            for (unsigned k = 0; k < n; k++)
-                img->scratch[k] = words[(tail + 4 + k) & mask];
-            wait_record(img, s->serial, RING_HDR_WEIGHT(hdr), RING_HDR_FLAGS(hdr), n,
-                        words[(tail + 1) & mask], words[(tail + 2) & mask],
-                        words[(tail + 3) & mask]);
+        if (rec.kind == REC_WAIT) {
+            wait_record(img, key, &rec);
         } else {
-            for (unsigned k = 0; k < n; k++)
-                img->scratch[k] = words[(tail + 1 + k) & mask];
-            uint64_t w = RING_HDR_WEIGHT(hdr);
-            if (stacktab_add(img->table, s->serial | (uint64_t)img->epoch << KEY_EPOCH_SHIFT,
-                             REC_CPU, RING_HDR_FLAGS(hdr), img->scratch, n, w) < 0)
+            uint64_t w = rec.samples;
+            if (stacktab_add(img->table, key, REC_CPU, rec.flags, img->scratch, rec.npcs, w) < 0)
                 img->table_oom += w;
             else if (r)
                 r->recorded += w;

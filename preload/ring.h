@@ -7,20 +7,8 @@
  * interposers; the consumer is the collector thread. Neither blocks: a
  * producer that finds too little room drops the record and counts it.
  * `head` and `tail` are free-running word counters; the index is
- * counter & mask. A record is a header word followed by its payload words:
- *
- *   header = nframes | flags << 16 | kind << 24 | weight << 32
- *
- * Layouts by kind (ring_record_words gives the length):
- *
- *   REC_CPU    header(weight = samples) | pcs[nframes]
- *   REC_WAIT   header(weight = label) | ns | count | bytes | pcs[nframes]
- *              a sampled lock or I/O wait (wait.h): label = call | fd kind
- *              << 8; ns, bytes: estimates; count in 1/65536 units; with
- *              flag WAIT_F_OBJ, pcs[0] is the lock's address
- *
- * (Allocations do not use the ring: each thread counts them in its own
- * sites, allocsite.h. REC_ALLOC names their stack-table entries only.)
+ * counter & mask. What a record holds, and how long it is, is the record
+ * codec's (record.h): this file knows words only.
  *
  * The thread's own sampling handler and its lock/I/O interposers both
  * produce into the ring; tstate.ring_busy makes the one that arrives second
@@ -50,22 +38,6 @@ struct ring {
     uint64_t *words;
     uint64_t mask;           /* capacity - 1, capacity a power of two */
 };
-
-#define RING_HDR(n, flags, kind, weight) \
-    ((uint64_t)(n) | (uint64_t)(flags) << 16 | (uint64_t)(kind) << 24 | (uint64_t)(weight) << 32)
-#define RING_HDR_N(h) ((unsigned)((h) & 0xffff))
-#define RING_HDR_FLAGS(h) ((unsigned)(((h) >> 16) & 0xff))
-#define RING_HDR_KIND(h) ((unsigned)(((h) >> 24) & 0xff))
-#define RING_HDR_WEIGHT(h) ((uint32_t)((h) >> 32))
-
-/* Words of the record that starts with header h (kinds as in sampler.h). */
-static inline uint64_t ring_record_words(uint64_t h)
-{
-    switch (RING_HDR_KIND(h)) {
-    case 4: return 4 + RING_HDR_N(h);   /* REC_WAIT */
-    default: return 1 + RING_HDR_N(h);  /* REC_CPU */
-    }
-}
 
 /* Room for `words` more words? Producer side. */
 static inline bool ring_has_room(struct ring *r, uint64_t words)

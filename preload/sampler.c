@@ -24,6 +24,7 @@
 #include "preload/fds.h"
 #include "preload/hooks.h"
 #include "preload/log.h"
+#include "preload/record.h"
 #include "preload/unwind.h"
 
 static enum sampler_kind kind;
@@ -196,15 +197,8 @@ static void on_sample(int sig, siginfo_t *si, void *ucv)
     unsigned n = unwind_capture(ucv, s->stack_lo, s->stack_hi, s->unw_cursor, s->scratch, depth,
                                 &flags);
     slot_count_unwind(s, flags);
-    if (!ring_has_room(&s->ring, n + 1)) {
+    if (!record_put_cpu(&s->ring, s->scratch, n, flags, weight))
         ctr_add(&s->dropped, weight);
-        tstate.ring_busy = 0;
-        goto out;
-    }
-    ring_put(&s->ring, 0, RING_HDR(n, flags, REC_CPU, weight));
-    for (unsigned i = 0; i < n; i++)
-        ring_put(&s->ring, i + 1, s->scratch[i]);
-    ring_commit(&s->ring, n + 1);
     tstate.ring_busy = 0;
 out:
     errno = saved_errno;

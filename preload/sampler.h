@@ -14,7 +14,8 @@
  * overrun count is added to the sample weight, so the total is still right
  * when the tick caps the signal rate.
  *
- * The handler (in sampler.c) captures the stack into the thread's ring.
+ * The handler (in sampler.c) captures the stack into the thread's ring, a
+ * REC_CPU record (record.h).
  * Everything here but the handler runs in normal context.
  */
 #include <signal.h>
@@ -25,9 +26,6 @@
 #include "preload/threads.h"
 
 enum sampler_kind { SAMPLER_NONE = 0, SAMPLER_PERF, SAMPLER_TIMER };
-
-/* Record kinds in ring headers (layouts in ring.h). */
-enum record_kind { REC_CPU = 1, REC_ALLOC = 2, REC_WAIT = 4 };   /* 3 was REC_FREE */
 
 /* Pick the signal and the clock, install the handler. Returns 0, or -1
  * (logged) when CPU sampling cannot run at all. */

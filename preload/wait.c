@@ -31,8 +31,7 @@
 
 #include "preload/alloc.h"
 #include "preload/log.h"
-#include "preload/ring.h"
-#include "preload/sampler.h"
+#include "preload/record.h"
 #include "preload/unwind.h"
 
 int wait_lock_on;
@@ -195,6 +194,9 @@ static bool ring_reserve(struct tslot *s, uint64_t words)
     return false;
 }
 
+_Static_assert(!(WAIT_F_OBJ & (UNW_F_TRUNCATED | UNW_F_FAILED | UNW_F_SHALLOW | UNW_F_LOW_STACK)),
+               "WAIT_F_OBJ is clear of the unwinder's flags");
+
 /* Write one REC_WAIT record. Guard held. */
 static void record_wait(uint32_t label, uint64_t d, uint64_t bytes, const void *obj,
                         uintptr_t caller)
@@ -208,8 +210,8 @@ static void record_wait(uint32_t label, uint64_t d, uint64_t bytes, const void *
         atomic_fetch_add_explicit(&shm_hdr->c.wait_reentrant, 1, memory_order_relaxed);
         return;
     }
-    uint64_t ns, count_fx, bytes_w;
-    wait_weight(d, mean, bytes, &ns, &count_fx, &bytes_w);
+    struct record_wait w = {.label = label};
+    wait_weight(d, mean, bytes, &w.ns, &w.count_fx, &w.bytes);
     tstate.ring_busy = 1;
     unsigned flags;
     uintptr_t *pcs = s->alloc_scratch;
@@ -222,20 +224,10 @@ static void record_wait(uint32_t label, uint64_t d, uint64_t bytes, const void *
         n++;
         flags |= WAIT_F_OBJ;
     }
-    uint64_t words = 1 + WAIT_REC_WORDS + n;
-    if (!ring_reserve(s, words)) {
+    if (ring_reserve(s, record_words(REC_WAIT, n)) && record_put_wait(&s->ring, pcs, n, flags, &w))
+        ctr_add(&s->wait_sampled, 1);
+    else
         ctr_add(&s->wait_dropped, 1);
-        tstate.ring_busy = 0;
-        return;
-    }
-    ring_put(&s->ring, 0, RING_HDR(n, flags, REC_WAIT, label));
-    ring_put(&s->ring, 1, ns);
-    ring_put(&s->ring, 2, count_fx);
-    ring_put(&s->ring, 3, bytes_w);
-    for (unsigned i = 0; i < n; i++)
-        ring_put(&s->ring, 4 + i, pcs[i]);
-    ring_commit(&s->ring, words);
-    ctr_add(&s->wait_sampled, 1);
     tstate.ring_busy = 0;
 }
 

@@ -14,7 +14,7 @@
  * bytes/p bytes (Horvitz-Thompson: unbiased totals per stack). T = 0 records
  * every wait.
  *
- * A sampled wait becomes a REC_WAIT record in the thread's ring (ring.h):
+ * A sampled wait becomes a REC_WAIT record in the thread's ring (record.h):
  * the stack (the program's frames only), a label (which call, and for I/O
  * what kind of descriptor), and the weights. The collector turns the label
  * into the leaf frame: `pthread_mutex_lock`, `read [pipe]`, `recv [tcp]`,
@@ -94,10 +94,6 @@ enum wait_fd_kind {
 #define WAIT_LABEL(call, fdk) ((uint32_t)(call) | (uint32_t)(fdk) << 8)
 #define WAIT_LABEL_CALL(l) ((unsigned)((l) & 0xff))
 #define WAIT_LABEL_FDK(l) ((unsigned)(((l) >> 8) & 0xff))
-/* Record flag: pcs[0] is the lock's address, not a frame. */
-#define WAIT_F_OBJ 0x80u
-/* Words of a REC_WAIT payload before its pcs: ns, count (1/65536), bytes. */
-#define WAIT_REC_WORDS 3u
 
 /* Non-zero while lock / I/O waits are recorded. Read by the interposers. */
 extern int wait_lock_on;

@@ -4,7 +4,9 @@
  *
  * Input: byte 0 = flags (bit 0: also write the files), then 10-byte
  * patches (2 bytes: a word index into the mapping; 8 bytes: the value)
- * applied to a valid small layout with one live slot. The output directory
+ * applied to a valid small layout with one live slot whose ring holds a CPU
+ * and a lock-wait record written by the codec (preload/record.h), so the
+ * patches exercise record_decode on real records. The output directory
  * and the name are put back after patching (they only choose where files
  * go). Oracle: no crash, no sanitizer report; image_open refuses or reads
  * within bounds.
@@ -22,8 +24,10 @@
 #include "collector/image.h"
 #include "collector/symbolize.h"
 #include "preload/layout.h"
+#include "preload/record.h"
 #include "preload/sampler.h"
 #include "preload/threads.h"
+#include "preload/wait.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -63,6 +67,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s->serial = 1;
     s->state = SLOT_ACTIVE;
     atomic_store(&h->threads_high, 1);
+    /* The producer's view of slot 0's ring (in the host, threads.c sets
+     * words and mask): one CPU sample, one contended mutex with its address. */
+    struct ring *r = &s->ring;
+    r->words = (uint64_t *)((char *)h + h->rings_off);
+    r->mask = WORDS - 1;
+    const uintptr_t pcs[3] = {0x1000, 0x2000, 0x3000};
+    record_put_cpu(r, pcs, 3, 0, 2);
+    struct record_wait w = {.label = WAIT_LABEL(WC_pthread_mutex_lock, FDK_NONE),
+                            .ns = 5000,
+                            .count_fx = 65536};
+    record_put_wait(r, pcs, 3, WAIT_F_OBJ, &w);
     uint64_t *words = (uint64_t *)h;
     size_t nwords = total / 8;
     for (size_t i = 1; i + 10 <= size; i += 10) {

@@ -20,6 +20,7 @@
 #include "collector/symbolize.h"
 #include "preload/allocsite.h"
 #include "preload/layout.h"
+#include "preload/record.h"
 #include "preload/sampler.h"
 #include "preload/threads.h"
 
@@ -63,10 +64,10 @@ static void fill(struct layout_header *h)
     s->serial = 1;
     atomic_store(&s->state, SLOT_ACTIVE);
     uint64_t *w = ring(h, 0);
-    w[0] = RING_HDR(2, 0, REC_CPU, 3);
+    w[0] = record_header(REC_CPU, 0, 2, 3);
     w[1] = 0x1000;
     w[2] = 0x2000;
-    w[3] = RING_HDR(1, 0, REC_CPU, 4);
+    w[3] = record_header(REC_CPU, 0, 1, 4);
     w[4] = 0x1000;
     atomic_store(&s->ring.head, 5);
     atomic_store(&h->threads_high, 1);
@@ -185,7 +186,7 @@ static void test_lying_rings_and_sites(void **st)
         s->tid = (pid_t)getpid();
         s->serial = k + 1;
         atomic_store(&s->state, SLOT_EXITED);
-        ring(h, k)[0] = k == 2 ? RING_HDR(60000, 0, REC_CPU, 1) : RING_HDR(10, 0, REC_CPU, 1);
+        ring(h, k)[0] = record_header(REC_CPU, 0, k == 2 ? 60000 : 10, 1);
         atomic_store(&s->ring.head, k == 2 ? 2 : 3);
     }
     /* threads_high past the table */
