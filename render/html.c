@@ -1,12 +1,12 @@
 /*
  * HTML flame graph writer: one self-contained page that draws on a <canvas>.
  *
- * Model: the page is a data table plus a fixed script (html_js.h). The table
- * is the layout (layout.h) in depth-first pre-order, so a node's subtree is
- * the contiguous run after it: the script skips whole subtrees that are off
- * screen or narrower than half a pixel, which keeps zoom and search
- * proportional to what is visible rather than to the profile. Per node only
- * three or four integers are stored, never coordinates:
+ * Model: the page is a data table plus a fixed script (render/js/html.js).
+ * The table is the layout (layout.h) in depth-first pre-order, so a node's
+ * subtree is the contiguous run after it: the script skips whole subtrees
+ * that are off screen or narrower than half a pixel, which keeps zoom and
+ * search proportional to what is visible rather than to the profile. Per
+ * node only three or four integers are stored, never coordinates:
  *
  *   pop    how many levels up from the previous node's child depth (0 = a
  *          child of the previous node), which gives depth and parent;
@@ -32,9 +32,22 @@
 #include "render/color.h"
 #include "render/diff.h"
 #include "render/escape.h"
-#include "render/html_js.h"
 #include "render/profile.h"
 #include "render/util.h"
+
+/* html_js[]: render/js/html.js, byte for byte (Makefile). Model: typed
+ * arrays in pre-order (depth, parent, end of subtree, name, self counts);
+ * widths are summed bottom-up and offsets top-down from the self counts, so
+ * the differential page can switch its width mode (max/after/before)
+ * without new data. Every walk skips subtrees that are off screen, too
+ * narrow, or already counted (search), which is what keeps zoom and search
+ * fast on millions of frames. The canvas is as tall as the depth that holds
+ * D.keep per mille of the zoomed frame's weight (the first screen: of the
+ * whole graph), so a few deep outliers do not push the base off screen;
+ * zooming into them grows it (fitRows). The script sits in an HTML
+ * <script>: it must never contain "</script" or "<!--" (the browser test
+ * checks). */
+#include "render/js/html.js.h"
 
 #include <errno.h>
 #include <math.h>
