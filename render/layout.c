@@ -83,12 +83,15 @@ static int children(const struct pnode *nodes, const uint32_t *ranks, uint32_t n
             __builtin_prefetch(&nodes[cn->first_child]);
         (*kids)[nk++] = (struct kid){ c, ranks[cn->name], cn->total };
     }
+    *keep = 0;
+    *more = 0;
+    *more_w = 0;
+    if (nk == base)
+        return 0; /* a leaf: *kids may still be NULL */
     struct kid *k = *kids + base;
     size_t n = nk - base, kept = 0;
     if (n > 1)
         sort_kids(k, n, sort == LAYOUT_SORT_WEIGHT);
-    *more = 0;
-    *more_w = 0;
     for (size_t i = 0; i < n; i++) {
         double t = k[i].total;
         if (t <= 0)
