@@ -1,30 +1,26 @@
 /*
- * `flamepre render` and `flamepre diff`, and the helpers every subcommand
- * shares: loading one or more folded files into one profile with the parse
- * options (outfile.h writes the result). The two commands are one
- * code path: a diff is a render of a profile whose two count columns hold
- * BEFORE and AFTER (diff.h), written by the same SVG or HTML writer.
+ * `flamepre render`, the graph options it shares with `flamepre diff`
+ * (cmd_graph.h), and the loading helpers every subcommand uses: one or more
+ * folded files into one profile with the parse options (outfile.h writes
+ * the result). The output format follows the output name: .html for the
+ * canvas page (html.c), else SVG (svg.c).
  */
 #include "render/cmd.h"
+#include "render/cmd_graph.h"
 #include "render/color.h"
-#include "render/diff.h"
 #include "render/outfile.h"
-#include "render/parse.h"
 #include "render/profile.h"
-#include "render/render.h"
 #include "render/title.h"
 #include "render/util.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 /* Options shared by render and diff. */
-static const char render_opts_help[] =
+static const char graph_opts_help[] =
     "  -o, --output FILE        output file: .html for the canvas page, else SVG\n"
     "                           (default: SVG on stdout)\n"
     "      --title TEXT         title (default \"Flame Graph\", \"Icicle Graph\" or\n"
@@ -42,6 +38,11 @@ static const char render_opts_help[] =
     "      --units UNIT         samples, bytes, ns or count (default: from the file name)\n"
     "      --lenient            skip malformed lines (and report how many) instead of failing\n";
 
+void usage_graph_options(FILE *f)
+{
+    fputs(graph_opts_help, f);
+}
+
 void usage_render(FILE *f)
 {
     fputs("usage: flamepre render IN.folded... [-o OUT.svg|OUT.html] [options]\n"
@@ -51,29 +52,10 @@ void usage_render(FILE *f)
           "are merged; \"-\" reads stdin.\n"
           "\n",
           f);
-    fputs(render_opts_help, f);
+    usage_graph_options(f);
     fputs("      --colors PALETTE     hot, mem, io, lock, wall, wait (default: from the metric)\n"
           "      --hash               color by name hash (always on; accepted for compatibility)\n",
           f);
-}
-
-void usage_diff(FILE *f)
-{
-    fputs("usage: flamepre diff BEFORE.folded AFTER.folded [-o OUT.svg|OUT.html] [options]\n"
-          "\n"
-          "Differential flame graph on the union of both profiles. Red = grew, blue =\n"
-          "shrank, intensity by the change in share of the total; changes within noise\n"
-          "are grey. A frame's width is max(before, after) of each stack, so stacks that\n"
-          "vanished stay visible (the HTML page can switch widths to after or before).\n"
-          "AFTER is scaled to BEFORE's total unless --no-normalize.\n"
-          "\n"
-          "      --no-normalize       compare raw counts (delta in % of the BEFORE total)\n"
-          "      --min-delta PP       changes below PP percentage points of the total are\n"
-          "                           neutral (default: per frame, 2 standard deviations of\n"
-          "                           sampling noise, 200*sqrt(p(1-p)(1/Ta+1/Tb)) with\n"
-          "                           p=(A+B)/(Ta+Tb); 0.5 for bytes and ns)\n",
-          f);
-    fputs(render_opts_help, f);
 }
 
 enum {
@@ -123,9 +105,161 @@ static int parse_double(const char *s, double *out, bool *pct)
     return 0;
 }
 
-/* Load all inputs into one profile. Returns 0, or the exit status: 2 for
- * malformed input, 1 for a file that cannot be read (parse.h). */
-static int load_inputs(struct profile *p, char **inputs, int n, const struct parse_opts *po,
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcasecmp(s + a - b, suffix) == 0;
+}
+
+bool graph_args_parse(struct graph_args *a, int argc, char **argv, bool is_diff, int *status)
+{
+    const char *cmd = is_diff ? "diff" : "render";
+    void (*usage)(FILE *) = is_diff ? usage_diff : usage_render;
+    const char *units = NULL;
+    memset(a, 0, sizeof(*a));
+    a->dopt = (struct diff_opts){ .normalize = true, .min_delta = -1 };
+    render_opts_init(&a->ro);
+    struct render_opts *ro = &a->ro;
+    *status = 2;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "o:h", render_longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': a->out = optarg; break;
+        case 'h': usage(stdout); *status = 0; return false;
+        case OPT_TITLE: ro->title = optarg; break;
+        case OPT_SUBTITLE: ro->subtitle = optarg; break;
+        case OPT_WIDTH: {
+            double w;
+            if (parse_double(optarg, &w, NULL) < 0 || w < 100 || w > 1e6) {
+                cli_error("--width: expected pixels between 100 and 1000000, got \"%s\"", optarg);
+                return false;
+            }
+            ro->width = (int)w;
+            break;
+        }
+        case OPT_MINWIDTH:
+            if (parse_double(optarg, &ro->minwidth, &ro->minwidth_pct) < 0) {
+                cli_error("--minwidth: expected pixels (0.1) or a percentage (0.5%%), got \"%s\"",
+                          optarg);
+                return false;
+            }
+            ro->minwidth_set = true;
+            break;
+        case OPT_INVERTED: ro->inverted = true; break;
+        case OPT_REVERSE: a->po.reverse = true; break;
+        case OPT_COLORS:
+            if (is_diff) {
+                cli_error("diff: --colors does not apply (red = grew, blue = shrank)");
+                return false;
+            }
+            if (palette_check(optarg) < 0) {
+                cli_error("--colors: unknown palette \"%s\" (hot, mem, io, lock, wall, wait)", optarg);
+                return false;
+            }
+            ro->palette = optarg;
+            break;
+        case OPT_HASH: break;
+        case OPT_SORT:
+            if (strcmp(optarg, "name") == 0)
+                ro->sort = LAYOUT_SORT_NAME;
+            else if (strcmp(optarg, "weight") == 0)
+                ro->sort = LAYOUT_SORT_WEIGHT;
+            else {
+                cli_error("--sort: expected name or weight, got \"%s\"", optarg);
+                return false;
+            }
+            break;
+        case OPT_MERGE_THREADS: a->po.merge_threads = true; break;
+        case OPT_THREAD: a->thread = optarg; break;
+        case OPT_COLLAPSE: a->po.collapse_recursion = true; break;
+        case OPT_UNITS: units = optarg; break;
+        case OPT_LENIENT: a->po.lenient = true; break;
+        case OPT_NO_NORMALIZE:
+            if (!is_diff)
+                goto bad;
+            a->dopt.normalize = false;
+            break;
+        case OPT_MIN_DELTA:
+            if (!is_diff)
+                goto bad;
+            if (parse_double(optarg, &a->dopt.min_delta, NULL) < 0 || a->dopt.min_delta > 100) {
+                cli_error("--min-delta: expected percentage points between 0 and 100, got \"%s\"",
+                          optarg);
+                return false;
+            }
+            break;
+        default:
+        bad:
+            bad_option(argv, cmd);
+            return false;
+        }
+    }
+    a->inputs = argv + optind;
+    a->nin = argc - optind;
+    if (is_diff ? a->nin != 2 : a->nin < 1) {
+        cli_error(is_diff ? "diff: expected two inputs, BEFORE and AFTER"
+                          : "render: no input file");
+        usage(stderr);
+        return false;
+    }
+    a->html = a->out && ends_with(a->out, ".html");
+    metric_from_path(a->inputs[0], &ro->metric);
+    for (int i = 1; i < a->nin; i++) {
+        struct metric_info mi;
+        metric_from_path(a->inputs[i], &mi);
+        if (strcmp(mi.metric, ro->metric.metric) != 0 || mi.unit != ro->metric.unit)
+            cli_warn("%s inputs of different metrics (%s, %s); units follow the first",
+                     is_diff ? "comparing" : "merging",
+                     ro->metric.metric[0] ? ro->metric.metric : "unknown",
+                     mi.metric[0] ? mi.metric : "unknown");
+    }
+    if (units && unit_parse(units, &ro->metric.unit) < 0) {
+        cli_error("--units: expected samples, bytes, ns or count, got \"%s\"", units);
+        return false;
+    }
+    a->dopt.unit = ro->metric.unit;
+    if (a->thread) {
+        int e = regcomp(&a->thread_re, a->thread, REG_EXTENDED | REG_NOSUB);
+        if (e) {
+            char msg[128];
+            regerror(e, &a->thread_re, msg, sizeof(msg));
+            cli_error("--thread: bad regular expression \"%s\": %s", a->thread, msg);
+            return false;
+        }
+        a->po.thread_re = &a->thread_re;
+    }
+    return true;
+}
+
+void graph_args_release(struct graph_args *a)
+{
+    if (a->po.thread_re)
+        regfree(&a->thread_re);
+    a->po.thread_re = NULL;
+}
+
+int graph_output(struct graph_args *a, struct profile *p, const struct parse_stats *st)
+{
+    char note[96];
+    if (st->skipped) {
+        snprintf(note, sizeof(note), "%llu malformed lines skipped",
+                 (unsigned long long)st->skipped);
+        a->ro.note = note;
+        cli_warn("%s", note);
+    }
+    if (a->thread && st->stacks == 0 && st->filtered)
+        cli_warn("--thread \"%s\" matched no thread", a->thread);
+    struct out_file of;
+    if (out_open(&of, a->out) < 0)
+        return 1;
+    int ok = render_write(of.f, p, &a->ro, a->html) == 0;
+    a->ro.note = NULL; /* note is this frame's */
+    return out_close(&of, ok) == 0 && ok ? 0 : 1;
+}
+
+int load_inputs(struct profile *p, char **inputs, int n, const struct parse_opts *po,
                        struct parse_stats *st)
 {
     for (int i = 0; i < n; i++)
@@ -228,210 +362,32 @@ int render_one_svg(const char *in, const char *out, const char *title, struct pr
     return 0;
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcasecmp(s + a - b, suffix) == 0;
-}
-
 int render_write(FILE *f, struct profile *p, const struct render_opts *o, bool html)
 {
     return html ? html_write(f, p, o) : svg_write(f, p, o);
 }
 
-/* Parse one input into count column `col` of p (diff: 0 BEFORE, 1 AFTER). */
-static int load_column(struct profile *p, char *path, int col, const struct parse_opts *po,
-                       struct parse_stats *st)
-{
-    profile_set_column(p, col);
-    if (col == 1 && !profile_has_column2(p)) {
-        cli_error("out of memory");
-        return 1;
-    }
-    int rc = load_inputs(p, &path, 1, po, st);
-    profile_set_column(p, 0);
-    return rc;
-}
-
-static int render_main(int argc, char **argv, bool is_diff)
-{
-    const char *cmd = is_diff ? "diff" : "render";
-    void (*usage)(FILE *) = is_diff ? usage_diff : usage_render;
-    struct render_opts ro;
-    struct parse_opts po = { 0 };
-    struct diff_opts dopt = { .normalize = true, .min_delta = -1 };
-    const char *out = NULL, *units = NULL, *thread = NULL;
-    regex_t thread_re;
-    render_opts_init(&ro);
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:h", render_longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'h': usage(stdout); return 0;
-        case OPT_TITLE: ro.title = optarg; break;
-        case OPT_SUBTITLE: ro.subtitle = optarg; break;
-        case OPT_WIDTH: {
-            double w;
-            if (parse_double(optarg, &w, NULL) < 0 || w < 100 || w > 1e6) {
-                cli_error("--width: expected pixels between 100 and 1000000, got \"%s\"", optarg);
-                return 2;
-            }
-            ro.width = (int)w;
-            break;
-        }
-        case OPT_MINWIDTH:
-            if (parse_double(optarg, &ro.minwidth, &ro.minwidth_pct) < 0) {
-                cli_error("--minwidth: expected pixels (0.1) or a percentage (0.5%%), got \"%s\"",
-                          optarg);
-                return 2;
-            }
-            ro.minwidth_set = true;
-            break;
-        case OPT_INVERTED: ro.inverted = true; break;
-        case OPT_REVERSE: po.reverse = true; break;
-        case OPT_COLORS:
-            if (is_diff) {
-                cli_error("diff: --colors does not apply (red = grew, blue = shrank)");
-                return 2;
-            }
-            if (palette_check(optarg) < 0) {
-                cli_error("--colors: unknown palette \"%s\" (hot, mem, io, lock, wall, wait)", optarg);
-                return 2;
-            }
-            ro.palette = optarg;
-            break;
-        case OPT_HASH: break;
-        case OPT_SORT:
-            if (strcmp(optarg, "name") == 0)
-                ro.sort = LAYOUT_SORT_NAME;
-            else if (strcmp(optarg, "weight") == 0)
-                ro.sort = LAYOUT_SORT_WEIGHT;
-            else {
-                cli_error("--sort: expected name or weight, got \"%s\"", optarg);
-                return 2;
-            }
-            break;
-        case OPT_MERGE_THREADS: po.merge_threads = true; break;
-        case OPT_THREAD: thread = optarg; break;
-        case OPT_COLLAPSE: po.collapse_recursion = true; break;
-        case OPT_UNITS: units = optarg; break;
-        case OPT_LENIENT: po.lenient = true; break;
-        case OPT_NO_NORMALIZE:
-            if (!is_diff)
-                goto bad;
-            dopt.normalize = false;
-            break;
-        case OPT_MIN_DELTA:
-            if (!is_diff)
-                goto bad;
-            if (parse_double(optarg, &dopt.min_delta, NULL) < 0 || dopt.min_delta > 100) {
-                cli_error("--min-delta: expected percentage points between 0 and 100, got \"%s\"",
-                          optarg);
-                return 2;
-            }
-            break;
-        default:
-        bad:
-            bad_option(argv, cmd);
-            return 2;
-        }
-    }
-    int nin = argc - optind;
-    if (is_diff ? nin != 2 : nin < 1) {
-        cli_error(is_diff ? "diff: expected two inputs, BEFORE and AFTER"
-                          : "render: no input file");
-        usage(stderr);
-        return 2;
-    }
-    bool html = out && ends_with(out, ".html");
-    metric_from_path(argv[optind], &ro.metric);
-    for (int i = optind + 1; i < argc; i++) {
-        struct metric_info mi;
-        metric_from_path(argv[i], &mi);
-        if (strcmp(mi.metric, ro.metric.metric) != 0 || mi.unit != ro.metric.unit)
-            cli_warn("%s inputs of different metrics (%s, %s); units follow the first",
-                     is_diff ? "comparing" : "merging",
-                     ro.metric.metric[0] ? ro.metric.metric : "unknown",
-                     mi.metric[0] ? mi.metric : "unknown");
-    }
-    if (units && unit_parse(units, &ro.metric.unit) < 0) {
-        cli_error("--units: expected samples, bytes, ns or count, got \"%s\"", units);
-        return 2;
-    }
-    dopt.unit = ro.metric.unit;
-    if (thread) {
-        int e = regcomp(&thread_re, thread, REG_EXTENDED | REG_NOSUB);
-        if (e) {
-            char msg[128];
-            regerror(e, &thread_re, msg, sizeof(msg));
-            cli_error("--thread: bad regular expression \"%s\": %s", thread, msg);
-            return 2;
-        }
-        po.thread_re = &thread_re;
-    }
-    int status = 1;
-    struct profile *p = profile_new();
-    struct diff *d = NULL;
-    struct parse_stats st = { 0 };
-    char note[96];
-    struct out_file of;
-    if (!p) {
-        cli_error("out of memory");
-        goto done;
-    }
-    if (is_diff) {
-        status = load_column(p, argv[optind], 0, &po, &st);
-        if (!status)
-            status = load_column(p, argv[optind + 1], 1, &po, &st);
-    } else {
-        status = load_inputs(p, argv + optind, nin, &po, &st);
-    }
-    if (status)
-        goto done;
-    status = 1;
-    if (is_diff) {
-        if (!(d = diff_new(p, &dopt))) {
-            cli_error("out of memory");
-            goto done;
-        }
-        if (dopt.normalize && !diff_normalized(d))
-            cli_warn("%s is empty: comparing raw counts",
-                     diff_total_before(d) > 0 ? argv[optind + 1] : argv[optind]);
-        ro.diff = d;
-    }
-    if (st.skipped) {
-        snprintf(note, sizeof(note), "%llu malformed lines skipped",
-                 (unsigned long long)st.skipped);
-        ro.note = note;
-        cli_warn("%s", note);
-    }
-    if (thread && st.stacks == 0 && st.filtered)
-        cli_warn("--thread \"%s\" matched no thread", thread);
-    struct graph_source gs;
-    char deftitle[512];
-    if (!is_diff)
-        default_labels(&ro, argv + optind, nin, p, &gs, deftitle, sizeof deftitle);
-    if (out_open(&of, out) < 0)
-        goto done;
-    int ok = render_write(of.f, p, &ro, html) == 0;
-    if (out_close(&of, ok) == 0 && ok)
-        status = 0;
-done:
-    diff_free(d);
-    profile_free(p);
-    if (thread)
-        regfree(&thread_re);
-    return status;
-}
-
 int cmd_render(int argc, char **argv)
 {
-    return render_main(argc, argv, false);
-}
-
-int cmd_diff(int argc, char **argv)
-{
-    return render_main(argc, argv, true);
+    struct graph_args a;
+    int status;
+    if (!graph_args_parse(&a, argc, argv, false, &status))
+        return status;
+    struct profile *p = profile_new();
+    struct parse_stats st = { 0 };
+    struct graph_source gs;
+    char deftitle[512];
+    if (!p) {
+        cli_error("out of memory");
+        status = 1;
+    } else {
+        status = load_inputs(p, a.inputs, a.nin, &a.po, &st);
+    }
+    if (!status) {
+        default_labels(&a.ro, a.inputs, a.nin, p, &gs, deftitle, sizeof deftitle);
+        status = graph_output(&a, p, &st);
+    }
+    profile_free(p);
+    graph_args_release(&a);
+    return status;
 }

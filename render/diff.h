@@ -2,7 +2,7 @@
 #define FLAMEPRE_RENDER_DIFF_H
 /*
  * Differential flame graphs: the arithmetic, shared by the SVG and HTML
- * writers (the HTML script repeats it in JavaScript, see html_js.h).
+ * writers (the HTML script repeats it in JavaScript, render/js/html.js).
  *
  * Input: one profile holding BEFORE in count column 0 and AFTER in column 1
  * (profile_set_column), profile_finish() done. diff_new() keeps the raw

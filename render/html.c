@@ -1,12 +1,12 @@
 /*
  * HTML flame graph writer: one self-contained page that draws on a <canvas>.
  *
- * Model: the page is a data table plus a fixed script (html_js.h). The table
- * is the layout (layout.h) in depth-first pre-order, so a node's subtree is
- * the contiguous run after it: the script skips whole subtrees that are off
- * screen or narrower than half a pixel, which keeps zoom and search
- * proportional to what is visible rather than to the profile. Per node only
- * three or four integers are stored, never coordinates:
+ * Model: the page is a data table plus a fixed script (render/js/html.js).
+ * The table is the layout (layout.h) in depth-first pre-order, so a node's
+ * subtree is the contiguous run after it: the script skips whole subtrees
+ * that are off screen or narrower than half a pixel, which keeps zoom and
+ * search proportional to what is visible rather than to the profile. Per
+ * node only three or four integers are stored, never coordinates:
  *
  *   pop    how many levels up from the previous node's child depth (0 = a
  *          child of the previous node), which gives depth and parent;
@@ -32,9 +32,22 @@
 #include "render/color.h"
 #include "render/diff.h"
 #include "render/escape.h"
-#include "render/html_js.h"
 #include "render/profile.h"
 #include "render/util.h"
+
+/* html_js[]: render/js/html.js, byte for byte (Makefile). Model: typed
+ * arrays in pre-order (depth, parent, end of subtree, name, self counts);
+ * widths are summed bottom-up and offsets top-down from the self counts, so
+ * the differential page can switch its width mode (max/after/before)
+ * without new data. Every walk skips subtrees that are off screen, too
+ * narrow, or already counted (search), which is what keeps zoom and search
+ * fast on millions of frames. The canvas is as tall as the depth that holds
+ * D.keep per mille of the zoomed frame's weight (the first screen: of the
+ * whole graph), so a few deep outliers do not push the base off screen;
+ * zooming into them grows it (fitRows). The script sits in an HTML
+ * <script>: it must never contain "</script" or "<!--" (the browser test
+ * checks). */
+#include "render/js/html.js.h"
 
 #include <errno.h>
 #include <math.h>
@@ -102,32 +115,94 @@ static uint32_t name_index(struct table *t, uint32_t nm)
     return t->remap[nm];
 }
 
-/* ---- differential graphs: from the layout (diff_rect needs it) ---- */
-
-/* Own counts of every rect: BEFORE in a[], AFTER in b[]. */
-static void rect_selfs(struct profile *p, const struct layout *l, const struct render_opts *o,
-                       double *a, double *b)
+/* Append one node: pop, name (or 0 and N for "+N more"), its cols own
+ * counts. 0, or -1 on ENOMEM. */
+static int table_row(struct table *t, uint32_t *prev, uint32_t depth, uint32_t name, uint32_t more,
+                     const double *self, size_t cols)
 {
-    for (size_t i = 0; i < l->n; i++) {
-        const struct layout_rect *r = &l->rects[i];
-        if (r->node == PNODE_NONE) {
-            struct diff_values v;
-            diff_rect(o->diff, l, i, &v);
-            a[i] = v.before;
-            b[i] = v.after;
-        } else {
-            a[i] = diff_before_self(o->diff, r->node);
-            b[i] = profile_self2(p, r->node);
-        }
+    if (oreserve(&t->out, (3 + cols) * VLQ_MAX) < 0)
+        return -1;
+    char *d = t->out.b + t->out.n;
+    d = vlq(d, t->n ? *prev + 1 - depth : 0);
+    *prev = depth;
+    if (more) {
+        d = vlq(d, 0);
+        d = vlq(d, more);
+    } else {
+        d = vlq(d, name_index(t, name));
     }
+    for (size_t c = 0; c < cols; c++)
+        d = vlq(d, scaled(self[c], t->scale));
+    t->out.n = (size_t)(d - t->out.b);
+    t->n++;
+    return 0;
 }
 
-static bool all_integers(const double *v, size_t n)
+/* ---- plain graphs: the layout streamed in pre-order (layout_iter) ---- */
+
+/* Encode the table with t->scale. 1 if a count is fractional while the
+ * scale is 1 (the caller retries with 1000), 0 done, -1 ENOMEM. */
+static int plain_encode(struct profile *p, const struct render_opts *o, double min_count,
+                        struct table *t)
 {
-    for (size_t i = 0; i < n; i++)
-        if (v[i] != floor(v[i]))
-            return false;
-    return true;
+    struct layout_iter *it = layout_iter_new(p, min_count, o->sort);
+    if (!it)
+        return -1;
+    struct layout_item r;
+    uint32_t prev = 0;
+    int rc;
+    t->out.n = t->n = 0;
+    while ((rc = layout_iter_next(it, &r)) == 1) {
+        /* a "+N more" box owns all of its width: nothing inside it is drawn */
+        const struct pnode *nd = r.more ? NULL : profile_node(p, r.node);
+        double self = nd ? nd->self : r.w;
+        if (t->scale == 1 && self != floor(self)) {
+            rc = 1;
+            break;
+        }
+        if (table_row(t, &prev, r.depth, nd ? nd->name : 0, r.more, &self, 1) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    layout_iter_free(it);
+    return rc;
+}
+
+static int table_plain(struct profile *p, const struct render_opts *o, double min_count,
+                       struct table *t)
+{
+    /* the table is about 4 digits a node: reserve for the whole trie */
+    if (oreserve(&t->out, profile_node_count(p) * 5 + 64) < 0)
+        return -1;
+    t->scale = 1;
+    int rc = plain_encode(p, o, min_count, t);
+    if (rc == 1) {
+        t->scale = 1000;
+        t->nused = 0;
+        memset(t->remap, 0, profile_name_count(p) * sizeof(*t->remap));
+        rc = plain_encode(p, o, min_count, t);
+    }
+    return rc;
+}
+
+/* ---- differential graphs: from the layout's rectangles (diff_rect needs
+ * them for the "+N more" boxes) ---- */
+
+/* BEFORE (s[0]) and AFTER (s[1]) own counts of rect i. */
+static void rect_selfs(struct profile *p, const struct layout *l, const struct render_opts *o,
+                       size_t i, double s[2])
+{
+    const struct layout_rect *r = &l->rects[i];
+    if (r->node == PNODE_NONE) {
+        struct diff_values v;
+        diff_rect(o->diff, l, i, &v);
+        s[0] = v.before;
+        s[1] = v.after;
+    } else {
+        s[0] = diff_before_self(o->diff, r->node);
+        s[1] = profile_self2(p, r->node);
+    }
 }
 
 /* Depth-first pre-order of the rects. Children of a rect are contiguous in
@@ -172,248 +247,27 @@ static int table_diff(struct profile *p, const struct render_opts *o, double min
         return -1;
     int rc = -1;
     uint32_t *order = malloc((l.n ? l.n : 1) * sizeof(*order));
-    double *sa = malloc((l.n ? l.n : 1) * sizeof(*sa));
-    double *sb = malloc((l.n ? l.n : 1) * sizeof(*sb));
-    if (!order || !sa || !sb || preorder(&l, order) < 0)
+    if (!order || preorder(&l, order) < 0)
         goto out;
-    rect_selfs(p, &l, o, sa, sb);
-    t->scale = all_integers(sa, l.n) && all_integers(sb, l.n) ? 1 : 1000;
-    t->n = l.n;
+    double s[2];
+    t->scale = 1;
+    for (size_t i = 0; i < l.n && t->scale == 1; i++) {
+        rect_selfs(p, &l, o, i, s);
+        if (s[0] != floor(s[0]) || s[1] != floor(s[1]))
+            t->scale = 1000;
+    }
     uint32_t prev = 0;
     for (size_t k = 0; k < l.n; k++) {
         const struct layout_rect *r = &l.rects[order[k]];
-        if (oreserve(&t->out, 5 * VLQ_MAX) < 0)
+        rect_selfs(p, &l, o, order[k], s);
+        if (table_row(t, &prev, r->depth, r->more ? 0 : profile_node(p, r->node)->name, r->more,
+                      s, 2) < 0)
             goto out;
-        char *d = t->out.b + t->out.n;
-        d = vlq(d, k ? prev + 1 - r->depth : 0);
-        prev = r->depth;
-        if (r->node == PNODE_NONE) {
-            d = vlq(d, 0);
-            d = vlq(d, r->more);
-        } else {
-            d = vlq(d, name_index(t, profile_node(p, r->node)->name));
-        }
-        d = vlq(d, scaled(sa[order[k]], t->scale));
-        d = vlq(d, scaled(sb[order[k]], t->scale));
-        t->out.n = (size_t)(d - t->out.b);
     }
     rc = 0;
 out:
     free(order);
-    free(sa);
-    free(sb);
     layout_release(&l);
-    return rc;
-}
-
-/* ---- plain graphs: straight from the profile trie ----
- *
- * The same picture as layout_build (layout.h) would give, visited in the
- * order the table needs: a depth-first walk that sorts each drawn node's
- * children (by name, or by weight then name) and encodes every node as it is
- * reached. No rectangle array, no separate pre-order pass, nothing per node
- * but its digits. */
-
-struct kid {
-    uint32_t rank; /* sort key: name's rank in byte order */
-    uint32_t name;
-    uint32_t node;
-    double self, total;
-};
-
-struct level {
-    size_t pos, end; /* next and past-the-last drawn child in kids[] */
-    size_t base;     /* where this level's kids start (popped back to) */
-    double more_w;   /* merged children: total width and count */
-    uint32_t more;
-    uint32_t depth;  /* of the children */
-};
-
-static inline bool kid_before(const struct kid *x, const struct kid *y, bool weight)
-{
-    if (weight && x->total != y->total)
-        return x->total > y->total;
-    return x->rank < y->rank;
-}
-
-static int cmp_kid_name(const void *a, const void *b)
-{
-    uint32_t x = ((const struct kid *)a)->rank, y = ((const struct kid *)b)->rank;
-    return x < y ? -1 : x > y;
-}
-
-static int cmp_kid_weight(const void *a, const void *b)
-{
-    const struct kid *x = a, *y = b;
-    if (x->total != y->total)
-        return x->total > y->total ? -1 : 1;
-    return cmp_kid_name(a, b);
-}
-
-/* Sibling names are distinct, so both orders are total: any sort gives the
- * layout's order. Insertion sort for the usual handful of children. */
-static void sort_kids(struct kid *k, size_t n, bool weight)
-{
-    if (n > 24) {
-        qsort(k, n, sizeof(*k), weight ? cmp_kid_weight : cmp_kid_name);
-        return;
-    }
-    for (size_t i = 1; i < n; i++) {
-        struct kid v = k[i];
-        size_t j = i;
-        for (; j > 0 && kid_before(&v, &k[j - 1], weight); j--)
-            k[j] = k[j - 1];
-        k[j] = v;
-    }
-}
-
-struct walk {
-    const struct pnode *nodes;
-    const uint32_t *ranks;
-    double min_count;
-    bool weight;
-    struct kid *kids;
-    size_t nkids, kids_cap;
-    struct level *lv;
-    size_t nlv, lv_cap;
-};
-
-/* Push a level for the children of `node` (drawn at `depth`). 0 or -1. */
-static int push_level(struct walk *w, uint32_t node, uint32_t depth)
-{
-    size_t base = w->nkids, nk = base;
-    for (uint32_t c = w->nodes[node].first_child; c != PNODE_NONE;
-         c = w->nodes[c].next_sibling) {
-        if (nk >= w->kids_cap && grow_array(&w->kids, &w->kids_cap, nk + 1, sizeof(*w->kids)) < 0)
-            return -1;
-        const struct pnode *cn = &w->nodes[c];
-        /* the walk reads this child's first child next: start that miss now */
-        if (cn->first_child != PNODE_NONE)
-            __builtin_prefetch(&w->nodes[cn->first_child]);
-        w->kids[nk++] = (struct kid){ w->ranks[cn->name], cn->name, c, cn->self, cn->total };
-    }
-    if (nk == base)
-        return 0;
-    struct kid *k = w->kids + base;
-    size_t n = nk - base;
-    if (n > 1)
-        sort_kids(k, n, w->weight);
-    /* drop empty frames and merge narrow ones, keeping the order (and the
-     * summation order of the merged widths) of layout_build */
-    size_t keep = 0;
-    uint32_t more = 0;
-    double more_w = 0;
-    for (size_t i = 0; i < n; i++) {
-        double t = k[i].total;
-        if (t <= 0)
-            continue;
-        if (t < w->min_count) {
-            more++;
-            more_w += t;
-            continue;
-        }
-        k[keep++] = k[i];
-    }
-    if (!keep && !more)
-        return 0;
-    if (w->nlv >= w->lv_cap && grow_array(&w->lv, &w->lv_cap, w->nlv + 1, sizeof(*w->lv)) < 0)
-        return -1;
-    w->lv[w->nlv++] = (struct level){ base, base + keep, base, more_w, more, depth };
-    w->nkids = base + keep;
-    return 0;
-}
-
-/* Encode the table with t->scale. 1 if a count is fractional while the
- * scale is 1 (the caller retries with 1000), 0 done, -1 ENOMEM. */
-static int walk_encode(struct walk *w, struct table *t)
-{
-    bool whole = t->scale == 1;
-    uint32_t prev = 0;
-    size_t n = 0;
-    w->nkids = w->nlv = 0;
-    t->out.n = 0;
-    for (;;) {
-        /* next node: the root first, then the deepest level's next child or
-         * its "+N more" box */
-        uint32_t node, depth, more = 0;
-        double self;
-        if (!n) {
-            node = 0;
-            depth = 0;
-            self = w->nodes[0].self;
-        } else {
-            while (w->nlv) {
-                struct level *v = &w->lv[w->nlv - 1];
-                if (v->pos < v->end || v->more)
-                    break;
-                w->nkids = v->base;
-                w->nlv--;
-            }
-            if (!w->nlv)
-                break;
-            struct level *v = &w->lv[w->nlv - 1];
-            depth = v->depth;
-            if (v->pos < v->end) {
-                const struct kid *k = &w->kids[v->pos++];
-                node = k->node;
-                self = k->self;
-            } else {
-                node = PNODE_NONE;
-                more = v->more;
-                self = v->more_w;
-                v->more = 0;
-            }
-        }
-        if (oreserve(&t->out, 4 * VLQ_MAX) < 0)
-            return -1;
-        char *d = t->out.b + t->out.n;
-        d = vlq(d, n ? prev + 1 - depth : 0);
-        prev = depth;
-        if (node == PNODE_NONE) {
-            d = vlq(d, 0);
-            d = vlq(d, more);
-        } else {
-            d = vlq(d, name_index(t, w->nodes[node].name));
-        }
-        uint64_t s;
-        if (whole) {
-            if (self != floor(self))
-                return 1;
-            s = !(self > 0) ? 0 : self > 9007199254740992.0 ? 9007199254740992ull : (uint64_t)self;
-        } else {
-            s = scaled(self, t->scale);
-        }
-        d = vlq(d, s);
-        t->out.n = (size_t)(d - t->out.b);
-        n++;
-        if (node != PNODE_NONE && push_level(w, node, depth + 1) < 0)
-            return -1;
-    }
-    t->n = n;
-    return 0;
-}
-
-static int table_plain(struct profile *p, const struct render_opts *o, double min_count,
-                       struct table *t)
-{
-    struct walk w = { .nodes = profile_node(p, 0), .min_count = min_count,
-                      .weight = o->sort == LAYOUT_SORT_WEIGHT };
-    w.ranks = profile_name_ranks(p);
-    if (!w.ranks)
-        return -1;
-    /* the table is about 4 digits a node: reserve for the whole trie */
-    if (oreserve(&t->out, profile_node_count(p) * 5 + 64) < 0)
-        return -1;
-    t->scale = 1;
-    int rc = walk_encode(&w, t);
-    if (rc == 1) {
-        t->scale = 1000;
-        t->nused = 0;
-        memset(t->remap, 0, profile_name_count(p) * sizeof(*t->remap));
-        rc = walk_encode(&w, t);
-    }
-    free(w.kids);
-    free(w.lv);
     return rc;
 }
 

@@ -41,6 +41,26 @@ struct layout {
 int layout_build(struct profile *p, double min_count, enum layout_sort sort, struct layout *out);
 void layout_release(struct layout *l);
 
+/* The same rectangles streamed in depth-first pre-order (a node, then its
+ * drawn children's subtrees in order, then its "+N more" box), without the
+ * array or the x offsets: the HTML writer's table (html.c) needs no more,
+ * and on a million frames the array would be most of its memory. */
+struct layout_item {
+    uint32_t node;  /* profile node, or PNODE_NONE for a "+N more" box */
+    uint32_t more;  /* frames merged into this box (0 for a real frame) */
+    uint32_t depth;
+    double w;       /* count units */
+};
+
+struct layout_iter;
+
+/* An iterator over p (profile_finish() done, not changed while iterating)
+ * with the rules of layout_build. NULL on ENOMEM. */
+struct layout_iter *layout_iter_new(struct profile *p, double min_count, enum layout_sort sort);
+/* The next item: 1 (*out set), 0 at the end, -1 on ENOMEM. */
+int layout_iter_next(struct layout_iter *it, struct layout_item *out);
+void layout_iter_free(struct layout_iter *it);
+
 /* The share of the weight the first screen must hold: a graph is sized to
  * the depth that holds this much, not to its deepest stack. 1% of a python3
  * profile 130 frames deep made a 2166 px SVG whose useful part was its

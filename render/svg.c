@@ -5,8 +5,8 @@
  * once here; each rectangle becomes <g class="f"> with a <title> tooltip
  * (name, then counts), a <rect> and a <text> label pre-truncated to fit. The
  * original count-unit geometry is kept in fp:x/fp:w/fp:d attributes so the
- * script (svg_js.h) can zoom and compute search percentages exactly, without
- * pixel rounding. Everything is one stdio stream with a large buffer; write
+ * script (render/js/svg.js) can zoom and compute search percentages exactly,
+ * without pixel rounding. Everything is one stdio stream with a large buffer; write
  * errors are the stream owner's to report (outfile.h names the file).
  */
 #include "render/render.h"
@@ -15,7 +15,19 @@
 #include "render/escape.h"
 #include "render/profile.h"
 #include "render/util.h"
-#include "render/svg_js.h"
+
+/* svg_js[]: render/js/svg.js, byte for byte (Makefile). Model: every frame
+ * is <g class="f" fp:x fp:w fp:d> with x/w in count units and d the depth;
+ * zoom rescales x/w of frames inside the clicked one, dims its ancestors
+ * and hides the rest. Search sums the widths of matched frames not nested
+ * in an already counted match (frames nested in a match lie inside its x
+ * range), so recursion is not counted twice. A graph with deep outliers
+ * (fp:rows on #frames) is only as tall as the depth holding most of the
+ * weight, the rest clipped: a zoom grows the image to the depth that holds
+ * as much of the zoomed frame's weight, moving the frames down (flame) or
+ * the clip's end (icicle) and the bottom lines. The script sits in a CDATA
+ * section: it must never contain "]]>" (the browser test checks). */
+#include "render/js/svg.js.h"
 
 #include <errno.h>
 #include <math.h>

@@ -68,7 +68,8 @@ static int is_name_char(char c)
            c == ':' || c == '-' || c == '_';
 }
 
-static const char *const known_elems[] = { "svg", "g", "title", "rect", "text", NULL };
+/* clipPath: deep graphs clip the frames below their first screen (svg.c) */
+static const char *const known_elems[] = { "svg", "g", "title", "rect", "text", "clipPath", NULL };
 
 /* Well-formedness of the SVG body after the script (a subset of XML: no
  * comments or CDATA expected there). `depth0` = open elements at `s`. */

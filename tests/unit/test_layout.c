@@ -1,5 +1,6 @@
 /* Layout: geometry adds up, narrow frames merge into "+N more" boxes, order,
- * empty and very deep profiles. */
+ * empty and very deep profiles; the pre-order iterator gives the same
+ * rectangles. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -223,6 +224,43 @@ static void test_shown_depth(void **state)
     profile_free(p);
 }
 
+/* Visit rect i and its subtree in pre-order (children of a rect are
+ * contiguous, the box last), checking each against the iterator's next. */
+static void check_preorder(const struct layout *l, size_t i, struct layout_iter *it)
+{
+    const struct layout_rect *r = &l->rects[i];
+    struct layout_item got;
+    assert_int_equal(layout_iter_next(it, &got), 1);
+    assert_int_equal(got.node, r->node);
+    assert_int_equal(got.more, r->more);
+    assert_int_equal(got.depth, r->depth);
+    assert_true(got.w == r->w);
+    for (size_t k = i + 1; k < l->n; k++)
+        if (l->rects[k].parent == i)
+            check_preorder(l, k, it);
+}
+
+static void test_iter_matches_build(void **state)
+{
+    (void)state;
+    struct profile *p = load("r;big 100\nr;t1 1\nr;t2 1\nr;t3;deep 1\nr;mid 10\nr;mid;x 1\n"
+                             "r;mid;a;b 7\nz;y 0.5\nq 3\n");
+    static const double mins[] = { 0, 2, 5, 1000 };
+    for (int sort = 0; sort < 2; sort++)
+        for (size_t m = 0; m < sizeof(mins) / sizeof(mins[0]); m++) {
+            struct layout l;
+            assert_int_equal(layout_build(p, mins[m], (enum layout_sort)sort, &l), 0);
+            struct layout_iter *it = layout_iter_new(p, mins[m], (enum layout_sort)sort);
+            assert_non_null(it);
+            check_preorder(&l, 0, it);
+            struct layout_item end;
+            assert_int_equal(layout_iter_next(it, &end), 0);
+            layout_iter_free(it);
+            layout_release(&l);
+        }
+    profile_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_empty_profile),
         cmocka_unit_test(test_deep_stack),
         cmocka_unit_test(test_shown_depth),
+        cmocka_unit_test(test_iter_matches_build),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
