@@ -14,6 +14,7 @@
 #include "collector/folded.h"
 #include "format/atomic_file.h"
 #include "format/frames.h"
+#include "format/hash.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -50,32 +51,6 @@ struct folded {
 };
 
 enum { FOLDED_CHUNK = 256 * 1024, FOLDED_INIT_SLOTS = 1024 };
-
-/* 8 bytes per step; folded lines are long (hundreds of bytes to kilobytes),
- * so a byte-wise FNV would dominate folded_add. Finalizer from MurmurHash3. */
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-    const uint64_t k = 0x9e3779b97f4a7c15ULL;
-    uint64_t h = 0x243f6a8885a308d3ULL ^ (len * k);
-    uint64_t v;
-
-    while (len >= 8) {
-        memcpy(&v, s, 8);
-        h = (h ^ v) * k;
-        h ^= h >> 29;
-        s += 8;
-        len -= 8;
-    }
-    v = 0;
-    memcpy(&v, s, len);
-    h = (h ^ v) * k;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
 
 struct folded *folded_new(void)
 {

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "format/hash.h"   /* hash_bytes */
+
 /* Print "flamepre: error: <msg>\n" to stderr; returns -1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "flamepre: warning: <msg>\n" to stderr. */
@@ -21,10 +23,6 @@ void bad_option(char **argv, const char *cmd);
  * elements, growing geometrically. Returns 0, or -1 (errno ENOMEM; *p is
  * unchanged). */
 int grow_array(void *p, size_t *cap, size_t need, size_t size);
-
-/* Fast non-cryptographic 64-bit hash, stable across runs and machines (the
- * colors derived from it must not change between graphs). */
-uint64_t hash_bytes(const void *data, size_t len);
 
 /* printf("%.*f", prec, v) and printf("%.15g", v) into out (at least 48
  * bytes), NUL-terminated, byte for byte the same; fast paths for the common
