@@ -22,13 +22,13 @@
 #include "preload/threads.h"
 
 #define DRAIN_INTERVAL_MS 50
-#define NAME_REFRESH_EVERY 20   /* drains: names and liveness once a second */
+#define NAME_REFRESH_EVERY 20 /* drains: names and liveness once a second */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake;
 static pthread_t thread;
 static bool thread_running, stop_requested, finished;
-static bool want_thread;           /* collector_start's drain_thread */
+static bool want_thread; /* collector_start's drain_thread */
 static struct image *img;
 
 static void check_clock(struct tslot *s)
@@ -186,8 +186,11 @@ void collector_finish(const char *how)
     if (sym) {
         symbolizer_add_self_modules(sym);
         symbolizer_set_jit_pid(sym, getpid());
-        struct image_write w = {.sym = sym, .how = how, .collector = "thread",
-                                .exit_status = shm_hdr->end_status, .name_tag = ""};
+        struct image_write w = {.sym = sym,
+                                .how = how,
+                                .collector = "thread",
+                                .exit_status = shm_hdr->end_status,
+                                .name_tag = ""};
         image_write(img, &w);
         symbolizer_free(sym);
     }

@@ -21,13 +21,13 @@
 /* The session as the collector writes it into meta.json. */
 struct collector_session {
     const struct config *cfg;
-    char outdir[CONFIG_PATH_MAX];   /* absolute */
-    char comm[16];                  /* process name for file names */
+    char outdir[CONFIG_PATH_MAX]; /* absolute */
+    char comm[16];                /* process name for file names */
     pid_t pid, ppid;
-    const char *cmdline;            /* NUL-separated argv, cmdline_len bytes */
+    const char *cmdline; /* NUL-separated argv, cmdline_len bytes */
     size_t cmdline_len;
-    uint64_t start_ns;              /* CLOCK_REALTIME */
-    uint64_t start_mono_ns;         /* CLOCK_MONOTONIC */
+    uint64_t start_ns;      /* CLOCK_REALTIME */
+    uint64_t start_mono_ns; /* CLOCK_MONOTONIC */
 };
 
 /* Collect the host's mapping (shm.h, already filled) and, with

@@ -29,7 +29,7 @@ struct fentry {
 
 struct fslot {
     uint64_t hash;
-    struct fentry *e;     /* NULL: empty */
+    struct fentry *e; /* NULL: empty */
 };
 
 struct fchunk {
@@ -40,13 +40,13 @@ struct fchunk {
 
 struct folded {
     struct fslot *slots;
-    size_t mask;          /* nslots - 1 */
+    size_t mask; /* nslots - 1 */
     size_t distinct;
     uint64_t total;
     struct fchunk *chunks;
-    struct fentry **sorted;   /* valid when sorted_n == distinct */
+    struct fentry **sorted; /* valid when sorted_n == distinct */
     size_t sorted_n;
-    char *scratch;        /* sanitized copy of an incoming stack */
+    char *scratch; /* sanitized copy of an incoming stack */
     size_t scratch_cap;
 };
 

@@ -30,9 +30,9 @@
 #include "preload/wait.h"
 
 struct image {
-    struct layout_header *h;        /* the mapping */
-    pid_t proc_pid;                 /* the process, as /proc and tgkill here know it */
-    uint32_t epoch;                 /* module-map epoch records are drained in */
+    struct layout_header *h; /* the mapping */
+    pid_t proc_pid;          /* the process, as /proc and tgkill here know it */
+    uint32_t epoch;          /* module-map epoch records are drained in */
     size_t size;
     struct image_hooks hooks;
     struct layout_header sess_copy; /* the session, copied at open */
@@ -40,18 +40,18 @@ struct image {
     struct stacktab *table;
     struct thread_rec *threads;
     size_t nthreads, cap_threads;
-    uint64_t *coll_serial;          /* per slot: the serial its record has */
-    size_t *coll_idx;               /* per slot: index of that record */
-    uint64_t *scratch;              /* one record's pcs, copied out of a ring */
-    uint64_t table_oom;             /* weight lost because the table could not grow */
-    uint64_t wait_oom;              /* wait records lost to memory */
-    uint64_t alloc_oom;             /* allocation sites lost to memory (last write) */
+    uint64_t *coll_serial; /* per slot: the serial its record has */
+    size_t *coll_idx;      /* per slot: index of that record */
+    uint64_t *scratch;     /* one record's pcs, copied out of a ring */
+    uint64_t table_oom;    /* weight lost because the table could not grow */
+    uint64_t wait_oom;     /* wait records lost to memory */
+    uint64_t alloc_oom;    /* allocation sites lost to memory (last write) */
     /* threads without a slot (started outside pthread_create, such as
      * jemalloc's background threads): seen once (suspects), then again a
      * second later (counted) */
     pid_t *suspects, *counted;
     size_t nsuspects, ncounted;
-    bool write_failed;              /* its one line about unwritten files is said */
+    bool write_failed; /* its one line about unwritten files is said */
 };
 
 static uint64_t now_ns(clockid_t clk)
@@ -79,7 +79,8 @@ static bool regions_fit(const struct layout_header *h, size_t size)
     if (h->total_bytes > size || h->total_bytes > lim || !h->slots_max ||
         h->slots_max > THREADS_MAX || !h->ring_words || (h->ring_words & (h->ring_words - 1)) ||
         h->ring_words > lim / 8 / h->slots_max || h->slots_off > lim || h->rings_off > lim ||
-        h->sites_off > lim || h->sites_bytes > lim || (h->slots_off | h->rings_off | h->sites_off) & 63)
+        h->sites_off > lim || h->sites_bytes > lim ||
+        (h->slots_off | h->rings_off | h->sites_off) & 63)
         return false;
     uint64_t slots_end = h->slots_off + (uint64_t)h->slots_max * sizeof(struct tslot);
     uint64_t rings_end = h->rings_off + (uint64_t)h->slots_max * h->ring_words * 8;
@@ -87,8 +88,7 @@ static bool regions_fit(const struct layout_header *h, size_t size)
            h->sites_off + h->sites_bytes <= h->total_bytes;
 }
 
-struct image *image_open(void *base, size_t size, const struct image_hooks *hooks,
-                         const char **why)
+struct image *image_open(void *base, size_t size, const struct image_hooks *hooks, const char **why)
 {
     struct layout_header *h = base;
     *why = NULL;
@@ -251,8 +251,8 @@ static bool thread_gone(pid_t pid, pid_t tid)
 static void wait_record(struct image *img, uint64_t key, const struct record *rec)
 {
     const struct record_wait *w = &rec->wait;
-    long i = stacktab_add_index(img->table, key, REC_WAIT | w->label << 8, rec->flags,
-                                img->scratch, rec->npcs, w->ns);
+    long i = stacktab_add_index(img->table, key, REC_WAIT | w->label << 8, rec->flags, img->scratch,
+                                rec->npcs, w->ns);
     if (i < 0) {
         img->wait_oom++;
         return;
@@ -280,12 +280,12 @@ static void drain_slot(struct image *img, unsigned i, bool refresh)
     uint64_t head = atomic_load_explicit(&ring->head, memory_order_acquire);
     uint64_t tail = atomic_load_explicit(&ring->tail, memory_order_relaxed);
     if (head - tail > mask + 1)
-        tail = head;   /* corrupt: drop it all */
+        tail = head; /* corrupt: drop it all */
     uint64_t key = s->serial | (uint64_t)img->epoch << KEY_EPOCH_SHIFT;
     while (tail < head) {
         struct record rec;
-        uint64_t len = record_decode(words, mask, tail, head - tail, img->scratch,
-                                     CONFIG_MAX_DEPTH, &rec);
+        uint64_t len =
+            record_decode(words, mask, tail, head - tail, img->scratch, CONFIG_MAX_DEPTH, &rec);
         if (len == 0) {
             tail = head;
             break;
@@ -467,7 +467,7 @@ static void buf_add(struct buf *b, const char *s, size_t n)
             cap *= 2;
         char *np = realloc(b->p, cap);
         if (!np)
-            return;   /* the line is cut; folded_add still gets valid text */
+            return; /* the line is cut; folded_add still gets valid text */
         b->p = np;
         b->cap = cap;
     }
@@ -487,9 +487,9 @@ struct writer {
     struct symbolizer *sym;
     const struct image_write *w;
     struct thread_rec *sorted;
-    int dirfd;                  /* the output directory (outdir_open_dir) */
-    unsigned files, failed;     /* files tried, not written */
-    int err;                    /* errno of the first not written */
+    int dirfd;              /* the output directory (outdir_open_dir) */
+    unsigned files, failed; /* files tried, not written */
+    int err;                /* errno of the first not written */
 };
 
 static int rec_cmp_serial(const void *a, const void *b)
@@ -544,7 +544,7 @@ static void stack_prefix(const struct writer *wr, struct buf *b, const struct st
 /* Where every whole stack ends: a program's entry, a thread's start. */
 static bool is_entry_frame(const char *name)
 {
-    static const char *const entries[] = {"_start", "clone", "clone3", "__clone",
+    static const char *const entries[] = {"_start",   "clone",        "clone3",           "__clone",
                                           "__clone3", "start_thread", "__libc_start_main"};
     for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++)
         if (strcmp(name, entries[i]) == 0)
@@ -558,7 +558,8 @@ static bool is_entry_frame(const char *name)
  * stripped _start): it gets a marker root and is counted. */
 static bool stack_incomplete(const struct writer *wr, const struct stack_entry *e)
 {
-    if (e->n == 0 || (e->flags & (UNW_F_SHALLOW | UNW_F_LOW_STACK | UNW_F_TRUNCATED | UNW_F_FAILED)))
+    if (e->n == 0 ||
+        (e->flags & (UNW_F_SHALLOW | UNW_F_LOW_STACK | UNW_F_TRUNCATED | UNW_F_FAILED)))
         return false;
     uintptr_t pc = e->n == 1 ? e->pcs[0] : e->pcs[e->n - 1] - 1;
     const char *root = symbolizer_name_at(wr->sym, pc, KEY_EPOCH(e->serial));

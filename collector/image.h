@@ -65,10 +65,10 @@ void image_drain(struct image *img, bool refresh);
  * choice of source (its own dl_iterate_phdr, or /proc/<pid>/maps). */
 struct image_write {
     struct symbolizer *sym;
-    const char *how;          /* exit path or end: "exit", "signal SIGKILL", "snapshot" */
-    const char *collector;    /* "process" or "thread" */
-    int exit_status;          /* -1: unknown */
-    const char *name_tag;     /* "" or ".2": tells apart images of one pid */
+    const char *how;       /* exit path or end: "exit", "signal SIGKILL", "snapshot" */
+    const char *collector; /* "process" or "thread" */
+    int exit_status;       /* -1: unknown */
+    const char *name_tag;  /* "" or ".2": tells apart images of one pid */
 };
 
 /* Write the files. 0, or -1 when nothing was written. */

@@ -63,8 +63,8 @@ static bool known(struct module_map *mm, uintptr_t lo, uintptr_t hi, const char 
     return false;
 }
 
-static int add(struct module_map *mm, uintptr_t lo, uintptr_t hi, uintptr_t bias,
-               const char *path, const char *name, int vdso, uint32_t epoch)
+static int add(struct module_map *mm, uintptr_t lo, uintptr_t hi, uintptr_t bias, const char *path,
+               const char *name, int vdso, uint32_t epoch)
 {
     if (mm->n == mm->cap) {
         size_t cap = mm->cap ? mm->cap * 2 : 32;
@@ -100,7 +100,7 @@ struct delta_entry {
     unsigned long ino;
     uint64_t off;
     int64_t delta;
-    char *used;     /* the path that opened it */
+    char *used; /* the path that opened it */
 };
 static struct delta_entry *deltas;
 static size_t ndeltas, capdeltas;
@@ -183,8 +183,8 @@ int maps_parse(pid_t pid, const char *text, struct module_map *mm, uint32_t epoc
         unsigned long long off;
         unsigned long ino;
         int pos = 0;
-        if (sscanf(buf, "%" SCNxPTR "-%" SCNxPTR " %7s %llx %*x:%*x %lu %n", &lo, &hi, perms,
-                   &off, &ino, &pos) < 5 ||
+        if (sscanf(buf, "%" SCNxPTR "-%" SCNxPTR " %7s %llx %*x:%*x %lu %n", &lo, &hi, perms, &off,
+                   &ino, &pos) < 5 ||
             strlen(perms) < 3 || perms[2] != 'x' || lo >= hi)
             continue;
         const char *name = buf + pos;

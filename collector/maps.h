@@ -23,10 +23,10 @@ struct symbolizer;
 
 struct map_module {
     uintptr_t lo, hi, bias;
-    char *path;       /* the file to open (maybe /proc/<pid>/root/...) */
-    char *name;       /* as the process names it */
+    char *path; /* the file to open (maybe /proc/<pid>/root/...) */
+    char *name; /* as the process names it */
     int vdso;
-    uint32_t ep_lo, ep_hi;   /* seen from epoch ep_lo to ep_hi (EPOCH_ANY: still) */
+    uint32_t ep_lo, ep_hi; /* seen from epoch ep_lo to ep_hi (EPOCH_ANY: still) */
 };
 
 struct module_map {

@@ -50,12 +50,12 @@ static void iso_time(char *out, size_t len, uint64_t ns)
 {
     uint64_t secs = ns / 1000000000u;
     uint64_t days = secs / 86400u, sod = secs % 86400u;
-    uint64_t z = days + 719468u;              /* days since 0000-03-01 */
+    uint64_t z = days + 719468u; /* days since 0000-03-01 */
     uint64_t era = z / 146097u;
-    uint64_t doe = z - era * 146097u;         /* [0, 146096] */
+    uint64_t doe = z - era * 146097u; /* [0, 146096] */
     uint64_t yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u;
     uint64_t doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);
-    uint64_t mp = (5u * doy + 2u) / 153u;     /* March = 0 */
+    uint64_t mp = (5u * doy + 2u) / 153u; /* March = 0 */
     unsigned day = (unsigned)(doy - (153u * mp + 2u) / 5u + 1u);
     unsigned month = (unsigned)(mp < 10u ? mp + 3u : mp - 9u);
     unsigned long long year = yoe + era * 400u + (month <= 2u);
@@ -111,13 +111,11 @@ static void metric_entry(struct atomic_file *af, const struct meta *m, int k)
         interval_key = META_M_SAMPLE_INTERVAL_NS;
         interval = cfg->wait_sample_ns;
         break;
-    case SRC_NONE:
-        break;
+    case SRC_NONE: break;
     }
     if (interval_key)
         atomic_file_printf(af, ", \"" META_M_ESTIMATE "\": %s, \"%s\": %llu",
-                           interval ? "true" : "false", interval_key,
-                           (unsigned long long)interval);
+                           interval ? "true" : "false", interval_key, (unsigned long long)interval);
     atomic_file_puts(af, "}");
 }
 
@@ -224,24 +222,21 @@ int meta_write(int dirfd, const char *path, const struct meta *m)
                            "\"collector_oom\": %llu},\n",
                            (unsigned long long)wait_sampled, (unsigned long long)wait_dropped,
                            (unsigned long long)m->wait.no_thread,
-                           (unsigned long long)m->wait.reentrant,
-                           (unsigned long long)m->wait_oom);
+                           (unsigned long long)m->wait.reentrant, (unsigned long long)m->wait_oom);
     }
     if (m->has_alloc) {
-        atomic_file_printf(&af,
-                           "  \"" META_ALLOC "\": {\"sampled\": %llu, \"dropped\": %llu, "
-                           "\"no_thread\": %llu, \"untracked_live\": %llu, "
-                           "\"collector_oom\": %llu, \"live_blocks\": %llu, "
-                           "\"sites\": %llu, \"site_bytes\": %llu, "
-                           "\"live_table_bytes\": %llu},\n",
-                           (unsigned long long)alloc_sampled, (unsigned long long)alloc_dropped,
-                           (unsigned long long)m->alloc.no_thread,
-                           (unsigned long long)m->alloc.untracked,
-                           (unsigned long long)m->alloc_oom,
-                           (unsigned long long)m->alloc.live_blocks,
-                           (unsigned long long)m->alloc.sites,
-                           (unsigned long long)m->alloc.site_bytes,
-                           (unsigned long long)m->alloc.table_bytes);
+        atomic_file_printf(
+            &af,
+            "  \"" META_ALLOC "\": {\"sampled\": %llu, \"dropped\": %llu, "
+            "\"no_thread\": %llu, \"untracked_live\": %llu, "
+            "\"collector_oom\": %llu, \"live_blocks\": %llu, "
+            "\"sites\": %llu, \"site_bytes\": %llu, "
+            "\"live_table_bytes\": %llu},\n",
+            (unsigned long long)alloc_sampled, (unsigned long long)alloc_dropped,
+            (unsigned long long)m->alloc.no_thread, (unsigned long long)m->alloc.untracked,
+            (unsigned long long)m->alloc_oom, (unsigned long long)m->alloc.live_blocks,
+            (unsigned long long)m->alloc.sites, (unsigned long long)m->alloc.site_bytes,
+            (unsigned long long)m->alloc.table_bytes);
     }
     u64_field(&af, META_SAMPLES, samples);
     u64_field(&af, META_SAMPLES_RECORDED, recorded);

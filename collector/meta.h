@@ -19,28 +19,28 @@ struct thread_rec {
     pid_t tid;
     char name[16];
     bool exited;
-    uint64_t samples;      /* signals handled (weighted) */
-    uint64_t recorded;     /* weight that reached the stack table */
-    uint64_t dropped;      /* weight lost to a full ring */
+    uint64_t samples;  /* signals handled (weighted) */
+    uint64_t recorded; /* weight that reached the stack table */
+    uint64_t dropped;  /* weight lost to a full ring */
     uint64_t unwind_fail, truncated, shallow;
-    uint64_t low_stack;      /* records not unwound: stack short or unknown */
-    uint64_t alloc_sampled;  /* allocation records taken */
-    uint64_t alloc_dropped;  /* allocation records lost (no room for a site) */
-    uint64_t wait_sampled;   /* lock/I/O wait records taken */
-    uint64_t wait_dropped;   /* wait records lost to a full ring */
+    uint64_t low_stack;     /* records not unwound: stack short or unknown */
+    uint64_t alloc_sampled; /* allocation records taken */
+    uint64_t alloc_dropped; /* allocation records lost (no room for a site) */
+    uint64_t wait_sampled;  /* lock/I/O wait records taken */
+    uint64_t wait_dropped;  /* wait records lost to a full ring */
 };
 
 struct meta_counts {
-    uint64_t lost_oom;     /* weight lost because memory ran out */
-    uint64_t incomplete;   /* cpu samples whose walk stopped short of an entry point */
+    uint64_t lost_oom;   /* weight lost because memory ran out */
+    uint64_t incomplete; /* cpu samples whose walk stopped short of an entry point */
 };
 
 struct meta {
     const struct collector_session *sess;
-    const char *how;               /* exit path, or how the image ended */
-    const char *collector;         /* "process" or "thread" */
-    int exit_status;               /* -1: unknown */
-    const char *name_tag;          /* between pid and metric in file names */
+    const char *how;       /* exit path, or how the image ended */
+    const char *collector; /* "process" or "thread" */
+    int exit_status;       /* -1: unknown */
+    const char *name_tag;  /* between pid and metric in file names */
     const char *sampler_name;
     int sampler_signal;
     uint64_t period_ns;
@@ -48,7 +48,7 @@ struct meta {
     const struct thread_rec *threads;
     size_t nthreads;
     uint64_t threads_unprofiled, threads_unarmed, foreign_signals, no_slot;
-    uint64_t clocks_rearmed;       /* perf descriptors the program closed, re-opened */
+    uint64_t clocks_rearmed; /* perf descriptors the program closed, re-opened */
     uint64_t threads_timer_fallback, threads_signal_blocked;
     uint64_t signal_moves, signals_withheld;
     struct meta_counts counts;
@@ -57,12 +57,12 @@ struct meta {
     bool written[METRIC_COUNT];
     uint64_t total[METRIC_COUNT];
     size_t stacks[METRIC_COUNT];
-    bool has_alloc;                /* the allocation recorder ran */
+    bool has_alloc; /* the allocation recorder ran */
     struct alloc_stats alloc;
-    uint64_t alloc_oom;            /* sites the collector had no memory for */
-    bool has_wait;                 /* the wait recorder ran */
+    uint64_t alloc_oom; /* sites the collector had no memory for */
+    bool has_wait;      /* the wait recorder ran */
     struct wait_stats wait;
-    uint64_t wait_oom;             /* wait records the collector had no memory for */
+    uint64_t wait_oom; /* wait records the collector had no memory for */
     struct symbolizer_stats sym;
 };
 

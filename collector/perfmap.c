@@ -58,7 +58,7 @@ static void add_line(struct perfmap *pm, const char *s, const char *end)
     if (!hexnum(&s, end, &size) || s >= end || *s != ' ' || size == 0 || lo + size < lo)
         return;
     s++;
-    size_t len = strnlen(s, (size_t)(end - s));   /* a NUL ends the name */
+    size_t len = strnlen(s, (size_t)(end - s)); /* a NUL ends the name */
     if (len == 0)
         return;
     if (pm->n == pm->cap) {
@@ -101,8 +101,8 @@ static void refresh(struct perfmap *pm)
         return;
     }
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-        (st.st_uid != geteuid() && st.st_uid != 0) || st.st_size <= pm->size) {
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_uid != geteuid() && st.st_uid != 0) ||
+        st.st_size <= pm->size) {
         close(fd);
         return;
     }

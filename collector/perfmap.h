@@ -19,17 +19,17 @@
 
 struct perfmap_ent {
     uintptr_t lo, hi;
-    uint32_t seq;        /* line number: later lines win */
+    uint32_t seq; /* line number: later lines win */
     char *name;
 };
 
 struct perfmap {
     char path[64];
-    off_t size;          /* bytes parsed so far */
+    off_t size; /* bytes parsed so far */
     struct perfmap_ent *v;
     size_t n, cap;
     bool sorted;
-    bool absent;         /* no such file: not looked for again */
+    bool absent; /* no such file: not looked for again */
 };
 
 /* Start with pid's file (not read until needed). */

@@ -7,8 +7,8 @@
 #include <string.h>
 
 struct slot {
-    uint64_t got;        /* GOT slot address (r_offset) */
-    const char *name;    /* in the ELF's string table */
+    uint64_t got;     /* GOT slot address (r_offset) */
+    const char *name; /* in the ELF's string table */
 };
 
 static int cmp_slot(const void *a, const void *b)
@@ -30,8 +30,7 @@ static long read_slots(Elf *e, struct slot **out)
         Elf_Scn *symscn = elf_getscn(e, sh.sh_link);
         GElf_Shdr symsh;
         Elf_Data *rel = elf_getdata(scn, NULL), *syms;
-        if (!symscn || !gelf_getshdr(symscn, &symsh) || !rel ||
-            !(syms = elf_getdata(symscn, NULL)))
+        if (!symscn || !gelf_getshdr(symscn, &symsh) || !rel || !(syms = elf_getdata(symscn, NULL)))
             continue;
         size_t nrel = sh.sh_size / sh.sh_entsize;
         for (size_t i = 0; i < nrel; i++) {
@@ -124,10 +123,10 @@ long plt_stubs(Elf *e, struct plt_stub **out)
             continue;
         for (size_t off = 0; off + ent <= d->d_size; off += ent) {
             uint64_t addr = sh.sh_addr + off;
-            const char *name =
-                slot_name(slots, nslots, stub_target((const unsigned char *)d->d_buf + off, ent, addr));
+            const char *name = slot_name(
+                slots, nslots, stub_target((const unsigned char *)d->d_buf + off, ent, addr));
             if (!name)
-                continue;   /* PLT0, or a lazy-binding entry of an IBT .plt */
+                continue; /* PLT0, or a lazy-binding entry of an IBT .plt */
             if (n == cap) {
                 long nc = cap ? cap * 2 : 256;
                 struct plt_stub *nv = realloc(v, (size_t)nc * sizeof *nv);

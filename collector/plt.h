@@ -16,8 +16,8 @@
 #include <stdint.h>
 
 struct plt_stub {
-    uint64_t lo, hi;   /* ELF virtual addresses */
-    char *name;        /* the target's symbol name (malloc'd, mangled) */
+    uint64_t lo, hi; /* ELF virtual addresses */
+    char *name;      /* the target's symbol name (malloc'd, mangled) */
 };
 
 /* The stubs of e, sorted by address, in a malloc'd array (free each name,

@@ -27,7 +27,7 @@
 #include "preload/log.h"
 
 #define TICK_MS 50
-#define REFRESH_TICKS 20   /* names and liveness once a second */
+#define REFRESH_TICKS 20 /* names and liveness once a second */
 
 /* A thread that waits on an image's life mutex and reads the exit code
  * the moment the host's first thread is torn down (layout.h). */
@@ -36,26 +36,26 @@ struct watch {
     pthread_mutex_t *life;
     int statfd;
     _Atomic int stop;
-    _Atomic int done;          /* how/status are set */
+    _Atomic int done; /* how/status are set */
     char how[64];
     int status;
 };
 
 struct client {
     int fd;
-    pid_t pid;                  /* in our PID namespace (SO_PEERCRED) */
-    int statfd;                 /* /proc/<pid>/stat, opened at attach */
-    void *base;                 /* the image's mapping, once handed over */
+    pid_t pid;  /* in our PID namespace (SO_PEERCRED) */
+    int statfd; /* /proc/<pid>/stat, opened at attach */
+    void *base; /* the image's mapping, once handed over */
     size_t size;
     struct image *img;
     struct module_map maps;
-    uint64_t map_gen;           /* last generation read */
-    uint32_t epoch;             /* module-map epoch (symbolize.h) */
-    bool written_end;           /* its files are written for good */
-    char tag[16];               /* file name tag, chosen at first write */
+    uint64_t map_gen; /* last generation read */
+    uint32_t epoch;   /* module-map epoch (symbolize.h) */
+    bool written_end; /* its files are written for good */
+    char tag[16];     /* file name tag, chosen at first write */
     bool tagged;
     bool map_read_once;
-    uint64_t hello_ms;          /* when it attached */
+    uint64_t hello_ms; /* when it attached */
     struct watch *watch;
     uint64_t next_flush_ms;
 };
@@ -67,7 +67,7 @@ struct server {
     struct symbolizer *sym;
     uint64_t last_tick_ms, idle_since_ms;
     unsigned ticks;
-    char **names;               /* "<outdir>/<comm>.<pid>" written, for tags */
+    char **names; /* "<outdir>/<comm>.<pid>" written, for tags */
     size_t nnames, capnames;
 };
 
@@ -193,8 +193,7 @@ static void choose_tag(struct server *s, struct client *c)
 }
 
 /* Write client c's files, unless its image leaves none (`quiet`). */
-static void write_image(struct server *s, struct client *c, const char *how, int status,
-                        bool quiet)
+static void write_image(struct server *s, struct client *c, const char *how, int status, bool quiet)
 {
     if (!c->img || !s->sym || quiet)
         return;
@@ -203,8 +202,11 @@ static void write_image(struct server *s, struct client *c, const char *how, int
     symbolizer_reset_modules(s->sym);
     maps_register(&c->maps, s->sym);
     symbolizer_set_jit_pid(s->sym, c->pid);
-    struct image_write w = {.sym = s->sym, .how = how, .collector = "process",
-                            .exit_status = status, .name_tag = c->tag};
+    struct image_write w = {.sym = s->sym,
+                            .how = how,
+                            .collector = "process",
+                            .exit_status = status,
+                            .name_tag = c->tag};
     image_write(c->img, &w);
 }
 
@@ -353,7 +355,8 @@ static void how_it_ended(int statfd, char *how, size_t len, int *status)
     if (code & 0x7f) {
         int sig = (int)(code & 0x7f);
         const char *abbr = sigabbrev_np(sig);
-        snprintf(how, len, "signal SIG%s%s", abbr ? abbr : "?", code & 0x80 ? " (core dumped)" : "");
+        snprintf(how, len, "signal SIG%s%s", abbr ? abbr : "?",
+                 code & 0x80 ? " (core dumped)" : "");
         *status = 128 + sig;
     } else if (state == 'Z' || state == 'X' || code) {
         snprintf(how, len, "exit");
@@ -437,8 +440,8 @@ static bool serve(struct server *s, size_t i, bool hup)
             char buf[CMSG_SPACE(sizeof(int) * 4)];
             struct cmsghdr align;
         } u;
-        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                            .msg_controllen = sizeof u.buf};
+        struct msghdr mh = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
         ssize_t r = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
         if (r < 0 && (errno == EAGAIN || errno == EINTR))
             return true;
@@ -491,11 +494,8 @@ static bool serve(struct server *s, size_t i, bool hup)
             }
             reply(c->fd, ATTACH_SYNC);
             break;
-        case ATTACH_END:
-            on_end(s, c);
-            break;
-        default:
-            break;
+        case ATTACH_END: on_end(s, c); break;
+        default: break;
         }
         if (passed >= 0)
             close(passed);

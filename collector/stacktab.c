@@ -12,8 +12,8 @@ struct entry {
     uint64_t hash;
     uint64_t serial;
     uint64_t weight;
-    uint64_t w[2];       /* extra weights 1 and 2 */
-    size_t off;          /* into pcs arena */
+    uint64_t w[2]; /* extra weights 1 and 2 */
+    size_t off;    /* into pcs arena */
     uint32_t kind, flags, n;
 };
 
@@ -22,8 +22,8 @@ struct stacktab {
     size_t nentries, cap_entries;
     uint64_t *arena;
     size_t arena_used, arena_cap;
-    uint32_t *index;     /* entry number + 1; 0 = empty */
-    size_t index_cap;    /* power of two */
+    uint32_t *index;  /* entry number + 1; 0 = empty */
+    size_t index_cap; /* power of two */
 };
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -132,7 +132,7 @@ long stacktab_add_index(struct stacktab *t, uint64_t serial, uint32_t kind, uint
         t->arena = na;
         t->arena_cap = cap;
     }
-    if (n)   /* (an empty stack: the arena may still be NULL) */
+    if (n) /* (an empty stack: the arena may still be NULL) */
         memcpy(t->arena + t->arena_used, pcs, n * sizeof *pcs);
     struct entry *e = &t->entries[t->nentries];
     *e = (struct entry){h, serial, weight, {0, 0}, t->arena_used, kind, flags, n};

@@ -19,13 +19,13 @@
 struct stacktab;
 
 struct stack_entry {
-    uint64_t serial;      /* thread serial (threads.h) */
-    uint32_t kind;        /* record kind (sampler.h) */
-    uint32_t flags;       /* UNW_F_* (unwind.h) */
-    uint32_t n;           /* frames */
+    uint64_t serial; /* thread serial (threads.h) */
+    uint32_t kind;   /* record kind (sampler.h) */
+    uint32_t flags;  /* UNW_F_* (unwind.h) */
+    uint32_t n;      /* frames */
     uint64_t weight;
-    uint64_t w1, w2;      /* extra weights (see the model) */
-    const uint64_t *pcs;  /* n pcs, leaf first */
+    uint64_t w1, w2;     /* extra weights (see the model) */
+    const uint64_t *pcs; /* n pcs, leaf first */
 };
 
 struct stacktab *stacktab_new(void);

@@ -40,38 +40,37 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 #define DEBUG_ROOT "/usr/lib/debug"
 
 struct sym {
-    uint64_t lo, hi;        /* ELF vaddr range */
-    const char *display;    /* arena; NULL until first asked */
-    uint32_t name;          /* offset into symfile->strs */
+    uint64_t lo, hi;     /* ELF vaddr range */
+    const char *display; /* arena; NULL until first asked */
+    uint32_t name;       /* offset into symfile->strs */
 };
 
 struct symfile {
     struct symfile *next;
-    char *path;             /* NULL for in-memory images */
-    dev_t dev;              /* identity of the file read, so a symbolizer */
-    ino_t ino;              /* reused across processes never names a */
-    off_t size;             /* rebuilt binary with its old symbols */
+    char *path; /* NULL for in-memory images */
+    dev_t dev;  /* identity of the file read, so a symbolizer */
+    ino_t ino;  /* reused across processes never names a */
+    off_t size; /* rebuilt binary with its old symbols */
     struct timespec mtime;
     struct sym *syms;
     size_t n;
     char *strs;
-    bool no_table;          /* no symbol table: syms holds PLT stubs at most */
+    bool no_table; /* no symbol table: syms holds PLT stubs at most */
 };
 
 struct module {
-    char *path;             /* NULL: image instead */
-    char *name;             /* sanitized basename for fallback frames */
-    void *image;            /* in-memory ELF copy (vDSO) */
+    char *path;  /* NULL: image instead */
+    char *name;  /* sanitized basename for fallback frames */
+    void *image; /* in-memory ELF copy (vDSO) */
     size_t image_size;
     uintptr_t bias, lo, hi;
-    uint32_t ep_lo, ep_hi;  /* module-map epochs it was mapped in */
-    struct symfile *file;   /* NULL until loaded, or when nothing loads */
+    uint32_t ep_lo, ep_hi; /* module-map epochs it was mapped in */
+    struct symfile *file;  /* NULL until loaded, or when nothing loads */
     bool tried;
-    bool self;              /* the profiler's own library: one name for all */
+    bool self; /* the profiler's own library: one name for all */
 };
 
 struct arena_chunk {
@@ -81,14 +80,14 @@ struct arena_chunk {
 };
 
 struct cache_slot {
-    uintptr_t addr;         /* 0: empty */
+    uintptr_t addr; /* 0: empty */
     const char *name;
 };
 
 struct symbolizer {
     struct module *mods;
     size_t nmods, capmods;
-    uintptr_t *maxhi;       /* maxhi[i] = max(mods[0..i].hi), valid when !dirty */
+    uintptr_t *maxhi; /* maxhi[i] = max(mods[0..i].hi), valid when !dirty */
     bool dirty;
     struct symfile *files;
     struct arena_chunk *arena;
@@ -238,7 +237,7 @@ static const char *base_name(const char *p)
 static int add_module(struct symbolizer *S, const char *path, const char *name, void *image,
                       size_t image_size, uintptr_t bias, uintptr_t lo, uintptr_t hi)
 {
-    struct module m = { 0 };
+    struct module m = {0};
 
     if (S->nmods == S->capmods) {
         size_t cap = S->capmods ? S->capmods * 2 : 64;
@@ -277,8 +276,8 @@ static int add_module(struct symbolizer *S, const char *path, const char *name, 
     return 0;
 }
 
-int symbolizer_add_module(struct symbolizer *S, const char *path, const char *name,
-                          uintptr_t bias, uintptr_t lo, uintptr_t hi)
+int symbolizer_add_module(struct symbolizer *S, const char *path, const char *name, uintptr_t bias,
+                          uintptr_t lo, uintptr_t hi)
 {
     if (!path) {
         errno = EINVAL;
@@ -421,10 +420,10 @@ static size_t read_build_id(Elf *e, unsigned char *out, size_t cap)
 
 struct rawsym {
     uint64_t lo, size;
-    uint32_t name;            /* offset into the string table */
-    uint16_t sec;             /* containing section (index into secinfo), 0 unknown */
+    uint32_t name; /* offset into the string table */
+    uint16_t sec;  /* containing section (index into secinfo), 0 unknown */
     uint8_t rank;
-    uint8_t uscore;           /* leading underscores */
+    uint8_t uscore; /* leading underscores */
 };
 
 /* Same address: the best-ranked name first (FUNC over NOTYPE, global over
@@ -481,7 +480,7 @@ static uint32_t *sort_rawsyms(const struct rawsym *raw, size_t n, const char *st
     }
     uint64_t varying = all_and ^ all_or;
     for (unsigned shift = 0; shift < 64; shift += 8) {
-        size_t pos[256] = { 0 }, sum = 0;
+        size_t pos[256] = {0}, sum = 0;
         if (((varying >> shift) & 0xff) == 0)
             continue;
         for (size_t i = 0; i < n; i++)
@@ -499,7 +498,7 @@ static uint32_t *sort_rawsyms(const struct rawsym *raw, size_t n, const char *st
     }
     if (src != ord)
         memcpy(ord, src, n * sizeof(*ord));
-    struct rawsym_order o = { raw, strs };
+    struct rawsym_order o = {raw, strs};
     for (size_t i = 0, j; i < n; i = j) {
         for (j = i + 1; j < n && raw[ord[j]].lo == raw[ord[i]].lo; j++)
             ;
@@ -558,7 +557,7 @@ static long read_symtab(Elf *e, Elf_Scn *symscn, struct symfile *f)
     if (elf_getshdrnum(e, &nsecs) != 0)
         nsecs = 0;
     if (nsecs > UINT16_MAX + 1)
-        nsecs = UINT16_MAX + 1;   /* st_shndx cannot name more */
+        nsecs = UINT16_MAX + 1; /* st_shndx cannot name more */
     secs = calloc(nsecs ? nsecs : 1, sizeof(*secs));
     raw = malloc(n * sizeof(*raw));
     if (!secs || !raw)
@@ -599,8 +598,8 @@ static long read_symtab(Elf *e, Elf_Scn *symscn, struct symfile *f)
         /* Hand-written assembly often omits .type; such a global label in
          * code is still the best name for its bytes. Local untyped labels
          * (ARM "$x" mapping symbols, jump targets) are not functions. */
-        if (!func && !(type == STT_NOTYPE && bind != STB_LOCAL && sec && sec->exec &&
-                       name[0] != '$'))
+        if (!func &&
+            !(type == STT_NOTYPE && bind != STB_LOCAL && sec && sec->exec && name[0] != '$'))
             continue;
         struct rawsym *r = &raw[kept++];
         r->lo = s.st_value;
@@ -742,8 +741,7 @@ static void elf_close(struct elf_handle *h)
 
 /* The CRC-32 that .gnu_debuglink stores (zlib's polynomial, initial 0).
  * Our own small table version: the preload library does not link zlib. */
-static uint32_t crc32_update(const uint32_t *table, uint32_t crc, const unsigned char *p,
-                             size_t n)
+static uint32_t crc32_update(const uint32_t *table, uint32_t crc, const unsigned char *p, size_t n)
 {
     crc = ~crc;
     while (n--)
@@ -790,7 +788,7 @@ static long try_debug_file(const char *path, const struct stat *self, const unsi
     if (!elf_open(&h, path))
         return 0;
     if (self && fstat(h.fd, &st) == 0 && st.st_dev == self->st_dev && st.st_ino == self->st_ino)
-        goto out;   /* debuglink naming the file itself */
+        goto out; /* debuglink naming the file itself */
     if (bidlen) {
         unsigned char dbid[64];
         size_t dlen = read_build_id(h.e, dbid, sizeof(dbid));
@@ -845,8 +843,8 @@ static long load_by_debuglink(Elf *e, int fd, const char *path, const unsigned c
         return 0;
     const unsigned char *c = (const unsigned char *)d->d_buf + crcoff;
     uint32_t crc = eh.e_ident[EI_DATA] == ELFDATA2MSB
-        ? (uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 | (uint32_t)c[2] << 8 | c[3]
-        : (uint32_t)c[3] << 24 | (uint32_t)c[2] << 16 | (uint32_t)c[1] << 8 | c[0];
+                       ? (uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 | (uint32_t)c[2] << 8 | c[3]
+                       : (uint32_t)c[3] << 24 | (uint32_t)c[2] << 16 | (uint32_t)c[1] << 8 | c[0];
 
     real = realpath(path, NULL);
     dir = real ? real : strdup(path);
@@ -859,7 +857,7 @@ static long load_by_debuglink(Elf *e, int fd, const char *path, const unsigned c
         slash[slash == dir ? 1 : 0] = '\0';
     else
         strcpy(dir, ".");
-    const char *fmts[] = { "%s/%.*s", "%s/.debug/%.*s", DEBUG_ROOT "%s/%.*s" };
+    const char *fmts[] = {"%s/%.*s", "%s/.debug/%.*s", DEBUG_ROOT "%s/%.*s"};
     for (size_t i = 0; i < 3 && got == 0; i++) {
         if (i == 2 && dir[0] != '/')
             break;
@@ -914,7 +912,7 @@ static void add_plt_stubs(struct symbolizer *S, struct symfile *f, Elf *e)
     for (long i = 0; i < n; i++) {
         if (find_sym(f, v[i].lo))
             continue;
-        size_t len = strlen(v[i].name) - 4;   /* without "@plt" */
+        size_t len = strlen(v[i].name) - 4; /* without "@plt" */
         v[i].name[len] = 0;
         char *dem = demangle(v[i].name);
         const char *base = dem ? dem : v[i].name;
@@ -937,7 +935,7 @@ static void add_plt_stubs(struct symbolizer *S, struct symfile *f, Elf *e)
 
 static void load_module(struct symbolizer *S, struct module *m)
 {
-    struct elf_handle h = { .fd = -1, .e = NULL };
+    struct elf_handle h = {.fd = -1, .e = NULL};
     struct symfile *f;
     unsigned char bid[64];
     size_t bidlen;
@@ -1286,7 +1284,7 @@ int symbolizer_add_vdso(struct symbolizer *S, uintptr_t lo, uintptr_t hi)
 
 int symbolizer_add_self_modules(struct symbolizer *S)
 {
-    struct self_ctx c = { .S = S, .vdso = (uintptr_t)getauxval(AT_SYSINFO_EHDR) };
+    struct self_ctx c = {.S = S, .vdso = (uintptr_t)getauxval(AT_SYSINFO_EHDR)};
 
     dl_iterate_phdr(self_cb, &c);
     return c.failed ? -1 : c.added;

@@ -78,16 +78,16 @@ int symbolizer_add_vdso(struct symbolizer *sym, uintptr_t lo, uintptr_t hi);
 const char *symbolizer_name(struct symbolizer *sym, uintptr_t addr);
 
 /* Module containing addr: its basename and the [lo, hi) range, or -1. */
-int symbolizer_module_of(struct symbolizer *sym, uintptr_t addr, const char **name,
-                         uintptr_t *lo, uintptr_t *hi);
+int symbolizer_module_of(struct symbolizer *sym, uintptr_t addr, const char **name, uintptr_t *lo,
+                         uintptr_t *hi);
 
 /* Counters for meta.json. */
 struct symbolizer_stats {
-    unsigned modules;          /* registered */
-    unsigned modules_loaded;   /* whose ELF was opened */
-    unsigned modules_nosyms;   /* opened but no symbol table at all */
+    unsigned modules;        /* registered */
+    unsigned modules_loaded; /* whose ELF was opened */
+    unsigned modules_nosyms; /* opened but no symbol table at all */
     uint64_t lookups;
-    uint64_t unresolved;       /* answered with a fallback name */
+    uint64_t unresolved; /* answered with a fallback name */
 };
 void symbolizer_stats(const struct symbolizer *sym, struct symbolizer_stats *out);
 

@@ -57,7 +57,7 @@ static NOINLINE void rec(int depth)
         use(leaf(72), 72);
     else
         rec(depth - 1);
-    __asm__ volatile("" ::: "memory");   /* no tail call: one frame per level */
+    __asm__ volatile("" ::: "memory"); /* no tail call: one frame per level */
 }
 
 static void (*const pattern[6])(void) = {path_a, path_b, path_a, path_c, path_b, path_a};

@@ -29,7 +29,6 @@
 static uint64_t sum;
 static void *leaked[32];
 
-
 static NOINLINE void site_a(void)
 {
     for (unsigned i = 0; i < 1024; i++) {

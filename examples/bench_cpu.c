@@ -63,9 +63,27 @@ NOINLINE static uint64_t leaf_c(uint64_t x, int n)
 
 #define LEAF_N 20000
 
-NOINLINE static uint64_t burn_a(uint64_t x) { for (int i = 0; i < 5; i++) x = leaf_a(x, LEAF_N); sink += x; return x; }
-NOINLINE static uint64_t burn_b(uint64_t x) { for (int i = 0; i < 3; i++) x = leaf_b(x, LEAF_N); sink += x; return x; }
-NOINLINE static uint64_t burn_c(uint64_t x) { for (int i = 0; i < 2; i++) x = leaf_c(x, LEAF_N); sink += x; return x; }
+NOINLINE static uint64_t burn_a(uint64_t x)
+{
+    for (int i = 0; i < 5; i++)
+        x = leaf_a(x, LEAF_N);
+    sink += x;
+    return x;
+}
+NOINLINE static uint64_t burn_b(uint64_t x)
+{
+    for (int i = 0; i < 3; i++)
+        x = leaf_b(x, LEAF_N);
+    sink += x;
+    return x;
+}
+NOINLINE static uint64_t burn_c(uint64_t x)
+{
+    for (int i = 0; i < 2; i++)
+        x = leaf_c(x, LEAF_N);
+    sink += x;
+    return x;
+}
 
 NOINLINE static uint64_t do_units(uint64_t seed, int units)
 {

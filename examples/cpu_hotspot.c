@@ -99,7 +99,7 @@ NOINLINE static uint64_t leaf_c(uint64_t x, int n)
     return x;
 }
 
-#define LEAF_N 20000   /* ~20 us per leaf call: clock_gettime is ~2% of a burn */
+#define LEAF_N 20000 /* ~20 us per leaf call: clock_gettime is ~2% of a burn */
 
 NOINLINE static uint64_t burn_a(long long ns)
 {
@@ -160,7 +160,7 @@ static void announce(const char *name)
 struct worker {
     pthread_t th;
     char name[16];
-    int kind;           /* 0 worker, 1 renamer, 2 early exit */
+    int kind; /* 0 worker, 1 renamer, 2 early exit */
 };
 
 NOINLINE static uint64_t run_worker(struct worker *w)

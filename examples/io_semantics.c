@@ -124,7 +124,7 @@ static void *die_holding(void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&robust);
-    return NULL;   /* exits owning it */
+    return NULL; /* exits owning it */
 }
 
 static void deadline(struct timespec *ts, long ms)
@@ -228,8 +228,8 @@ int main(void)
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0640);
     struct stat st;
     fstat(fd, &st);
-    check("open mode", fd >= 0 && (st.st_mode & 0777) == (0640 & ~umask(022)),
-          "mode=%o", (unsigned)(st.st_mode & 0777));
+    check("open mode", fd >= 0 && (st.st_mode & 0777) == (0640 & ~umask(022)), "mode=%o",
+          (unsigned)(st.st_mode & 0777));
     umask(022);
     check("fsync", fsync(fd) == 0, "ok");
     close(fd);
@@ -263,8 +263,7 @@ int main(void)
     rc1 = pthread_mutex_lock(&robust);
     rc2 = pthread_mutex_consistent(&robust);
     rc3 = pthread_mutex_unlock(&robust);
-    check("robust", rc1 == EOWNERDEAD && rc2 == 0 && rc3 == 0, "%s %d %d", strerror(rc1), rc2,
-          rc3);
+    check("robust", rc1 == EOWNERDEAD && rc2 == 0 && rc3 == 0, "%s %d %d", strerror(rc1), rc2, rc3);
     /* contended robust: owner dies while we wait */
     pthread_mutex_t hm = PTHREAD_MUTEX_INITIALIZER;
     pthread_create(&t, NULL, hold_then_release, &hm);
@@ -273,7 +272,7 @@ int main(void)
     struct timespec dl;
     deadline(&dl, 20);
     rc1 = pthread_mutex_timedlock(&hm, &dl);
-    rc2 = pthread_mutex_lock(&hm);   /* contended, then acquired */
+    rc2 = pthread_mutex_lock(&hm); /* contended, then acquired */
     check("timedlock timeout", rc1 == ETIMEDOUT && rc2 == 0, "%s %d", strerror(rc1), rc2);
     pthread_mutex_unlock(&hm);
     pthread_join(t, NULL);
@@ -286,8 +285,7 @@ int main(void)
     deadline(&dl, 20);
     errno = 0;
     rc1 = sem_timedwait(&sm, &dl);
-    check("sem_timedwait timeout", rc1 == -1 && errno == ETIMEDOUT, "%d %s", rc1,
-          strerror(errno));
+    check("sem_timedwait timeout", rc1 == -1 && errno == ETIMEDOUT, "%d %s", rc1, strerror(errno));
     errno = 0;
     rc1 = sem_trywait(&sm);
     check("sem_trywait", rc1 == -1 && errno == EAGAIN, "%d %s", rc1, strerror(errno));

@@ -137,13 +137,13 @@ int atomic_file_openat(struct atomic_file *af, int dirfd, const char *path, mode
     af->own_fd = true;
     return 0;
 
-fail: {
-        int e = errno ? errno : ENOMEM;
-        af_release(af);
-        af->err = e;
-        errno = e;
-        return -1;
-    }
+fail : {
+    int e = errno ? errno : ENOMEM;
+    af_release(af);
+    af->err = e;
+    errno = e;
+    return -1;
+}
 }
 
 void atomic_file_fdopen(struct atomic_file *af, int fd, bool own)

@@ -35,11 +35,11 @@
 
 struct atomic_file {
     int fd;
-    int dirfd;        /* names are relative to it (AT_FDCWD: plain paths); borrowed */
-    int err;          /* first errno seen, 0 if none */
-    bool own_fd;      /* close fd at commit/abort */
-    char *path;       /* final name; NULL when writing in place */
-    char *tmp;        /* temp name; NULL when writing in place */
+    int dirfd;   /* names are relative to it (AT_FDCWD: plain paths); borrowed */
+    int err;     /* first errno seen, 0 if none */
+    bool own_fd; /* close fd at commit/abort */
+    char *path;  /* final name; NULL when writing in place */
+    char *tmp;   /* temp name; NULL when writing in place */
     char buf[8192];
     size_t used;
 };

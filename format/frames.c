@@ -16,7 +16,7 @@ size_t frame_char(const unsigned char *s, size_t len, enum frame_scope scope, bo
     }
     unsigned cp;
     size_t n = utf8_decode(s, len, &cp);
-    *ok = n && cp >= 0xa0;   /* not C0, DEL or C1 */
+    *ok = n && cp >= 0xa0; /* not C0, DEL or C1 */
     return n ? n : 1;
 }
 

@@ -38,15 +38,15 @@
 #define FRAME_REPLACEMENT '_'
 
 /* ---- marker frames ---- */
-#define FRAME_UNKNOWN "[unknown]"                  /* no module maps the address */
-#define FRAME_TRUNCATED "[truncated]"              /* deeper than FLAMEPRE_DEPTH: root side cut */
-#define FRAME_UNWIND_FAILED "[unwind failed]"      /* the unwinder stopped early */
+#define FRAME_UNKNOWN "[unknown]"             /* no module maps the address */
+#define FRAME_TRUNCATED "[truncated]"         /* deeper than FLAMEPRE_DEPTH: root side cut */
+#define FRAME_UNWIND_FAILED "[unwind failed]" /* the unwinder stopped early */
 #define FRAME_NOT_UNWOUND_LOADER "[not unwound: in loader or unwinder]"
 #define FRAME_NOT_UNWOUND_LOW_STACK "[not unwound: low stack]"
-#define FRAME_NO_FRAMES "[no frames]"              /* a record with an empty stack */
+#define FRAME_NO_FRAMES "[no frames]"                   /* a record with an empty stack */
 #define FRAME_INCOMPLETE "[incomplete: no unwind info]" /* the walk ended short of an entry point */
-#define FRAME_SELF "[flamepre]"                    /* time inside the profiler itself */
-#define FRAME_JIT_SUFFIX "_[j]"                    /* named from a JIT's perf map */
+#define FRAME_SELF "[flamepre]"                         /* time inside the profiler itself */
+#define FRAME_JIT_SUFFIX "_[j]"                         /* named from a JIT's perf map */
 
 enum frame_scope { FRAME_ONE, FRAME_STACK };
 

@@ -324,7 +324,8 @@ static bool object(struct parser *p, struct json *out)
     }
     for (;;) {
         if (p->pos >= p->len || p->s[p->pos] != '"')
-            return fail(p, p->pos, p->pos >= p->len ? "unterminated object" : "expected a string key");
+            return fail(p, p->pos,
+                        p->pos >= p->len ? "unterminated object" : "expected a string key");
         if (!grow((void **)&out->v.obj.members, out->v.obj.n, &cap, sizeof *out->v.obj.members))
             return fail(p, p->pos, "out of memory");
         struct json_member *m = &out->v.obj.members[out->v.obj.n++];
@@ -377,9 +378,7 @@ static bool value(struct parser *p, struct json *out)
         p->depth--;
         return ok;
     }
-    case '"':
-        out->type = JSON_STRING;
-        return string(p, &out->v.str.s, &out->v.str.len);
+    case '"': out->type = JSON_STRING; return string(p, &out->v.str.s, &out->v.str.len);
     case 't': return literal(p, "true", JSON_TRUE, out);
     case 'f': return literal(p, "false", JSON_FALSE, out);
     case 'n': return literal(p, "null", JSON_NULL, out);
@@ -395,9 +394,7 @@ static bool value(struct parser *p, struct json *out)
 static void free_node(struct json *v)
 {
     switch (v->type) {
-    case JSON_STRING:
-        free(v->v.str.s);
-        break;
+    case JSON_STRING: free(v->v.str.s); break;
     case JSON_ARRAY:
         for (size_t i = 0; i < v->v.arr.n; i++)
             free_node(&v->v.arr.items[i]);
@@ -410,8 +407,7 @@ static void free_node(struct json *v)
         }
         free(v->v.obj.members);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -462,7 +458,7 @@ struct json *json_parse_file(const char *path, size_t max, struct json_error *er
         e.msg = "out of memory";
         goto out;
     }
-    for (;;) {   /* the file may have changed size since fstat */
+    for (;;) { /* the file may have changed size since fstat */
         ssize_t r = read(fd, buf + len, (size_t)st.st_size + 1 - len);
         if (r < 0 && errno == EINTR)
             continue;

@@ -24,7 +24,15 @@
 
 #define JSON_MAX_DEPTH 64
 
-enum json_type { JSON_NULL, JSON_FALSE, JSON_TRUE, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
+enum json_type {
+    JSON_NULL,
+    JSON_FALSE,
+    JSON_TRUE,
+    JSON_NUMBER,
+    JSON_STRING,
+    JSON_ARRAY,
+    JSON_OBJECT
+};
 
 /* Number flags: which exact views a number has. */
 enum { JSON_NUM_INT64 = 1, JSON_NUM_UINT64 = 2 };
@@ -35,14 +43,14 @@ struct json {
     enum json_type type;
     union {
         struct {
-            char *s;      /* UTF-8, NUL-terminated; may hold NULs (\u0000) */
+            char *s; /* UTF-8, NUL-terminated; may hold NULs (\u0000) */
             size_t len;
         } str;
         struct {
             unsigned flags; /* JSON_NUM_*: i / u are exact */
             int64_t i;
             uint64_t u;
-            double d;       /* always set (nearest double; +-HUGE_VAL past range) */
+            double d; /* always set (nearest double; +-HUGE_VAL past range) */
         } num;
         struct {
             struct json *items;
@@ -56,14 +64,14 @@ struct json {
 };
 
 struct json_member {
-    char *key;          /* decoded like a string value */
+    char *key; /* decoded like a string value */
     size_t key_len;
     struct json value;
 };
 
 struct json_error {
-    size_t offset;      /* byte of the input where the problem is */
-    const char *msg;    /* static text: "expected ':'", "invalid escape" ... */
+    size_t offset;   /* byte of the input where the problem is */
+    const char *msg; /* static text: "expected ':'", "invalid escape" ... */
 };
 
 /* Parse text[0..len). Returns the root (free with json_free), or NULL

@@ -13,7 +13,6 @@
  * "symbolizer" and "threads" are written by meta.c alone and named there.
  */
 
-
 /* ---- top level ---- */
 #define META_TOOL "tool"
 #define META_VERSION "version"

@@ -44,7 +44,7 @@ enum event_index {
 #define X(id, name) EV_INDEX_##id,
     FORMAT_EVENTS(X)
 #undef X
-    EV_INDEX_COUNT
+        EV_INDEX_COUNT
 };
 
 enum event_bit {
@@ -54,27 +54,27 @@ enum event_bit {
 };
 
 /* ---- units the CLI formats (its --units names) ---- */
-#define FORMAT_UNITS(X)      \
-    X(SAMPLES, "samples")    \
-    X(BYTES, "bytes")        \
-    X(NS, "ns")              \
+#define FORMAT_UNITS(X)   \
+    X(SAMPLES, "samples") \
+    X(BYTES, "bytes")     \
+    X(NS, "ns")           \
     X(COUNT, "count")
 
 enum unit_kind {
 #define X(id, name) UNIT_##id,
     FORMAT_UNITS(X)
 #undef X
-    UNIT_KIND_COUNT
+        UNIT_KIND_COUNT
 };
 
 /* Which records of an image a metric is built from. */
 enum metric_source {
-    SRC_NONE,       /* known to the CLI, not recorded by this version */
-    SRC_CPU,        /* CPU samples from the rings */
-    SRC_ALLOC,      /* allocation sites (allocsite.h) */
-    SRC_WAIT_LOCK,  /* lock waits from the rings (wait.h: WAIT_LOCK) */
-    SRC_WAIT_COND,  /* condition waits (WAIT_COND) */
-    SRC_WAIT_IO,    /* I/O waits (WAIT_IO) */
+    SRC_NONE,      /* known to the CLI, not recorded by this version */
+    SRC_CPU,       /* CPU samples from the rings */
+    SRC_ALLOC,     /* allocation sites (allocsite.h) */
+    SRC_WAIT_LOCK, /* lock waits from the rings (wait.h: WAIT_LOCK) */
+    SRC_WAIT_COND, /* condition waits (WAIT_COND) */
+    SRC_WAIT_IO,   /* I/O waits (WAIT_IO) */
 };
 
 /* Which weight of a stack-table entry (collector/stacktab.h) a metric
@@ -84,37 +84,37 @@ enum metric_source {
 enum metric_weight { MW_MAIN, MW_COUNT, MW_EXTRA };
 
 /* X(ID, name, kind, unit, event, source, weight, palette, label, desc) */
-#define FORMAT_METRICS(X)                                                                       \
-    X(CPU, "cpu", UNIT_SAMPLES, "samples", EV_CPU, SRC_CPU, MW_MAIN, "hot",                     \
-      "CPU", "user-space CPU time, in samples of period_ns")                                    \
-    X(WALL, "wall", UNIT_SAMPLES, "samples", EV_WALL, SRC_NONE, MW_MAIN, "wall",                \
-      "wall clock", "wall-clock time, in samples (not recorded by this version)")               \
-    X(ALLOC_BYTES, "alloc_bytes", UNIT_BYTES, "bytes", EV_ALLOC, SRC_ALLOC, MW_MAIN, "mem",     \
-      "allocated bytes", "bytes allocated")                                                     \
-    X(ALLOC_COUNT, "alloc_count", UNIT_COUNT, "allocations", EV_ALLOC, SRC_ALLOC, MW_COUNT,     \
-      "mem", "allocations", "allocations")                                                      \
-    X(LIVE_BYTES, "live_bytes", UNIT_BYTES, "bytes", EV_ALLOC, SRC_ALLOC, MW_EXTRA, "mem",      \
-      "live heap", "bytes still allocated at exit (leaks)")                                     \
-    X(LOCK_NS, "lock_ns", UNIT_NS, "nanoseconds", EV_LOCK, SRC_WAIT_LOCK, MW_MAIN, "lock",      \
-      "lock wait", "nanoseconds waited for contended locks")                                    \
-    X(LOCK_COUNT, "lock_count", UNIT_COUNT, "contended acquisitions", EV_LOCK, SRC_WAIT_LOCK,   \
-      MW_COUNT, "lock", "lock contentions", "contended lock acquisitions")                      \
-    X(COND_NS, "cond_ns", UNIT_NS, "nanoseconds", EV_LOCK, SRC_WAIT_COND, MW_MAIN, "wait",      \
-      "condition wait", "nanoseconds in pthread_cond_*wait")                                    \
-    X(COND_COUNT, "cond_count", UNIT_COUNT, "condition waits", EV_LOCK, SRC_WAIT_COND,          \
-      MW_COUNT, "wait", "condition waits", "condition waits")                                   \
-    X(IO_NS, "io_ns", UNIT_NS, "nanoseconds", EV_IO, SRC_WAIT_IO, MW_MAIN, "io",                \
-      "I/O wait", "nanoseconds blocked in I/O calls")                                           \
-    X(IO_BYTES, "io_bytes", UNIT_BYTES, "bytes", EV_IO, SRC_WAIT_IO, MW_EXTRA, "io",            \
-      "I/O bytes", "bytes transferred by I/O calls")                                            \
-    X(IO_COUNT, "io_count", UNIT_COUNT, "calls", EV_IO, SRC_WAIT_IO, MW_COUNT, "io",            \
-      "I/O calls", "I/O calls")
+#define FORMAT_METRICS(X)                                                                          \
+    X(CPU, "cpu", UNIT_SAMPLES, "samples", EV_CPU, SRC_CPU, MW_MAIN, "hot", "CPU",                 \
+      "user-space CPU time, in samples of period_ns")                                              \
+    X(WALL, "wall", UNIT_SAMPLES, "samples", EV_WALL, SRC_NONE, MW_MAIN, "wall", "wall clock",     \
+      "wall-clock time, in samples (not recorded by this version)")                                \
+    X(ALLOC_BYTES, "alloc_bytes", UNIT_BYTES, "bytes", EV_ALLOC, SRC_ALLOC, MW_MAIN, "mem",        \
+      "allocated bytes", "bytes allocated")                                                        \
+    X(ALLOC_COUNT, "alloc_count", UNIT_COUNT, "allocations", EV_ALLOC, SRC_ALLOC, MW_COUNT, "mem", \
+      "allocations", "allocations")                                                                \
+    X(LIVE_BYTES, "live_bytes", UNIT_BYTES, "bytes", EV_ALLOC, SRC_ALLOC, MW_EXTRA, "mem",         \
+      "live heap", "bytes still allocated at exit (leaks)")                                        \
+    X(LOCK_NS, "lock_ns", UNIT_NS, "nanoseconds", EV_LOCK, SRC_WAIT_LOCK, MW_MAIN, "lock",         \
+      "lock wait", "nanoseconds waited for contended locks")                                       \
+    X(LOCK_COUNT, "lock_count", UNIT_COUNT, "contended acquisitions", EV_LOCK, SRC_WAIT_LOCK,      \
+      MW_COUNT, "lock", "lock contentions", "contended lock acquisitions")                         \
+    X(COND_NS, "cond_ns", UNIT_NS, "nanoseconds", EV_LOCK, SRC_WAIT_COND, MW_MAIN, "wait",         \
+      "condition wait", "nanoseconds in pthread_cond_*wait")                                       \
+    X(COND_COUNT, "cond_count", UNIT_COUNT, "condition waits", EV_LOCK, SRC_WAIT_COND, MW_COUNT,   \
+      "wait", "condition waits", "condition waits")                                                \
+    X(IO_NS, "io_ns", UNIT_NS, "nanoseconds", EV_IO, SRC_WAIT_IO, MW_MAIN, "io", "I/O wait",       \
+      "nanoseconds blocked in I/O calls")                                                          \
+    X(IO_BYTES, "io_bytes", UNIT_BYTES, "bytes", EV_IO, SRC_WAIT_IO, MW_EXTRA, "io", "I/O bytes",  \
+      "bytes transferred by I/O calls")                                                            \
+    X(IO_COUNT, "io_count", UNIT_COUNT, "calls", EV_IO, SRC_WAIT_IO, MW_COUNT, "io", "I/O calls",  \
+      "I/O calls")
 
 enum metric_id {
 #define X(id, name, kind, unit, event, source, weight, palette, label, desc) METRIC_##id,
     FORMAT_METRICS(X)
 #undef X
-    METRIC_COUNT
+        METRIC_COUNT
 };
 
 struct metric_def {

@@ -193,7 +193,7 @@ static struct alloc_site *capture_site(struct tslot *s, uintptr_t caller, uintpt
     unsigned flags, n;
     if (lo && hi && !tstate.in_loader && !s->scache_failed) {
         if (!s->scache && !(s->scache = stackcache_new()))
-            s->scache_failed = true;   /* no memory for it: unwind every time */
+            s->scache_failed = true; /* no memory for it: unwind every time */
         c = s->scache;
     }
     if (c) {
@@ -268,7 +268,7 @@ __attribute__((noinline)) void alloc_sample_slow(void *p, size_t size, uintptr_t
     int saved = errno;
     tstate.guard++;
     if (mean == 0) {
-        tstate.alloc_left = -1;   /* exact: the next allocation crosses too */
+        tstate.alloc_left = -1; /* exact: the next allocation crosses too */
         record_alloc(p, size, caller, sp0);
     } else if (sample_countdown(&tstate.alloc_left, &tstate.rng, &tstate.alloc_ready, 1, mean,
                                 (int64_t)size)) {
@@ -406,7 +406,7 @@ void *alloc_arena_get(size_t size, size_t align)
             if (i < sizeof arena_blocks / sizeof arena_blocks[0])
                 atomic_store_explicit(&arena_blocks[i], (uint32_t)start, memory_order_release);
             arena_mark(arena + start);
-            return arena + start;   /* static storage: already zero */
+            return arena + start; /* static storage: already zero */
         }
     }
 }

@@ -162,12 +162,12 @@ void alloc_realloc_end(void *old, uint64_t v, void *q, size_t size, uintptr_t ca
 void alloc_fork_child(void);
 
 struct alloc_stats {
-    uint64_t no_thread;       /* samples of threads without a slot */
-    uint64_t untracked;       /* sampled blocks the live table had no room for */
-    uint64_t table_bytes;     /* live table mapping size */
-    uint64_t live_blocks;     /* blocks in the live table now */
-    uint64_t sites;           /* allocation sites (allocsite.h) */
-    uint64_t site_bytes;      /* their store's bytes in use */
+    uint64_t no_thread;   /* samples of threads without a slot */
+    uint64_t untracked;   /* sampled blocks the live table had no room for */
+    uint64_t table_bytes; /* live table mapping size */
+    uint64_t live_blocks; /* blocks in the live table now */
+    uint64_t sites;       /* allocation sites (allocsite.h) */
+    uint64_t site_bytes;  /* their store's bytes in use */
 };
 void alloc_get_stats(struct alloc_stats *st);
 

@@ -24,7 +24,7 @@
 
 struct alloc_index_entry {
     uint64_t hash;
-    uint32_t ref;            /* 0 = empty */
+    uint32_t ref; /* 0 = empty */
     uint32_t pad;
 };
 
@@ -70,8 +70,7 @@ static uint64_t stack_hash(const uintptr_t *pcs, unsigned n, unsigned flags)
 
 /* (An inline loop: stacks are short, and a call to memcmp for a few
  * words cost more than the compare on every recorded allocation.) */
-static bool site_is(const struct alloc_site *site, const uintptr_t *pcs, unsigned n,
-                    unsigned flags)
+static bool site_is(const struct alloc_site *site, const uintptr_t *pcs, unsigned n, unsigned flags)
 {
     if (site->n != n || site->flags != flags)
         return false;
@@ -111,8 +110,8 @@ static bool index_grow(struct tslot *s)
     size_t cap = s->site_idx ? ((size_t)s->site_mask + 1) * 2 : INDEX_MIN;
     if (cap > INDEX_MAX)
         return false;
-    struct alloc_index_entry *e = mmap(NULL, cap * sizeof *e, PROT_READ | PROT_WRITE,
-                                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct alloc_index_entry *e =
+        mmap(NULL, cap * sizeof *e, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (e == MAP_FAILED)
         return false;
     struct alloc_index_entry *old = s->site_idx;
@@ -175,8 +174,8 @@ static struct alloc_site *site_new(struct tslot *s, const uintptr_t *pcs, unsign
     return site;
 }
 
-struct alloc_site *alloc_site_get(struct tslot *s, const uintptr_t *pcs, unsigned n,
-                                  unsigned flags, uint32_t *ref)
+struct alloc_site *alloc_site_get(struct tslot *s, const uintptr_t *pcs, unsigned n, unsigned flags,
+                                  uint32_t *ref)
 {
     if (__builtin_expect(s->site_serial != s->serial ||
                              s->site_gen != atomic_load_explicit(&generation, memory_order_relaxed),
@@ -205,7 +204,7 @@ struct alloc_site *alloc_site_get(struct tslot *s, const uintptr_t *pcs, unsigne
         }
     }
     if ((s->site_count + 1) * 2 > mask + 1)
-        return NULL;   /* the index could not grow: full */
+        return NULL; /* the index could not grow: full */
     struct alloc_site *site = site_new(s, pcs, n, flags, hash, ref);
     if (!site)
         return NULL;

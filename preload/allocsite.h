@@ -56,15 +56,15 @@ struct alloc_chunk_hdr {
 };
 
 struct alloc_site {
-    uint64_t serial;             /* allocating thread */
-    uint64_t hash;               /* of (flags, pcs) */
-    uint32_t n, flags;           /* frames, UNW_F_* */
-    _Atomic uint64_t bytes;      /* owner: estimated bytes allocated */
-    _Atomic uint64_t count_fx;   /* owner: estimated allocations, 1/65536 */
-    _Atomic uint64_t live_in;    /* owner: live weight of recorded blocks */
-    _Atomic uint64_t live_out;   /* other threads: live weight freed (atomic add) */
+    uint64_t serial;               /* allocating thread */
+    uint64_t hash;                 /* of (flags, pcs) */
+    uint32_t n, flags;             /* frames, UNW_F_* */
+    _Atomic uint64_t bytes;        /* owner: estimated bytes allocated */
+    _Atomic uint64_t count_fx;     /* owner: estimated allocations, 1/65536 */
+    _Atomic uint64_t live_in;      /* owner: live weight of recorded blocks */
+    _Atomic uint64_t live_out;     /* other threads: live weight freed (atomic add) */
     _Atomic uint64_t live_out_own; /* owner: live weight it freed itself */
-    uint64_t pcs[];              /* n pcs, leaf first */
+    uint64_t pcs[];                /* n pcs, leaf first */
 };
 
 /* Use the shared mapping's site range (shm_create with sites). 0 or -1.
@@ -74,8 +74,8 @@ int alloc_sites_init(void);
 /* The calling thread's site for (flags, pcs[0..n)), created if new; NULL
  * when out of room (the caller counts a dropped record). *ref receives the
  * site's reference (never 0). Owner thread, normal context, guard raised. */
-struct alloc_site *alloc_site_get(struct tslot *s, const uintptr_t *pcs, unsigned n,
-                                  unsigned flags, uint32_t *ref);
+struct alloc_site *alloc_site_get(struct tslot *s, const uintptr_t *pcs, unsigned n, unsigned flags,
+                                  uint32_t *ref);
 
 /* The site of reference `ref`. Async-signal-safe. */
 struct alloc_site *alloc_site_at(uint32_t ref);

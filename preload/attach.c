@@ -25,15 +25,15 @@
 #include "preload/layout.h"
 #include "preload/shm.h"
 
-#define HELLO_TIMEOUT_MS 10000   /* a loaded machine can be slow to schedule it */
-#define LISTEN_TIMEOUT_MS 3000   /* a collector just started listens within ms */
+#define HELLO_TIMEOUT_MS 10000 /* a loaded machine can be slow to schedule it */
+#define LISTEN_TIMEOUT_MS 3000 /* a collector just started listens within ms */
 #define END_TIMEOUT_MS 30000
 #define SYNC_TIMEOUT_MS 2000
 
 extern char **environ;
 
 static int chan = -1;
-static atomic_flag busy = ATOMIC_FLAG_INIT;   /* one request at a time */
+static atomic_flag busy = ATOMIC_FLAG_INIT; /* one request at a time */
 
 /* ---- raw system calls ---- */
 
@@ -107,7 +107,7 @@ static int recv_reply(int fd, uint32_t type, uint64_t deadline)
         if (r < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (r != (long)sizeof w)
-            return -1;   /* EOF: the collector is gone */
+            return -1; /* EOF: the collector is gone */
         if (w.magic == ATTACH_MAGIC && w.type == type)
             return 0;
     }
@@ -348,7 +348,7 @@ int attach_confirm(const char **why)
         return -1;
     }
     if (shm_fd() < 0)
-        return 0;   /* answered already (attach_begin had to retry) */
+        return 0; /* answered already (attach_begin had to retry) */
     int saved = errno;
     int rc = recv_reply(chan, ATTACH_HELLO, mono_ms() + HELLO_TIMEOUT_MS);
     if (rc < 0) {
@@ -375,7 +375,7 @@ void attach_move(void)
     int old = chan;
     int fd = (int)syscall(SYS_fcntl, old, F_DUPFD_CLOEXEC, old + 1);
     if (fd < 0)
-        return;   /* the program's dup2 will close it: the profile ends early */
+        return; /* the program's dup2 will close it: the profile ends early */
     fds_note(fd);
     chan = fd;
     sys_close(old);
@@ -427,6 +427,6 @@ int attach_fork_child(const char **why)
     const char *outdir = shm_hdr->outdir;
     if (start(outdir, false, why) < 0)
         return -1;
-    shm_close_fd();   /* never confirmed: the collector accepted the parent */
+    shm_close_fd(); /* never confirmed: the collector accepted the parent */
     return 0;
 }

@@ -24,18 +24,18 @@
 
 /* Messages (host -> collector, each answered with the same type). */
 enum attach_msg {
-    ATTACH_HELLO = 1,   /* carries the memfd */
-    ATTACH_SYNC = 2,    /* after dlclose: drain, then read the maps again */
-    ATTACH_END = 3,     /* the image ends: write its files, then answer */
+    ATTACH_HELLO = 1, /* carries the memfd */
+    ATTACH_SYNC = 2,  /* after dlclose: drain, then read the maps again */
+    ATTACH_END = 3,   /* the image ends: write its files, then answer */
 };
 
 struct attach_wire {
-    uint32_t magic;     /* ATTACH_MAGIC */
-    uint32_t type;      /* enum attach_msg */
-    int32_t pid;        /* as the host sees itself */
-    uint32_t version;   /* LAYOUT_VERSION */
+    uint32_t magic;   /* ATTACH_MAGIC */
+    uint32_t type;    /* enum attach_msg */
+    int32_t pid;      /* as the host sees itself */
+    uint32_t version; /* LAYOUT_VERSION */
 };
-#define ATTACH_MAGIC 0x464c4d50u   /* "FLMP" */
+#define ATTACH_MAGIC 0x464c4d50u /* "FLMP" */
 
 /* Hand the image (shm_fd) to a collector process, starting one if none
  * listens, in two steps so that the collector's answer overlaps the

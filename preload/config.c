@@ -125,9 +125,18 @@ int config_parse_size(const char *s, uint64_t *bytes)
     uint64_t mul = 1;
     switch (tolower((unsigned char)*e)) {
     case 0: break;
-    case 'k': mul = 1ull << 10; e++; break;
-    case 'm': mul = 1ull << 20; e++; break;
-    case 'g': mul = 1ull << 30; e++; break;
+    case 'k':
+        mul = 1ull << 10;
+        e++;
+        break;
+    case 'm':
+        mul = 1ull << 20;
+        e++;
+        break;
+    case 'g':
+        mul = 1ull << 30;
+        e++;
+        break;
     case 'b': break;
     default: return -1;
     }

@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "format/metrics.h"   /* enum event_bit: EV_CPU, ... */
+#include "format/metrics.h" /* enum event_bit: EV_CPU, ... */
 
 enum unwind_mode { UNWIND_FP = 0, UNWIND_DWARF = 1 };
 
@@ -28,21 +28,22 @@ enum unwind_mode { UNWIND_FP = 0, UNWIND_DWARF = 1 };
 #define CONFIG_PATH_MAX 1024
 
 struct config {
-    unsigned events;                 /* EV_* bits */
-    char output[CONFIG_PATH_MAX];    /* FLAMEPRE_OUTPUT as given */
-    unsigned hz;                     /* FLAMEPRE_HZ */
-    uint64_t alloc_sample;           /* FLAMEPRE_ALLOC_SAMPLE, bytes; 0 = every call */
-    uint64_t wait_sample_ns;         /* FLAMEPRE_WAIT_SAMPLE, ns; 0 = every wait */
-    enum unwind_mode unwind;         /* FLAMEPRE_UNWIND */
-    unsigned depth;                  /* FLAMEPRE_DEPTH */
-    bool threads;                    /* FLAMEPRE_THREADS */
-    int log_level;                   /* FLAMEPRE_LOG: 0 quiet, 1 info, 2 debug */
-    char log_file[CONFIG_PATH_MAX];  /* FLAMEPRE_LOG_FILE, "" = stderr */
-    bool disable;                    /* FLAMEPRE_DISABLE=1: load but record nothing */
-    int sampler;                     /* FLAMEPRE_SAMPLER: 0 auto, 1 perf, 2 timer */
-    bool lock_addr;                  /* FLAMEPRE_LOCK_ADDR=1: a [mutex 0x...] frame above lock leaves */
-    char collector[CONFIG_PATH_MAX]; /* FLAMEPRE_COLLECTOR: binary, "thread", "" = next to the library */
-    uint64_t flush_ns;               /* FLAMEPRE_FLUSH: snapshot interval, 0 = at the end only */
+    unsigned events;                /* EV_* bits */
+    char output[CONFIG_PATH_MAX];   /* FLAMEPRE_OUTPUT as given */
+    unsigned hz;                    /* FLAMEPRE_HZ */
+    uint64_t alloc_sample;          /* FLAMEPRE_ALLOC_SAMPLE, bytes; 0 = every call */
+    uint64_t wait_sample_ns;        /* FLAMEPRE_WAIT_SAMPLE, ns; 0 = every wait */
+    enum unwind_mode unwind;        /* FLAMEPRE_UNWIND */
+    unsigned depth;                 /* FLAMEPRE_DEPTH */
+    bool threads;                   /* FLAMEPRE_THREADS */
+    int log_level;                  /* FLAMEPRE_LOG: 0 quiet, 1 info, 2 debug */
+    char log_file[CONFIG_PATH_MAX]; /* FLAMEPRE_LOG_FILE, "" = stderr */
+    bool disable;                   /* FLAMEPRE_DISABLE=1: load but record nothing */
+    int sampler;                    /* FLAMEPRE_SAMPLER: 0 auto, 1 perf, 2 timer */
+    bool lock_addr; /* FLAMEPRE_LOCK_ADDR=1: a [mutex 0x...] frame above lock leaves */
+    char collector
+        [CONFIG_PATH_MAX]; /* FLAMEPRE_COLLECTOR: binary, "thread", "" = next to the library */
+    uint64_t flush_ns;     /* FLAMEPRE_FLUSH: snapshot interval, 0 = at the end only */
 };
 
 void config_defaults(struct config *cfg);
@@ -55,8 +56,8 @@ int config_parse(struct config *cfg, const char *const *envp,
 
 /* Value parsers, exposed for tests and for later variables.
  * Return 0 on success, -1 if the text is not acceptable. */
-int config_parse_duration(const char *s, uint64_t *ns);   /* "100us", "1.5ms", "5s", "300" (ns) */
-int config_parse_size(const char *s, uint64_t *bytes);    /* "512k", "1m", "2g", "4096" */
+int config_parse_duration(const char *s, uint64_t *ns); /* "100us", "1.5ms", "5s", "300" (ns) */
+int config_parse_size(const char *s, uint64_t *bytes);  /* "512k", "1m", "2g", "4096" */
 int config_parse_events(const char *s, unsigned *events, const char **bad, unsigned *bad_len);
 
 /* "cpu,alloc" for meta.json; buf of at least 64 bytes. */

@@ -44,8 +44,8 @@ static long range_floor(void)
      * grows to the highest number in use. */
     struct rlimit rl;
     long top = 4096;
-    if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 &&
-        rl.rlim_cur != RLIM_INFINITY && (long)rl.rlim_cur < top)
+    if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (long)rl.rlim_cur < top)
         top = (long)rl.rlim_cur;
     long size = top / 8;
     size = size < 2 ? 2 : size > 512 ? 512 : size;

@@ -16,22 +16,51 @@ static const struct {
     size_t off;
     int required;
 } table[] = {
-#define ROW(n, req) {#n, offsetof(struct hooks, n), req}
+#define ROW(n, req)                        \
+    {                                      \
+#n, offsetof(struct hooks, n), req \
+    }
     /* allocation first: once these are known, the rest of the resolution
      * (and dlsym's own allocations) use the real allocator */
-    ROW(malloc, 1), ROW(free, 1), ROW(calloc, 1), ROW(realloc, 1), ROW(reallocarray, 0),
-    ROW(posix_memalign, 1), ROW(aligned_alloc, 0), ROW(memalign, 0), ROW(valloc, 0),
-    ROW(pvalloc, 0), ROW(malloc_usable_size, 0), ROW(mallocx, 0), ROW(rallocx, 0),
-    ROW(sdallocx, 0), ROW(dallocx, 0),
-    ROW(pthread_create, 1), ROW(exit, 1), ROW(_exit, 1), ROW(_Exit, 1), ROW(dlopen, 1),
-    ROW(dlmopen, 0),        ROW(dlclose, 1), ROW(execve, 1),     ROW(execvpe, 1),
-    ROW(fexecve, 1),        ROW(sigaction, 1), ROW(close, 1), ROW(close_range, 0),
-    ROW(dup2, 1), ROW(dup3, 1), ROW(pthread_sigmask, 1), ROW(sigprocmask, 1),
-    ROW(sigwaitinfo, 1), ROW(sigtimedwait, 1), ROW(signalfd, 0),
+    ROW(malloc, 1),
+    ROW(free, 1),
+    ROW(calloc, 1),
+    ROW(realloc, 1),
+    ROW(reallocarray, 0),
+    ROW(posix_memalign, 1),
+    ROW(aligned_alloc, 0),
+    ROW(memalign, 0),
+    ROW(valloc, 0),
+    ROW(pvalloc, 0),
+    ROW(malloc_usable_size, 0),
+    ROW(mallocx, 0),
+    ROW(rallocx, 0),
+    ROW(sdallocx, 0),
+    ROW(dallocx, 0),
+    ROW(pthread_create, 1),
+    ROW(exit, 1),
+    ROW(_exit, 1),
+    ROW(_Exit, 1),
+    ROW(dlopen, 1),
+    ROW(dlmopen, 0),
+    ROW(dlclose, 1),
+    ROW(execve, 1),
+    ROW(execvpe, 1),
+    ROW(fexecve, 1),
+    ROW(sigaction, 1),
+    ROW(close, 1),
+    ROW(close_range, 0),
+    ROW(dup2, 1),
+    ROW(dup3, 1),
+    ROW(pthread_sigmask, 1),
+    ROW(sigprocmask, 1),
+    ROW(sigwaitinfo, 1),
+    ROW(sigtimedwait, 1),
+    ROW(signalfd, 0),
 #define ROWC(n, req) ROW(n, req),
     HOOKS_WAIT(ROWC)
 #undef ROWC
-    ROW(dl_iterate_phdr, 1),
+        ROW(dl_iterate_phdr, 1),
 #undef ROW
 };
 

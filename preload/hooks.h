@@ -28,29 +28,52 @@
  * calls, fortify variants) are optional and their interposer fails the
  * call with ENOSYS if missing, which cannot happen when the program itself
  * linked against them. */
-#define HOOKS_WAIT(X)                                                                   \
-    X(pthread_mutex_lock, 1) X(pthread_mutex_trylock, 1) X(pthread_mutex_timedlock, 1)  \
-    X(pthread_mutex_clocklock, 0) X(pthread_rwlock_rdlock, 1)                           \
-    X(pthread_rwlock_tryrdlock, 1) X(pthread_rwlock_wrlock, 1)                          \
-    X(pthread_rwlock_trywrlock, 1) X(pthread_rwlock_timedrdlock, 1)                     \
-    X(pthread_rwlock_timedwrlock, 1) X(pthread_rwlock_clockrdlock, 0)                   \
-    X(pthread_rwlock_clockwrlock, 0) X(pthread_spin_lock, 1) X(pthread_spin_trylock, 1) \
-    X(sem_wait, 1) X(sem_trywait, 1) X(sem_timedwait, 1) X(sem_clockwait, 0)            \
-    X(pthread_cond_wait, 1) X(pthread_cond_timedwait, 1) X(pthread_cond_clockwait, 0)   \
-    X(read, 1) X(write, 1) X(pread, 1) X(pread64, 1) X(pwrite, 1) X(pwrite64, 1)        \
-    X(readv, 1) X(writev, 1) X(preadv, 0) X(preadv64, 0) X(pwritev, 0)                  \
-    X(pwritev64, 0) X(preadv2, 0) X(preadv64v2, 0) X(pwritev2, 0) X(pwritev64v2, 0)     \
-    X(recv, 1) X(recvfrom, 1) X(recvmsg, 1) X(recvmmsg, 0) X(send, 1) X(sendto, 1)      \
-    X(sendmsg, 1) X(sendmmsg, 0) X(accept, 1) X(accept4, 0) X(connect, 1) X(poll, 1)    \
-    X(ppoll, 0) X(select, 1) X(pselect, 0) X(epoll_wait, 0) X(epoll_pwait, 0)           \
-    X(epoll_pwait2, 0) X(fsync, 1) X(fdatasync, 1) X(sync_file_range, 0) X(open, 1)     \
-    X(open64, 0) X(openat, 1) X(openat64, 0) X(sendfile, 0) X(sendfile64, 0)            \
-    X(splice, 0) X(copy_file_range, 0) X(fread, 1) X(fwrite, 1) X(fgets, 1)             \
-    X(fputs, 1) X(getline, 1) X(getdelim, 1) X(fflush, 1) X(fgetc, 1) X(getc, 1)        \
-    X(fputc, 1) X(putc, 1) X(getchar, 1) X(putchar, 1) X(puts, 1) X(__read_chk, 0)      \
-    X(__pread_chk, 0) X(__pread64_chk, 0) X(__recv_chk, 0) X(__recvfrom_chk, 0)         \
-    X(__poll_chk, 0) X(__ppoll_chk, 0) X(__open_2, 0) X(__open64_2, 0) X(__openat_2, 0) \
-    X(__openat64_2, 0) X(__fread_chk, 0) X(__fgets_chk, 0)
+#define HOOKS_WAIT(X)                                                                              \
+    X(pthread_mutex_lock, 1)                                                                       \
+    X(pthread_mutex_trylock, 1) X(pthread_mutex_timedlock, 1) X(pthread_mutex_clocklock, 0) X(     \
+        pthread_rwlock_rdlock, 1) X(pthread_rwlock_tryrdlock,                                      \
+                                    1) X(pthread_rwlock_wrlock, 1) X(pthread_rwlock_trywrlock, 1)  \
+        X(pthread_rwlock_timedrdlock, 1) X(pthread_rwlock_timedwrlock, 1) X(                       \
+            pthread_rwlock_clockrdlock, 0) X(pthread_rwlock_clockwrlock,                           \
+                                             0) X(pthread_spin_lock, 1) X(pthread_spin_trylock,    \
+                                                                          1) X(sem_wait, 1)        \
+            X(sem_trywait, 1) X(sem_timedwait, 1) X(sem_clockwait, 0) X(pthread_cond_wait, 1) X(   \
+                pthread_cond_timedwait,                                                            \
+                1) X(pthread_cond_clockwait, 0)                                                    \
+                X(read, 1) X(write, 1) X(pread, 1) X(pread64, 1) X(pwrite, 1) X(pwrite64, 1) X(    \
+                    readv, 1)                                                                      \
+                    X(writev, 1) X(preadv, 0) X(preadv64, 0) X(pwritev, 0) X(pwritev64, 0)         \
+                        X(preadv2, 0) X(preadv64v2, 0) X(pwritev2, 0) X(pwritev64v2, 0) X(         \
+                            recv,                                                                  \
+                            1) X(recvfrom,                                                         \
+                                 1) X(recvmsg, 1)                                                  \
+                            X(recvmmsg, 0) X(send, 1) X(sendto, 1) X(sendmsg, 1) X(sendmmsg, 0)    \
+                                X(accept, 1) X(accept4, 0) X(connect, 1) X(poll, 1) X(ppoll, 0) X( \
+                                    select,                                                        \
+                                    1) X(pselect, 0)                                               \
+                                    X(epoll_wait, 0) X(epoll_pwait, 0) X(epoll_pwait2, 0) X(       \
+                                        fsync, 1) X(fdatasync, 1)                                  \
+                                        X(sync_file_range, 0) X(open, 1) X(open64, 0) X(openat, 1) \
+                                            X(openat64, 0) X(sendfile, 0) X(sendfile64, 0)         \
+                                                X(splice, 0) X(copy_file_range, 0) X(fread, 1)     \
+                                                    X(fwrite, 1) X(fgets, 1) X(fputs, 1) X(        \
+                                                        getline, 1) X(getdelim, 1)                 \
+                                                        X(fflush, 1) X(fgetc, 1)                   \
+                                                            X(getc, 1) X(fputc, 1) X(putc, 1) X(   \
+                                                                getchar, 1) X(putchar, 1)          \
+                                                                X(puts, 1) X(__read_chk, 0) X(     \
+                                                                    __pread_chk,                   \
+                                                                    0) X(__pread64_chk,            \
+                                                                         0) X(__recv_chk, 0)       \
+                                                                    X(__recvfrom_chk,              \
+                                                                      0) X(__poll_chk,             \
+                                                                           0) X(__ppoll_chk, 0)    \
+                                                                        X(__open_2,                \
+                                                                          0) X(__open64_2,         \
+                                                                               0) X(__openat_2, 0) \
+                                                                            X(__openat64_2,        \
+                                                                              0) X(__fread_chk, 0) \
+                                                                                X(__fgets_chk, 0)
 
 /* glibc's fortify entry points (declared by its headers only under
  * _FORTIFY_SOURCE). */

@@ -54,10 +54,10 @@ static void bootstrap(void)
     atomic_store(&resolving, 0);
 }
 
-#define NEED(fn)                  \
-    do {                          \
-        if (UNLIKELY(!real.fn))   \
-            bootstrap();          \
+#define NEED(fn)                \
+    do {                        \
+        if (UNLIKELY(!real.fn)) \
+            bootstrap();        \
     } while (0)
 
 static inline void note(void *p, size_t n, uintptr_t caller)
@@ -99,7 +99,7 @@ static __attribute__((noinline, cold)) void boot_free(void *p)
         bootstrap();
         fn = real.free;
         if (!fn)
-            return;   /* a block of the real allocator seen before its free is known: kept */
+            return; /* a block of the real allocator seen before its free is known: kept */
     }
     __atomic_store_n(&next_free, fn, __ATOMIC_RELAXED);
     fn(p);
@@ -321,7 +321,7 @@ void *rallocx(void *p, size_t n, int flags);
 void sdallocx(void *p, size_t n, int flags);
 void dallocx(void *p, int flags);
 
-#define MALLOCX_ALIGN_OF(flags) ((size_t)1 << ((flags) & 0x3f))
+#define MALLOCX_ALIGN_OF(flags) ((size_t)1 << ((flags)&0x3f))
 #define MALLOCX_ZERO_FLAG 0x40
 
 FLAMEPRE_EXPORT void *mallocx(size_t n, int flags)

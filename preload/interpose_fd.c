@@ -124,7 +124,8 @@ FLAMEPRE_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
     hooks_ensure();
     free_target(newfd);
-    int r = real.dup3 ? real.dup3(oldfd, newfd, flags) : (int)syscall(SYS_dup3, oldfd, newfd, flags);
+    int r =
+        real.dup3 ? real.dup3(oldfd, newfd, flags) : (int)syscall(SYS_dup3, oldfd, newfd, flags);
     if (r >= 0 && newfd >= __atomic_load_n(&fds_min_ours, __ATOMIC_RELAXED))
         closed((unsigned)newfd, (unsigned)newfd);
     return r;

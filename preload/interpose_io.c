@@ -107,24 +107,24 @@ static inline uint64_t pos(long r)
 #define STDIO(ret, name, call, FAIL, FP, BYTES, params, args) \
     STDIO_FN(FLAMEPRE_EXPORT, ret, name, name, call, FAIL, FP, BYTES, params, args)
 #define STDIO_FN(linkage, ret, fname, name, call, FAIL, FP, BYTES, params, args) \
-    linkage ret fname params                                             \
-    {                                                                    \
-        if (UNLIKELY(!real.name)) {                                      \
-            resolve();                                                   \
-            if (!real.name) {                                            \
-                errno = ENOSYS;                                          \
-                return FAIL;                                             \
-            }                                                            \
-        }                                                                \
-        if (LIKELY(!IO_ON()))                                            \
-            return real.name args;                                       \
-        uint64_t t0 = wait_now();                                        \
-        tstate.io_nest++;                                                \
-        ret r = real.name args;                                          \
-        tstate.io_nest--;                                                \
-        FILE *fp_ = (FP);                                                \
+    linkage ret fname params                                                     \
+    {                                                                            \
+        if (UNLIKELY(!real.name)) {                                              \
+            resolve();                                                           \
+            if (!real.name) {                                                    \
+                errno = ENOSYS;                                                  \
+                return FAIL;                                                     \
+            }                                                                    \
+        }                                                                        \
+        if (LIKELY(!IO_ON()))                                                    \
+            return real.name args;                                               \
+        uint64_t t0 = wait_now();                                                \
+        tstate.io_nest++;                                                        \
+        ret r = real.name args;                                                  \
+        tstate.io_nest--;                                                        \
+        FILE *fp_ = (FP);                                                        \
         io_end(call, fp_ ? fileno_unlocked(fp_) : -1, FDK_OTHER, t0, BYTES, RA); \
-        return r;                                                        \
+        return r;                                                                \
     }
 
 #define FD_SHIM(ret, name, call, params, args, fd) \
@@ -135,14 +135,13 @@ FD_SHIM(ssize_t, read, WC_read, (int fd, void *b, size_t n), (fd, b, n), fd)
 FD_SHIM(ssize_t, write, WC_write, (int fd, const void *b, size_t n), (fd, b, n), fd)
 FD_SHIM(ssize_t, pread, WC_pread, (int fd, void *b, size_t n, off_t o), (fd, b, n, o), fd)
 FD_SHIM(ssize_t, pread64, WC_pread, (int fd, void *b, size_t n, off64_t o), (fd, b, n, o), fd)
-FD_SHIM(ssize_t, pwrite, WC_pwrite, (int fd, const void *b, size_t n, off_t o), (fd, b, n, o),
+FD_SHIM(ssize_t, pwrite, WC_pwrite, (int fd, const void *b, size_t n, off_t o), (fd, b, n, o), fd)
+FD_SHIM(ssize_t, pwrite64, WC_pwrite, (int fd, const void *b, size_t n, off64_t o), (fd, b, n, o),
         fd)
-FD_SHIM(ssize_t, pwrite64, WC_pwrite, (int fd, const void *b, size_t n, off64_t o),
-        (fd, b, n, o), fd)
 FD_SHIM(ssize_t, readv, WC_readv, (int fd, const struct iovec *v, int c), (fd, v, c), fd)
 FD_SHIM(ssize_t, writev, WC_writev, (int fd, const struct iovec *v, int c), (fd, v, c), fd)
-FD_SHIM(ssize_t, preadv, WC_preadv, (int fd, const struct iovec *v, int c, off_t o),
-        (fd, v, c, o), fd)
+FD_SHIM(ssize_t, preadv, WC_preadv, (int fd, const struct iovec *v, int c, off_t o), (fd, v, c, o),
+        fd)
 FD_SHIM(ssize_t, preadv64, WC_preadv, (int fd, const struct iovec *v, int c, off64_t o),
         (fd, v, c, o), fd)
 FD_SHIM(ssize_t, pwritev, WC_pwritev, (int fd, const struct iovec *v, int c, off_t o),
@@ -151,14 +150,13 @@ FD_SHIM(ssize_t, pwritev64, WC_pwritev, (int fd, const struct iovec *v, int c, o
         (fd, v, c, o), fd)
 FD_SHIM(ssize_t, preadv2, WC_preadv2, (int fd, const struct iovec *v, int c, off_t o, int f),
         (fd, v, c, o, f), fd)
-FD_SHIM(ssize_t, preadv64v2, WC_preadv2,
-        (int fd, const struct iovec *v, int c, off64_t o, int f), (fd, v, c, o, f), fd)
+FD_SHIM(ssize_t, preadv64v2, WC_preadv2, (int fd, const struct iovec *v, int c, off64_t o, int f),
+        (fd, v, c, o, f), fd)
 FD_SHIM(ssize_t, pwritev2, WC_pwritev2, (int fd, const struct iovec *v, int c, off_t o, int f),
         (fd, v, c, o, f), fd)
-FD_SHIM(ssize_t, pwritev64v2, WC_pwritev2,
-        (int fd, const struct iovec *v, int c, off64_t o, int f), (fd, v, c, o, f), fd)
-FD_SHIM(ssize_t, __read_chk, WC_read, (int fd, void *b, size_t n, size_t bl), (fd, b, n, bl),
-        fd)
+FD_SHIM(ssize_t, pwritev64v2, WC_pwritev2, (int fd, const struct iovec *v, int c, off64_t o, int f),
+        (fd, v, c, o, f), fd)
+FD_SHIM(ssize_t, __read_chk, WC_read, (int fd, void *b, size_t n, size_t bl), (fd, b, n, bl), fd)
 FD_SHIM(ssize_t, __pread_chk, WC_pread, (int fd, void *b, size_t n, off_t o, size_t bl),
         (fd, b, n, o, bl), fd)
 FD_SHIM(ssize_t, __pread64_chk, WC_pread, (int fd, void *b, size_t n, off64_t o, size_t bl),
@@ -169,8 +167,8 @@ FD_SHIM(ssize_t, recv, WC_recv, (int fd, void *b, size_t n, int f), (fd, b, n, f
 FD_SHIM(ssize_t, __recv_chk, WC_recv, (int fd, void *b, size_t n, size_t bl, int f),
         (fd, b, n, bl, f), fd)
 FD_SHIM(ssize_t, recvfrom, WC_recvfrom,
-        (int fd, void *b, size_t n, int f, struct sockaddr *a, socklen_t *l),
-        (fd, b, n, f, a, l), fd)
+        (int fd, void *b, size_t n, int f, struct sockaddr *a, socklen_t *l), (fd, b, n, f, a, l),
+        fd)
 FD_SHIM(ssize_t, __recvfrom_chk, WC_recvfrom,
         (int fd, void *b, size_t n, size_t bl, int f, struct sockaddr *a, socklen_t *l),
         (fd, b, n, bl, f, a, l), fd)
@@ -201,13 +199,13 @@ SHIM(int, connect, WC_connect, -1, fd, FDK_OTHER, 0,
      (int fd, const struct sockaddr *a, socklen_t l), (fd, a, l))
 
 /* ---- readiness waits: [poll] whatever the descriptors ---- */
-SHIM(int, poll, WC_poll, -1, -1, FDK_POLL, 0, (struct pollfd *f, nfds_t n, int t), (f, n, t))
-SHIM(int, __poll_chk, WC_poll, -1, -1, FDK_POLL, 0, (struct pollfd *f, nfds_t n, int t, size_t l),
+SHIM(int, poll, WC_poll, -1, -1, FDK_POLL, 0, (struct pollfd * f, nfds_t n, int t), (f, n, t))
+SHIM(int, __poll_chk, WC_poll, -1, -1, FDK_POLL, 0, (struct pollfd * f, nfds_t n, int t, size_t l),
      (f, n, t, l))
 SHIM(int, ppoll, WC_ppoll, -1, -1, FDK_POLL, 0,
-     (struct pollfd *f, nfds_t n, const struct timespec *t, const sigset_t *s), (f, n, t, s))
+     (struct pollfd * f, nfds_t n, const struct timespec *t, const sigset_t *s), (f, n, t, s))
 SHIM(int, __ppoll_chk, WC_ppoll, -1, -1, FDK_POLL, 0,
-     (struct pollfd *f, nfds_t n, const struct timespec *t, const sigset_t *s, size_t l),
+     (struct pollfd * f, nfds_t n, const struct timespec *t, const sigset_t *s, size_t l),
      (f, n, t, s, l))
 SHIM(int, select, WC_select, -1, -1, FDK_POLL, 0,
      (int n, fd_set *r_, fd_set *w, fd_set *e, struct timeval *t), (n, r_, w, e, t))
@@ -244,18 +242,18 @@ static inline int open_mode(int flags, va_list ap)
     return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, int) : 0;
 }
 
-#define OPEN_BODY(name, call, ...)                        \
-    if (UNLIKELY(!real.name)) {                           \
-        resolve();                                        \
-        if (!real.name) {                                 \
-            errno = ENOSYS;                               \
-            return -1;                                    \
-        }                                                 \
-    }                                                     \
-    if (LIKELY(!IO_ON()))                                 \
-        return real.name(__VA_ARGS__);                    \
-    uint64_t t0 = wait_now();                             \
-    int r = real.name(__VA_ARGS__);                       \
+#define OPEN_BODY(name, call, ...)                             \
+    if (UNLIKELY(!real.name)) {                                \
+        resolve();                                             \
+        if (!real.name) {                                      \
+            errno = ENOSYS;                                    \
+            return -1;                                         \
+        }                                                      \
+    }                                                          \
+    if (LIKELY(!IO_ON()))                                      \
+        return real.name(__VA_ARGS__);                         \
+    uint64_t t0 = wait_now();                                  \
+    int r = real.name(__VA_ARGS__);                            \
     io_end(call, r, r >= 0 ? FDK_OTHER : FDK_FILE, t0, 0, RA); \
     return r;
 
@@ -295,69 +293,58 @@ FLAMEPRE_EXPORT int openat64(int d, const char *p, int flags, ...)
     OPEN_BODY(openat64, WC_openat, d, p, flags, mode)
 }
 
-FLAMEPRE_EXPORT int __open_2(const char *p, int flags)
-{
-    OPEN_BODY(__open_2, WC_open, p, flags)
-}
+FLAMEPRE_EXPORT int __open_2(const char *p, int flags){OPEN_BODY(__open_2, WC_open, p, flags)}
 
-FLAMEPRE_EXPORT int __open64_2(const char *p, int flags)
-{
-    OPEN_BODY(__open64_2, WC_open, p, flags)
-}
+FLAMEPRE_EXPORT int __open64_2(const char *p, int flags){OPEN_BODY(__open64_2, WC_open, p, flags)}
 
-FLAMEPRE_EXPORT int __openat_2(int d, const char *p, int flags)
-{
-    OPEN_BODY(__openat_2, WC_openat, d, p, flags)
-}
+FLAMEPRE_EXPORT
+    int __openat_2(int d, const char *p, int flags){OPEN_BODY(__openat_2, WC_openat, d, p, flags)}
 
-FLAMEPRE_EXPORT int __openat64_2(int d, const char *p, int flags)
-{
-    OPEN_BODY(__openat64_2, WC_openat, d, p, flags)
-}
+FLAMEPRE_EXPORT int __openat64_2(int d, const char *p,
+                                 int flags){OPEN_BODY(__openat64_2, WC_openat, d, p, flags)}
 
 /* ---- stdio ---- */
-STDIO(size_t, fread, WC_fread, 0, f, (uint64_t)r * s, (void *p, size_t s, size_t n, FILE *f),
-      (p, s, n, f))
-STDIO(size_t, __fread_chk, WC_fread, 0, f, (uint64_t)r * s,
-      (void *p, size_t pl, size_t s, size_t n, FILE *f), (p, pl, s, n, f))
-STDIO(size_t, fwrite, WC_fwrite, 0, f, (uint64_t)r * s,
-      (const void *p, size_t s, size_t n, FILE *f), (p, s, n, f))
-STDIO(char *, fgets, WC_fgets, NULL, f, 0, (char *s, int n, FILE *f), (s, n, f))
-STDIO(char *, __fgets_chk, WC_fgets, NULL, f, 0, (char *s, size_t sl, int n, FILE *f),
-      (s, sl, n, f))
-STDIO(int, fputs, WC_fputs, EOF, f, 0, (const char *s, FILE *f), (s, f))
-STDIO(int, puts, WC_puts, EOF, stdout, 0, (const char *s), (s))
-STDIO(ssize_t, getline, WC_getline, -1, f, pos((long)r), (char **l, size_t *n, FILE *f),
-      (l, n, f))
-STDIO(ssize_t, getdelim, WC_getdelim, -1, f, pos((long)r),
-      (char **l, size_t *n, int d, FILE *f), (l, n, d, f))
-STDIO(int, fflush, WC_fflush, EOF, f, 0, (FILE *f), (f))
+STDIO(size_t, fread, WC_fread, 0, f, (uint64_t)r *s, (void *p, size_t s, size_t n, FILE *f),
+      (p, s, n, f)) STDIO(size_t, __fread_chk, WC_fread, 0, f, (uint64_t)r *s,
+                          (void *p, size_t pl, size_t s, size_t n, FILE *f), (p, pl, s, n, f))
+    STDIO(size_t, fwrite, WC_fwrite, 0, f, (uint64_t)r *s,
+          (const void *p, size_t s, size_t n, FILE *f), (p, s, n, f))
+        STDIO(char *, fgets, WC_fgets, NULL, f, 0, (char *s, int n, FILE *f), (s, n, f))
+            STDIO(char *, __fgets_chk, WC_fgets, NULL, f, 0, (char *s, size_t sl, int n, FILE *f),
+                  (s, sl, n, f))
+                STDIO(int, fputs, WC_fputs, EOF, f, 0, (const char *s, FILE *f), (s, f))
+                    STDIO(int, puts, WC_puts, EOF, stdout, 0, (const char *s), (s))
+                        STDIO(ssize_t, getline, WC_getline, -1, f, pos((long)r),
+                              (char **l, size_t *n, FILE *f), (l, n, f))
+                            STDIO(ssize_t, getdelim, WC_getdelim, -1, f, pos((long)r),
+                                  (char **l, size_t *n, int d, FILE *f), (l, n, d, f))
+                                STDIO(int, fflush, WC_fflush, EOF, f, 0, (FILE * f), (f))
 
 /* Character calls: the in-buffer fast path (see the top), then STDIO's. */
 #define IN_PLACE() (LIKELY(__libc_single_threaded) && !IO_ON())
-/* A NULL stream is the real call's to fault on (glibc declares the
+    /* A NULL stream is the real call's to fault on (glibc declares the
  * parameter nonnull, so the test is hidden from the optimizer). */
-static inline FILE *stream(FILE *f)
+    static inline FILE *stream(FILE *f)
 {
     __asm__("" : "+r"(f));
     return f;
 }
-#define GET_FAST(f0)                                                         \
-    do {                                                                     \
-        FILE *s_ = stream(f0);                                               \
-        if (IN_PLACE() && s_ && s_->_IO_read_ptr < s_->_IO_read_end)         \
-            return *(unsigned char *)s_->_IO_read_ptr++;                     \
+#define GET_FAST(f0)                                                 \
+    do {                                                             \
+        FILE *s_ = stream(f0);                                       \
+        if (IN_PLACE() && s_ && s_->_IO_read_ptr < s_->_IO_read_end) \
+            return *(unsigned char *)s_->_IO_read_ptr++;             \
     } while (0)
-#define PUT_FAST(c, f0)                                                      \
-    do {                                                                     \
-        FILE *s_ = stream(f0);                                               \
-        if (IN_PLACE() && s_ && s_->_IO_write_ptr < s_->_IO_write_end)       \
-            return (unsigned char)(*s_->_IO_write_ptr++ = (char)(c));        \
+#define PUT_FAST(c, f0)                                                \
+    do {                                                               \
+        FILE *s_ = stream(f0);                                         \
+        if (IN_PLACE() && s_ && s_->_IO_write_ptr < s_->_IO_write_end) \
+            return (unsigned char)(*s_->_IO_write_ptr++ = (char)(c));  \
     } while (0)
 
 #define SLOW static __attribute__((noinline))
-STDIO_FN(SLOW, int, fgetc_slow, fgetc, WC_fgetc, EOF, f, r != EOF, (FILE *f), (f))
-STDIO_FN(SLOW, int, getc_slow, getc, WC_getc, EOF, f, r != EOF, (FILE *f), (f))
+STDIO_FN(SLOW, int, fgetc_slow, fgetc, WC_fgetc, EOF, f, r != EOF, (FILE * f), (f))
+STDIO_FN(SLOW, int, getc_slow, getc, WC_getc, EOF, f, r != EOF, (FILE * f), (f))
 STDIO_FN(SLOW, int, getchar_slow, getchar, WC_getchar, EOF, stdin, r != EOF, (void), ())
 STDIO_FN(SLOW, int, fputc_slow, fputc, WC_fputc, EOF, f, r != EOF, (int c, FILE *f), (c, f))
 STDIO_FN(SLOW, int, putc_slow, putc, WC_putc, EOF, f, r != EOF, (int c, FILE *f), (c, f))

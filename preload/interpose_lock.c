@@ -129,73 +129,57 @@ FLAMEPRE_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 #define TIMED_BODY(fn, try, call, obj, ...) ALONE_BODY(fn, try, call, obj, 0, __VA_ARGS__)
 /* ALONE: the lock cannot be contended (untimed calls in a single-threaded
  * program); the real call, untimed. */
-#define ALONE_BODY(fn, try, call, obj, ALONE, ...)                  \
-    NEED(fn);                                                       \
-    if (UNLIKELY(!real.fn || !real.try))                            \
-        return ENOSYS;                                              \
-    if (LIKELY(!LOCK_ON()) || (ALONE))                              \
-        return real.fn(__VA_ARGS__);                                \
-    int rc = real.try(obj);                                         \
-    if (LIKELY(acquired(rc)))                                       \
-        return rc;                                                  \
-    if (rc != EBUSY || tstate.guard)                                \
-        return real.fn(__VA_ARGS__);                                \
-    uint64_t t0 = wait_now();                                       \
-    rc = real.fn(__VA_ARGS__);                                      \
-    if (acquired(rc) || rc == ETIMEDOUT)                            \
-        lock_note(call, t0, obj, RA);                               \
+#define ALONE_BODY(fn, try, call, obj, ALONE, ...) \
+    NEED(fn);                                      \
+    if (UNLIKELY(!real.fn || !real.try))           \
+        return ENOSYS;                             \
+    if (LIKELY(!LOCK_ON()) || (ALONE))             \
+        return real.fn(__VA_ARGS__);               \
+    int rc = real.try(obj);                        \
+    if (LIKELY(acquired(rc)))                      \
+        return rc;                                 \
+    if (rc != EBUSY || tstate.guard)               \
+        return real.fn(__VA_ARGS__);               \
+    uint64_t t0 = wait_now();                      \
+    rc = real.fn(__VA_ARGS__);                     \
+    if (acquired(rc) || rc == ETIMEDOUT)           \
+        lock_note(call, t0, obj, RA);              \
     return rc;
 
-FLAMEPRE_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *at)
-{
+FLAMEPRE_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *at){
     TIMED_BODY(pthread_mutex_timedlock, pthread_mutex_trylock, WC_pthread_mutex_timedlock, m, m,
-               at)
-}
+               at)}
 
-FLAMEPRE_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk,
-                                            const struct timespec *at)
-{
-    TIMED_BODY(pthread_mutex_clocklock, pthread_mutex_trylock, WC_pthread_mutex_clocklock, m, m,
-               clk, at)
-}
+FLAMEPRE_EXPORT
+    int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *at){
+        TIMED_BODY(pthread_mutex_clocklock, pthread_mutex_trylock, WC_pthread_mutex_clocklock, m, m,
+                   clk, at)}
 
-FLAMEPRE_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l)
-{
+FLAMEPRE_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l){
     ALONE_BODY(pthread_rwlock_rdlock, pthread_rwlock_tryrdlock, WC_pthread_rwlock_rdlock, l,
-               rwlock_private_alone(l), l)
-}
+               rwlock_private_alone(l), l)}
 
-FLAMEPRE_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l)
-{
+FLAMEPRE_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l){
     ALONE_BODY(pthread_rwlock_wrlock, pthread_rwlock_trywrlock, WC_pthread_rwlock_wrlock, l,
-               rwlock_private_alone(l), l)
-}
+               rwlock_private_alone(l), l)}
 
-FLAMEPRE_EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *at)
-{
-    TIMED_BODY(pthread_rwlock_timedrdlock, pthread_rwlock_tryrdlock,
-               WC_pthread_rwlock_timedrdlock, l, l, at)
-}
+FLAMEPRE_EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *at){
+    TIMED_BODY(pthread_rwlock_timedrdlock, pthread_rwlock_tryrdlock, WC_pthread_rwlock_timedrdlock,
+               l, l, at)}
 
-FLAMEPRE_EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *at)
-{
-    TIMED_BODY(pthread_rwlock_timedwrlock, pthread_rwlock_trywrlock,
-               WC_pthread_rwlock_timedwrlock, l, l, at)
-}
+FLAMEPRE_EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *at){
+    TIMED_BODY(pthread_rwlock_timedwrlock, pthread_rwlock_trywrlock, WC_pthread_rwlock_timedwrlock,
+               l, l, at)}
 
-FLAMEPRE_EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clk,
-                                               const struct timespec *at)
-{
-    TIMED_BODY(pthread_rwlock_clockrdlock, pthread_rwlock_tryrdlock,
-               WC_pthread_rwlock_clockrdlock, l, l, clk, at)
-}
+FLAMEPRE_EXPORT
+    int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clk, const struct timespec *at){
+        TIMED_BODY(pthread_rwlock_clockrdlock, pthread_rwlock_tryrdlock,
+                   WC_pthread_rwlock_clockrdlock, l, l, clk, at)}
 
-FLAMEPRE_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clk,
-                                               const struct timespec *at)
-{
-    TIMED_BODY(pthread_rwlock_clockwrlock, pthread_rwlock_trywrlock,
-               WC_pthread_rwlock_clockwrlock, l, l, clk, at)
-}
+FLAMEPRE_EXPORT
+    int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clk, const struct timespec *at){
+        TIMED_BODY(pthread_rwlock_clockwrlock, pthread_rwlock_trywrlock,
+                   WC_pthread_rwlock_clockwrlock, l, l, clk, at)}
 
 FLAMEPRE_EXPORT int pthread_spin_lock(pthread_spinlock_t *l)
 {
@@ -209,35 +193,32 @@ static inline int valid_ts(const struct timespec *at)
     return at && at->tv_nsec >= 0 && at->tv_nsec < 1000000000L;
 }
 
-#define SEM_BODY(fn, call, s, ...)                                  \
-    NEED(fn);                                                       \
-    if (UNLIKELY(!real.fn || !real.sem_trywait)) {                  \
-        errno = ENOSYS;                                             \
-        return -1;                                                  \
-    }                                                               \
-    if (LIKELY(!LOCK_ON()) || tstate.guard)                         \
-        return real.fn(__VA_ARGS__);                                \
-    pthread_testcancel();                                           \
-    int saved = errno;                                              \
-    if (real.sem_trywait(s) == 0)                                   \
-        return 0;                                                   \
-    if (errno != EAGAIN) {                                          \
-        errno = saved;                                              \
-        return real.fn(__VA_ARGS__);                                \
-    }                                                               \
-    errno = saved;                                                  \
-    uint64_t t0 = wait_now();                                       \
-    int rc = real.fn(__VA_ARGS__);                                  \
-    int err = errno;                                                \
-    if (rc == 0 || err == ETIMEDOUT)                                \
-        lock_note(call, t0, s, RA);                                 \
-    errno = err;                                                    \
+#define SEM_BODY(fn, call, s, ...)                 \
+    NEED(fn);                                      \
+    if (UNLIKELY(!real.fn || !real.sem_trywait)) { \
+        errno = ENOSYS;                            \
+        return -1;                                 \
+    }                                              \
+    if (LIKELY(!LOCK_ON()) || tstate.guard)        \
+        return real.fn(__VA_ARGS__);               \
+    pthread_testcancel();                          \
+    int saved = errno;                             \
+    if (real.sem_trywait(s) == 0)                  \
+        return 0;                                  \
+    if (errno != EAGAIN) {                         \
+        errno = saved;                             \
+        return real.fn(__VA_ARGS__);               \
+    }                                              \
+    errno = saved;                                 \
+    uint64_t t0 = wait_now();                      \
+    int rc = real.fn(__VA_ARGS__);                 \
+    int err = errno;                               \
+    if (rc == 0 || err == ETIMEDOUT)               \
+        lock_note(call, t0, s, RA);                \
+    errno = err;                                   \
     return rc;
 
-FLAMEPRE_EXPORT int sem_wait(sem_t *s)
-{
-    SEM_BODY(sem_wait, WC_sem_wait, s, s)
-}
+FLAMEPRE_EXPORT int sem_wait(sem_t *s){SEM_BODY(sem_wait, WC_sem_wait, s, s)}
 
 FLAMEPRE_EXPORT int sem_timedwait(sem_t *s, const struct timespec *at)
 {
@@ -255,27 +236,23 @@ FLAMEPRE_EXPORT int sem_clockwait(sem_t *s, clockid_t clk, const struct timespec
 
 /* ---- condition variables: the whole wait, as cond_ns ---- */
 
-#define COND_BODY(fn, call, c, ...)                                 \
-    NEED(fn);                                                       \
-    if (UNLIKELY(!real.fn))                                         \
-        return ENOSYS;                                              \
-    if (LIKELY(!LOCK_ON()) || tstate.guard)                         \
-        return real.fn(__VA_ARGS__);                                \
-    uint64_t t0 = wait_now();                                       \
-    int rc = real.fn(__VA_ARGS__);                                  \
-    lock_note(call, t0, c, RA);                                     \
+#define COND_BODY(fn, call, c, ...)         \
+    NEED(fn);                               \
+    if (UNLIKELY(!real.fn))                 \
+        return ENOSYS;                      \
+    if (LIKELY(!LOCK_ON()) || tstate.guard) \
+        return real.fn(__VA_ARGS__);        \
+    uint64_t t0 = wait_now();               \
+    int rc = real.fn(__VA_ARGS__);          \
+    lock_note(call, t0, c, RA);             \
     return rc;
 
-FLAMEPRE_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
-{
-    COND_BODY(pthread_cond_wait, WC_pthread_cond_wait, c, c, m)
-}
+FLAMEPRE_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m){
+    COND_BODY(pthread_cond_wait, WC_pthread_cond_wait, c, c, m)}
 
-FLAMEPRE_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
-                                           const struct timespec *at)
-{
-    COND_BODY(pthread_cond_timedwait, WC_pthread_cond_timedwait, c, c, m, at)
-}
+FLAMEPRE_EXPORT
+    int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *at){
+        COND_BODY(pthread_cond_timedwait, WC_pthread_cond_timedwait, c, c, m, at)}
 
 FLAMEPRE_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
                                            const struct timespec *at)

@@ -38,7 +38,7 @@ static sighandler_t set_handler(int sig, sighandler_t h, int flags)
     sa.sa_flags = flags;
     sigemptyset(&sa.sa_mask);
     if (flags == SA_RESTART)
-        sigaddset(&sa.sa_mask, sig);   /* BSD semantics block the signal */
+        sigaddset(&sa.sa_mask, sig); /* BSD semantics block the signal */
     if (sigaction(sig, &sa, &old) < 0)
         return SIG_ERR;
     return old.sa_handler;

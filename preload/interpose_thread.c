@@ -25,8 +25,8 @@ static void *thread_start(void *p)
     return st.fn(st.arg);
 }
 
-FLAMEPRE_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr,
-                                   void *(*fn)(void *), void *arg)
+FLAMEPRE_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),
+                                   void *arg)
 {
     hooks_ensure();
     if (!real.pthread_create)

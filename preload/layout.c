@@ -28,8 +28,7 @@ uint64_t layout_size(unsigned slots, uint64_t ring_words, uint64_t sites_bytes)
     return c + sites_bytes;
 }
 
-void layout_init(struct layout_header *h, unsigned slots, uint64_t ring_words,
-                 uint64_t sites_bytes)
+void layout_init(struct layout_header *h, unsigned slots, uint64_t ring_words, uint64_t sites_bytes)
 {
     h->magic = LAYOUT_MAGIC;
     h->version = LAYOUT_VERSION;

@@ -38,67 +38,67 @@
 
 #include "preload/config.h"
 
-#define LAYOUT_MAGIC 0x314d48534d414c46ull   /* "FLAMSHM1", little-endian */
-#define LAYOUT_VERSION 4u   /* 4: slots count low_stack; four image counters */
+#define LAYOUT_MAGIC 0x314d48534d414c46ull /* "FLAMSHM1", little-endian */
+#define LAYOUT_VERSION 4u                  /* 4: slots count low_stack; four image counters */
 #define LAYOUT_CMDLINE_MAX 4096
 
 /* Counters of the whole image (relaxed atomics; rare paths only). */
 struct layout_counters {
-    _Atomic uint64_t threads_unprofiled;  /* threads that found no free slot */
-    _Atomic uint64_t arm_failures;        /* threads whose clock could not be armed */
-    _Atomic uint64_t rearms;              /* clocks re-armed after the program closed ours */
-    _Atomic uint64_t foreign_signals;     /* sampling signals that were not ours */
-    _Atomic uint64_t no_slot;             /* samples of threads without a slot */
-    _Atomic uint64_t alloc_no_thread;     /* sampled allocations of threads without a slot */
-    _Atomic uint64_t alloc_untracked;     /* recorded blocks the live table refused */
-    _Atomic uint64_t wait_no_thread;      /* sampled waits of threads without a slot */
-    _Atomic uint64_t wait_reentrant;      /* sampled waits dropped: ring busy */
-    _Atomic uint64_t alloc_live_blocks;   /* at the end: blocks in the live table */
-    _Atomic uint64_t alloc_table_bytes;   /* the live table's mapping */
-    _Atomic uint64_t timer_fallback;      /* threads sampled by timer: no perf clock */
-    _Atomic uint64_t signal_blocked;      /* threads that blocked the sampling signal */
-    _Atomic uint64_t signal_moves;        /* the program waited for our signal: moved */
-    _Atomic uint64_t signals_withheld;    /* our samples taken back from sigwait* */
+    _Atomic uint64_t threads_unprofiled; /* threads that found no free slot */
+    _Atomic uint64_t arm_failures;       /* threads whose clock could not be armed */
+    _Atomic uint64_t rearms;             /* clocks re-armed after the program closed ours */
+    _Atomic uint64_t foreign_signals;    /* sampling signals that were not ours */
+    _Atomic uint64_t no_slot;            /* samples of threads without a slot */
+    _Atomic uint64_t alloc_no_thread;    /* sampled allocations of threads without a slot */
+    _Atomic uint64_t alloc_untracked;    /* recorded blocks the live table refused */
+    _Atomic uint64_t wait_no_thread;     /* sampled waits of threads without a slot */
+    _Atomic uint64_t wait_reentrant;     /* sampled waits dropped: ring busy */
+    _Atomic uint64_t alloc_live_blocks;  /* at the end: blocks in the live table */
+    _Atomic uint64_t alloc_table_bytes;  /* the live table's mapping */
+    _Atomic uint64_t timer_fallback;     /* threads sampled by timer: no perf clock */
+    _Atomic uint64_t signal_blocked;     /* threads that blocked the sampling signal */
+    _Atomic uint64_t signal_moves;       /* the program waited for our signal: moved */
+    _Atomic uint64_t signals_withheld;   /* our samples taken back from sigwait* */
 };
 
 enum layout_end {
     LAYOUT_RUNNING = 0,
-    LAYOUT_ENDED = 1,   /* the host ended the image (exit, _exit, exec) */
+    LAYOUT_ENDED = 1, /* the host ended the image (exit, _exit, exec) */
 };
 
 struct layout_header {
     uint64_t magic;
     uint32_t version;
-    uint32_t header_bytes;       /* sizeof(struct layout_header) */
-    uint64_t total_bytes;        /* of the mapping */
+    uint32_t header_bytes; /* sizeof(struct layout_header) */
+    uint64_t total_bytes;  /* of the mapping */
     uint64_t slots_off;
     uint32_t slots_max;
-    uint32_t slot_bytes;         /* sizeof(struct tslot) */
+    uint32_t slot_bytes; /* sizeof(struct tslot) */
     uint64_t rings_off;
-    uint64_t ring_words;         /* per slot, a power of two */
+    uint64_t ring_words; /* per slot, a power of two */
     uint64_t sites_off;
-    uint64_t sites_bytes;        /* 0: no allocation sites */
+    uint64_t sites_bytes; /* 0: no allocation sites */
 
     /* the session: written once before the image is handed over */
     struct config cfg;
     int32_t pid, ppid;
-    uint32_t forked;             /* a fork child (not a program's first image) */
-    uint32_t sampler_kind;       /* enum sampler_kind */
+    uint32_t forked;       /* a fork child (not a program's first image) */
+    uint32_t sampler_kind; /* enum sampler_kind */
     int32_t sampler_signal;
     uint64_t period_ns;
-    uint64_t start_ns;           /* CLOCK_REALTIME */
-    uint64_t start_mono_ns;      /* CLOCK_MONOTONIC */
+    uint64_t start_ns;      /* CLOCK_REALTIME */
+    uint64_t start_mono_ns; /* CLOCK_MONOTONIC */
     char comm[16];
     char outdir[CONFIG_PATH_MAX];
     uint32_t cmdline_len;
-    char cmdline[LAYOUT_CMDLINE_MAX];   /* NUL-separated argv, cut at the end */
+    char cmdline[LAYOUT_CMDLINE_MAX]; /* NUL-separated argv, cut at the end */
 
     /* live state */
-    _Atomic uint32_t threads_high;      /* slots [0, high) may be in use */
-    _Atomic uint32_t sites_gen;         /* bumped when the sites start over */
-    _Atomic uint64_t sites_used;        /* bytes of site chunks handed out */
+    _Atomic uint32_t threads_high; /* slots [0, high) may be in use */
+    _Atomic uint32_t sites_gen;    /* bumped when the sites start over */
+    _Atomic uint64_t sites_used;   /* bytes of site chunks handed out */
     _Atomic uint64_t nsites;
-    _Atomic uint64_t map_gen;           /* bumped after dlopen/dlclose */
+    _Atomic uint64_t map_gen; /* bumped after dlopen/dlclose */
     struct layout_counters c;
 
     /* A robust, process-shared mutex the host's first thread holds for
@@ -109,9 +109,9 @@ struct layout_header {
     pthread_mutex_t life;
 
     /* the end, written by the host before it says so (release on end) */
-    int32_t end_status;                 /* exit status where known */
-    char end_how[16];                   /* "exit", "_exit", "exec", ... */
-    _Atomic uint32_t end;               /* enum layout_end */
+    int32_t end_status;   /* exit status where known */
+    char end_how[16];     /* "exit", "_exit", "exec", ... */
+    _Atomic uint32_t end; /* enum layout_end */
 };
 
 /* The geometry of a layout of `slots` slots with `ring_words`-word rings

@@ -40,12 +40,12 @@ extern char **environ;
 static const unsigned supported_events = EV_CPU | EV_ALLOC | EV_LOCK | EV_IO;
 
 static struct config cfg;
-static bool process_mode;         /* a collector process serves this image */
-static int exit_status = -1;      /* exit()'s argument, once called */
+static bool process_mode;    /* a collector process serves this image */
+static int exit_status = -1; /* exit()'s argument, once called */
 static _Atomic bool recording;
-static _Atomic bool started;      /* the session began: there is a profile to end */
-static _Atomic bool finishing;    /* some thread has begun ending it */
-static _Atomic bool finish_done;  /* ... and is done */
+static _Atomic bool started;     /* the session began: there is a profile to end */
+static _Atomic bool finishing;   /* some thread has begun ending it */
+static _Atomic bool finish_done; /* ... and is done */
 static __thread bool finishing_here;
 static pthread_key_t exit_key;
 
@@ -191,7 +191,7 @@ static struct tslot *thread_register(void)
             collector_reap();
         s = threads_claim(threads_gettid(), false);
         if (s)
-            atomic_fetch_sub(&shm_hdr->c.threads_unprofiled, 1);   /* the first try counted it */
+            atomic_fetch_sub(&shm_hdr->c.threads_unprofiled, 1); /* the first try counted it */
     }
     if (!s)
         return NULL;
@@ -249,7 +249,7 @@ static void register_existing_threads(void)
         if (!s)
             break;
         if (!(cfg.events & EV_CPU))
-            continue;   /* the slot serves its allocation records */
+            continue; /* the slot serves its allocation records */
         if (sampler_arm(s) < 0) {
             threads_retire(s);
             continue;
@@ -334,9 +334,10 @@ __attribute__((constructor)) static void flamepre_init(void)
     if (unsupported) {
         char ev[64];
         config_events_string(unsupported, ev, sizeof ev);
-        log_error("FLAMEPRE_EVENTS: %s not available in this version (it records: cpu, alloc, lock, io); "
-                  "ignored",
-                  ev);
+        log_error(
+            "FLAMEPRE_EVENTS: %s not available in this version (it records: cpu, alloc, lock, io); "
+            "ignored",
+            ev);
         cfg.events &= supported_events;
     }
     if (!cfg.events)
@@ -415,7 +416,8 @@ __attribute__((constructor)) static void flamepre_init(void)
              "wait_sample=%llu output=%s collector=%s",
              h->comm, (int)h->pid, evs, cfg.hz, sampler_kind_name(),
              (unsigned long long)cfg.alloc_sample, cfg.unwind == UNWIND_FP ? "fp" : "dwarf",
-             (unsigned long long)cfg.wait_sample_ns, h->outdir, process_mode ? "process" : "thread");
+             (unsigned long long)cfg.wait_sample_ns, h->outdir,
+             process_mode ? "process" : "thread");
 out:
     /* Not recording allocations in this process: let every thread park its
      * allocation countdown (alloc.h), so the shims stay on their one-branch
@@ -467,7 +469,7 @@ void lifecycle_finish(const char *how, int status)
     h->end_status = status;
     atomic_store_explicit(&h->end, LAYOUT_ENDED, memory_order_release);
     if (process_mode)
-        attach_end(layout_leaves_no_files(h, how));   /* nothing to wait for */
+        attach_end(layout_leaves_no_files(h, how)); /* nothing to wait for */
     else
         collector_finish(how);
     tstate.guard--;

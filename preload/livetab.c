@@ -56,9 +56,8 @@ bool livetab_insert(struct livetab *t, uintptr_t p, uint64_t id)
         do {
             if (old == LIVETAB_FILTER_MAX)
                 return false;
-        } while (!atomic_compare_exchange_weak_explicit(c, &old, (uint8_t)(old + 1),
-                                                        memory_order_relaxed,
-                                                        memory_order_relaxed));
+        } while (!atomic_compare_exchange_weak_explicit(
+            c, &old, (uint8_t)(old + 1), memory_order_relaxed, memory_order_relaxed));
     }
     uint64_t i = livetab_home(t, p);
     for (unsigned probe = 0; probe < LIVETAB_MAX_PROBE; probe++, i = (i + 1) & t->mask) {
@@ -106,8 +105,6 @@ uint64_t livetab_remove(struct livetab *t, uintptr_t p)
     }
     return 0;
 }
-
-
 
 void livetab_saturate(struct livetab *t)
 {

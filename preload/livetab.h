@@ -44,18 +44,18 @@
 #define LIVETAB_MAX_PROBE 512
 
 struct livetab_slot {
-    _Atomic uintptr_t key;   /* 0 empty, 1 tombstone, else an address */
+    _Atomic uintptr_t key; /* 0 empty, 1 tombstone, else an address */
     _Atomic uint64_t id;
 };
 
 struct livetab {
     struct livetab_slot *slots;
-    _Atomic uint8_t *filter;    /* 1 << LIVETAB_FILTER_BITS counters */
-    uint64_t mask;               /* slots - 1 */
-    unsigned shift;              /* 64 - log2(slots) */
+    _Atomic uint8_t *filter; /* 1 << LIVETAB_FILTER_BITS counters */
+    uint64_t mask;           /* slots - 1 */
+    unsigned shift;          /* 64 - log2(slots) */
     size_t map_bytes;
-    bool own_filter;             /* filter mapped by livetab_init */
-    bool saturated;              /* livetab_saturate: counters not kept */
+    bool own_filter; /* filter mapped by livetab_init */
+    bool saturated;  /* livetab_saturate: counters not kept */
 };
 
 /* 2^log2_slots slots. Returns 0 or -1 (mmap failed). Normal context.

@@ -24,7 +24,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#define MAX_LINKS 40   /* the kernel's limit of symlinks in one lookup */
+#define MAX_LINKS 40 /* the kernel's limit of symlinks in one lookup */
 
 /* The library interposes openat and close: raw calls, never recorded. */
 static int sys_openat(int dir, const char *path, int flags, mode_t mode)
@@ -40,12 +40,12 @@ static void sys_close(int fd)
 }
 
 struct walk {
-    int fd;                 /* O_PATH descriptor of the directory reached, or -1 */
-    char path[PATH_MAX];    /* its absolute name, no symlinks */
-    char rest[PATH_MAX];    /* the path being resolved ... */
-    size_t pos;             /* ... from here on */
-    unsigned links;         /* symlinks followed */
-    char *why;              /* the caller's reason buffer; "" until a failure */
+    int fd;              /* O_PATH descriptor of the directory reached, or -1 */
+    char path[PATH_MAX]; /* its absolute name, no symlinks */
+    char rest[PATH_MAX]; /* the path being resolved ... */
+    size_t pos;          /* ... from here on */
+    unsigned links;      /* symlinks followed */
+    char *why;           /* the caller's reason buffer; "" until a failure */
     size_t whylen;
 };
 

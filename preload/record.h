@@ -58,20 +58,20 @@ enum record_kind { REC_CPU = 1, REC_ALLOC = 2, REC_WAIT = 4 };
 
 /* A wait's tag and payload. */
 struct record_wait {
-    uint32_t label;      /* WAIT_LABEL(call, fd kind), wait.h */
-    uint64_t ns;         /* estimated waiting time */
-    uint64_t count_fx;   /* estimated calls, in 1/65536 units */
-    uint64_t bytes;      /* estimated bytes (I/O calls) */
+    uint32_t label;    /* WAIT_LABEL(call, fd kind), wait.h */
+    uint64_t ns;       /* estimated waiting time */
+    uint64_t count_fx; /* estimated calls, in 1/65536 units */
+    uint64_t bytes;    /* estimated bytes (I/O calls) */
 };
 
 /* One decoded record. Its pcs are in the caller's buffer. */
 struct record {
-    unsigned kind;            /* REC_CPU or REC_WAIT */
-    unsigned flags;           /* UNW_F_*, WAIT_F_OBJ */
-    unsigned npcs;            /* pcs copied out */
-    uint64_t words;           /* ring words taken, header included */
-    uint32_t samples;         /* REC_CPU: the weight */
-    struct record_wait wait;  /* REC_WAIT */
+    unsigned kind;           /* REC_CPU or REC_WAIT */
+    unsigned flags;          /* UNW_F_*, WAIT_F_OBJ */
+    unsigned npcs;           /* pcs copied out */
+    uint64_t words;          /* ring words taken, header included */
+    uint32_t samples;        /* REC_CPU: the weight */
+    struct record_wait wait; /* REC_WAIT */
 };
 
 _Static_assert(sizeof(uintptr_t) <= sizeof(uint64_t), "a pc fits a ring word");
@@ -81,10 +81,22 @@ static inline uint64_t record_header(unsigned kind, unsigned flags, unsigned npc
     return (uint64_t)npcs | (uint64_t)flags << 16 | (uint64_t)kind << 24 | (uint64_t)tag << 32;
 }
 
-static inline unsigned record_header_npcs(uint64_t h) { return (unsigned)(h & 0xffff); }
-static inline unsigned record_header_flags(uint64_t h) { return (unsigned)((h >> 16) & 0xff); }
-static inline unsigned record_header_kind(uint64_t h) { return (unsigned)((h >> 24) & 0xff); }
-static inline uint32_t record_header_tag(uint64_t h) { return (uint32_t)(h >> 32); }
+static inline unsigned record_header_npcs(uint64_t h)
+{
+    return (unsigned)(h & 0xffff);
+}
+static inline unsigned record_header_flags(uint64_t h)
+{
+    return (unsigned)((h >> 16) & 0xff);
+}
+static inline unsigned record_header_kind(uint64_t h)
+{
+    return (unsigned)((h >> 24) & 0xff);
+}
+static inline uint32_t record_header_tag(uint64_t h)
+{
+    return (uint32_t)(h >> 32);
+}
 
 /* Payload words before the pcs of a `kind` record; -1 for a kind the ring
  * does not carry. */
@@ -175,8 +187,8 @@ static inline uint64_t record_decode(const uint64_t *words, uint64_t mask, uint6
     uint64_t len = 1 + (uint64_t)fixed + npcs;
     if (len > avail)
         return 0;
-    *rec = (struct record){.kind = kind, .flags = record_header_flags(h), .npcs = npcs,
-                           .words = len};
+    *rec =
+        (struct record){.kind = kind, .flags = record_header_flags(h), .npcs = npcs, .words = len};
     uint32_t tag = record_header_tag(h);
     switch (kind) {
     case REC_CPU:
@@ -192,8 +204,7 @@ static inline uint64_t record_decode(const uint64_t *words, uint64_t mask, uint6
         rec->wait.count_fx = record_word(words, mask, pos + 2);
         rec->wait.bytes = record_word(words, mask, pos + 3);
         break;
-    default:
-        return 0;
+    default: return 0;
     }
     for (unsigned i = 0; i < npcs; i++)
         pcs[i] = record_word(words, mask, pos + 1 + (uint64_t)fixed + i);

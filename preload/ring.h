@@ -27,16 +27,16 @@
 #include <stdint.h>
 
 struct ring {
-    _Atomic uint64_t head;   /* written by the producer */
-    uint64_t tail_seen;      /* producer's last read of tail: room is checked
+    _Atomic uint64_t head; /* written by the producer */
+    uint64_t tail_seen;    /* producer's last read of tail: room is checked
                               * against it first, so the producer reads the
                               * consumer's cache line only when the ring
                               * looks full (once per drain, not per record) */
     char pad1[48];
-    _Atomic uint64_t tail;   /* written by the consumer */
+    _Atomic uint64_t tail; /* written by the consumer */
     char pad2[56];
     uint64_t *words;
-    uint64_t mask;           /* capacity - 1, capacity a power of two */
+    uint64_t mask; /* capacity - 1, capacity a power of two */
 };
 
 /* Room for `words` more words? Producer side. */

@@ -54,7 +54,7 @@ static _Atomic int active;
 struct owned {
     int sig;
     _Atomic unsigned seq;
-    struct sigaction prog;                     /* SIG_DFL at start */
+    struct sigaction prog; /* SIG_DFL at start */
 };
 static struct owned owned[OWNED_MAX];
 static _Atomic int nowned;
@@ -194,8 +194,8 @@ static void on_sample(int sig, siginfo_t *si, void *ucv)
 
     tstate.ring_busy = 1;
     unsigned flags;
-    unsigned n = unwind_capture(ucv, s->stack_lo, s->stack_hi, s->unw_cursor, s->scratch, depth,
-                                &flags);
+    unsigned n =
+        unwind_capture(ucv, s->stack_lo, s->stack_hi, s->unw_cursor, s->scratch, depth, &flags);
     slot_count_unwind(s, flags);
     if (!record_put_cpu(&s->ring, s->scratch, n, flags, weight))
         ctr_add(&s->dropped, weight);
@@ -241,8 +241,8 @@ static uint64_t first_period(pid_t tid)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t x = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)tid << 32 ^
-                 (uint64_t)ts.tv_sec;
+    uint64_t x =
+        (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)tid << 32 ^ (uint64_t)ts.tv_sec;
     x ^= x >> 33;
     x *= 0xff51afd7ed558ccdull;
     x ^= x >> 33;
@@ -326,7 +326,6 @@ static int timer_arm(struct tslot *s)
     return 0;
 }
 
-
 int sampler_arm(struct tslot *s)
 {
     int r = -1;
@@ -363,7 +362,7 @@ static bool fd_is_our_event(int fd, uint64_t id)
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     ssize_t n = readlink(path, target, sizeof target - 1);
     if (n < 0)
-        return errno != ENOENT && errno != EBADF;   /* no /proc: trust our record */
+        return errno != ENOENT && errno != EBADF; /* no /proc: trust our record */
     target[n] = 0;
     return strcmp(target, "anon_inode:[perf_event]") == 0;
 }
@@ -379,7 +378,6 @@ void sampler_disarm(struct tslot *s)
     if (atomic_exchange(&s->has_timer, false))
         timer_delete(s->timer);
 }
-
 
 void sampler_retire(struct tslot *s)
 {
@@ -440,7 +438,7 @@ void sampler_forget(struct tslot *s)
     int fd = atomic_exchange(&s->perf_fd, -1);
     if (fd >= 0 && fd_is_our_event(fd, s->perf_id))
         fds_close(fd);
-    atomic_store(&s->has_timer, false);   /* timers do not survive fork */
+    atomic_store(&s->has_timer, false); /* timers do not survive fork */
 }
 
 void sampler_stop_all(void)
@@ -662,7 +660,8 @@ bool sampler_withhold(int sig, const siginfo_t *si)
          * thread never lands here, but a clock just closed may) */
         unsigned high = atomic_load(&shm_hdr->threads_high);
         for (unsigned i = 0; i < high && !ours; i++)
-            ours = atomic_load_explicit(&threads_slots[i].perf_fd, memory_order_relaxed) == si->si_fd;
+            ours =
+                atomic_load_explicit(&threads_slots[i].perf_fd, memory_order_relaxed) == si->si_fd;
     } else if (si->si_code == SI_TIMER && s) {
         ours = is_sample(si, s);
     }
@@ -726,4 +725,3 @@ uint64_t sampler_period_ns(void)
 {
     return period_ns;
 }
-

@@ -36,7 +36,8 @@ __attribute__((noinline)) uintptr_t stackcache_sp0(uintptr_t caller, uintptr_t l
 
 static struct stackcache_entry *way(struct stackcache *c, uintptr_t caller, uintptr_t sp0)
 {
-    uint64_t h = ((uint64_t)caller * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)(sp0 >> 3) * 0xbf58476d1ce4e5b9ull);
+    uint64_t h =
+        ((uint64_t)caller * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)(sp0 >> 3) * 0xbf58476d1ce4e5b9ull);
     return &c->e[(h >> 32) % STACKCACHE_WAYS];
 }
 

@@ -46,17 +46,17 @@
 #define STACKCACHE_FRAMES 128
 
 struct stackcache_entry {
-    uintptr_t caller, sp0;   /* key; caller 0 = empty */
+    uintptr_t caller, sp0; /* key; caller 0 = empty */
     uint64_t serial;
     unsigned n, flags;
-    uint32_t tag;            /* the caller's own datum for this stack (the
+    uint32_t tag; /* the caller's own datum for this stack (the
                               * allocation site), 0 when the entry is made */
     uintptr_t pc[STACKCACHE_FRAMES];
-    uintptr_t slot[STACKCACHE_FRAMES];   /* slot[i] (i >= 1) held pc[i] */
+    uintptr_t slot[STACKCACHE_FRAMES]; /* slot[i] (i >= 1) held pc[i] */
 };
 
 struct stackcache {
-    uintptr_t cfas[CONFIG_MAX_DEPTH];    /* unwind_capture_here's CFAs */
+    uintptr_t cfas[CONFIG_MAX_DEPTH]; /* unwind_capture_here's CFAs */
     struct stackcache_entry e[STACKCACHE_WAYS];
 };
 
@@ -72,8 +72,7 @@ uintptr_t stackcache_sp0(uintptr_t caller, uintptr_t lo, uintptr_t hi);
 /* A verified hit (its pc, n and flags are the stack's), or NULL on a
  * miss. lo/hi: the thread's stack bounds. */
 struct stackcache_entry *stackcache_find(struct stackcache *c, uint64_t serial, uintptr_t caller,
-                                         uintptr_t sp0, uintptr_t lo, uintptr_t hi,
-                                         unsigned max);
+                                         uintptr_t sp0, uintptr_t lo, uintptr_t hi, unsigned max);
 
 /* Remember a stack just unwound (pcs, c->cfas, n, flags) if it qualifies;
  * returns its entry (tag 0), or NULL. */

@@ -136,7 +136,7 @@ struct tslot *threads_after_fork_child(struct tslot *self)
             fds_close(s->perf_fd);
             s->perf_fd = -1;
         }
-        s->has_timer = false;   /* timers are not inherited by fork */
+        s->has_timer = false; /* timers are not inherited by fork */
         atomic_store(&s->state, SLOT_FREE);
     }
     if (self) {

@@ -48,11 +48,11 @@ struct tslot {
     pid_t tid;
     uint64_t serial;
     struct ring ring;
-    uintptr_t *scratch;          /* CONFIG_MAX_DEPTH words for the handler */
-    uintptr_t *alloc_scratch;    /* CONFIG_MAX_DEPTH words for the allocation
+    uintptr_t *scratch;       /* CONFIG_MAX_DEPTH words for the handler */
+    uintptr_t *alloc_scratch; /* CONFIG_MAX_DEPTH words for the allocation
                                   * interposers: a sample that interrupts
                                   * them must not overwrite their stack */
-    void *unw_cursor;            /* UNWIND_CURSOR_BYTES for the handler's
+    void *unw_cursor;         /* UNWIND_CURSOR_BYTES for the handler's
                                   * libunwind walk (unwind.h), off the
                                   * program's stack */
     /* allocation sites of this thread (allocsite.c, owner thread only);
@@ -60,63 +60,63 @@ struct tslot {
      * generation changes */
     struct alloc_index_entry *site_idx; /* hash index, site_mask + 1 entries */
     uint32_t site_mask, site_count;
-    uint32_t site_last;          /* reference of the last site used, 0 none */
+    uint32_t site_last; /* reference of the last site used, 0 none */
     uint32_t site_gen;
-    uint64_t site_serial;        /* the serial the index belongs to */
-    size_t site_chunk;           /* offset of the chunk sites are cut from */
-    uint32_t site_chunk_used;    /* its bytes in use, 0 = no chunk */
-    struct stackcache *scache;   /* verified stack cache (stackcache.h),
+    uint64_t site_serial;         /* the serial the index belongs to */
+    size_t site_chunk;            /* offset of the chunk sites are cut from */
+    uint32_t site_chunk_used;     /* its bytes in use, 0 = no chunk */
+    struct stackcache *scache;    /* verified stack cache (stackcache.h),
                                   * mapped on first use, kept across reuse
                                   * like the ring */
-    bool scache_failed;          /* it could not be mapped: do not retry */
+    bool scache_failed;           /* it could not be mapped: do not retry */
     uintptr_t stack_lo, stack_hi; /* the usable stack (guard excluded), 0 when
                                    * unknown; the walks' room check and
                                    * frame bounds (unwind.h) */
     bool foreign;                 /* existed before the constructor */
     /* sampler state */
-    _Atomic int perf_fd;          /* -1 if none; exchanged, so exactly one closer */
-    uint64_t perf_id;             /* its event's id (PERF_EVENT_IOC_ID), 0 unknown */
+    _Atomic int perf_fd; /* -1 if none; exchanged, so exactly one closer */
+    uint64_t perf_id;    /* its event's id (PERF_EVENT_IOC_ID), 0 unknown */
     timer_t timer;
-    _Atomic bool has_timer;       /* exchanged, so exactly one deleter */
-    bool phase_pending;           /* perf: first (random) period not over yet */
+    _Atomic bool has_timer; /* exchanged, so exactly one deleter */
+    bool phase_pending;     /* perf: first (random) period not over yet */
     /* final or last known thread name, written outside the handler */
     char name[THREAD_NAME_LEN];
     /* counters, written by the owner thread only (relaxed), read by the collector */
-    _Atomic uint64_t samples;     /* signals handled, weighted (timer overruns count) */
-    _Atomic uint64_t dropped;     /* weight lost to a full ring */
-    _Atomic uint64_t unwind_fail; /* records whose unwind stopped on an error */
-    _Atomic uint64_t truncated;   /* records cut at FLAMEPRE_DEPTH */
-    _Atomic uint64_t shallow;     /* records not unwound (loader, unwinder busy) */
-    _Atomic uint64_t low_stack;   /* records not unwound: stack short or unknown */
-    _Atomic uint64_t alloc_sampled;  /* allocation records taken */
-    _Atomic uint64_t alloc_dropped;  /* allocation records lost (no room for a site) */
-    _Atomic uint64_t wait_sampled;   /* lock/I/O wait records taken (wait.h) */
-    _Atomic uint64_t wait_dropped;   /* wait records lost (ring full) */
+    _Atomic uint64_t samples;       /* signals handled, weighted (timer overruns count) */
+    _Atomic uint64_t dropped;       /* weight lost to a full ring */
+    _Atomic uint64_t unwind_fail;   /* records whose unwind stopped on an error */
+    _Atomic uint64_t truncated;     /* records cut at FLAMEPRE_DEPTH */
+    _Atomic uint64_t shallow;       /* records not unwound (loader, unwinder busy) */
+    _Atomic uint64_t low_stack;     /* records not unwound: stack short or unknown */
+    _Atomic uint64_t alloc_sampled; /* allocation records taken */
+    _Atomic uint64_t alloc_dropped; /* allocation records lost (no room for a site) */
+    _Atomic uint64_t wait_sampled;  /* lock/I/O wait records taken (wait.h) */
+    _Atomic uint64_t wait_dropped;  /* wait records lost (ring full) */
 };
 
 /* Per-thread state of the profiler, initial-exec TLS: touching it never
  * enters the dynamic loader, so the handler may use it. */
 struct tstate {
     struct tslot *slot;
-    int in_loader;   /* > 0 while inside dlopen/dlclose/dl_iterate_phdr */
-    int exiting;     /* the thread is tearing down its slot: handler must not record */
-    int retiring;    /* inside alloc.c retire's owner-only add (a nested
+    int in_loader;      /* > 0 while inside dlopen/dlclose/dl_iterate_phdr */
+    int exiting;        /* the thread is tearing down its slot: handler must not record */
+    int retiring;       /* inside alloc.c retire's owner-only add (a nested
                       * free from a signal handler must not use it) */
-    int guard;       /* reentrancy guard for interposers: > 0 while the
+    int guard;          /* reentrancy guard for interposers: > 0 while the
                       * profiler itself runs on this thread (its
                       * allocations are never recorded); the collector
                       * thread keeps it set for good */
-    int ring_busy;   /* an interposer is writing this thread's ring: the
+    int ring_busy;      /* an interposer is writing this thread's ring: the
                       * sampling handler must drop (and count) its sample */
-    int no_slot;     /* lazy slot claim failed once: do not retry */
-    int sig_blocked; /* counted in threads_signal_blocked */
-    int in_unwind;   /* > 0 while this thread runs our libgcc unwinder: a
+    int no_slot;        /* lazy slot claim failed once: do not retry */
+    int sig_blocked;    /* counted in threads_signal_blocked */
+    int in_unwind;      /* > 0 while this thread runs our libgcc unwinder: a
                       * sample interrupting it is not walked again */
-    int alloc_ready; /* alloc_left and rng initialised */
+    int alloc_ready;    /* alloc_left and rng initialised */
     int64_t alloc_left; /* bytes until the next allocation sample */
-    uint64_t rng;    /* xorshift state of the allocation sampler */
-    int wait_ready;  /* wait_left and wait_rng initialised (wait.h) */
-    int io_nest;     /* > 0 inside a stdio interposer: its inner calls are
+    uint64_t rng;       /* xorshift state of the allocation sampler */
+    int wait_ready;     /* wait_left and wait_rng initialised (wait.h) */
+    int io_nest;        /* > 0 inside a stdio interposer: its inner calls are
                       * part of the stdio call, not recorded again */
     int64_t wait_left;  /* ns of waiting until the next wait sample */
     uint64_t wait_rng;  /* xorshift state of the wait sampler */
@@ -177,7 +177,6 @@ void threads_retire(struct tslot *s);
  * slot but the caller's whose thread is gone without its exit hook.
  * Normal context. */
 void threads_reap_gone(void (*retire)(struct tslot *s));
-
 
 /* Stack bounds of the calling thread (pthread_getattr_np); normal context. */
 void threads_stack_bounds(uintptr_t *lo, uintptr_t *hi);

@@ -46,7 +46,7 @@ static _Unwind_Ptr (*gcc_get_ip)(struct _Unwind_Context *);
 static _Unwind_Word (*gcc_get_cfa)(struct _Unwind_Context *);
 
 /* Handler-side libgcc walk (see walk_dwarf). */
-static bool gcc_signal_safe;     /* libgcc present and glibc has _dl_find_object */
+static bool gcc_signal_safe; /* libgcc present and glibc has _dl_find_object */
 
 struct sig_bt {
     uintptr_t *pcs;
@@ -59,8 +59,8 @@ struct sig_bt {
 static _Unwind_Reason_Code sig_frame(struct _Unwind_Context *ctx, void *data);
 
 struct find_arg {
-    uintptr_t base;        /* match by load base ... */
-    const char *substr;    /* ... or by name */
+    uintptr_t base;     /* match by load base ... */
+    const char *substr; /* ... or by name */
     struct range *out;
 };
 
@@ -176,7 +176,7 @@ int unwind_init(enum unwind_mode m)
  * signal stack it may run on. Frames inside them are read directly. */
 enum { STACK_THREAD, STACK_ALT, STACK_NKNOWN };
 struct stacks {
-    struct range r[STACK_NKNOWN];   /* {0, 0} when unknown */
+    struct range r[STACK_NKNOWN]; /* {0, 0} when unknown */
 };
 
 /* The known stack holding [a, a + len), or -1. */
@@ -215,7 +215,7 @@ static bool read_record_safe(pid_t *pid, uintptr_t fp, uintptr_t rec[2])
 {
     int saved = errno;
     if (!*pid)
-        *pid = getpid();   /* not cached across calls: a fork child's differs */
+        *pid = getpid(); /* not cached across calls: a fork child's differs */
     struct iovec local = {rec, 16}, remote = {(void *)fp, 16};
     bool ok = process_vm_readv(*pid, &local, 1, &remote, 1, 0) == 16;
     errno = saved;
@@ -235,9 +235,8 @@ static bool read_record_safe(pid_t *pid, uintptr_t fp, uintptr_t rec[2])
  *
  * cfas (or NULL): for each pc recorded, the CFA of the frame that returns
  * there (the address above the slot that held it), as libgcc reports it. */
-static unsigned walk_fp_chain(uintptr_t sp, uintptr_t fp, const struct stacks *st,
-                              uintptr_t *pcs, unsigned n, unsigned max, unsigned *flags,
-                              uintptr_t *cfas)
+static unsigned walk_fp_chain(uintptr_t sp, uintptr_t fp, const struct stacks *st, uintptr_t *pcs,
+                              unsigned n, unsigned max, unsigned *flags, uintptr_t *cfas)
 {
     int cur = stack_of(st, sp, 0);
     uintptr_t floor = sp;
@@ -272,7 +271,7 @@ static unsigned walk_fp_chain(uintptr_t sp, uintptr_t fp, const struct stacks *s
             pcs[n++] = ret;
         }
         if (next == 0)
-            return n;   /* the outermost frame */
+            return n; /* the outermost frame */
         floor = fp + 16;
         fp = next;
     }
@@ -280,8 +279,8 @@ static unsigned walk_fp_chain(uintptr_t sp, uintptr_t fp, const struct stacks *s
     return n;
 }
 
-static unsigned walk_fp(const ucontext_t *uc, const struct stacks *st, uintptr_t *pcs,
-                        unsigned max, unsigned *flags)
+static unsigned walk_fp(const ucontext_t *uc, const struct stacks *st, uintptr_t *pcs, unsigned max,
+                        unsigned *flags)
 {
     const greg_t *g = uc->uc_mcontext.gregs;
     uintptr_t sp = (uintptr_t)g[REG_RSP];
@@ -301,7 +300,7 @@ static unsigned walk_cursor(unw_cursor_t *cur, uintptr_t *pcs, unsigned max, uns
         unw_word_t ip;
         if (unw_get_reg(cur, UNW_REG_IP, &ip) < 0 || ip == 0)
             break;
-        if (n == 0 || !in_range(&self_text, ip))   /* the leaf: see walk_fp */
+        if (n == 0 || !in_range(&self_text, ip)) /* the leaf: see walk_fp */
             pcs[n++] = ip;
         if (n >= max) {
             if (unw_step(cur) > 0)
@@ -342,7 +341,7 @@ static _Unwind_Reason_Code sig_frame(struct _Unwind_Context *ctx, void *data)
             return ++a->skipped > 16 ? _URC_END_OF_STACK : _URC_NO_REASON;
         a->found = true;
     }
-    if (a->n > 0 && in_range(&self_text, ip))   /* the leaf: see walk_fp */
+    if (a->n > 0 && in_range(&self_text, ip)) /* the leaf: see walk_fp */
         return _URC_NO_REASON;
     if (a->n >= a->max) {
         *a->flags |= UNW_F_TRUNCATED;
@@ -400,8 +399,8 @@ static unsigned walk_dwarf_libunwind(const ucontext_t *uc, unw_cursor_t *cur, ui
     return walk_cursor(cur, pcs, max, flags);
 }
 
-unsigned unwind_capture(const ucontext_t *uc, uintptr_t stack_lo, uintptr_t stack_hi,
-                        void *cursor, uintptr_t *pcs, unsigned max, unsigned *flags)
+unsigned unwind_capture(const ucontext_t *uc, uintptr_t stack_lo, uintptr_t stack_hi, void *cursor,
+                        uintptr_t *pcs, unsigned max, unsigned *flags)
 {
     uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
     *flags = 0;
@@ -434,7 +433,7 @@ struct bt_arg {
     uintptr_t *pcs;
     unsigned n, max;
     unsigned *flags;
-    uintptr_t *cfas;   /* NULL, or CFA of each recorded frame */
+    uintptr_t *cfas; /* NULL, or CFA of each recorded frame */
 };
 
 static _Unwind_Reason_Code bt_frame(struct _Unwind_Context *ctx, void *data)
@@ -478,7 +477,8 @@ __attribute__((noinline)) unsigned unwind_capture_here(uintptr_t caller, uintptr
     /* As in the handler (unwind.h): a DWARF walk needs room we can see. */
     uintptr_t room = stack_room(&st, fp);
     uintptr_t need = mode == UNWIND_FP ? UNWIND_NEED_FP
-                     : gcc_backtrace ? UNWIND_NEED_GCC : UNWIND_NEED_LIBUNWIND;
+                     : gcc_backtrace   ? UNWIND_NEED_GCC
+                                       : UNWIND_NEED_LIBUNWIND;
     if (room ? room < need : mode != UNWIND_FP) {
         pcs[0] = caller;
         *flags |= UNW_F_LOW_STACK;

@@ -47,10 +47,10 @@
 #include "preload/config.h"
 
 enum unwind_flags {
-    UNW_F_TRUNCATED = 1u << 0,  /* more frames than the depth limit */
-    UNW_F_FAILED = 1u << 1,     /* the unwinder stopped on an error */
-    UNW_F_SHALLOW = 1u << 2,    /* not unwound: in the loader or unwinder */
-    UNW_F_LOW_STACK = 1u << 3,  /* not unwound: too little room on the stack,
+    UNW_F_TRUNCATED = 1u << 0, /* more frames than the depth limit */
+    UNW_F_FAILED = 1u << 1,    /* the unwinder stopped on an error */
+    UNW_F_SHALLOW = 1u << 2,   /* not unwound: in the loader or unwinder */
+    UNW_F_LOW_STACK = 1u << 3, /* not unwound: too little room on the stack,
                                  * or a stack of unknown size (see above) */
 };
 
@@ -80,8 +80,8 @@ int unwind_init(enum unwind_mode mode);
  * signal stack comes from uc->uc_stack. cursor: UNWIND_CURSOR_BYTES of
  * the thread's own memory, 8-aligned. Returns the number of frames;
  * *flags gets UNW_F_* bits. */
-unsigned unwind_capture(const ucontext_t *uc, uintptr_t stack_lo, uintptr_t stack_hi,
-                        void *cursor, uintptr_t *pcs, unsigned max, unsigned *flags);
+unsigned unwind_capture(const ucontext_t *uc, uintptr_t stack_lo, uintptr_t stack_hi, void *cursor,
+                        uintptr_t *pcs, unsigned max, unsigned *flags);
 
 /* Capture the calling thread's stack from normal context (the allocation
  * interposers), leaf first, leaving out every frame of libflamepre.so, so

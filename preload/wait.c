@@ -231,9 +231,8 @@ static void record_wait(uint32_t label, uint64_t d, uint64_t bytes, const void *
     tstate.ring_busy = 0;
 }
 
-__attribute__((noinline)) void wait_sample_slow(uint32_t label, int fd, uint64_t d,
-                                                uint64_t bytes, const void *obj,
-                                                uintptr_t caller)
+__attribute__((noinline)) void wait_sample_slow(uint32_t label, int fd, uint64_t d, uint64_t bytes,
+                                                const void *obj, uintptr_t caller)
 {
     if (tstate.guard || tstate.io_nest) {
         /* The profiler's own wait, or a call inside a stdio call that is
@@ -254,4 +253,3 @@ __attribute__((noinline)) void wait_sample_slow(uint32_t label, int fd, uint64_t
     tstate.guard--;
     errno = saved;
 }
-

@@ -44,31 +44,38 @@
 #include "preload/threads.h"
 
 /* The calls, in label order. Their class decides the metric file. */
-#define WAIT_CALLS(X)                                                              \
-    X(pthread_mutex_lock, LOCK) X(pthread_mutex_timedlock, LOCK)                   \
-    X(pthread_mutex_clocklock, LOCK) X(pthread_rwlock_rdlock, LOCK)                \
-    X(pthread_rwlock_wrlock, LOCK) X(pthread_rwlock_timedrdlock, LOCK)             \
-    X(pthread_rwlock_timedwrlock, LOCK) X(pthread_rwlock_clockrdlock, LOCK)        \
-    X(pthread_rwlock_clockwrlock, LOCK) X(pthread_spin_lock, LOCK)                 \
-    X(sem_wait, LOCK) X(sem_timedwait, LOCK) X(sem_clockwait, LOCK)                \
-    X(pthread_cond_wait, COND) X(pthread_cond_timedwait, COND)                     \
-    X(pthread_cond_clockwait, COND)                                                \
-    X(read, IO) X(write, IO) X(pread, IO) X(pwrite, IO) X(readv, IO) X(writev, IO) \
-    X(preadv, IO) X(pwritev, IO) X(preadv2, IO) X(pwritev2, IO) X(recv, IO)        \
-    X(recvfrom, IO) X(recvmsg, IO) X(recvmmsg, IO) X(send, IO) X(sendto, IO)       \
-    X(sendmsg, IO) X(sendmmsg, IO) X(accept, IO) X(accept4, IO) X(connect, IO)     \
-    X(poll, IO) X(ppoll, IO) X(select, IO) X(pselect, IO) X(epoll_wait, IO)        \
-    X(epoll_pwait, IO) X(epoll_pwait2, IO) X(fsync, IO) X(fdatasync, IO)           \
-    X(sync_file_range, IO) X(open, IO) X(openat, IO) X(sendfile, IO) X(splice, IO) \
-    X(copy_file_range, IO) X(fread, IO) X(fwrite, IO) X(fgets, IO) X(fputs, IO)    \
-    X(getline, IO) X(getdelim, IO) X(fflush, IO) X(fgetc, IO) X(getc, IO)          \
-    X(fputc, IO) X(putc, IO) X(getchar, IO) X(putchar, IO) X(puts, IO)
+#define WAIT_CALLS(X)                                                                              \
+    X(pthread_mutex_lock, LOCK)                                                                    \
+    X(pthread_mutex_timedlock, LOCK) X(pthread_mutex_clocklock, LOCK)                              \
+        X(pthread_rwlock_rdlock, LOCK) X(pthread_rwlock_wrlock, LOCK)                              \
+            X(pthread_rwlock_timedrdlock, LOCK) X(pthread_rwlock_timedwrlock,                      \
+                                                  LOCK) X(pthread_rwlock_clockrdlock, LOCK)        \
+                X(pthread_rwlock_clockwrlock, LOCK) X(pthread_spin_lock, LOCK) X(sem_wait, LOCK)   \
+                    X(sem_timedwait, LOCK) X(sem_clockwait, LOCK) X(pthread_cond_wait, COND) X(    \
+                        pthread_cond_timedwait, COND) X(pthread_cond_clockwait, COND) X(read, IO)  \
+                        X(write, IO) X(pread, IO) X(pwrite, IO) X(readv, IO) X(writev, IO) X(      \
+                            preadv, IO) X(pwritev, IO) X(preadv2, IO) X(pwritev2, IO) X(recv, IO)  \
+                            X(recvfrom, IO) X(recvmsg, IO) X(recvmmsg, IO) X(send, IO)             \
+                                X(sendto, IO) X(sendmsg, IO) X(sendmmsg, IO) X(accept, IO)         \
+                                    X(accept4, IO) X(connect, IO) X(poll, IO) X(ppoll, IO) X(      \
+                                        select, IO) X(pselect, IO) X(epoll_wait, IO)               \
+                                        X(epoll_pwait, IO) X(epoll_pwait2, IO) X(fsync, IO)        \
+                                            X(fdatasync, IO) X(sync_file_range, IO) X(open, IO)    \
+                                                X(openat, IO) X(sendfile, IO) X(splice, IO)        \
+                                                    X(copy_file_range, IO) X(fread, IO)            \
+                                                        X(fwrite, IO) X(fgets, IO) X(fputs, IO)    \
+                                                            X(getline, IO) X(getdelim, IO)         \
+                                                                X(fflush, IO) X(fgetc, IO)         \
+                                                                    X(getc, IO) X(fputc, IO)       \
+                                                                        X(putc, IO) X(getchar, IO) \
+                                                                            X(putchar, IO)         \
+                                                                                X(puts, IO)
 
 enum wait_call {
 #define X(name, cls) WC_##name,
     WAIT_CALLS(X)
 #undef X
-    WC_COUNT
+        WC_COUNT
 };
 
 enum wait_class { WAIT_LOCK = 0, WAIT_COND = 1, WAIT_IO = 2 };
@@ -76,23 +83,24 @@ enum wait_class { WAIT_LOCK = 0, WAIT_COND = 1, WAIT_IO = 2 };
 /* What an I/O call waited on (the leaf's bracket). FDK_NONE: no bracket
  * (locks). FDK_POLL: readiness waits (poll, select, epoll), whatever the
  * descriptors. */
-#define WAIT_FD_KINDS(X)                                                          \
-    X(NONE, "") X(FILE, "file") X(PIPE, "pipe") X(TCP, "tcp") X(UDP, "udp")      \
-    X(UNIX, "unix") X(NETLINK, "netlink") X(SOCK, "socket") X(TTY, "tty")        \
-    X(CHR, "chr") X(BLK, "block") X(DIR, "dir") X(EVENTFD, "eventfd")           \
-    X(TIMERFD, "timerfd") X(SIGNALFD, "signalfd") X(EPOLL, "epoll")             \
-    X(INOTIFY, "inotify") X(ANON, "anon") X(POLL, "poll") X(OTHER, "other")
+#define WAIT_FD_KINDS(X)                                                                      \
+    X(NONE, "")                                                                               \
+    X(FILE, "file") X(PIPE, "pipe") X(TCP, "tcp") X(UDP, "udp") X(UNIX, "unix")               \
+        X(NETLINK, "netlink") X(SOCK, "socket") X(TTY, "tty") X(CHR, "chr") X(BLK, "block")   \
+            X(DIR, "dir") X(EVENTFD, "eventfd") X(TIMERFD, "timerfd") X(SIGNALFD, "signalfd") \
+                X(EPOLL, "epoll") X(INOTIFY, "inotify") X(ANON, "anon") X(POLL, "poll")       \
+                    X(OTHER, "other")
 
 enum wait_fd_kind {
 #define X(k, s) FDK_##k,
     WAIT_FD_KINDS(X)
 #undef X
-    FDK_COUNT
+        FDK_COUNT
 };
 
 /* A record label: call | fd kind << 8 (fits the 32-bit header weight). */
 #define WAIT_LABEL(call, fdk) ((uint32_t)(call) | (uint32_t)(fdk) << 8)
-#define WAIT_LABEL_CALL(l) ((unsigned)((l) & 0xff))
+#define WAIT_LABEL_CALL(l) ((unsigned)((l)&0xff))
 #define WAIT_LABEL_FDK(l) ((unsigned)(((l) >> 8) & 0xff))
 
 /* Non-zero while lock / I/O waits are recorded. Read by the interposers. */
@@ -148,16 +156,16 @@ void wait_sample_slow(uint32_t label, int fd, uint64_t d, uint64_t bytes, const 
                       uintptr_t caller);
 
 /* A wait of d ns ended (the real call returned). Normal context. */
-static inline void wait_note(uint32_t label, int fd, uint64_t d, uint64_t bytes,
-                             const void *obj, uintptr_t caller)
+static inline void wait_note(uint32_t label, int fd, uint64_t d, uint64_t bytes, const void *obj,
+                             uintptr_t caller)
 {
     if (__builtin_expect((tstate.wait_left -= (int64_t)d) < 0, 0))
         wait_sample_slow(label, fd, d, bytes, obj, caller);
 }
 
 struct wait_stats {
-    uint64_t no_thread;   /* sampled waits of threads without a slot */
-    uint64_t reentrant;   /* sampled waits dropped: ring busy (signal handler) */
+    uint64_t no_thread; /* sampled waits of threads without a slot */
+    uint64_t reentrant; /* sampled waits dropped: ring busy (signal handler) */
 };
 /* (filled by the collector from the shared header's counters) */
 

@@ -50,10 +50,10 @@ static void quiet(const char *line, void *arg)
 }
 
 static const struct option longopts[] = {
-    { "socket", required_argument, NULL, 's' },
-    { "idle", required_argument, NULL, 'i' },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
+    {"socket", required_argument, NULL, 's'},
+    {"idle", required_argument, NULL, 'i'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 int cmd_collect(int argc, char **argv)
@@ -75,8 +75,7 @@ int cmd_collect(int argc, char **argv)
             if (end != optarg && !*end && idle >= 0)
                 break;
             if (config_parse_duration(optarg, &ns) < 0 || ns / 1000000 > LONG_MAX) {
-                cli_error("--idle: expected milliseconds or a duration (1.5s), got \"%s\"",
-                          optarg);
+                cli_error("--idle: expected milliseconds or a duration (1.5s), got \"%s\"", optarg);
                 return 2;
             }
             idle = (long)(ns / 1000000);
@@ -99,13 +98,13 @@ int cmd_collect(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
     signal(SIGINT, SIG_IGN);
-    struct sigaction sa = { .sa_handler = on_term };
+    struct sigaction sa = {.sa_handler = on_term};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     struct server *s = server_new(name);
     if (!s) {
         if (errno == EADDRINUSE)
-            return 0;   /* another collector got there first: it serves */
+            return 0; /* another collector got there first: it serves */
         cli_error("collect: cannot listen on %s: %s", name, strerror(errno));
         return 1;
     }

@@ -30,19 +30,19 @@ void usage_convert(FILE *f)
 }
 
 static const struct option convert_longopts[] = {
-    { "to", required_argument, NULL, 't' },
-    { "output", required_argument, NULL, 'o' },
-    { "units", required_argument, NULL, 'u' },
-    { "merge-threads", no_argument, NULL, 'm' },
-    { "lenient", no_argument, NULL, 'l' },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
+    {"to", required_argument, NULL, 't'},
+    {"output", required_argument, NULL, 'o'},
+    {"units", required_argument, NULL, 'u'},
+    {"merge-threads", no_argument, NULL, 'm'},
+    {"lenient", no_argument, NULL, 'l'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 int cmd_convert(int argc, char **argv)
 {
     const char *to = NULL, *out = NULL, *units = NULL;
-    struct parse_opts po = { 0 };
+    struct parse_opts po = {0};
     int c;
     optind = 1;
     opterr = 0;
@@ -54,9 +54,7 @@ int cmd_convert(int argc, char **argv)
         case 'm': po.merge_threads = true; break;
         case 'l': po.lenient = true; break;
         case 'h': usage_convert(stdout); return 0;
-        default:
-            bad_option(argv, "convert");
-            return 2;
+        default: bad_option(argv, "convert"); return 2;
         }
     }
     if (optind >= argc || !to) {

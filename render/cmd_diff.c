@@ -50,7 +50,7 @@ int cmd_diff(int argc, char **argv)
         return status;
     struct profile *p = profile_new();
     struct diff *d = NULL;
-    struct parse_stats st = { 0 };
+    struct parse_stats st = {0};
     status = 1;
     if (!p) {
         cli_error("out of memory");

@@ -25,9 +25,9 @@ struct graph_args {
     const char *out;       /* -o; NULL: stdout */
     const char *thread;    /* --thread as given, compiled into thread_re */
     regex_t thread_re;
-    char **inputs;         /* the input files (argv) */
+    char **inputs; /* the input files (argv) */
     int nin;
-    bool html;             /* out ends in .html: the canvas page, else SVG */
+    bool html; /* out ends in .html: the canvas page, else SVG */
 };
 
 /* Parse and check argv for `render` (is_diff false) or `diff`: ro.metric

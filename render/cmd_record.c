@@ -71,7 +71,7 @@ static int find_library(char *out, size_t size)
     char *slash = strrchr(self, '/');
     if (slash)
         *slash = '\0';
-    static const char *const rel[] = { "/libflamepre.so", "/../lib/libflamepre.so" };
+    static const char *const rel[] = {"/libflamepre.so", "/../lib/libflamepre.so"};
     char cand[PATH_MAX + 32];
     for (size_t i = 0; i < 2; i++) {
         snprintf(cand, sizeof(cand), "%s%s", self, rel[i]);
@@ -79,8 +79,8 @@ static int find_library(char *out, size_t size)
             return 0;
     }
     (void)size;
-    return cli_error("libflamepre.so not found next to %s or in %s/../lib; set FLAMEPRE_LIB",
-                     self, self);
+    return cli_error("libflamepre.so not found next to %s or in %s/../lib; set FLAMEPRE_LIB", self,
+                     self);
 }
 
 /* PATH search as execvp does it; out gets a path containing '/'. */
@@ -128,8 +128,13 @@ static int elf_has_interp(int fd)
         return -1;
     if (memcmp(id, ELFMAG, SELFMAG) != 0)
         return -1;
-    const unsigned char native = (union { uint16_t v; unsigned char b[2]; }){ .v = 1 }.b[0]
-                                     ? ELFDATA2LSB : ELFDATA2MSB;
+    const unsigned char native = (union {
+                                     uint16_t v;
+                                     unsigned char b[2];
+                                 }){.v = 1}
+                                         .b[0]
+                                     ? ELFDATA2LSB
+                                     : ELFDATA2MSB;
     if (id[EI_DATA] != native)
         return -1;
     uint64_t phoff;
@@ -173,11 +178,12 @@ static int check_executable(const char *path)
         ((st.st_mode & S_ISGID) && st.st_gid != getegid()))
         return cli_error("%s is set-user-ID or set-group-ID: the dynamic loader ignores "
                          "LD_PRELOAD for it, so it cannot be profiled this way "
-                         "(profile a non-setuid copy)", path);
+                         "(profile a non-setuid copy)",
+                         path);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0; /* execute-only file: let exec report what it will */
-    char magic[2] = { 0 };
+    char magic[2] = {0};
     ssize_t n = pread(fd, magic, 2, 0);
     int interp = (n == 2 && magic[0] == '#' && magic[1] == '!') ? 1 : elf_has_interp(fd);
     close(fd);
@@ -310,7 +316,8 @@ static int render_new(const char *dir, const struct seen *before, size_t nb)
     seen_free(after, na);
     if (!rendered && !failed)
         cli_warn("no profile was written to %s (did the program start? set FLAMEPRE_LOG=info "
-                 "to see the profiler's messages)", dir);
+                 "to see the profiler's messages)",
+                 dir);
     return failed ? -1 : 0;
 }
 
@@ -366,17 +373,15 @@ static int serve_until_done(struct server *srv, pid_t pid, int *status)
     }
     if (srv)
         server_finish_all(srv, "running when record ended");
-    return WIFEXITED(*status) ? WEXITSTATUS(*status)
-           : WIFSIGNALED(*status) ? 128 + WTERMSIG(*status) : 1;
+    return WIFEXITED(*status)     ? WEXITSTATUS(*status)
+           : WIFSIGNALED(*status) ? 128 + WTERMSIG(*status)
+                                  : 1;
 }
 
 static const struct option record_longopts[] = {
-    { "events", required_argument, NULL, 'e' },
-    { "freq", required_argument, NULL, 'F' },
-    { "output", required_argument, NULL, 'o' },
-    { "no-render", no_argument, NULL, 'N' },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
+    {"events", required_argument, NULL, 'e'}, {"freq", required_argument, NULL, 'F'},
+    {"output", required_argument, NULL, 'o'}, {"no-render", no_argument, NULL, 'N'},
+    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 };
 
 int cmd_record(int argc, char **argv)
@@ -394,9 +399,7 @@ int cmd_record(int argc, char **argv)
         case 'o': dir = optarg; break;
         case 'N': render = false; break;
         case 'h': usage_record(stdout); return 0;
-        default:
-            bad_option(argv, "record");
-            return 2;
+        default: bad_option(argv, "record"); return 2;
         }
     }
     if (optind >= argc) {
@@ -444,7 +447,7 @@ int cmd_record(int argc, char **argv)
         cli_warn("cannot listen for the profiled processes (%s): they collect in-process",
                  strerror(errno));
     time_t since = time(NULL);
-    struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit, old_pipe;
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit, old_pipe;
     sigemptyset(&ign.sa_mask);
     sigaction(SIGINT, &ign, &old_int);
     sigaction(SIGQUIT, &ign, &old_quit);

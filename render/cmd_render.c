@@ -59,31 +59,44 @@ void usage_render(FILE *f)
 }
 
 enum {
-    OPT_TITLE = 256, OPT_SUBTITLE, OPT_WIDTH, OPT_MINWIDTH, OPT_INVERTED, OPT_REVERSE,
-    OPT_COLORS, OPT_HASH, OPT_SORT, OPT_MERGE_THREADS, OPT_THREAD, OPT_COLLAPSE, OPT_UNITS,
-    OPT_LENIENT, OPT_NO_NORMALIZE, OPT_MIN_DELTA,
+    OPT_TITLE = 256,
+    OPT_SUBTITLE,
+    OPT_WIDTH,
+    OPT_MINWIDTH,
+    OPT_INVERTED,
+    OPT_REVERSE,
+    OPT_COLORS,
+    OPT_HASH,
+    OPT_SORT,
+    OPT_MERGE_THREADS,
+    OPT_THREAD,
+    OPT_COLLAPSE,
+    OPT_UNITS,
+    OPT_LENIENT,
+    OPT_NO_NORMALIZE,
+    OPT_MIN_DELTA,
 };
 
 static const struct option render_longopts[] = {
-    { "output", required_argument, NULL, 'o' },
-    { "help", no_argument, NULL, 'h' },
-    { "title", required_argument, NULL, OPT_TITLE },
-    { "subtitle", required_argument, NULL, OPT_SUBTITLE },
-    { "width", required_argument, NULL, OPT_WIDTH },
-    { "minwidth", required_argument, NULL, OPT_MINWIDTH },
-    { "inverted", no_argument, NULL, OPT_INVERTED },
-    { "reverse", no_argument, NULL, OPT_REVERSE },
-    { "colors", required_argument, NULL, OPT_COLORS },
-    { "hash", no_argument, NULL, OPT_HASH },
-    { "sort", required_argument, NULL, OPT_SORT },
-    { "merge-threads", no_argument, NULL, OPT_MERGE_THREADS },
-    { "thread", required_argument, NULL, OPT_THREAD },
-    { "collapse-recursion", no_argument, NULL, OPT_COLLAPSE },
-    { "units", required_argument, NULL, OPT_UNITS },
-    { "lenient", no_argument, NULL, OPT_LENIENT },
-    { "no-normalize", no_argument, NULL, OPT_NO_NORMALIZE },
-    { "min-delta", required_argument, NULL, OPT_MIN_DELTA },
-    { NULL, 0, NULL, 0 },
+    {"output", required_argument, NULL, 'o'},
+    {"help", no_argument, NULL, 'h'},
+    {"title", required_argument, NULL, OPT_TITLE},
+    {"subtitle", required_argument, NULL, OPT_SUBTITLE},
+    {"width", required_argument, NULL, OPT_WIDTH},
+    {"minwidth", required_argument, NULL, OPT_MINWIDTH},
+    {"inverted", no_argument, NULL, OPT_INVERTED},
+    {"reverse", no_argument, NULL, OPT_REVERSE},
+    {"colors", required_argument, NULL, OPT_COLORS},
+    {"hash", no_argument, NULL, OPT_HASH},
+    {"sort", required_argument, NULL, OPT_SORT},
+    {"merge-threads", no_argument, NULL, OPT_MERGE_THREADS},
+    {"thread", required_argument, NULL, OPT_THREAD},
+    {"collapse-recursion", no_argument, NULL, OPT_COLLAPSE},
+    {"units", required_argument, NULL, OPT_UNITS},
+    {"lenient", no_argument, NULL, OPT_LENIENT},
+    {"no-normalize", no_argument, NULL, OPT_NO_NORMALIZE},
+    {"min-delta", required_argument, NULL, OPT_MIN_DELTA},
+    {NULL, 0, NULL, 0},
 };
 
 static int parse_double(const char *s, double *out, bool *pct)
@@ -117,7 +130,7 @@ bool graph_args_parse(struct graph_args *a, int argc, char **argv, bool is_diff,
     void (*usage)(FILE *) = is_diff ? usage_diff : usage_render;
     const char *units = NULL;
     memset(a, 0, sizeof(*a));
-    a->dopt = (struct diff_opts){ .normalize = true, .min_delta = -1 };
+    a->dopt = (struct diff_opts){.normalize = true, .min_delta = -1};
     render_opts_init(&a->ro);
     struct render_opts *ro = &a->ro;
     *status = 2;
@@ -127,7 +140,10 @@ bool graph_args_parse(struct graph_args *a, int argc, char **argv, bool is_diff,
     while ((c = getopt_long(argc, argv, "o:h", render_longopts, NULL)) != -1) {
         switch (c) {
         case 'o': a->out = optarg; break;
-        case 'h': usage(stdout); *status = 0; return false;
+        case 'h':
+            usage(stdout);
+            *status = 0;
+            return false;
         case OPT_TITLE: ro->title = optarg; break;
         case OPT_SUBTITLE: ro->subtitle = optarg; break;
         case OPT_WIDTH: {
@@ -155,7 +171,8 @@ bool graph_args_parse(struct graph_args *a, int argc, char **argv, bool is_diff,
                 return false;
             }
             if (palette_check(optarg) < 0) {
-                cli_error("--colors: unknown palette \"%s\" (hot, mem, io, lock, wall, wait)", optarg);
+                cli_error("--colors: unknown palette \"%s\" (hot, mem, io, lock, wall, wait)",
+                          optarg);
                 return false;
             }
             ro->palette = optarg;
@@ -260,7 +277,7 @@ int graph_output(struct graph_args *a, struct profile *p, const struct parse_sta
 }
 
 int load_inputs(struct profile *p, char **inputs, int n, const struct parse_opts *po,
-                       struct parse_stats *st)
+                struct parse_stats *st)
 {
     for (int i = 0; i < n; i++)
         if (parse_folded_file(p, inputs[i], po, st) < 0)
@@ -282,7 +299,7 @@ int cmd_load(char **inputs, int n, const struct parse_opts *po, const char *unit
         cli_error("out of memory");
         return 1;
     }
-    struct parse_stats st = { 0 };
+    struct parse_stats st = {0};
     int status = load_inputs(p, inputs, n, po, &st);
     if (status) {
         profile_free(p);
@@ -332,8 +349,8 @@ int render_one_svg(const char *in, const char *out, const char *title, struct pr
     struct profile *p = profile_new();
     if (!p)
         return cli_error("out of memory");
-    struct parse_opts po = { .lenient = true };
-    struct parse_stats st = { 0 };
+    struct parse_opts po = {.lenient = true};
+    struct parse_stats st = {0};
     char note[96];
     struct out_file of;
     if (parse_folded_file(p, in, &po, &st) < 0 || out_open(&of, out) < 0) {
@@ -348,7 +365,7 @@ int render_one_svg(const char *in, const char *out, const char *title, struct pr
     }
     struct graph_source gs;
     char deftitle[512];
-    char *ins[1] = { (char *)in };
+    char *ins[1] = {(char *)in};
     default_labels(&ro, ins, 1, p, &gs, deftitle, sizeof deftitle);
     int ok = svg_write(of.f, p, &ro) == 0;
     if (out_close(&of, ok) < 0 || !ok) {
@@ -374,7 +391,7 @@ int cmd_render(int argc, char **argv)
     if (!graph_args_parse(&a, argc, argv, false, &status))
         return status;
     struct profile *p = profile_new();
-    struct parse_stats st = { 0 };
+    struct parse_stats st = {0};
     struct graph_source gs;
     char deftitle[512];
     if (!p) {

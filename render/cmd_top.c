@@ -16,32 +16,29 @@
 
 void usage_top(FILE *f)
 {
-    fputs("usage: flamepre top IN.folded... [-n N] [--format text|markdown|csv] [--thread TID|NAME]\n"
-          "                    [-o OUT]\n"
-          "\n"
-          "The heaviest functions by self count and by total (inclusive) count. A\n"
-          "sample counts once per function even when the function recurses.\n"
-          "\n"
-          "  -n N                 rows per table (default 20)\n"
-          "      --format FMT     text (default), markdown or csv\n"
-          "      --units UNIT     samples, bytes, ns or count (default: from the file name)\n"
-          "      --merge-threads  drop the \"[name tid=N]\" root frames\n"
-          "      --thread TID|NAME  only the stacks of one thread: a thread id (all\n"
-          "                       digits) or a thread name (exact; every thread of it)\n"
-          "      --lenient        skip malformed lines instead of failing\n"
-          "  -o, --output FILE    write to FILE instead of stdout\n",
-          f);
+    fputs(
+        "usage: flamepre top IN.folded... [-n N] [--format text|markdown|csv] [--thread TID|NAME]\n"
+        "                    [-o OUT]\n"
+        "\n"
+        "The heaviest functions by self count and by total (inclusive) count. A\n"
+        "sample counts once per function even when the function recurses.\n"
+        "\n"
+        "  -n N                 rows per table (default 20)\n"
+        "      --format FMT     text (default), markdown or csv\n"
+        "      --units UNIT     samples, bytes, ns or count (default: from the file name)\n"
+        "      --merge-threads  drop the \"[name tid=N]\" root frames\n"
+        "      --thread TID|NAME  only the stacks of one thread: a thread id (all\n"
+        "                       digits) or a thread name (exact; every thread of it)\n"
+        "      --lenient        skip malformed lines instead of failing\n"
+        "  -o, --output FILE    write to FILE instead of stdout\n",
+        f);
 }
 
 static const struct option top_longopts[] = {
-    { "format", required_argument, NULL, 'f' },
-    { "units", required_argument, NULL, 'u' },
-    { "merge-threads", no_argument, NULL, 'm' },
-    { "thread", required_argument, NULL, 't' },
-    { "lenient", no_argument, NULL, 'l' },
-    { "output", required_argument, NULL, 'o' },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
+    {"format", required_argument, NULL, 'f'},  {"units", required_argument, NULL, 'u'},
+    {"merge-threads", no_argument, NULL, 'm'}, {"thread", required_argument, NULL, 't'},
+    {"lenient", no_argument, NULL, 'l'},       {"output", required_argument, NULL, 'o'},
+    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 };
 
 int cmd_top(int argc, char **argv)
@@ -49,7 +46,7 @@ int cmd_top(int argc, char **argv)
     size_t limit = 20;
     enum top_format fmt = TOP_TEXT;
     const char *units = NULL, *out = NULL, *thread = NULL;
-    struct parse_opts po = { 0 };
+    struct parse_opts po = {0};
     regex_t thread_re;
     int c;
     optind = 1;
@@ -84,9 +81,7 @@ int cmd_top(int argc, char **argv)
         case 'l': po.lenient = true; break;
         case 'o': out = optarg; break;
         case 'h': usage_top(stdout); return 0;
-        default:
-            bad_option(argv, "top");
-            return 2;
+        default: bad_option(argv, "top"); return 2;
         }
     }
     if (optind >= argc) {
@@ -117,8 +112,9 @@ int cmd_top(int argc, char **argv)
     /* the header names what was kept, so a filtered report is never
      * mistaken for the whole profile */
     char source[512];
-    snprintf(source, sizeof(source), "%s%s%s%s", argc - optind == 1 ? argv[optind] : "merged inputs",
-             thread ? " (thread " : "", thread ? thread : "", thread ? ")" : "");
+    snprintf(source, sizeof(source), "%s%s%s%s",
+             argc - optind == 1 ? argv[optind] : "merged inputs", thread ? " (thread " : "",
+             thread ? thread : "", thread ? ")" : "");
     int ok = top_write(of.f, p, limit, fmt, &mi, source) == 0;
     if (out_close(&of, ok) == 0 && ok)
         status = 0;

@@ -20,12 +20,12 @@ static const struct {
     const char *name;
     struct channel r, g, b;
 } palettes[] = {
-    { "hot", { 205, 50, 2 }, { 0, 230, 0 }, { 0, 55, 1 } },    /* red, orange, yellow: cpu */
-    { "mem", { 0, 60, 2 }, { 190, 50, 1 }, { 0, 210, 0 } },    /* greens: allocations */
-    { "io", { 80, 60, 0 }, { 80, 60, 0 }, { 190, 55, 1 } },    /* blues: I/O waits */
-    { "lock", { 215, 40, 0 }, { 120, 100, 1 }, { 0, 60, 2 } }, /* ambers: lock contention */
-    { "wall", { 140, 70, 0 }, { 90, 60, 1 }, { 190, 60, 2 } }, /* violets: wall time */
-    { "wait", { 40, 60, 0 }, { 150, 60, 1 }, { 200, 55, 2 } }, /* cool teals: idle waits */
+    {"hot", {205, 50, 2}, {0, 230, 0}, {0, 55, 1}},    /* red, orange, yellow: cpu */
+    {"mem", {0, 60, 2}, {190, 50, 1}, {0, 210, 0}},    /* greens: allocations */
+    {"io", {80, 60, 0}, {80, 60, 0}, {190, 55, 1}},    /* blues: I/O waits */
+    {"lock", {215, 40, 0}, {120, 100, 1}, {0, 60, 2}}, /* ambers: lock contention */
+    {"wall", {140, 70, 0}, {90, 60, 1}, {190, 60, 2}}, /* violets: wall time */
+    {"wait", {40, 60, 0}, {150, 60, 1}, {200, 55, 2}}, /* cool teals: idle waits */
 };
 enum { NPALETTES = sizeof(palettes) / sizeof(palettes[0]) };
 
@@ -51,23 +51,23 @@ static uint8_t lerp(double base, double span, double v)
 struct rgb color_for(const char *palette, const char *name, size_t len)
 {
     if (frame_is_thread_root(name, len))
-        return (struct rgb){ 190, 190, 220 };
+        return (struct rgb){190, 190, 220};
     if (len && name[0] == '[' && name[len - 1] == ']')
-        return (struct rgb){ 200, 200, 200 }; /* [unknown], [module+0x...] */
+        return (struct rgb){200, 200, 200}; /* [unknown], [module+0x...] */
     uint64_t h = hash_bytes(name, len);
-    double v[3] = { (double)(h & 0xffff) / 65535.0, (double)((h >> 16) & 0xffff) / 65535.0,
-                    (double)((h >> 32) & 0xffff) / 65535.0 };
+    double v[3] = {(double)(h & 0xffff) / 65535.0, (double)((h >> 16) & 0xffff) / 65535.0,
+                   (double)((h >> 32) & 0xffff) / 65535.0};
     int i = palette_index(palette);
     if (i < 0)
         i = 0; /* unknown: hot */
-    return (struct rgb){ lerp(palettes[i].r.base, palettes[i].r.span, v[palettes[i].r.var]),
-                         lerp(palettes[i].g.base, palettes[i].g.span, v[palettes[i].g.var]),
-                         lerp(palettes[i].b.base, palettes[i].b.span, v[palettes[i].b.var]) };
+    return (struct rgb){lerp(palettes[i].r.base, palettes[i].r.span, v[palettes[i].r.var]),
+                        lerp(palettes[i].g.base, palettes[i].g.span, v[palettes[i].g.var]),
+                        lerp(palettes[i].b.base, palettes[i].b.span, v[palettes[i].b.var])};
 }
 
 struct rgb color_more(void)
 {
-    return (struct rgb){ 225, 225, 225 };
+    return (struct rgb){225, 225, 225};
 }
 
 struct rgb color_diff(double delta)
@@ -78,8 +78,8 @@ struct rgb color_diff(double delta)
         delta = -1;
     uint8_t fade = (uint8_t)(235 - 195 * (delta < 0 ? -delta : delta));
     if (delta > 0)
-        return (struct rgb){ 250, fade, fade };
+        return (struct rgb){250, fade, fade};
     if (delta < 0)
-        return (struct rgb){ fade, fade, 250 };
-    return (struct rgb){ 235, 235, 235 };
+        return (struct rgb){fade, fade, 250};
+    return (struct rgb){235, 235, 235};
 }

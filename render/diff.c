@@ -73,16 +73,31 @@ void diff_free(struct diff *d)
     free(d);
 }
 
-double diff_total_before(const struct diff *d) { return d->tb; }
-double diff_total_after(const struct diff *d) { return d->ta; }
-double diff_scale(const struct diff *d) { return d->scale; }
-double diff_max_pp(const struct diff *d) { return d->max_pp; }
+double diff_total_before(const struct diff *d)
+{
+    return d->tb;
+}
+double diff_total_after(const struct diff *d)
+{
+    return d->ta;
+}
+double diff_scale(const struct diff *d)
+{
+    return d->scale;
+}
+double diff_max_pp(const struct diff *d)
+{
+    return d->max_pp;
+}
 
 bool diff_normalized(const struct diff *d)
 {
     return d->o.normalize && d->tb > 0 && d->ta > 0;
 }
-const struct diff_opts *diff_options(const struct diff *d) { return &d->o; }
+const struct diff_opts *diff_options(const struct diff *d)
+{
+    return &d->o;
+}
 
 double diff_before_self(const struct diff *d, uint32_t node)
 {
@@ -160,7 +175,7 @@ void diff_legend(char *buf, size_t size, const struct diff *d)
     else
         snprintf(th, sizeof(th), "2 sigma");
     snprintf(buf, size,
-             "red = grew, blue = shrank (neutral within %s); width = max(before, after%s); %s",
-             th, diff_normalized(d) ? " normalized" : "",
+             "red = grew, blue = shrank (neutral within %s); width = max(before, after%s); %s", th,
+             diff_normalized(d) ? " normalized" : "",
              diff_normalized(d) ? "after scaled to the before total" : "raw counts");
 }

@@ -45,8 +45,8 @@ struct layout;
 #define DIFF_DEFAULT_PP_UNWEIGHTED 0.5
 
 struct diff_opts {
-    bool normalize;    /* default true */
-    double min_delta;  /* percentage points; < 0: per-frame 2-sigma default */
+    bool normalize;   /* default true */
+    double min_delta; /* percentage points; < 0: per-frame 2-sigma default */
     enum unit_kind unit;
 };
 

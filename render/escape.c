@@ -39,11 +39,26 @@ void xml_escape(FILE *f, const char *s, size_t len)
         }
         unsigned char c = u[i];
         switch (c) {
-        case '&': fputs("&amp;", f); i++; continue;
-        case '<': fputs("&lt;", f); i++; continue;
-        case '>': fputs("&gt;", f); i++; continue;
-        case '"': fputs("&quot;", f); i++; continue;
-        case '\'': fputs("&apos;", f); i++; continue;
+        case '&':
+            fputs("&amp;", f);
+            i++;
+            continue;
+        case '<':
+            fputs("&lt;", f);
+            i++;
+            continue;
+        case '>':
+            fputs("&gt;", f);
+            i++;
+            continue;
+        case '"':
+            fputs("&quot;", f);
+            i++;
+            continue;
+        case '\'':
+            fputs("&apos;", f);
+            i++;
+            continue;
         default: break;
         }
         unsigned cp;

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "format/utf8.h"   /* utf8_decode */
+#include "format/utf8.h" /* utf8_decode */
 
 /* XML text and attribute values: & < > " ' as entities. */
 void xml_escape(FILE *f, const char *s, size_t len);

@@ -45,7 +45,7 @@ static int collect_line(const uint32_t *names, size_t n, const struct pcount *se
         free(buf);
         return -1;
     }
-    c->lines[c->n++] = (struct folded_line){ buf, *self };
+    c->lines[c->n++] = (struct folded_line){buf, *self};
     return 0;
 }
 
@@ -56,7 +56,7 @@ static int cmp_line(const void *a, const void *b)
 
 int folded_write(FILE *f, struct profile *p)
 {
-    struct folded_ctx c = { .p = p };
+    struct folded_ctx c = {.p = p};
     int rc = profile_walk_stacks(p, collect_line, &c);
     if (rc != 0)
         rc = cli_error("out of memory");

@@ -54,8 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char vlq_digits[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char vlq_digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* The node table: millions of digits gathered in one growing buffer (it is
  * complete before the page header is written, which needs the used names)
@@ -99,8 +98,8 @@ static uint64_t scaled(double v, double scale)
 /* The encoded table plus what the page header needs from it. */
 struct table {
     struct obuf out;
-    size_t n;       /* nodes */
-    double scale;   /* 1, or 1000 when some count is fractional */
+    size_t n;        /* nodes */
+    double scale;    /* 1, or 1000 when some count is fractional */
     uint32_t *remap; /* name id -> 1 + index in used[], 0 = not yet used */
     uint32_t *used;  /* name ids in order of first use */
     size_t nused;
@@ -260,8 +259,8 @@ static int table_diff(struct profile *p, const struct render_opts *o, double min
     for (size_t k = 0; k < l.n; k++) {
         const struct layout_rect *r = &l.rects[order[k]];
         rect_selfs(p, &l, o, order[k], s);
-        if (table_row(t, &prev, r->depth, r->more ? 0 : profile_node(p, r->node)->name, r->more,
-                      s, 2) < 0)
+        if (table_row(t, &prev, r->depth, r->more ? 0 : profile_node(p, r->node)->name, r->more, s,
+                      2) < 0)
             goto out;
     }
     rc = 0;
@@ -308,8 +307,8 @@ int html_write(FILE *f, struct profile *p, const struct render_opts *o)
     double min_count = o->minwidth_set ? render_min_count(o, total) : 0;
     int rc = -1;
     size_t nnames = profile_name_count(p);
-    struct table t = { .remap = calloc(nnames ? nnames : 1, sizeof(*t.remap)),
-                       .used = malloc((nnames ? nnames : 1) * sizeof(*t.used)) };
+    struct table t = {.remap = calloc(nnames ? nnames : 1, sizeof(*t.remap)),
+                      .used = malloc((nnames ? nnames : 1) * sizeof(*t.used))};
     if (!t.remap || !t.used ||
         (o->diff ? table_diff(p, o, min_count, &t) : table_plain(p, o, min_count, &t)) < 0) {
         cli_error("out of memory writing HTML");
@@ -318,7 +317,7 @@ int html_write(FILE *f, struct profile *p, const struct render_opts *o)
     size_t nused = t.nused;
     const uint32_t *used = t.used;
 
-    const char *title = o->title                  ? o->title
+    const char *title = o->title                 ? o->title
                         : o->diff && o->inverted ? "Differential Icicle Graph"
                         : o->diff                ? "Differential Flame Graph"
                         : o->inverted            ? "Icicle Graph"
@@ -356,14 +355,16 @@ int html_write(FILE *f, struct profile *p, const struct render_opts *o)
           "<script type=\"application/json\" id=\"fp-data\">",
           f);
 
-    fprintf(f, "{\"v\":1,\"unit\":\"%s\",\"period\":%.17g,\"scale\":%g,\"inverted\":%s,"
-               "\"n\":%zu,\"keep\":%d,\"minCut\":%d,",
-            unit_name(o->metric.unit), o->metric.period_ns, t.scale,
-            o->inverted ? "true" : "false", t.n, LAYOUT_SHOWN_PERMILLE, LAYOUT_CUT_MIN_ROWS);
+    fprintf(f,
+            "{\"v\":1,\"unit\":\"%s\",\"period\":%.17g,\"scale\":%g,\"inverted\":%s,"
+            "\"n\":%zu,\"keep\":%d,\"minCut\":%d,",
+            unit_name(o->metric.unit), o->metric.period_ns, t.scale, o->inverted ? "true" : "false",
+            t.n, LAYOUT_SHOWN_PERMILLE, LAYOUT_CUT_MIN_ROWS);
     if (o->diff) {
         const struct diff_opts *dopt = diff_options(o->diff);
-        fprintf(f, "\"diff\":{\"tb\":%.17g,\"ta\":%.17g,\"normalize\":%s,\"minDelta\":%.17g,"
-                   "\"flat\":%.17g,\"maxpp\":%.17g},",
+        fprintf(f,
+                "\"diff\":{\"tb\":%.17g,\"ta\":%.17g,\"normalize\":%s,\"minDelta\":%.17g,"
+                "\"flat\":%.17g,\"maxpp\":%.17g},",
                 diff_total_before(o->diff), diff_total_after(o->diff),
                 diff_normalized(o->diff) ? "true" : "false", dopt->min_delta,
                 DIFF_DEFAULT_PP_UNWEIGHTED, diff_max_pp(o->diff));
@@ -388,8 +389,8 @@ int html_write(FILE *f, struct profile *p, const struct render_opts *o)
         size_t len;
         const char *s = profile_name(p, used[k], &len);
         struct rgb c = color_for(palette, s, len);
-        char h[6] = { hex[c.r >> 4], hex[c.r & 15], hex[c.g >> 4],
-                      hex[c.g & 15], hex[c.b >> 4], hex[c.b & 15] };
+        char h[6] = {hex[c.r >> 4], hex[c.r & 15], hex[c.g >> 4],
+                     hex[c.g & 15], hex[c.b >> 4], hex[c.b & 15]};
         fwrite(h, 1, sizeof(h), f);
     }
     struct rgb m = color_more();

@@ -81,7 +81,7 @@ static int children(const struct pnode *nodes, const uint32_t *ranks, uint32_t n
         /* a walk reads this child's first child next: start that miss now */
         if (cn->first_child != PNODE_NONE)
             __builtin_prefetch(&nodes[cn->first_child]);
-        (*kids)[nk++] = (struct kid){ c, ranks[cn->name], cn->total };
+        (*kids)[nk++] = (struct kid){c, ranks[cn->name], cn->total};
     }
     *keep = 0;
     *more = 0;
@@ -112,7 +112,7 @@ static int push_rect(struct layout *l, uint32_t node, uint32_t parent, uint32_t 
 {
     if (grow_array(&l->rects, &l->cap, l->n + 1, sizeof(*l->rects)) < 0)
         return -1;
-    l->rects[l->n++] = (struct layout_rect){ node, parent, more, depth, x, w };
+    l->rects[l->n++] = (struct layout_rect){node, parent, more, depth, x, w};
     if (depth > l->max_depth)
         l->max_depth = depth;
     return 0;
@@ -178,7 +178,7 @@ struct level {
     size_t base;     /* where this level's kids start (popped back to) */
     double more_w;   /* the "+N more" box still to give: width and frames */
     uint32_t more;
-    uint32_t depth;  /* of the children */
+    uint32_t depth; /* of the children */
 };
 
 struct layout_iter {
@@ -231,7 +231,7 @@ static int iter_push(struct layout_iter *it, uint32_t node, uint32_t depth)
         return 0;
     if (it->nlv >= it->lv_cap && grow_array(&it->lv, &it->lv_cap, it->nlv + 1, sizeof(*it->lv)) < 0)
         return -1;
-    it->lv[it->nlv++] = (struct level){ base, base + keep, base, more_w, more, depth };
+    it->lv[it->nlv++] = (struct level){base, base + keep, base, more_w, more, depth};
     it->nkids = base + keep;
     return 0;
 }
@@ -240,7 +240,7 @@ int layout_iter_next(struct layout_iter *it, struct layout_item *out)
 {
     if (!it->started) {
         it->started = true;
-        *out = (struct layout_item){ 0, 0, 0, it->nodes[0].total };
+        *out = (struct layout_item){0, 0, 0, it->nodes[0].total};
         return iter_push(it, 0, 1) < 0 ? -1 : 1;
     }
     /* the deepest level's next child, or its "+N more" box, or up */
@@ -255,12 +255,12 @@ int layout_iter_next(struct layout_iter *it, struct layout_item *out)
         return 0;
     struct level *v = &it->lv[it->nlv - 1];
     if (v->pos >= v->end) {
-        *out = (struct layout_item){ PNODE_NONE, v->more, v->depth, v->more_w };
+        *out = (struct layout_item){PNODE_NONE, v->more, v->depth, v->more_w};
         v->more = 0;
         return 1;
     }
     const struct kid *k = &it->kids[v->pos++];
-    *out = (struct layout_item){ k->node, 0, v->depth, k->total };
+    *out = (struct layout_item){k->node, 0, v->depth, k->total};
     return iter_push(it, out->node, out->depth + 1) < 0 ? -1 : 1;
 }
 

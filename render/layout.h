@@ -26,7 +26,7 @@ struct layout_rect {
     uint32_t parent; /* index of the parent rect, UINT32_MAX for the root */
     uint32_t more;   /* frames merged into this box (0 for a real frame) */
     uint32_t depth;
-    double x, w;     /* count units */
+    double x, w; /* count units */
 };
 
 struct layout {
@@ -46,10 +46,10 @@ void layout_release(struct layout *l);
  * array or the x offsets: the HTML writer's table (html.c) needs no more,
  * and on a million frames the array would be most of its memory. */
 struct layout_item {
-    uint32_t node;  /* profile node, or PNODE_NONE for a "+N more" box */
-    uint32_t more;  /* frames merged into this box (0 for a real frame) */
+    uint32_t node; /* profile node, or PNODE_NONE for a "+N more" box */
+    uint32_t more; /* frames merged into this box (0 for a real frame) */
     uint32_t depth;
-    double w;       /* count units */
+    double w; /* count units */
 };
 
 struct layout_iter;

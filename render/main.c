@@ -37,12 +37,9 @@ static const struct {
     int (*run)(int, char **);
     void (*usage)(FILE *);
 } commands[] = {
-    { "render", cmd_render, usage_render },
-    { "diff", cmd_diff, usage_diff },
-    { "record", cmd_record, usage_record },
-    { "top", cmd_top, usage_top },
-    { "convert", cmd_convert, usage_convert },
-    { "collect", cmd_collect, usage_collect },
+    {"render", cmd_render, usage_render},    {"diff", cmd_diff, usage_diff},
+    {"record", cmd_record, usage_record},    {"top", cmd_top, usage_top},
+    {"convert", cmd_convert, usage_convert}, {"collect", cmd_collect, usage_collect},
 };
 
 int main(int argc, char **argv)

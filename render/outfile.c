@@ -61,7 +61,7 @@ static ssize_t cookie_write(void *cookie, const char *buf, size_t len)
 
 static int out_stream(struct out_file *o)
 {
-    o->f = fopencookie(o, "w", (cookie_io_functions_t){ .write = cookie_write });
+    o->f = fopencookie(o, "w", (cookie_io_functions_t){.write = cookie_write});
     if (!o->f) {
         atomic_file_abort(&o->af);
         return cli_error("out of memory");
@@ -120,8 +120,7 @@ int out_open(struct out_file *o, const char *path)
             return out_in_place(o, STDERR_FILENO, false);
     }
     switch (out_how(lmode, mode)) {
-    case OUT_IS_DIR:
-        return cli_error("%s: %s", path, strerror(EISDIR));
+    case OUT_IS_DIR: return cli_error("%s: %s", path, strerror(EISDIR));
     case OUT_DANGLING:
         if (stat_err == ENOENT)
             return cli_error("%s: symbolic link to a missing file", path);
@@ -145,8 +144,7 @@ int out_open(struct out_file *o, const char *path)
         free(target);
         return rc;
     }
-    case OUT_REPLACE:
-        break;
+    case OUT_REPLACE: break;
     }
     return open_replacement(o, path);
 }

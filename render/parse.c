@@ -33,23 +33,23 @@ struct parser {
     const char *name;
     uint64_t lineno;
 
-    char *prev;           /* previous stack's bytes */
+    char *prev; /* previous stack's bytes */
     size_t prev_len, prev_cap;
-    size_t *prev_end;     /* end offset of each frame of the previous stack */
+    size_t *prev_end; /* end offset of each frame of the previous stack */
     uint32_t *prev_ids;
     size_t prev_n, prev_end_cap, prev_ids_cap;
     size_t *cur_end;
     uint32_t *cur_ids;
     size_t cur_end_cap, cur_ids_cap;
 
-    uint32_t *work;       /* ids after transforms */
+    uint32_t *work; /* ids after transforms */
     size_t work_cap;
     uint32_t *ipath, *inode; /* last inserted path and its nodes */
     size_t in, ipath_cap, inode_cap;
 
-    uint8_t *flags;       /* per name id: FLAG_* */
+    uint8_t *flags; /* per name id: FLAG_* */
     size_t flags_cap;
-    uint32_t *pos;        /* per name id: 1 + index in the path being collapsed */
+    uint32_t *pos; /* per name id: 1 + index in the path being collapsed */
     size_t pos_cap;
 };
 
@@ -122,7 +122,7 @@ static const char *parse_count(const char *s, size_t len, struct pcount *out)
         return "invalid count";
     if (big)
         return "count does not fit in 64 bits (above 18446744073709551615)";
-    *out = (struct pcount){ v, frac < 1 ? frac : nextafter(1, 0) }; /* ".99999999999999999" */
+    *out = (struct pcount){v, frac < 1 ? frac : nextafter(1, 0)}; /* ".99999999999999999" */
     return NULL;
 }
 

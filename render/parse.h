@@ -53,7 +53,6 @@ int parse_folded_fd(struct profile *p, int fd, const char *name, const struct pa
 int parse_folded_mem(struct profile *p, const char *buf, size_t len, const char *name,
                      const struct parse_opts *opts, struct parse_stats *stats);
 
-
 /* Compile into *re the thread_re that keeps one thread: all digits is a
  * thread id ("[any tid=TID]"), anything else a thread name matched exactly
  * ("[NAME tid=N]", every tid of that name). Returns regcomp's code (0 ok). */

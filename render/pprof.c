@@ -20,7 +20,6 @@
 #include <string.h>
 #include <zlib.h>
 
-
 struct pb {
     unsigned char *b;
     size_t n, cap;
@@ -106,8 +105,8 @@ static int pprof_sample(const uint32_t *names, size_t n, const struct pcount *se
     pb_msg(c->sample, 1, c->packed);
     pb_varint(c->packed, v);
     if (c->period > 0)
-        pb_varint(c->packed, pprof_value(((double)self->n + self->frac) * c->period,
-                                         &c->saturated));
+        pb_varint(c->packed,
+                  pprof_value(((double)self->n + self->frac) * c->period, &c->saturated));
     pb_msg(c->sample, 2, c->packed);
     pb_msg(c->out, 2, c->sample);
     return c->out->err ? -1 : 0;
@@ -115,7 +114,7 @@ static int pprof_sample(const uint32_t *names, size_t n, const struct pcount *se
 
 int pprof_write(FILE *f, struct profile *p, const struct metric_info *mi)
 {
-    struct pb out = { 0 }, sub = { 0 }, sub2 = { 0 }, packed = { 0 };
+    struct pb out = {0}, sub = {0}, sub2 = {0}, packed = {0};
     /* Sample types from the metric. Sampled metrics (cpu, wall) carry two
      * values when the period is known, as Go's own CPU profiles do:
      * samples/count and METRIC/nanoseconds (count x period), with period_type
@@ -123,16 +122,28 @@ int pprof_write(FILE *f, struct profile *p, const struct metric_info *mi)
     const char *metric = mi->metric[0] ? mi->metric : NULL;
     const char *type, *unit;
     switch (mi->unit) {
-    case UNIT_BYTES: type = metric ? metric : "space"; unit = "bytes"; break;
-    case UNIT_NS: type = metric ? metric : "delay"; unit = "nanoseconds"; break;
-    case UNIT_COUNT: type = metric ? metric : "count"; unit = "count"; break;
-    default: type = "samples"; unit = "count"; break;
+    case UNIT_BYTES:
+        type = metric ? metric : "space";
+        unit = "bytes";
+        break;
+    case UNIT_NS:
+        type = metric ? metric : "delay";
+        unit = "nanoseconds";
+        break;
+    case UNIT_COUNT:
+        type = metric ? metric : "count";
+        unit = "count";
+        break;
+    default:
+        type = "samples";
+        unit = "count";
+        break;
     }
     bool timed = mi->unit == UNIT_SAMPLES && mi->period_ns > 0;
     const char *ttype = metric ? metric : "cpu";
     /* string table: fixed strings below, then name id i at NFIXED - 1 + i */
     enum { S_TYPE = 1, S_UNIT, S_FILE, S_TTYPE, S_NS, NFIXED };
-    const char *fixed[NFIXED] = { "", type, unit, "flamepre", ttype, "nanoseconds" };
+    const char *fixed[NFIXED] = {"", type, unit, "flamepre", ttype, "nanoseconds"};
     pb_uint(&sub, 1, S_TYPE);
     pb_uint(&sub, 2, S_UNIT);
     pb_msg(&out, 1, &sub); /* sample_type */
@@ -141,28 +152,29 @@ int pprof_write(FILE *f, struct profile *p, const struct metric_info *mi)
         pb_uint(&sub, 2, S_NS);
         pb_msg(&out, 1, &sub);
     }
-    struct pprof_ctx c = { &out, &sub, &packed, 0, timed ? mi->period_ns : 0 };
+    struct pprof_ctx c = {&out, &sub, &packed, 0, timed ? mi->period_ns : 0};
     if (profile_walk_stacks(p, pprof_sample, &c) != 0)
         out.err = 1;
     if (c.saturated)
         cli_warn("%llu sample value(s) above 2^63-1 clamped to 9223372036854775807 "
-                 "(pprof values are int64)", (unsigned long long)c.saturated);
+                 "(pprof values are int64)",
+                 (unsigned long long)c.saturated);
     pb_uint(&sub, 1, 1);      /* mapping id */
     pb_uint(&sub, 5, S_FILE); /* filename */
     pb_uint(&sub, 7, 1);      /* has_functions */
     pb_msg(&out, 3, &sub);
     size_t nn = profile_name_count(p);
     for (size_t i = 1; i < nn; i++) {
-        pb_uint(&sub, 1, i);     /* location id */
-        pb_uint(&sub, 2, 1);     /* mapping id */
-        pb_uint(&sub2, 1, i);    /* line.function_id */
+        pb_uint(&sub, 1, i);  /* location id */
+        pb_uint(&sub, 2, 1);  /* mapping id */
+        pb_uint(&sub2, 1, i); /* line.function_id */
         pb_msg(&sub, 4, &sub2);
         pb_msg(&out, 4, &sub);
     }
     for (size_t i = 1; i < nn; i++) {
-        pb_uint(&sub, 1, i);                /* function id */
-        pb_uint(&sub, 2, NFIXED - 1 + i);   /* name */
-        pb_uint(&sub, 3, NFIXED - 1 + i);   /* system_name */
+        pb_uint(&sub, 1, i);              /* function id */
+        pb_uint(&sub, 2, NFIXED - 1 + i); /* name */
+        pb_uint(&sub, 3, NFIXED - 1 + i); /* system_name */
         pb_msg(&out, 5, &sub);
     }
     for (size_t i = 0; i < NFIXED; i++)
@@ -187,7 +199,7 @@ int pprof_write(FILE *f, struct profile *p, const struct metric_info *mi)
     if (timed) {
         pb_uint(&sub, 1, S_TTYPE);
         pb_uint(&sub, 2, S_NS);
-        pb_msg(&out, 11, &sub); /* period_type */
+        pb_msg(&out, 11, &sub);                                      /* period_type */
         pb_uint(&out, 12, pprof_value(mi->period_ns, &c.saturated)); /* period */
     }
     int rc = 0;

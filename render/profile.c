@@ -53,7 +53,7 @@ struct profile {
     /* name table */
     char *pool;
     size_t pool_len, pool_cap;
-    struct pname *names;  /* by id */
+    struct pname *names; /* by id */
     size_t nnames, names_cap;
     struct name_slot *name_slots; /* id PNAME_NONE = empty */
     size_t name_slots_cap;
@@ -64,12 +64,12 @@ struct profile {
     size_t nnodes, nodes_cap;
     uint32_t *last_child; /* append children in O(1), keeps insertion order */
     size_t last_cap;
-    uint32_t *nkids;      /* number of children of each node */
+    uint32_t *nkids; /* number of children of each node */
     size_t nkids_cap;
     struct pcount *counts; /* exact self counts, column 0 */
     size_t counts_cap;
-    uint64_t sum[2];      /* integer counts added, per column */
-    struct edge *edges;   /* key UINT64_MAX = empty */
+    uint64_t sum[2];    /* integer counts added, per column */
+    struct edge *edges; /* key UINT64_MAX = empty */
     size_t edge_cap, nedges;
     uint32_t max_depth;
 
@@ -172,7 +172,7 @@ static uint32_t new_node(struct profile *p, uint32_t parent, uint32_t name)
     n->total = 0;
     p->last_child[id] = PNODE_NONE;
     p->nkids[id] = 0;
-    p->counts[id] = (struct pcount){ 0, 0 };
+    p->counts[id] = (struct pcount){0, 0};
     if (n->depth > p->max_depth)
         p->max_depth = n->depth;
     if (parent != PNODE_NONE) {

@@ -14,15 +14,15 @@ struct profile;
 struct diff;
 
 struct render_opts {
-    const char *title;      /* NULL: "Flame Graph" / "Icicle Graph" */
-    const char *subtitle;   /* NULL: none */
-    const char *note;       /* NULL: none; shown under the title (e.g. skipped lines) */
-    int width;              /* total image width in px */
-    double minwidth;        /* px, or percent of total when minwidth_pct */
+    const char *title;    /* NULL: "Flame Graph" / "Icicle Graph" */
+    const char *subtitle; /* NULL: none */
+    const char *note;     /* NULL: none; shown under the title (e.g. skipped lines) */
+    int width;            /* total image width in px */
+    double minwidth;      /* px, or percent of total when minwidth_pct */
     bool minwidth_pct;
-    bool minwidth_set;      /* given by the user (HTML keeps every frame otherwise) */
-    bool inverted;          /* icicle: root at the top */
-    const char *palette;    /* NULL: the metric's default */
+    bool minwidth_set;   /* given by the user (HTML keeps every frame otherwise) */
+    bool inverted;       /* icicle: root at the top */
+    const char *palette; /* NULL: the metric's default */
     enum layout_sort sort;
     struct metric_info metric;
     const struct diff *diff; /* NULL, or a differential graph (diff.h) of the profile */

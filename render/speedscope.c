@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* One speedscope "sampled" profile per thread: each "[name tid=N]" root
  * frame becomes a profile named after it (stacks below the thread frame);
  * stacks under any other root go to one profile named after the input.
@@ -137,13 +136,13 @@ static const char *ss_unit(const struct metric_info *mi, double *mul)
     return "none";
 }
 
-int speedscope_write(FILE *f, struct profile *p, const struct metric_info *mi,
-                     const char *name)
+int speedscope_write(FILE *f, struct profile *p, const struct metric_info *mi, const char *name)
 {
     double mul;
     const char *unit = ss_unit(mi, &mul);
     fputs("{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\","
-          "\"exporter\":\"flamepre\",\"name\":\"", f);
+          "\"exporter\":\"flamepre\",\"name\":\"",
+          f);
     json_escape(f, name, strlen(name));
     fputs("\",\"activeProfileIndex\":0,\"shared\":{\"frames\":[", f);
     for (size_t i = 1; i < profile_name_count(p); i++) {
@@ -154,7 +153,7 @@ int speedscope_write(FILE *f, struct profile *p, const struct metric_info *mi,
         fputs("\"}", f);
     }
     fputs("]},\"profiles\":[", f);
-    struct ss_ctx c = { f, p, malloc((profile_max_depth(p) + 1) * sizeof(uint32_t)), true, 0, mul };
+    struct ss_ctx c = {f, p, malloc((profile_max_depth(p) + 1) * sizeof(uint32_t)), true, 0, mul};
     if (!c.path)
         return cli_error("out of memory");
     bool any = false, other = false;

@@ -20,7 +20,6 @@ struct metric_info;
 /* Write p (profile_finish() done) with the unit of mi; `name` names the
  * file and its non-thread profile. Returns 0, or -1 after printing an
  * error (ENOMEM). Write errors stay in the stream (outfile.h). */
-int speedscope_write(FILE *f, struct profile *p, const struct metric_info *mi,
-                     const char *name);
+int speedscope_write(FILE *f, struct profile *p, const struct metric_info *mi, const char *name);
 
 #endif

@@ -115,7 +115,7 @@ static void tally(struct summary *s, const char *folded, struct profile *p,
             return;
         }
     if (r->nm < sizeof r->m / sizeof r->m[0])
-        r->m[r->nm++] = (struct cmd_metric){ *mi, profile_total(p) };
+        r->m[r->nm++] = (struct cmd_metric){*mi, profile_total(p)};
 }
 
 void summary_add(struct summary *s, const char *folded, const char *svg, struct profile *p)
@@ -147,11 +147,14 @@ void summary_commands(struct summary *s)
     s->printed = true;
     if (s->nrows) {
         qsort(s->rows, s->nrows, sizeof *s->rows, by_total);
-        fprintf(stderr, "flamepre: %zu processes, by command (one graph each in the output "
-                        "directory):\n", s->nprocs);
+        fprintf(stderr,
+                "flamepre: %zu processes, by command (one graph each in the output "
+                "directory):\n",
+                s->nprocs);
         for (size_t i = 0; i < s->nrows && i < SUMMARY_COMMANDS; i++) {
             const struct cmd_row *r = &s->rows[i];
-            fprintf(stderr, "  %-16s %5zu process%s ", r->comm, r->procs, r->procs == 1 ? "  " : "es");
+            fprintf(stderr, "  %-16s %5zu process%s ", r->comm, r->procs,
+                    r->procs == 1 ? "  " : "es");
             for (size_t k = 0; k < r->nm; k++) {
                 char tot[96];
                 unit_format(tot, sizeof tot, r->m[k].total, &r->m[k].mi);

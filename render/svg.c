@@ -137,8 +137,7 @@ static void diff_tooltip(FILE *f, const struct diff *d, const struct diff_values
 }
 
 static void write_frame(FILE *f, struct profile *p, const struct layout *l, size_t i,
-                        const struct render_opts *o, const char *palette, double scale,
-                        int height)
+                        const struct render_opts *o, const char *palette, double scale, int height)
 {
     const struct layout_rect *r = &l->rects[i];
     double px = XPAD + r->x * scale, pw = r->w * scale;
@@ -271,7 +270,7 @@ int svg_write(FILE *f, struct profile *p, const struct render_opts *o)
     }
     double gw = width - 2 * XPAD;
     double scale = total > 0 ? gw / total : 0;
-    const char *title = o->title                  ? o->title
+    const char *title = o->title                 ? o->title
                         : o->diff && o->inverted ? "Differential Icicle Graph"
                         : o->diff                ? "Differential Flame Graph"
                         : o->inverted            ? "Icicle Graph"
@@ -307,22 +306,22 @@ int svg_write(FILE *f, struct profile *p, const struct render_opts *o)
     int extra = 0;
     if (o->subtitle) {
         extra += FONT_SIZE + 4;
-        fprintf(f, "<text id=\"subtitle\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">",
-                width / 2.0, ty + extra);
+        fprintf(f, "<text id=\"subtitle\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", width / 2.0,
+                ty + extra);
         xml_escape(f, o->subtitle, strlen(o->subtitle));
         fputs("</text>\n", f);
     }
     if (o->note) {
         extra += FONT_SIZE + 4;
-        fprintf(f, "<text id=\"note\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">",
-                width / 2.0, ty + extra);
+        fprintf(f, "<text id=\"note\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", width / 2.0,
+                ty + extra);
         xml_escape(f, o->note, strlen(o->note));
         fputs("</text>\n", f);
     }
     if (o->diff) {
         extra += FONT_SIZE + 4;
-        fprintf(f, "<text id=\"note\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">",
-                width / 2.0, ty + extra);
+        fprintf(f, "<text id=\"note\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", width / 2.0,
+                ty + extra);
         xml_escape(f, legend, strlen(legend));
         fputs("</text>\n", f);
     }
@@ -358,13 +357,16 @@ int svg_write(FILE *f, struct profile *p, const struct render_opts *o)
                 "<clipPath id=\"fpclip\"><rect id=\"fpcliprect\" x=\"0\" y=\"%d\" "
                 "width=\"%d\" height=\"%d\"/></clipPath>\n",
                 top, width, depth_rows * FRAME_H);
-        snprintf(clip, sizeof(clip), " fp:fh=\"%d\" fp:rows=\"%d\" fp:inverted=\"%d\" "
-                 "fp:permille=\"%d\" fp:mincut=\"%d\" clip-path=\"url(#fpclip)\"", FRAME_H,
-                 depth_rows, o->inverted ? 1 : 0, LAYOUT_SHOWN_PERMILLE, LAYOUT_CUT_MIN_ROWS);
+        snprintf(clip, sizeof(clip),
+                 " fp:fh=\"%d\" fp:rows=\"%d\" fp:inverted=\"%d\" "
+                 "fp:permille=\"%d\" fp:mincut=\"%d\" clip-path=\"url(#fpclip)\"",
+                 FRAME_H, depth_rows, o->inverted ? 1 : 0, LAYOUT_SHOWN_PERMILLE,
+                 LAYOUT_CUT_MIN_ROWS);
     }
-    fprintf(f,
-            "<g id=\"frames\" fp:total=\"%.15g\" fp:width=\"%.2f\" fp:xpad=\"%d\" fp:fs=\"%d\"%s%s>\n",
-            total, gw, XPAD, FONT_SIZE, shift, clip);
+    fprintf(
+        f,
+        "<g id=\"frames\" fp:total=\"%.15g\" fp:width=\"%.2f\" fp:xpad=\"%d\" fp:fs=\"%d\"%s%s>\n",
+        total, gw, XPAD, FONT_SIZE, shift, clip);
     if (total > 0)
         for (size_t i = 0; i < l.n; i++)
             write_frame(f, p, &l, i, o, palette, scale, height);

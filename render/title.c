@@ -80,8 +80,7 @@ void graph_source_read(const char *path, const struct metric_info *mi, struct gr
         /* the sampler's counters: unwinding is counted for samples only */
         loss(l, len, meta_number(text, NULL, "samples_dropped"), "sample dropped",
              "samples dropped");
-        loss(l, len, meta_number(text, NULL, "unwind_failed"), "unwind failed",
-             "unwinds failed");
+        loss(l, len, meta_number(text, NULL, "unwind_failed"), "unwind failed", "unwinds failed");
         loss(l, len, meta_number(text, NULL, "stacks_truncated"), "stack truncated",
              "stacks truncated");
     }
@@ -93,8 +92,8 @@ void graph_source_read(const char *path, const struct metric_info *mi, struct gr
     free(text);
 }
 
-void graph_title(char *out, size_t len, const struct metric_info *mi,
-                 const struct graph_source *gs, double total)
+void graph_title(char *out, size_t len, const struct metric_info *mi, const struct graph_source *gs,
+                 double total)
 {
     const char *label = metric_label(mi);
     out[0] = 0;

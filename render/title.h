@@ -15,9 +15,9 @@
  * "<comm>.<pid>.<metric>.folded"), and the losses meta.json counts for its
  * metric. */
 struct graph_source {
-    char comm[64];           /* "" if unknown */
-    long pid;                /* 0 if unknown */
-    char lost[256];          /* "" if nothing was lost or no meta.json */
+    char comm[64];  /* "" if unknown */
+    long pid;       /* 0 if unknown */
+    char lost[256]; /* "" if nothing was lost or no meta.json */
 };
 
 void graph_source_read(const char *path, const struct metric_info *mi, struct graph_source *gs);
@@ -30,7 +30,7 @@ const char *metric_label(const struct metric_info *mi);
  * inputs are of several processes), of `total` in mi's unit. Writes "" when
  * nothing is known (no metric in the file name): the writer's default
  * then applies. */
-void graph_title(char *out, size_t len, const struct metric_info *mi,
-                 const struct graph_source *gs, double total);
+void graph_title(char *out, size_t len, const struct metric_info *mi, const struct graph_source *gs,
+                 double total);
 
 #endif

@@ -80,7 +80,7 @@ int top_compute(struct profile *p, enum top_order order, struct top_entry **out,
         goto done;
     for (size_t i = 1; i < nn; i++)
         if (total[i] > 0 || self[i] > 0)
-            e[k++] = (struct top_entry){ (uint32_t)i, self[i], total[i] };
+            e[k++] = (struct top_entry){(uint32_t)i, self[i], total[i]};
     sort_p = p;
     sort_ranks = ranks;
     sort_order = order;
@@ -171,11 +171,13 @@ static void section(FILE *f, struct profile *p, const struct top_entry *e, size_
     double all = profile_total(p);
     char a[96], b[96];
     if (fmt == TOP_MARKDOWN)
-        fprintf(f, "\n### Top %zu by %s\n\n| # | self | self %% | total | total %% | function |\n"
-                   "|---:|---:|---:|---:|---:|---|\n", n, what);
+        fprintf(f,
+                "\n### Top %zu by %s\n\n| # | self | self %% | total | total %% | function |\n"
+                "|---:|---:|---:|---:|---:|---|\n",
+                n, what);
     else if (fmt == TOP_TEXT)
-        fprintf(f, "\nTop %zu by %s:\n%4s %24s %7s %24s %7s  %s\n", n, what, "#", "self",
-                "self%", "total", "total%", "function");
+        fprintf(f, "\nTop %zu by %s:\n%4s %24s %7s %24s %7s  %s\n", n, what, "#", "self", "self%",
+                "total", "total%", "function");
     for (size_t i = 0; i < n; i++) {
         size_t len;
         const char *name = profile_name(p, e[i].name, &len);

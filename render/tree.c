@@ -18,12 +18,12 @@
 #include <sys/stat.h>
 
 struct node {
-    char *prefix;       /* "<comm>.<pid><tag>": its files' common name */
+    char *prefix; /* "<comm>.<pid><tag>": its files' common name */
     char comm[64];
     long pid, ppid;
-    char start[40];     /* ISO time, sorts as text */
-    int parent;         /* index, -1 at the top */
-    char *chain;        /* frames from the top down to this process */
+    char start[40]; /* ISO time, sorts as text */
+    int parent;     /* index, -1 at the top */
+    char *chain;    /* frames from the top down to this process */
 };
 
 /* A string member of meta.json into out (cut to len), if there is one. */
@@ -83,8 +83,8 @@ static void names_add(struct names *s, const char *name, size_t len)
         s->v[s->n++] = c;
 }
 
-static int write_metric(const char *dir, const char *rootname, const char *metric,
-                        struct node *v, size_t n)
+static int write_metric(const char *dir, const char *rootname, const char *metric, struct node *v,
+                        size_t n)
 {
     char **lines = NULL;
     size_t nl = 0, cap = 0;
@@ -139,7 +139,8 @@ int tree_write(const char *dir, time_t since, pid_t root)
     while ((e = readdir(d))) {
         size_t len = strlen(e->d_name);
         struct stat st;
-        if (len <= sizeof meta_sfx - 1 || strcmp(e->d_name + len - (sizeof meta_sfx - 1), meta_sfx) ||
+        if (len <= sizeof meta_sfx - 1 ||
+            strcmp(e->d_name + len - (sizeof meta_sfx - 1), meta_sfx) ||
             fstatat(dirfd(d), e->d_name, &st, 0) != 0 || st.st_mtime < since)
             continue;
         char path[PATH_MAX];

@@ -108,8 +108,8 @@ static void fmt_scaled(char *buf, size_t size, double v, const char *const *unit
 
 static void fmt_ns(char *buf, size_t size, double v)
 {
-    static const char *const u[] = { "ns", "\xc2\xb5s", "ms", "s" };
-    static const double s[] = { 1, 1e3, 1e6, 1e9 };
+    static const char *const u[] = {"ns", "\xc2\xb5s", "ms", "s"};
+    static const double s[] = {1, 1e3, 1e6, 1e9};
     fmt_scaled(buf, size, v, u, s, 4);
 }
 
@@ -118,17 +118,13 @@ char *unit_format(char *buf, size_t size, double v, const struct metric_info *mi
     char a[48], b[48];
     switch (mi->unit) {
     case UNIT_BYTES: {
-        static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-        static const double s[] = { 1, 1024.0, 1048576.0, 1073741824.0, 1099511627776.0 };
+        static const char *const u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+        static const double s[] = {1, 1024.0, 1048576.0, 1073741824.0, 1099511627776.0};
         fmt_scaled(buf, size, v, u, s, 5);
         break;
     }
-    case UNIT_NS:
-        fmt_ns(buf, size, v);
-        break;
-    case UNIT_COUNT:
-        format_count(buf, size, v);
-        break;
+    case UNIT_NS: fmt_ns(buf, size, v); break;
+    case UNIT_COUNT: format_count(buf, size, v); break;
     case UNIT_KIND_COUNT: /* not a unit: as samples */
     case UNIT_SAMPLES: {
         format_count(a, sizeof(a), v);

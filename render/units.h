@@ -7,10 +7,10 @@
  */
 #include <stddef.h>
 
-#include "format/metrics.h"   /* enum unit_kind, the metric table */
+#include "format/metrics.h" /* enum unit_kind, the metric table */
 
 struct metric_info {
-    char metric[32];     /* "cpu", "alloc_bytes", ... or "" if unknown */
+    char metric[32]; /* "cpu", "alloc_bytes", ... or "" if unknown */
     enum unit_kind unit;
     double period_ns;    /* 0 if unknown; only meaningful for samples */
     const char *palette; /* default palette for the metric */

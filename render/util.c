@@ -88,7 +88,7 @@ static size_t fmt_u64(char *out, uint64_t v)
 
 size_t fmt_fixed(char *out, double v, int prec)
 {
-    static const double pow10[] = { 1, 10, 100, 1000 };
+    static const double pow10[] = {1, 10, 100, 1000};
     double t = prec >= 0 && prec <= 3 ? v * pow10[prec] : -1;
     if (t >= 0 && t < 1e11 && !signbit(v)) {
         double r = floor(t), frac = t - r;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "format/hash.h"   /* hash_bytes */
+#include "format/hash.h" /* hash_bytes */
 
 /* Print "flamepre: error: <msg>\n" to stderr; returns -1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

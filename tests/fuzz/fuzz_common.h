@@ -55,7 +55,6 @@ static inline void fuzz_fail(const char *fmt, ...)
     abort();
 }
 
-
 static inline void fuzz_setup(void)
 {
     fuzz_err = stderr;
@@ -69,14 +68,14 @@ static inline void fuzz_setup(void)
 }
 
 /* The LLVMFuzzerInitialize of a target that needs only fuzz_setup. */
-#define FUZZ_INITIALIZE_DEFAULT()                          \
-    int LLVMFuzzerInitialize(int *argc, char ***argv);     \
-    int LLVMFuzzerInitialize(int *argc, char ***argv)      \
-    {                                                      \
-        (void)argc;                                        \
-        (void)argv;                                        \
-        fuzz_setup();                                      \
-        return 0;                                          \
+#define FUZZ_INITIALIZE_DEFAULT()                      \
+    int LLVMFuzzerInitialize(int *argc, char ***argv); \
+    int LLVMFuzzerInitialize(int *argc, char ***argv)  \
+    {                                                  \
+        (void)argc;                                    \
+        (void)argv;                                    \
+        fuzz_setup();                                  \
+        return 0;                                      \
     }
 
 static inline struct parse_opts fuzz_parse_opts(unsigned char b)
@@ -166,7 +165,7 @@ static inline void fuzz_check_xml_text(const char *s, size_t len)
         if (s[i] == '<' || s[i] == '>' || s[i] == '"' || s[i] == '\'')
             fuzz_fail("xml_escape left '%c' at byte %zu", s[i], i);
         if (s[i] == '&') {
-            static const char *const ents[] = { "&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&#" };
+            static const char *const ents[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&#"};
             int ok = 0;
             for (size_t e = 0; e < sizeof(ents) / sizeof(ents[0]); e++)
                 if (!strncmp(s + i, ents[e], strlen(ents[e])))

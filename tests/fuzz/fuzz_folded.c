@@ -166,19 +166,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_check_profile(a);
         fuzz_check_same(a, b);
 
-        struct sink s = { 0 };
+        struct sink s = {0};
         walk_profile = a;
         double want = profile_total(a) - profile_node(a, 0)->self;
         if (profile_walk_stacks(a, walk_fn, &s) == 0) {
             if (!close_enough(s.sum, want))
-                fuzz_fail("walk_stacks: selfs add to %.17g, root total less root self %.17g",
-                          s.sum, want);
+                fuzz_fail("walk_stacks: selfs add to %.17g, root total less root self %.17g", s.sum,
+                          want);
         }
         if (!s.failed) {
             /* Round trip: stacks written back as folded text and parsed with
              * no transforms give the same total (root self excluded). */
             struct profile *c = profile_new();
-            struct parse_opts plain = { 0 };
+            struct parse_opts plain = {0};
             if (!c)
                 abort();
             if (parse_folded_mem(c, s.buf ? s.buf : "", s.len, "roundtrip", &plain, NULL) != 0)

@@ -53,8 +53,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t total = layout_size(SLOTS, WORDS, SITES);
-    struct layout_header *h = mmap(NULL, total, PROT_READ | PROT_WRITE,
-                                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct layout_header *h =
+        mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (h == MAP_FAILED)
         return 0;
     layout_init(h, SLOTS, WORDS, SITES);
@@ -74,9 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r->mask = WORDS - 1;
     const uintptr_t pcs[3] = {0x1000, 0x2000, 0x3000};
     record_put_cpu(r, pcs, 3, 0, 2);
-    struct record_wait w = {.label = WAIT_LABEL(WC_pthread_mutex_lock, FDK_NONE),
-                            .ns = 5000,
-                            .count_fx = 65536};
+    struct record_wait w = {
+        .label = WAIT_LABEL(WC_pthread_mutex_lock, FDK_NONE), .ns = 5000, .count_fx = 65536};
     record_put_wait(r, pcs, 3, WAIT_F_OBJ, &w);
     uint64_t *words = (uint64_t *)h;
     size_t nwords = total / 8;
@@ -100,8 +99,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         image_drain(img, false);
         if (size && (data[0] & 1)) {
             symbolizer_reset_modules(sym);
-            struct image_write wr = {.sym = sym, .how = "exit", .collector = "process",
-                                     .exit_status = -1, .name_tag = ""};
+            struct image_write wr = {.sym = sym,
+                                     .how = "exit",
+                                     .collector = "process",
+                                     .exit_status = -1,
+                                     .name_tag = ""};
             image_write(img, &wr);
         }
         image_free(img);

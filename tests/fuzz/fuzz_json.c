@@ -41,9 +41,7 @@ static void check_string(const char *s, size_t len)
 static void check(const struct json *v, unsigned depth)
 {
     switch (v->type) {
-    case JSON_STRING:
-        check_string(v->v.str.s, v->v.str.len);
-        break;
+    case JSON_STRING: check_string(v->v.str.s, v->v.str.len); break;
     case JSON_NUMBER:
         if ((v->v.num.flags & JSON_NUM_UINT64) && (double)v->v.num.u != v->v.num.d)
             fuzz_fail("uint64 %" PRIu64 " and double %.17g disagree", v->v.num.u, v->v.num.d);
@@ -63,8 +61,7 @@ static void check(const struct json *v, unsigned depth)
                 check(&v->v.obj.members[i].value, depth + 1);
             }
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -149,8 +146,7 @@ static bool same(const struct json *a, const struct json *b)
                 return false;
         }
         return true;
-    default:
-        return true;
+    default: return true;
     }
 }
 

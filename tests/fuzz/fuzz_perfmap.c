@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct perfmap pm;
     perfmap_init(&pm, 0);
-    pm.path[0] = 0;   /* parse only: never read a file */
+    pm.path[0] = 0; /* parse only: never read a file */
     perfmap_parse(&pm, (const char *)data, size);
     uintptr_t lowest = UINTPTR_MAX;
     for (size_t i = 0; i < pm.n; i++) {

@@ -51,12 +51,12 @@ static void check_layout(struct profile *p, double min_count, enum layout_sort s
         const struct layout_rect *q = &l.rects[r->parent];
         double eps = 1e-9 * (l.total > 1 ? l.total : 1);
         if (r->depth != q->depth + 1 || r->x + eps < q->x || r->x + r->w > q->x + q->w + eps)
-            fuzz_fail("layout: rect %zu [%.17g,+%.17g) d%u outside parent %u [%.17g,+%.17g) d%u",
-                      i, r->x, r->w, r->depth, r->parent, q->x, q->w, q->depth);
+            fuzz_fail("layout: rect %zu [%.17g,+%.17g) d%u outside parent %u [%.17g,+%.17g) d%u", i,
+                      r->x, r->w, r->depth, r->parent, q->x, q->w, q->depth);
         used[r->parent] += r->w;
         if (used[r->parent] > q->w + eps)
-            fuzz_fail("layout: children of rect %u are wider (%.17g) than it (%.17g)",
-                      r->parent, used[r->parent], q->w);
+            fuzz_fail("layout: children of rect %u are wider (%.17g) than it (%.17g)", r->parent,
+                      used[r->parent], q->w);
     }
     free(used);
     layout_release(&l);
@@ -64,12 +64,12 @@ static void check_layout(struct profile *p, double min_count, enum layout_sort s
 
 static int is_name_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == ':' || c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' ||
+           c == '-' || c == '_';
 }
 
 /* clipPath: deep graphs clip the frames below their first screen (svg.c) */
-static const char *const known_elems[] = { "svg", "g", "title", "rect", "text", "clipPath", NULL };
+static const char *const known_elems[] = {"svg", "g", "title", "rect", "text", "clipPath", NULL};
 
 /* Well-formedness of the SVG body after the script (a subset of XML: no
  * comments or CDATA expected there). `depth0` = open elements at `s`. */
@@ -81,7 +81,7 @@ static void check_xml_body(const char *s, size_t len, int depth0)
     while (i < len) {
         char c = s[i];
         if (c == '&') {
-            static const char *const ents[] = { "&amp;", "&lt;", "&gt;", "&quot;", "&apos;" };
+            static const char *const ents[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
             int ok = 0;
             for (size_t e = 0; e < 5; e++)
                 if (!strncmp(s + i, ents[e], strlen(ents[e])))
@@ -209,7 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_svg(out, olen);
         free(out);
 
-        static const enum top_format fmts[] = { TOP_TEXT, TOP_MARKDOWN, TOP_CSV };
+        static const enum top_format fmts[] = {TOP_TEXT, TOP_MARKDOWN, TOP_CSV};
         for (size_t k = 0; k < 3; k++) {
             out = NULL;
             olen = 0;

@@ -43,8 +43,8 @@ __attribute__((noinline, used)) void cxx_foo_bar(void)
     puts("foo::bar");
 }
 
-__attribute__((noinline, used)) void rust_write(void)
-    __asm__("_ZN4core3fmt5write17h0123456789abcdefE");
+__attribute__((noinline, used)) void
+rust_write(void) __asm__("_ZN4core3fmt5write17h0123456789abcdefE");
 __attribute__((noinline, used)) void rust_write(void)
 {
     __asm__ volatile("" ::: "memory");

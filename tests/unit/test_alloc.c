@@ -44,7 +44,7 @@ static void test_weights(void **st)
 {
     (void)st;
     uint64_t b, c;
-    alloc_weight(100, 0, &b, &c);   /* exact mode */
+    alloc_weight(100, 0, &b, &c); /* exact mode */
     assert_int_equal(b, 100);
     assert_int_equal(c, ALLOC_COUNT_ONE);
     alloc_weight(0, 0, &b, &c);
@@ -84,7 +84,7 @@ static void test_unbiased_simulation(void **st)
         x ^= x << 17;
         int k = (int)((x >> 8) % 6);
         if (k == 5 && (x & 63))
-            k = 0;   /* big blocks rarer */
+            k = 0; /* big blocks rarer */
         uint64_t s = sizes[k];
         true_bytes[k] += (double)s;
         true_n[k] += 1;
@@ -118,7 +118,7 @@ static void test_livetab_basic(void **st)
     assert_true(livetab_maybe(&t, a));
     assert_int_equal(livetab_remove(&t, 0x30000), 0);
     assert_int_equal(livetab_remove(&t, a), 7);
-    assert_int_equal(livetab_remove(&t, a), 0);   /* not twice */
+    assert_int_equal(livetab_remove(&t, a), 0); /* not twice */
     assert_false(livetab_maybe(&t, a) && livetab_filter_index(a) != livetab_filter_index(b));
     /* realloc-style move: the record leaves b and goes to a new address. */
     uint64_t id = livetab_remove(&t, b);
@@ -255,8 +255,8 @@ static void test_sites(void **st)
     assert_ptr_equal(alloc_site_get(s, pcs, n, 1, &ref2), a);
     struct visit v = {.serial = 100};
     layout_foreach_site(shm_hdr, visit_site, &v);
-    assert_int_equal(v.sites, 5002);   /* k = 1 twice (flags 1 and 2), 3..5002 */
-    assert_int_equal(v.bad, 1);        /* k = 1 with flags 2 is not fake_stack's */
+    assert_int_equal(v.sites, 5002); /* k = 1 twice (flags 1 and 2), 3..5002 */
+    assert_int_equal(v.bad, 1);      /* k = 1 with flags 2 is not fake_stack's */
     /* another thread (serial) with the same stack: its own site */
     struct tslot *o = &site_slot[1];
     o->serial = 101;
@@ -359,7 +359,7 @@ static void test_arena(void **st)
     assert_true(alloc_maybe_sampled(a) && alloc_maybe_sampled(b));
     assert_true(b >= a + 10);
     for (int i = 0; i < 100; i++)
-        assert_int_equal(b[i], 0);   /* calloc semantics */
+        assert_int_equal(b[i], 0); /* calloc semantics */
     int x;
     char *heap = malloc(8);
     assert_false(alloc_arena_owns(&x));
@@ -367,16 +367,20 @@ static void test_arena(void **st)
     assert_false(alloc_arena_owns(NULL));
     free(heap);
     assert_null(alloc_arena_get(ALLOC_ARENA_BYTES + 1, 16));
-    assert_null(alloc_arena_get(8, 24));   /* not a power of two */
+    assert_null(alloc_arena_get(8, 24)); /* not a power of two */
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_draw_mean),          cmocka_unit_test(test_weights),
-        cmocka_unit_test(test_unbiased_simulation), cmocka_unit_test(test_livetab_basic),
-        cmocka_unit_test(test_livetab_concurrent), cmocka_unit_test(test_sites),
-        cmocka_unit_test(test_sites_concurrent), cmocka_unit_test(test_livetab_saturated),
+        cmocka_unit_test(test_draw_mean),
+        cmocka_unit_test(test_weights),
+        cmocka_unit_test(test_unbiased_simulation),
+        cmocka_unit_test(test_livetab_basic),
+        cmocka_unit_test(test_livetab_concurrent),
+        cmocka_unit_test(test_sites),
+        cmocka_unit_test(test_sites_concurrent),
+        cmocka_unit_test(test_livetab_saturated),
         cmocka_unit_test(test_arena),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -89,7 +89,7 @@ static void test_content_paths(void **state)
     assert_memory_equal(tmp, path, strlen(path));
     assert_memory_equal(tmp + strlen(path), ".tmp.", 5);
     assert_int_equal(stat(tmp, &st), 0);
-    assert_int_equal(stat(path, &st), -1);   /* nothing visible before commit */
+    assert_int_equal(stat(path, &st), -1); /* nothing visible before commit */
 
     /* A 20000-byte block bypasses the buffer; a 3000-byte printf line is
      * formatted on the heap; the rest is buffered. Order must hold. */
@@ -176,7 +176,8 @@ static void test_tmp_name(void **state)
     assert_string_not_equal(a, b);
     atomic_file_tmp_name(a, "x", UINT64_MAX);
     for (const char *s = a + 6; *s; s++)
-        assert_non_null(strchr("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", *s));
+        assert_non_null(
+            strchr("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", *s));
 }
 
 /* Two writers of one path at once (the old "<path>.tmp.<pid>" name made
@@ -248,14 +249,14 @@ static void test_in_place(void **state)
     atomic_file_fdopen(&af, p[1], true);
     atomic_file_printf(&af, "to the %s\n", "pipe");
     assert_int_equal(atomic_file_commit(&af), 0);
-    assert_int_equal(read(p[0], buf, sizeof buf), 12);   /* and EOF: p[1] was closed */
+    assert_int_equal(read(p[0], buf, sizeof buf), 12); /* and EOF: p[1] was closed */
     assert_memory_equal(buf, "to the pipe\n", 12);
     assert_int_equal(read(p[0], buf, sizeof buf), 0);
     close(p[0]);
     /* not owned: left open; a closed reader is EPIPE at commit */
     assert_int_equal(pipe(p), 0);
     close(p[0]);
-    struct sigaction ign = { .sa_handler = SIG_IGN }, oldsa;
+    struct sigaction ign = {.sa_handler = SIG_IGN}, oldsa;
     sigemptyset(&ign.sa_mask);
     assert_int_equal(sigaction(SIGPIPE, &ign, &oldsa), 0);
     atomic_file_fdopen(&af, p[1], false);
@@ -298,7 +299,7 @@ static void test_write_error_kept(void **state)
     char path[PATH_MAX];
     struct atomic_file af;
     struct rlimit old, lim;
-    struct sigaction ign = { .sa_handler = SIG_IGN }, oldsa;
+    struct sigaction ign = {.sa_handler = SIG_IGN}, oldsa;
 
     snprintf(path, sizeof(path), "%s/big", dir);
     assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
@@ -325,7 +326,7 @@ static void test_write_error_kept(void **state)
     assert_int_equal(seen, EFBIG);
     assert_int_equal(r, -1);
     assert_int_equal(e, EFBIG);
-    assert_int_equal(count_entries(dir), 0);   /* no temp, no target */
+    assert_int_equal(count_entries(dir), 0); /* no temp, no target */
 }
 
 int main(void)

@@ -49,10 +49,17 @@ static void test_good_values(void **st)
 {
     (void)st;
     struct config c;
-    const char *env[] = {"FLAMEPRE_EVENTS=cpu, alloc,io", "FLAMEPRE_HZ=999", "FLAMEPRE_DEPTH=64",
-                   "FLAMEPRE_UNWIND=fp", "FLAMEPRE_THREADS=0", "FLAMEPRE_ALLOC_SAMPLE=1m",
-                   "FLAMEPRE_WAIT_SAMPLE=2ms", "FLAMEPRE_LOG=debug", "FLAMEPRE_OUTPUT=/tmp/x",
-                   "FLAMEPRE_SAMPLER=timer", NULL};
+    const char *env[] = {"FLAMEPRE_EVENTS=cpu, alloc,io",
+                         "FLAMEPRE_HZ=999",
+                         "FLAMEPRE_DEPTH=64",
+                         "FLAMEPRE_UNWIND=fp",
+                         "FLAMEPRE_THREADS=0",
+                         "FLAMEPRE_ALLOC_SAMPLE=1m",
+                         "FLAMEPRE_WAIT_SAMPLE=2ms",
+                         "FLAMEPRE_LOG=debug",
+                         "FLAMEPRE_OUTPUT=/tmp/x",
+                         "FLAMEPRE_SAMPLER=timer",
+                         NULL};
     assert_int_equal(parse(&c, env), 0);
     assert_int_equal(c.events, EV_CPU | EV_ALLOC | EV_IO);
     assert_int_equal(c.hz, 999);
@@ -70,9 +77,10 @@ static void test_bad_values_keep_defaults(void **st)
 {
     (void)st;
     struct config c;
-    const char *env[] = {"FLAMEPRE_HZ=abc",      "FLAMEPRE_EVENTS=cpu,bogus", "FLAMEPRE_UNWIND=xyz",
-                   "FLAMEPRE_DEPTH=-1",    "FLAMEPRE_ALLOC_SAMPLE=12q", "FLAMEPRE_HZ=0",
-                   "FLAMEPRE_OUTPUT=",     NULL};
+    const char *env[] = {"FLAMEPRE_HZ=abc",           "FLAMEPRE_EVENTS=cpu,bogus",
+                         "FLAMEPRE_UNWIND=xyz",       "FLAMEPRE_DEPTH=-1",
+                         "FLAMEPRE_ALLOC_SAMPLE=12q", "FLAMEPRE_HZ=0",
+                         "FLAMEPRE_OUTPUT=",          NULL};
     assert_int_equal(parse(&c, env), 7);
     assert_int_equal(c.hz, 99);
     assert_int_equal(c.events, EV_CPU);
@@ -114,15 +122,20 @@ static void test_messages_quote_values(void **st)
     memcpy(longval, "FLAMEPRE_HZ=", 12);
     memset(longval + 12, 'x', 5000);
     longval[12 + 5000] = 0;
-    const char *env[] = {"FLAMEPRE_HZ=12\n3", "FLAMEPRE_EVENTS=cpu,\033[31m\t", "FLAMEPRE_H\rZ=1",
-                         "FLAMEPRE_LOG=\x7f", longval, NULL};
+    const char *env[] = {"FLAMEPRE_HZ=12\n3",
+                         "FLAMEPRE_EVENTS=cpu,\033[31m\t",
+                         "FLAMEPRE_H\rZ=1",
+                         "FLAMEPRE_LOG=\x7f",
+                         longval,
+                         NULL};
     assert_int_equal(parse(&c, env), 5);
     assert_string_equal(msgs[0], "FLAMEPRE_HZ: \"12\\n3\" is not a whole number; accepted: "
                                  "samples per second, 1..10000 (default 99); using the default");
     assert_non_null(strstr(msgs[1], "unknown event \"\\x1b[31m\\t\""));
     assert_non_null(strstr(msgs[2], "FLAMEPRE_H\\rZ: unknown variable"));
     assert_non_null(strstr(msgs[3], "\"\\x7f\" is not recognised"));
-    assert_non_null(strstr(msgs[4], "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\" is not a whole"));
+    assert_non_null(
+        strstr(msgs[4], "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\" is not a whole"));
     assert_non_null(strstr(msgs[4], "using the default"));
     for (int i = 0; i < 5; i++)
         for (const char *p = msgs[i]; *p; p++)
@@ -144,7 +157,7 @@ static void test_sizes_and_durations(void **st)
     assert_int_equal(config_parse_size("k", &v), -1);
     assert_int_equal(config_parse_size("-1", &v), -1);
     assert_int_equal(config_parse_size("99999999999999999999", &v), -1);
-    assert_int_equal(config_parse_size("17179869184g", &v), -1);   /* overflows */
+    assert_int_equal(config_parse_size("17179869184g", &v), -1); /* overflows */
     assert_int_equal(config_parse_duration("100us", &v), 0);
     assert_int_equal(v, 100000);
     assert_int_equal(config_parse_duration("3s", &v), 0);

@@ -60,29 +60,27 @@ static void test_merge_and_sort(void **state)
     add(f, "main;b;c", 1);
     add(f, "main;a", 3);
     add(f, "main;b;c", 4);
-    add(f, "Main;z", 2);       /* byte order: 'M' < 'm' */
-    add(f, "main;a;x", 1);     /* a prefix sorts first */
+    add(f, "Main;z", 2);   /* byte order: 'M' < 'm' */
+    add(f, "main;a;x", 1); /* a prefix sorts first */
     add(f, "main", 5);
-    add(f, "main;a", 0);       /* zero adds nothing */
+    add(f, "main;a", 0); /* zero adds nothing */
     add(f, "never", 0);
     assert_int_equal(folded_distinct(f), 5);
     assert_int_equal(folded_total(f), 16);
-    assert_string_equal(dump(f, &c),
-                        "Main;z 2\n"
-                        "main 5\n"
-                        "main;a 3\n"
-                        "main;a;x 1\n"
-                        "main;b;c 5\n");
+    assert_string_equal(dump(f, &c), "Main;z 2\n"
+                                     "main 5\n"
+                                     "main;a 3\n"
+                                     "main;a;x 1\n"
+                                     "main;b;c 5\n");
     /* The sorted view is rebuilt after a new distinct stack. */
     add(f, "main;aa", 1);
     add(f, "main;a", 1);
-    assert_string_equal(dump(f, &c),
-                        "Main;z 2\n"
-                        "main 5\n"
-                        "main;a 4\n"
-                        "main;a;x 1\n"
-                        "main;aa 1\n"
-                        "main;b;c 5\n");
+    assert_string_equal(dump(f, &c), "Main;z 2\n"
+                                     "main 5\n"
+                                     "main;a 4\n"
+                                     "main;a;x 1\n"
+                                     "main;aa 1\n"
+                                     "main;b;c 5\n");
     folded_free(f);
 }
 
@@ -98,7 +96,7 @@ static void test_length_and_sanitize(void **state)
      * spaces and UTF-8 stay. */
     assert_int_equal(folded_add(f, "x\ny;z\x01\x7f", 7, 1), 0);
     assert_int_equal(folded_add(f, "n\0ul", 4, 1), 0);
-    add(f, "x_y;z__", 10);     /* the same stack once sanitized: merged */
+    add(f, "x_y;z__", 10); /* the same stack once sanitized: merged */
     add(f, "op(int, char);caf\xc3\xa9", 1);
     /* Long stacks are scanned eight bytes at a time: every position of a
      * word, among UTF-8 characters that must stay (the one the bad byte
@@ -119,18 +117,23 @@ static void test_length_and_sanitize(void **state)
         folded_free(g);
     }
     assert_int_equal(folded_distinct(f), 4);
-    assert_string_equal(dump(f, &c),
-                        "a;b 2\n"
-                        "n_ul 1\n"
-                        "op(int, char);caf\xc3\xa9 1\n"
-                        "x_y;z__ 11\n");
+    assert_string_equal(dump(f, &c), "a;b 2\n"
+                                     "n_ul 1\n"
+                                     "op(int, char);caf\xc3\xa9 1\n"
+                                     "x_y;z__ 11\n");
 
-    char frame[] = "a;b\nc\td\x1f" "e\x7f" "f::g<h> (i)";
+    char frame[] = "a;b\nc\td\x1f"
+                   "e\x7f"
+                   "f::g<h> (i)";
     frame_sanitize_str(frame);
     assert_string_equal(frame, "a_b_c_d_e_f::g<h> (i)");
     /* invalid UTF-8 and C1 controls too (the CLI's rule, now the one) */
     struct folded *g = folded_new();
-    assert_int_equal(folded_add(g, "a\xff;b\xc2\x9b" "c;d\xe2\x82", 11, 1), 0);
+    assert_int_equal(folded_add(g,
+                                "a\xff;b\xc2\x9b"
+                                "c;d\xe2\x82",
+                                11, 1),
+                     0);
     assert_string_equal(dump(g, &c), "a_;b__c;d__ 1\n");
     folded_free(g);
     folded_free(f);
@@ -213,7 +216,7 @@ static void test_write_file(void **state)
     char *got = read_all(path);
     assert_string_equal(got, "[main tid=1];main 1\n[main tid=1];main;work 100\n");
     free(got);
-    assert_int_equal(count_entries(dir), 1);   /* no temp file left */
+    assert_int_equal(count_entries(dir), 1); /* no temp file left */
 
     /* Rewriting replaces the content. */
     add(f, "z", 7);
@@ -265,7 +268,7 @@ static void test_write_failures(void **state)
     close(fd);
     assert_int_equal(folded_write_file(f, AT_FDCWD, path), -1);
     assert_true(errno == EISDIR || errno == ENOTEMPTY || errno == EEXIST);
-    assert_int_equal(count_entries(dir), 2);   /* plainfile, isdir */
+    assert_int_equal(count_entries(dir), 2); /* plainfile, isdir */
     folded_free(f);
 }
 

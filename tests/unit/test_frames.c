@@ -16,7 +16,7 @@ static void sanitized(const char *in, size_t len, enum frame_scope scope, const 
     buf[len] = '\0';
     assert_int_equal(frame_is_clean(in, len, scope), replaced == 0);
     assert_int_equal(frame_sanitize(buf, len, scope), replaced);
-    assert_memory_equal(buf, want, len);   /* byte for byte: same length */
+    assert_memory_equal(buf, want, len); /* byte for byte: same length */
     assert_true(frame_is_clean(buf, len, scope));
 }
 
@@ -25,14 +25,19 @@ static void test_rule(void **state)
     (void)state;
     sanitized("plain name(int, char) [x]", 25, FRAME_ONE, "plain name(int, char) [x]", 0);
     /* C0, DEL, NUL */
-    sanitized("a\tb\nc\rd\x1b" "e\x7f" "f\0g", 13, FRAME_ONE, "a_b_c_d_e_f_g", 6);
+    sanitized("a\tb\nc\rd\x1b"
+              "e\x7f"
+              "f\0g",
+              13, FRAME_ONE, "a_b_c_d_e_f_g", 6);
     /* ';': a separator in a stack, replaced in one frame */
     sanitized("a;b", 3, FRAME_STACK, "a;b", 0);
     sanitized("a;b", 3, FRAME_ONE, "a_b", 1);
     /* valid UTF-8 stays; C1 controls (U+0085, U+009B) go, both bytes */
     sanitized("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\xa5", 14, FRAME_ONE,
               "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\xa5", 0);
-    sanitized("x\xc2\x85y\xc2\x9b" "z\xc2\xa0", 9, FRAME_ONE, "x__y__z\xc2\xa0", 4);
+    sanitized("x\xc2\x85y\xc2\x9b"
+              "z\xc2\xa0",
+              9, FRAME_ONE, "x__y__z\xc2\xa0", 4);
     /* invalid UTF-8: stray, overlong, surrogate, cut short, > U+10FFFF */
     sanitized("\xff\x80", 2, FRAME_ONE, "__", 2);
     sanitized("\xc0\xaf", 2, FRAME_ONE, "__", 2);
@@ -69,9 +74,12 @@ static void test_root_frames(void **state)
 static void test_markers(void **state)
 {
     (void)state;
-    static const char *const m[] = { FRAME_UNKNOWN, FRAME_TRUNCATED, FRAME_UNWIND_FAILED,
-                                     FRAME_NOT_UNWOUND_LOADER, FRAME_NOT_UNWOUND_LOW_STACK,
-                                     FRAME_NO_FRAMES };
+    static const char *const m[] = {FRAME_UNKNOWN,
+                                    FRAME_TRUNCATED,
+                                    FRAME_UNWIND_FAILED,
+                                    FRAME_NOT_UNWOUND_LOADER,
+                                    FRAME_NOT_UNWOUND_LOW_STACK,
+                                    FRAME_NO_FRAMES};
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
         size_t n = strlen(m[i]);
         assert_true(m[i][0] == '[' && m[i][n - 1] == ']');

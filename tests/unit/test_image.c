@@ -33,15 +33,15 @@ static char outdir[64];
 static struct layout_header *make_layout(size_t *size)
 {
     *size = layout_size(SLOTS, WORDS, SITES);
-    struct layout_header *h = mmap(NULL, *size, PROT_READ | PROT_WRITE,
-                                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct layout_header *h =
+        mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     assert_true(h != MAP_FAILED);
     layout_init(h, SLOTS, WORDS, SITES);
     config_defaults(&h->cfg);
     h->cfg.events = EV_CPU | EV_ALLOC;
     h->pid = getpid();
     h->ppid = getppid();
-    memset(h->comm, 'x', sizeof h->comm);   /* no NUL: must be cut (COMM_CUT) */
+    memset(h->comm, 'x', sizeof h->comm); /* no NUL: must be cut (COMM_CUT) */
     snprintf(h->outdir, sizeof h->outdir, "%s", outdir);
     return h;
 }
@@ -96,8 +96,8 @@ static char *folded_of(const char *metric)
 static int write_all(struct image *img)
 {
     struct symbolizer *S = symbolizer_new();
-    struct image_write w = {.sym = S, .how = "exit", .collector = "process", .exit_status = 0,
-                            .name_tag = ""};
+    struct image_write w = {
+        .sym = S, .how = "exit", .collector = "process", .exit_status = 0, .name_tag = ""};
     int r = image_write(img, &w);
     symbolizer_free(S);
     return r;
@@ -144,12 +144,12 @@ static void test_bad_headers(void **st)
     const char *why;
     struct layout_header *h = make_layout(&size);
     struct layout_header good = *h;
-#define REFUSED(stmt)                                   \
-    do {                                                \
-        stmt;                                           \
-        assert_null(image_open(h, size, NULL, &why));   \
-        assert_non_null(why);                           \
-        *h = good;                                      \
+#define REFUSED(stmt)                                 \
+    do {                                              \
+        stmt;                                         \
+        assert_null(image_open(h, size, NULL, &why)); \
+        assert_non_null(why);                         \
+        *h = good;                                    \
     } while (0)
     REFUSED(h->magic = 0);
     REFUSED(h->version = LAYOUT_VERSION + 1);

@@ -61,13 +61,13 @@ static void test_numbers(void **state)
     uint64_t u;
     int64_t i;
     double d;
-    struct json *j = ok("18446744073709551615");   /* 2^64-1: exact as uint64 only */
+    struct json *j = ok("18446744073709551615"); /* 2^64-1: exact as uint64 only */
     assert_true(json_uint64(j, &u));
     assert_true(u == UINT64_MAX);
     assert_false(json_int64(j, &i));
     assert_true(json_double(j, &d) && d == 18446744073709551615.0);
     json_free(j);
-    j = ok("18446744073709551616");   /* 2^64: a double only */
+    j = ok("18446744073709551616"); /* 2^64: a double only */
     assert_false(json_uint64(j, &u));
     assert_true(json_double(j, &d) && d == 18446744073709551616.0);
     json_free(j);
@@ -92,7 +92,7 @@ static void test_numbers(void **state)
     json_free(j);
     j = ok("1E+2");
     assert_true(json_double(j, &d) && d == 100.0);
-    assert_false(json_uint64(j, &u));   /* written with an exponent: not an integer token */
+    assert_false(json_uint64(j, &u)); /* written with an exponent: not an integer token */
     json_free(j);
     j = ok("0.25");
     assert_true(json_double(j, &d) && d == 0.25);
@@ -108,22 +108,22 @@ static void test_strings(void **state)
     struct json *j = ok("\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"");
     assert_string_equal(json_string(j), "a\"b\\c/d\b\f\n\r\t");
     json_free(j);
-    j = ok("\"\\u0041\\u00e9\\u20AC\\ud83d\\ude00\"");   /* A é € 😀 */
+    j = ok("\"\\u0041\\u00e9\\u20AC\\ud83d\\ude00\""); /* A é € 😀 */
     assert_string_equal(json_string(j), "A\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
     json_free(j);
     j = ok("\"nul\\u0000inside\"");
     assert_int_equal(j->v.str.len, 10);
     assert_memory_equal(j->v.str.s, "nul\0inside", 10);
     json_free(j);
-    j = ok("\"caf\xc3\xa9 \xe2\x82\xac\"");   /* raw UTF-8 passes */
+    j = ok("\"caf\xc3\xa9 \xe2\x82\xac\""); /* raw UTF-8 passes */
     assert_string_equal(json_string(j), "caf\xc3\xa9 \xe2\x82\xac");
     json_free(j);
     j = ok("\"\"");
     assert_string_equal(json_string(j), "");
     json_free(j);
-    bad("\"\xc0\xaf\"", 1, "invalid UTF-8");   /* overlong '/' */
+    bad("\"\xc0\xaf\"", 1, "invalid UTF-8");     /* overlong '/' */
     bad("\"\xed\xa0\x80\"", 1, "invalid UTF-8"); /* raw surrogate */
-    bad("\"\xe2\x82\"", 1, "invalid UTF-8");   /* cut short */
+    bad("\"\xe2\x82\"", 1, "invalid UTF-8");     /* cut short */
 }
 
 /* Refused documents: where (byte offset) and why (part of the message). */
@@ -132,40 +132,40 @@ static const struct {
     size_t at;
     const char *what;
 } refusals[] = {
-    { "01", 0, "leading zero" },
-    { "-", 0, "invalid number" },
-    { "+1", 0, "value expected" },
-    { "1.", 0, "after '.'" },
-    { ".5", 0, "value expected" },
-    { "1e", 0, "exponent" },
-    { "1e+", 0, "exponent" },
-    { "NaN", 0, "value expected" },
-    { "Infinity", 0, "value expected" },
-    { "0x10", 1, "after the value" },
-    { "\"abc", 0, "unterminated string" },
-    { "\"abc\\", 0, "unterminated string" },
-    { "\"a\\x\"", 2, "invalid escape" },
-    { "\"a\nb\"", 2, "control character" },
-    { "\"\\u12\"", 1, "\\u escape" },
-    { "\"\\u12G4\"", 1, "invalid \\u escape" },
-    { "\"\\ud800\"", 1, "without its low half" },
-    { "\"\\ud800\\u0041\"", 1, "without its low half" },
-    { "\"\\udc00\"", 1, "lone low surrogate" },
-    { "\"\xff\"", 1, "invalid UTF-8" },
-    { "", 0, "value expected" },
-    { "   ", 3, "value expected" },
-    { "[1,]", 3, "value expected" },
-    { "[1 2]", 3, "expected ',' or ']'" },
-    { "[1", 2, "unterminated array" },
-    { "{\"a\" 1}", 5, "expected ':'" },
-    { "{\"a\": 1,}", 8, "expected a string key" },
-    { "{a: 1}", 1, "expected a string key" },
-    { "{\"a\": 1", 7, "unterminated object" },
-    { "{\"a\": 1 \"b\": 2}", 8, "expected ',' or '}'" },
-    { "[] []", 3, "after the value" },
-    { "tru", 0, "invalid literal" },
-    { "nulls", 4, "after the value" },
-    { "/* c */ 1", 0, "value expected" },
+    {"01", 0, "leading zero"},
+    {"-", 0, "invalid number"},
+    {"+1", 0, "value expected"},
+    {"1.", 0, "after '.'"},
+    {".5", 0, "value expected"},
+    {"1e", 0, "exponent"},
+    {"1e+", 0, "exponent"},
+    {"NaN", 0, "value expected"},
+    {"Infinity", 0, "value expected"},
+    {"0x10", 1, "after the value"},
+    {"\"abc", 0, "unterminated string"},
+    {"\"abc\\", 0, "unterminated string"},
+    {"\"a\\x\"", 2, "invalid escape"},
+    {"\"a\nb\"", 2, "control character"},
+    {"\"\\u12\"", 1, "\\u escape"},
+    {"\"\\u12G4\"", 1, "invalid \\u escape"},
+    {"\"\\ud800\"", 1, "without its low half"},
+    {"\"\\ud800\\u0041\"", 1, "without its low half"},
+    {"\"\\udc00\"", 1, "lone low surrogate"},
+    {"\"\xff\"", 1, "invalid UTF-8"},
+    {"", 0, "value expected"},
+    {"   ", 3, "value expected"},
+    {"[1,]", 3, "value expected"},
+    {"[1 2]", 3, "expected ',' or ']'"},
+    {"[1", 2, "unterminated array"},
+    {"{\"a\" 1}", 5, "expected ':'"},
+    {"{\"a\": 1,}", 8, "expected a string key"},
+    {"{a: 1}", 1, "expected a string key"},
+    {"{\"a\": 1", 7, "unterminated object"},
+    {"{\"a\": 1 \"b\": 2}", 8, "expected ',' or '}'"},
+    {"[] []", 3, "after the value"},
+    {"tru", 0, "invalid literal"},
+    {"nulls", 4, "after the value"},
+    {"/* c */ 1", 0, "value expected"},
 };
 
 static void test_refusals(void **state)
@@ -181,7 +181,7 @@ static void test_containers(void **state)
     struct json *j = ok("{\"a\": [1, 2, {\"b\": null}], \"c\": {}, \"d\": [], \"a\": 5}");
     assert_int_equal(j->type, JSON_OBJECT);
     assert_int_equal(j->v.obj.n, 4);
-    const struct json *a = json_get(j, "a");   /* the first of a repeated key */
+    const struct json *a = json_get(j, "a"); /* the first of a repeated key */
     assert_non_null(a);
     assert_int_equal(a->type, JSON_ARRAY);
     assert_int_equal(a->v.arr.n, 3);
@@ -190,8 +190,8 @@ static void test_containers(void **state)
     assert_int_equal(json_get(j, "c")->v.obj.n, 0);
     assert_int_equal(json_get(j, "d")->v.arr.n, 0);
     assert_null(json_get(j, "missing"));
-    assert_null(json_get(json_get(j, "missing"), "x"));   /* chains through NULL */
-    assert_null(json_get(a, "x"));                        /* not an object */
+    assert_null(json_get(json_get(j, "missing"), "x")); /* chains through NULL */
+    assert_null(json_get(a, "x"));                      /* not an object */
     assert_null(json_string(a));
     json_free(j);
     /* a key found only inside a string or a nested object is not a member */

@@ -190,8 +190,8 @@ static char *outlier_text(int shallow, int deep, int deep_count)
 static void test_shown_depth(void **state)
 {
     (void)state;
-    int deep_counts[] = { 1, 2 };
-    uint32_t want[] = { 3, 300 };
+    int deep_counts[] = {1, 2};
+    uint32_t want[] = {3, 300};
     for (int i = 0; i < 2; i++) {
         char *text = outlier_text(999, 300, deep_counts[i]);
         struct profile *p = load(text);
@@ -245,7 +245,7 @@ static void test_iter_matches_build(void **state)
     (void)state;
     struct profile *p = load("r;big 100\nr;t1 1\nr;t2 1\nr;t3;deep 1\nr;mid 10\nr;mid;x 1\n"
                              "r;mid;a;b 7\nz;y 0.5\nq 3\n");
-    static const double mins[] = { 0, 2, 5, 1000 };
+    static const double mins[] = {0, 2, 5, 1000};
     for (int sort = 0; sort < 2; sort++)
         for (size_t m = 0; m < sizeof(mins) / sizeof(mins[0]); m++) {
             struct layout l;
@@ -264,12 +264,9 @@ static void test_iter_matches_build(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_widths_add_up),
-        cmocka_unit_test(test_sort_weight),
-        cmocka_unit_test(test_minwidth_merges),
-        cmocka_unit_test(test_empty_profile),
-        cmocka_unit_test(test_deep_stack),
-        cmocka_unit_test(test_shown_depth),
+        cmocka_unit_test(test_widths_add_up),      cmocka_unit_test(test_sort_weight),
+        cmocka_unit_test(test_minwidth_merges),    cmocka_unit_test(test_empty_profile),
+        cmocka_unit_test(test_deep_stack),         cmocka_unit_test(test_shown_depth),
         cmocka_unit_test(test_iter_matches_build),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

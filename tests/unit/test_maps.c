@@ -87,8 +87,7 @@ static unsigned long inode(const char *path)
 
 #define LO 0x7f1234560000ull
 
-static void line(char *buf, size_t len, uint64_t lo, uint64_t size, uint64_t off,
-                 const char *path)
+static void line(char *buf, size_t len, uint64_t lo, uint64_t size, uint64_t off, const char *path)
 {
     size_t used = strlen(buf);
     snprintf(buf + used, len - used, "%llx-%llx r-xp %08llx 08:01 %lu    %s\n",
@@ -126,7 +125,7 @@ static void test_bias_and_epochs(void **st)
     char text2[8192] = "";
     line(text2, sizeof text2, LO, size, off, b);
     strcat(text2, "7ffd00000000-7ffd00002000 r-xp 00000000 00:00 0    [vdso]\n");
-    assert_int_equal(maps_parse(getpid(), text2, &mm, 2), 2);   /* one new, one gone */
+    assert_int_equal(maps_parse(getpid(), text2, &mm, 2), 2); /* one new, one gone */
     assert_int_equal(mm.n, 3);
     assert_int_equal(mm.v[0].ep_hi, 1);
     assert_int_equal(mm.v[2].ep_lo, 2);
@@ -148,11 +147,14 @@ static void test_garbage(void **st)
 {
     (void)st;
     static const char *const bad[] = {
-        "", "\n\n", "garbage", "0-0 r-xp 0 0:0 0 /nonexistent\n",
+        "",
+        "\n\n",
+        "garbage",
+        "0-0 r-xp 0 0:0 0 /nonexistent\n",
         "zzzz-yyyy r-xp 00000000 08:01 1 /bin/sh\n",
         "1000-0 r-xp 00000000 08:01 1 /bin/sh\n",
         "1000-2000 r-x\n",
-        "1000-2000 rwxp 00000000 08:01 99999999 /bin/sh\n",   /* inode mismatch */
+        "1000-2000 rwxp 00000000 08:01 99999999 /bin/sh\n", /* inode mismatch */
         "1000-2000 r-xp 00000000 08:01 1 relative/path\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {

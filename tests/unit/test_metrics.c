@@ -107,7 +107,7 @@ static void check_svg(const struct metric_def *d, const char *in, const char *wh
 {
     char out[128];
     snprintf(out, sizeof out, "%s/%s.svg", dir, d->name);
-    const char *args[] = { "render", in, "-o", out, NULL };
+    const char *args[] = {"render", in, "-o", out, NULL};
     assert_int_equal(cli_run(cmd_render, args), 0);
     size_t len;
     char *svg = cli_slurp(out, &len);
@@ -125,7 +125,7 @@ static void check_top(const struct metric_def *d, const char *in, const char *wh
 {
     char out[128];
     snprintf(out, sizeof out, "%s/%s.top", dir, d->name);
-    const char *args[] = { "top", in, "-o", out, NULL };
+    const char *args[] = {"top", in, "-o", out, NULL};
     assert_int_equal(cli_run(cmd_top, args), 0);
     size_t len;
     char *text = cli_slurp(out, &len);
@@ -141,7 +141,7 @@ static void check_pprof(const struct metric_def *d, const char *in)
 {
     char out[128];
     snprintf(out, sizeof out, "%s/%s.pb.gz", dir, d->name);
-    const char *args[] = { "convert", in, "--to", "pprof", "-o", out, NULL };
+    const char *args[] = {"convert", in, "--to", "pprof", "-o", out, NULL};
     assert_int_equal(cli_run(cmd_convert, args), 0);
     gzFile z = gzopen(out, "rb");
     assert_non_null(z);
@@ -162,7 +162,7 @@ static void check_speedscope(const struct metric_def *d, const char *in)
 {
     char out[128];
     snprintf(out, sizeof out, "%s/%s.json", dir, d->name);
-    const char *args[] = { "convert", in, "--to", "speedscope", "-o", out, NULL };
+    const char *args[] = {"convert", in, "--to", "speedscope", "-o", out, NULL};
     assert_int_equal(cli_run(cmd_convert, args), 0);
     size_t len;
     char *json = cli_slurp(out, &len);
@@ -186,7 +186,7 @@ static void test_every_written_metric(void **state)
     for (int k = 0; k < METRIC_COUNT; k++) {
         const struct metric_def *d = &metric_defs[k];
         if (d->source == SRC_NONE)
-            continue;   /* the collector does not write it */
+            continue; /* the collector does not write it */
         seen++;
         char in[128];
         snprintf(in, sizeof in, "%s/app.42.%s.folded", dir, d->name);

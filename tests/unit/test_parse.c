@@ -87,7 +87,7 @@ static void test_decimals_crlf_blank_eof(void **state)
 {
     (void)state;
     struct profile *p = profile_new();
-    struct parse_stats st = { 0 };
+    struct parse_stats st = {0};
     const char *in = "\r\n  \na;b 1.5\r\n\n\na;b .5\r\na;c 3.\t\na;c 2";
     assert_int_equal(parse_folded_mem(p, in, strlen(in), "t", NULL, &st), 0);
     assert_true(total_at(p, "a;b") == 2.0);
@@ -104,7 +104,8 @@ static void test_names_with_spaces(void **state)
     const char *in = "std::map<int, int>::find(int const&) const;operator new(unsigned long) 7\n"
                      "a  b;c d   3\n";
     assert_int_equal(parse_folded_mem(p, in, strlen(in), "t", NULL, NULL), 0);
-    assert_true(self_at(p, "std::map<int, int>::find(int const&) const;operator new(unsigned long)") == 7);
+    assert_true(
+        self_at(p, "std::map<int, int>::find(int const&) const;operator new(unsigned long)") == 7);
     assert_true(self_at(p, "a  b;c d") == 3);
     profile_free(p);
 }
@@ -148,8 +149,8 @@ static void test_lenient_counts_skips(void **state)
 {
     (void)state;
     struct profile *p = profile_new();
-    struct parse_opts o = { .lenient = true };
-    struct parse_stats st = { 0 };
+    struct parse_opts o = {.lenient = true};
+    struct parse_stats st = {0};
     assert_int_equal(parse_capture(p, "a;b 1\nbad\na;b x\nc 2\n", &o, &st), 0);
     assert_int_equal(st.skipped, 2);
     assert_int_equal(st.stacks, 2);
@@ -207,7 +208,7 @@ static void test_thread_transforms(void **state)
     const char *in = "[main tid=1];main;work 5\n[worker-1 tid=2];start;work 3\n"
                      "[worker-2 tid=3];start;idle 2\n";
     struct profile *p = profile_new();
-    struct parse_opts o = { .merge_threads = true };
+    struct parse_opts o = {.merge_threads = true};
     assert_int_equal(parse_folded_mem(p, in, strlen(in), "t", &o, NULL), 0);
     assert_true(total_at(p, "start") == 5);
     assert_true(total_at(p, "main;work") == 5);
@@ -215,8 +216,8 @@ static void test_thread_transforms(void **state)
 
     regex_t re;
     assert_int_equal(regcomp(&re, "worker", REG_EXTENDED | REG_NOSUB), 0);
-    struct parse_opts o2 = { .thread_re = &re };
-    struct parse_stats st = { 0 };
+    struct parse_opts o2 = {.thread_re = &re};
+    struct parse_stats st = {0};
     p = profile_new();
     assert_int_equal(parse_folded_mem(p, in, strlen(in), "t", &o2, &st), 0);
     assert_true(profile_total(p) == 5);
@@ -235,7 +236,7 @@ static void test_reverse_and_collapse(void **state)
 {
     (void)state;
     struct profile *p = profile_new();
-    struct parse_opts o = { .reverse = true };
+    struct parse_opts o = {.reverse = true};
     const char *in = "main;a;leaf 2\nmain;b;leaf 3\n";
     assert_int_equal(parse_folded_mem(p, in, strlen(in), "t", &o, NULL), 0);
     assert_true(total_at(p, "leaf") == 5);
@@ -243,7 +244,7 @@ static void test_reverse_and_collapse(void **state)
     profile_free(p);
 
     p = profile_new();
-    struct parse_opts c = { .collapse_recursion = true };
+    struct parse_opts c = {.collapse_recursion = true};
     in = "m;A;A;A 2\nm;A;B;A;B;C 3\nm;A;B;C;A 1\n";
     assert_int_equal(parse_folded_mem(p, in, strlen(in), "t", &c, NULL), 0);
     assert_true(self_at(p, "m;A") == 3);
@@ -290,10 +291,11 @@ static void test_many_lines_across_buffers(void **state)
     FILE *f = fopen(path, "w");
     size_t n = 250000; /* ~9 MB: several refills of the read buffer */
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "root;mid_%zu;some::long::namespace::function_name<int> %zu\r\n", i % 97, i % 5 + 1);
+        fprintf(f, "root;mid_%zu;some::long::namespace::function_name<int> %zu\r\n", i % 97,
+                i % 5 + 1);
     fclose(f);
     struct profile *p = profile_new();
-    struct parse_stats st = { 0 };
+    struct parse_stats st = {0};
     assert_int_equal(parse_folded_file(p, path, NULL, &st), 0);
     assert_int_equal(st.stacks, n);
     double expect = 0;
@@ -328,8 +330,8 @@ static void test_blank_frames_dropped(void **state)
     profile_free(p);
 
     /* collapse/merge-threads cannot leave an empty frame either */
-    struct parse_opts o = { .collapse_recursion = true, .merge_threads = true, .lenient = true };
-    struct parse_stats st = { 0 };
+    struct parse_opts o = {.collapse_recursion = true, .merge_threads = true, .lenient = true};
+    struct parse_stats st = {0};
     p = profile_new();
     assert_int_equal(parse_capture(p, ";;; 1\n[a tid=1]; 2\n[a tid=1];x;;x 3\n", &o, &st), 0);
     assert_int_equal(st.skipped, 1);
@@ -386,8 +388,11 @@ static void test_huge_counts(void **state)
     assert_true(profile_count(p, node_at(p, "a"))->n == 10000000000000000001u);
     profile_free(p);
     p = profile_new();
-    assert_int_equal(parse_capture(p, "a 9007199254740993\na 9007199254740993\n"
-                                      "b 18446744073709551615.75\n", NULL, NULL), -1);
+    assert_int_equal(parse_capture(p,
+                                   "a 9007199254740993\na 9007199254740993\n"
+                                   "b 18446744073709551615.75\n",
+                                   NULL, NULL),
+                     -1);
     assert_non_null(strstr(errbuf, "in.folded:3: counts add up to more than"));
     assert_true(profile_count(p, node_at(p, "a"))->n == 18014398509481986u);
     assert_true(node_at(p, "b") == PNODE_NONE); /* rejected before any node was made */
@@ -402,16 +407,19 @@ static void test_huge_counts(void **state)
     assert_non_null(strstr(errbuf, "in.folded:2: count does not fit in 64 bits"));
     profile_free(p);
     p = profile_new();
-    assert_int_equal(parse_capture(p, "a 00000000000000000000000000000000000000000000000000000000000"
-                                      "000000000000000000000000000000000000000042\n", NULL, NULL), 0);
+    assert_int_equal(parse_capture(p,
+                                   "a 00000000000000000000000000000000000000000000000000000000000"
+                                   "000000000000000000000000000000000000000042\n",
+                                   NULL, NULL),
+                     0);
     assert_true(self_at(p, "a") == 42);
     profile_free(p);
     p = profile_new();
     assert_int_equal(parse_capture(p, line, NULL, NULL), -1);
     assert_non_null(strstr(errbuf, "count does not fit in 64 bits"));
     profile_free(p);
-    struct parse_opts lenient = { .lenient = true };
-    struct parse_stats st = { 0 };
+    struct parse_opts lenient = {.lenient = true};
+    struct parse_stats st = {0};
     p = profile_new();
     assert_int_equal(parse_capture(p, "a 18446744073709551615\nb 1\nc 2.\n", &lenient, &st), 0);
     assert_int_equal(st.skipped, 2);
@@ -424,21 +432,21 @@ static void test_pcount_round(void **state)
 {
     (void)state;
     uint64_t v;
-    struct pcount c = { 9007199254740993u, 0 };
+    struct pcount c = {9007199254740993u, 0};
     assert_int_equal(pcount_round(&c, &v), 0);
     assert_true(v == 9007199254740993u);
-    c = (struct pcount){ 3, 0.5 };
+    c = (struct pcount){3, 0.5};
     assert_int_equal(pcount_round(&c, &v), 0);
     assert_true(v == 4);
-    c = (struct pcount){ 3, 2.49 }; /* merged fractions may pass 1 */
+    c = (struct pcount){3, 2.49}; /* merged fractions may pass 1 */
     assert_int_equal(pcount_round(&c, &v), 0);
     assert_true(v == 5);
-    c = (struct pcount){ UINT64_MAX, 0.49 };
+    c = (struct pcount){UINT64_MAX, 0.49};
     assert_int_equal(pcount_round(&c, &v), 0);
     assert_true(v == UINT64_MAX);
-    c = (struct pcount){ UINT64_MAX, 0.5 };
+    c = (struct pcount){UINT64_MAX, 0.5};
     assert_int_equal(pcount_round(&c, &v), -1);
-    c = (struct pcount){ 0, 1e30 };
+    c = (struct pcount){0, 1e30};
     assert_int_equal(pcount_round(&c, &v), -1);
 }
 
@@ -480,10 +488,11 @@ static void test_thread_regex(void **state)
 static void test_pseudo_frames(void **state)
 {
     (void)state;
-    static const char *const pseudo[] = { "[git tid=123]", "[make pid=9]", "[unwind failed]",
-                                          "[not unwound: low stack]", "[cpu]", "[mutex 0x7f00]" };
-    static const char *const code[] = { "[unknown]", "[libc.so.6+0x9a2b1]", "main",
-                                         "operator[]", "std::vector<int>::at", "[x]y" };
+    static const char *const pseudo[] = {"[git tid=123]",   "[make pid=9]",
+                                         "[unwind failed]", "[not unwound: low stack]",
+                                         "[cpu]",           "[mutex 0x7f00]"};
+    static const char *const code[] = {"[unknown]",  "[libc.so.6+0x9a2b1]",  "main",
+                                       "operator[]", "std::vector<int>::at", "[x]y"};
     for (size_t i = 0; i < sizeof(pseudo) / sizeof(pseudo[0]); i++)
         assert_true(frame_is_pseudo(pseudo[i], strlen(pseudo[i])));
     for (size_t i = 0; i < sizeof(code) / sizeof(code[0]); i++)

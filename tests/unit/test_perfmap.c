@@ -33,7 +33,7 @@ static void test_parse_and_lookup(void **state)
     assert_int_equal(pm.n, 3);
     assert_string_equal(perfmap_lookup(&pm, 0x1000), "first");
     assert_string_equal(perfmap_lookup(&pm, 0x10ff), "first");
-    assert_string_equal(perfmap_lookup(&pm, 0x1085), "replaced");   /* the later line */
+    assert_string_equal(perfmap_lookup(&pm, 0x1085), "replaced"); /* the later line */
     assert_string_equal(perfmap_lookup(&pm, 0x2008), "LazyCompile:*foo /app.js:3");
     assert_null(perfmap_lookup(&pm, 0x1100));
     assert_null(perfmap_lookup(&pm, 0x3000));

@@ -60,7 +60,7 @@ static int bias_cb(struct dl_phdr_info *info, size_t size, void *arg)
 {
     (void)size;
     *(uintptr_t *)arg = info->dlpi_addr;
-    return 1;   /* the first object is the executable */
+    return 1; /* the first object is the executable */
 }
 
 static void test_symbolizer_names_stub(void **state)

@@ -75,7 +75,7 @@ static void test_cpu_round_trip(void **st)
     assert_int_equal(r.words[0], 3ull | 3ull << 16 | 1ull << 24 | 7ull << 32);
     assert_int_equal(r.words[1], 0x401000);
     assert_int_equal(r.words[3], 0x7fff0000);
-    assert_int_equal(r.words[4], 0xa5a5a5a5a5a5a5a5ull);   /* untouched */
+    assert_int_equal(r.words[4], 0xa5a5a5a5a5a5a5a5ull); /* untouched */
 
     uint64_t *out = malloc(3 * sizeof *out);
     struct record rec;
@@ -104,11 +104,9 @@ static void test_wait_round_trip(void **st)
     (void)st;
     struct ring r;
     ring_make(&r, 16, 0);
-    const uintptr_t pcs[2] = {0xdeadbee0, 0x401234};   /* the lock, then the call site */
-    struct record_wait w = {.label = WAIT_LABEL(WC_read, FDK_PIPE),
-                            .ns = UINT64_MAX,
-                            .count_fx = 65536,
-                            .bytes = 4096};
+    const uintptr_t pcs[2] = {0xdeadbee0, 0x401234}; /* the lock, then the call site */
+    struct record_wait w = {
+        .label = WAIT_LABEL(WC_read, FDK_PIPE), .ns = UINT64_MAX, .count_fx = 65536, .bytes = 4096};
     assert_true(record_put_wait(&r, pcs, 2, WAIT_F_OBJ | UNW_F_LOW_STACK, &w));
     assert_int_equal(ring_head(&r), 6);
     assert_int_equal(r.words[0], 2ull | (uint64_t)(WAIT_F_OBJ | UNW_F_LOW_STACK) << 16 |
@@ -169,7 +167,10 @@ static void test_stream_wraps(void **st)
     uintptr_t pcs[MAXP];
     unsigned written = 0, read = 0, refused = 0;
     /* what is in flight, in order: kind, npcs, first pc */
-    struct { unsigned kind, n; uint64_t first, extra; } q[WORDS];
+    struct {
+        unsigned kind, n;
+        uint64_t first, extra;
+    } q[WORDS];
     unsigned qh = 0, qt = 0;
     for (unsigned round = 0; round < ROUNDS; round++) {
         if (rnd(&seed) % 3) {
@@ -213,13 +214,13 @@ static void test_stream_wraps(void **st)
                 qt++;
                 read++;
                 if (rnd(&seed) & 1)
-                    break;   /* drain partly, sometimes */
+                    break; /* drain partly, sometimes */
             }
         }
     }
     assert_int_equal(read + (qh - qt), written);
-    assert_true(refused > 0);                       /* the ring did fill */
-    assert_true(ring_head(&r) < UINT64_MAX - 100);  /* and the counters wrapped */
+    assert_true(refused > 0);                      /* the ring did fill */
+    assert_true(ring_head(&r) < UINT64_MAX - 100); /* and the counters wrapped */
     free(out);
     free(r.words);
 }
@@ -233,19 +234,19 @@ static void test_put_refuses(void **st)
     ring_make(&r, 8, 0);
     uintptr_t pcs[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     struct record_wait w = {.label = 1, .ns = 2, .count_fx = 3, .bytes = 4};
-    assert_false(record_put_cpu(&r, pcs, 8, 0, 1));    /* 9 words > 8 */
-    assert_false(record_put_wait(&r, pcs, 5, 0, &w));  /* 9 words */
+    assert_false(record_put_cpu(&r, pcs, 8, 0, 1));   /* 9 words > 8 */
+    assert_false(record_put_wait(&r, pcs, 5, 0, &w)); /* 9 words */
     assert_int_equal(ring_head(&r), 0);
     assert_int_equal(r.words[0], 0xa5a5a5a5a5a5a5a5ull);
-    assert_true(record_put_cpu(&r, pcs, 7, 0, 1));     /* exactly full */
+    assert_true(record_put_cpu(&r, pcs, 7, 0, 1)); /* exactly full */
     assert_false(record_put_cpu(&r, pcs, 0, 0, 1));
     assert_int_equal(ring_head(&r), 8);
-    atomic_store(&r.tail, 8);                           /* consumed */
+    atomic_store(&r.tail, 8); /* consumed */
     assert_true(record_put_wait(&r, pcs, 4, 0, &w));
     assert_int_equal(ring_head(&r), 16);
 
     atomic_store(&r.tail, 16);
-    assert_false(record_put_cpu(&r, pcs, 1, 0, 0));                  /* no samples */
+    assert_false(record_put_cpu(&r, pcs, 1, 0, 0)); /* no samples */
     assert_false(record_put_cpu(&r, pcs, 1, RECORD_MAX_FLAGS + 1, 1));
     assert_false(record_put_cpu(&r, pcs, RECORD_MAX_PCS + 1, 0, 1)); /* pcs not read */
     assert_false(record_put_wait(&r, pcs, 0, WAIT_F_OBJ, &w));       /* object, no pc */
@@ -316,13 +317,13 @@ static void test_decode_garbage(void **st)
     uint64_t out[4];
     struct record rec;
     const uint64_t bad[] = {
-        0,                                      /* a zeroed ring */
-        record_header(0, 0, 1, 1),              /* no kind */
-        record_header(REC_ALLOC, 0, 1, 1),      /* not a ring kind */
-        record_header(3, 0, 1, 1),              /* REC_FREE, gone */
+        0,                                 /* a zeroed ring */
+        record_header(0, 0, 1, 1),         /* no kind */
+        record_header(REC_ALLOC, 0, 1, 1), /* not a ring kind */
+        record_header(3, 0, 1, 1),         /* REC_FREE, gone */
         record_header(5, 0, 1, 1),
         record_header(0xff, 0, 1, 1),
-        record_header(REC_CPU, 0, 1, 0),        /* no samples */
+        record_header(REC_CPU, 0, 1, 0),           /* no samples */
         record_header(REC_WAIT, WAIT_F_OBJ, 0, 1), /* object without a pc */
         0xa5a5a5a5a5a5a5a5ull,
         UINT64_MAX,

@@ -27,7 +27,7 @@ static void test_folded_normalized(void **state)
     FILE *f = fopen(in, "w");
     fputs("b;c 2\na;x 1.6\r\n\nb;c 3\na 4\n", f);
     fclose(f);
-    const char *args[] = { "convert", in, "--to", "folded", "-o", out, NULL };
+    const char *args[] = {"convert", in, "--to", "folded", "-o", out, NULL};
     assert_int_equal(run_convert(args), 0);
     size_t len;
     char *got = slurp(out, &len);
@@ -44,7 +44,7 @@ static void test_pprof_is_gzip_protobuf(void **state)
     FILE *f = fopen(in, "w");
     fputs("main;work 3\n", f);
     fclose(f);
-    const char *args[] = { "convert", in, "--to", "pprof", "-o", out, NULL };
+    const char *args[] = {"convert", in, "--to", "pprof", "-o", out, NULL};
     assert_int_equal(run_convert(args), 0);
     gzFile z = gzopen(out, "rb");
     assert_non_null(z);
@@ -68,7 +68,7 @@ static char *convert_text(const char *text, size_t tlen, const char *to, int *rc
     FILE *f = fopen(in, "wb");
     fwrite(text, 1, tlen, f);
     fclose(f);
-    const char *args[] = { "convert", in, "--to", to, "-o", out, NULL };
+    const char *args[] = {"convert", in, "--to", to, "-o", out, NULL};
     *rc = run_convert(args);
     size_t len;
     char *got = slurp(out, &len);
@@ -96,7 +96,8 @@ static void test_folded_huge_count(void **state)
 static void test_folded_control_bytes(void **state)
 {
     (void)state;
-    static const char in[] = "root;nul\0byte;y 1\nroot;x 2\nroot;nul\x01" "byte;y 4\n"
+    static const char in[] = "root;nul\0byte;y 1\nroot;x 2\nroot;nul\x01"
+                             "byte;y 4\n"
                              "\x1b[31mred;tab\there;\xff 1\n";
     int rc;
     char *got = convert_text(in, sizeof(in) - 1, "folded", &rc);
@@ -129,15 +130,15 @@ static void test_pprof_huge_count(void **state)
     FILE *f = fopen(in, "w");
     fputs("a 10000000000000000001\n", f);
     fclose(f);
-    const char *args[] = { "convert", in, "--to", "pprof", "-o", out, NULL };
+    const char *args[] = {"convert", in, "--to", "pprof", "-o", out, NULL};
     assert_int_equal(run_convert(args), 0);
     gzFile z = gzopen(out, "rb");
     unsigned char buf[4096];
     int n = gzread(z, buf, sizeof(buf));
     gzclose(z);
     /* sample { location_id [1], value [INT64_MAX] } */
-    static const unsigned char want[] = { 0x12, 0x0e, 0x0a, 0x01, 0x01, 0x12, 0x09, 0xff, 0xff,
-                                          0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f };
+    static const unsigned char want[] = {0x12, 0x0e, 0x0a, 0x01, 0x01, 0x12, 0x09, 0xff,
+                                         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
     assert_non_null(memmem(buf, (size_t)n, want, sizeof(want)));
     unlink(in);
     unlink(out);
@@ -156,7 +157,7 @@ static void test_pprof_period(void **state)
     f = fopen(meta, "w");
     fputs("{\"period_ns\": 1000000}\n", f);
     fclose(f);
-    const char *args[] = { "convert", in, "--to", "pprof", "-o", out, NULL };
+    const char *args[] = {"convert", in, "--to", "pprof", "-o", out, NULL};
     assert_int_equal(run_convert(args), 0);
     gzFile z = gzopen(out, "rb");
     unsigned char buf[4096];
@@ -177,7 +178,7 @@ static void test_pprof_period(void **state)
 static void test_bad_target(void **state)
 {
     (void)state;
-    const char *args[] = { "convert", "x.folded", "--to", "png", NULL };
+    const char *args[] = {"convert", "x.folded", "--to", "png", NULL};
     assert_int_equal(run_convert(args), 2);
 }
 

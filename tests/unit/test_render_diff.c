@@ -59,7 +59,7 @@ static uint32_t node_of(struct profile *p, const char *a, const char *b)
 static void test_diff_normalized(void **state)
 {
     (void)state;
-    struct diff_opts o = { .normalize = true, .min_delta = 0 };
+    struct diff_opts o = {.normalize = true, .min_delta = 0};
     struct fixture fx;
     /* before 20 samples, after 40: a's share 50% -> 75%, b's 50% -> 25% */
     load(&fx, "m;a 10\nm;b 10\n", "m;a 30\nm;b 10\n", &o);
@@ -94,7 +94,7 @@ static void test_diff_normalized(void **state)
 static void test_diff_raw(void **state)
 {
     (void)state;
-    struct diff_opts o = { .normalize = false, .min_delta = 0 };
+    struct diff_opts o = {.normalize = false, .min_delta = 0};
     struct fixture fx;
     load(&fx, "m;a 10\nm;b 10\n", "m;a 30\nm;b 10\n", &o);
     assert_false(diff_normalized(fx.d));
@@ -113,7 +113,7 @@ static void test_diff_raw(void **state)
 static void test_diff_vanished_and_new(void **state)
 {
     (void)state;
-    struct diff_opts o = { .normalize = true, .min_delta = -1 };
+    struct diff_opts o = {.normalize = true, .min_delta = -1};
     struct fixture fx;
     load(&fx, "m;old;deep 40\nm;kept 60\n", "m;new 40\nm;kept 60\n", &o);
     uint32_t old = node_of(fx.p, "m", "old"), nw = node_of(fx.p, "m", "new");
@@ -155,7 +155,7 @@ static void test_diff_threshold(void **state)
     /* 1000 samples each; a: 100 -> 110 (+1 pp), b: 100 -> 200 (+10 pp) */
     const char *before = "m;a 100\nm;b 100\nm;c 800\n";
     const char *after = "m;a 110\nm;b 200\nm;c 690\n";
-    struct diff_opts o = { .normalize = true, .min_delta = -1, .unit = UNIT_SAMPLES };
+    struct diff_opts o = {.normalize = true, .min_delta = -1, .unit = UNIT_SAMPLES};
     load(&fx, before, after, &o);
     struct diff_values v;
     diff_node(fx.d, node_of(fx.p, "m", "a"), &v);
@@ -202,7 +202,7 @@ static void test_diff_threshold(void **state)
 static void test_diff_empty_side(void **state)
 {
     (void)state;
-    struct diff_opts o = { .normalize = true, .min_delta = -1 };
+    struct diff_opts o = {.normalize = true, .min_delta = -1};
     struct fixture fx;
     load(&fx, "", "m;a 5\n", &o);
     assert_false(diff_normalized(fx.d));
@@ -221,7 +221,7 @@ static void test_diff_empty_side(void **state)
 static void test_diff_more_box(void **state)
 {
     (void)state;
-    struct diff_opts o = { .normalize = false, .min_delta = 0 };
+    struct diff_opts o = {.normalize = false, .min_delta = 0};
     struct fixture fx;
     load(&fx, "m;big 1000\nm;t1 1\nm;t2 2\nm 5\n", "m;big 1000\nm;t1 4\nm;t3 3\nm 5\n", &o);
     struct layout l;
@@ -256,7 +256,7 @@ static char *write_graph(struct fixture *fx, bool html)
 static void test_diff_writers(void **state)
 {
     (void)state;
-    struct diff_opts o = { .normalize = true, .min_delta = 0 };
+    struct diff_opts o = {.normalize = true, .min_delta = 0};
     struct fixture fx;
     load(&fx, "m;a 10\nm;gone 10\n", "m;a 30\nm;b<x> 10\n", &o);
     char *svg = write_graph(&fx, false);
@@ -271,14 +271,15 @@ static void test_diff_writers(void **state)
     assert_non_null(strstr(svg, want));
     free(svg);
     char *html = write_graph(&fx, true);
-    assert_non_null(strstr(html, "\"diff\":{\"tb\":20,\"ta\":40,\"normalize\":true,\"minDelta\":0,"));
+    assert_non_null(
+        strstr(html, "\"diff\":{\"tb\":20,\"ta\":40,\"normalize\":true,\"minDelta\":0,"));
     assert_non_null(strstr(html, "<select id=\"mode\">"));
     assert_non_null(strstr(html, "b\\u003cx\\u003e"));
     free(html);
     release(&fx);
 }
 
-#define ARG(s) ((char[]){ s })
+#define ARG(s) ((char[]){s})
 
 static void test_diff_cli(void **state)
 {
@@ -296,11 +297,19 @@ static void test_diff_cli(void **state)
     f = fopen(a, "w");
     fputs("main;a 5\nmain;c 5\n", f);
     fclose(f);
-    char *argv1[] = { ARG("diff"), b, a, ARG("-o"), svg, NULL };
+    char *argv1[] = {ARG("diff"), b, a, ARG("-o"), svg, NULL};
     assert_int_equal(cmd_diff(5, argv1), 0);
     assert_int_equal(access(svg, R_OK), 0);
-    char *argv2[] = { ARG("diff"),          b, a, ARG("-o"), html, ARG("--min-delta"), ARG("1"),
-                      ARG("--no-normalize"), ARG("--inverted"), NULL };
+    char *argv2[] = {ARG("diff"),
+                     b,
+                     a,
+                     ARG("-o"),
+                     html,
+                     ARG("--min-delta"),
+                     ARG("1"),
+                     ARG("--no-normalize"),
+                     ARG("--inverted"),
+                     NULL};
     assert_int_equal(cmd_diff(9, argv2), 0);
     f = fopen(html, "r");
     char buf[65536];
@@ -309,11 +318,11 @@ static void test_diff_cli(void **state)
     fclose(f);
     assert_non_null(strstr(buf, "Differential Icicle Graph"));
     assert_non_null(strstr(buf, "\"normalize\":false,\"minDelta\":1,"));
-    char *argv3[] = { ARG("diff"), b, ARG("-o"), svg, NULL };
+    char *argv3[] = {ARG("diff"), b, ARG("-o"), svg, NULL};
     assert_int_equal(cmd_diff(4, argv3), 2);
-    char *argv4[] = { ARG("diff"), b, a, ARG("--min-delta"), ARG("x"), NULL };
+    char *argv4[] = {ARG("diff"), b, a, ARG("--min-delta"), ARG("x"), NULL};
     assert_int_equal(cmd_diff(5, argv4), 2);
-    char *argv5[] = { ARG("diff"), b, a, ARG("--colors"), ARG("hot"), NULL };
+    char *argv5[] = {ARG("diff"), b, a, ARG("--colors"), ARG("hot"), NULL};
     assert_int_equal(cmd_diff(5, argv5), 2);
     unlink(a);
     unlink(b);
@@ -325,14 +334,10 @@ static void test_diff_cli(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_diff_normalized),
-        cmocka_unit_test(test_diff_raw),
-        cmocka_unit_test(test_diff_vanished_and_new),
-        cmocka_unit_test(test_diff_threshold),
-        cmocka_unit_test(test_diff_empty_side),
-        cmocka_unit_test(test_diff_more_box),
-        cmocka_unit_test(test_diff_writers),
-        cmocka_unit_test(test_diff_cli),
+        cmocka_unit_test(test_diff_normalized),       cmocka_unit_test(test_diff_raw),
+        cmocka_unit_test(test_diff_vanished_and_new), cmocka_unit_test(test_diff_threshold),
+        cmocka_unit_test(test_diff_empty_side),       cmocka_unit_test(test_diff_more_box),
+        cmocka_unit_test(test_diff_writers),          cmocka_unit_test(test_diff_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

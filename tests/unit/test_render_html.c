@@ -112,8 +112,7 @@ struct dnode {
 
 static uint64_t vlq_next(const char **s)
 {
-    static const char digits[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     uint64_t v = 0;
     int shift = 0;
     for (;;) {
@@ -168,8 +167,8 @@ static void test_html_table_roundtrip(void **state)
     size_t n = decode_nodes(json, d, 16, 1);
     assert_int_equal(n, 6);
     /* pre-order, siblings by name: all, main, a, b, b, c */
-    static const int depth[] = { 0, 1, 2, 3, 4, 2 }, name[] = { 0, 1, 2, 3, 3, 4 };
-    static const double self[] = { 0, 0, 4, 10, 3, 100000 };
+    static const int depth[] = {0, 1, 2, 3, 4, 2}, name[] = {0, 1, 2, 3, 3, 4};
+    static const double self[] = {0, 0, 4, 10, 3, 100000};
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(d[i].depth, depth[i]);
         assert_int_equal(d[i].name, name[i]);
@@ -214,7 +213,8 @@ static void check_against_layout(const char *folded, const struct render_opts *o
     char *json = data_json(buf);
     double total = profile_total(p);
     struct layout l;
-    assert_int_equal(layout_build(p, o->minwidth_set ? render_min_count(o, total) : 0, o->sort, &l), 0);
+    assert_int_equal(layout_build(p, o->minwidth_set ? render_min_count(o, total) : 0, o->sort, &l),
+                     0);
     /* reference pre-order: children of a rect are contiguous, in order */
     size_t *order = malloc(l.n * sizeof(*order)), *stack = malloc(l.n * sizeof(*stack));
     size_t *first = calloc(l.n, sizeof(*first)), *cnt = calloc(l.n, sizeof(*cnt));
@@ -356,7 +356,7 @@ static void test_html_size_bound(void **state)
 }
 
 /* A writable copy of a literal, as getopt may permute argv. */
-#define ARG(s) ((char[]){ s })
+#define ARG(s) ((char[]){s})
 
 static void test_html_cli(void **state)
 {
@@ -371,9 +371,9 @@ static void test_html_cli(void **state)
     assert_non_null(f);
     fputs("[main tid=1];main;work 7\n[main tid=1];main 3\n", f);
     fclose(f);
-    char *argv[] = { ARG("render"), in,           ARG("-o"),          out,
-                     ARG("--title"), ARG("T<1>"), ARG("--inverted"), ARG("--merge-threads"),
-                     NULL };
+    char *argv[] = {
+        ARG("render"),          in,  ARG("-o"), out, ARG("--title"), ARG("T<1>"), ARG("--inverted"),
+        ARG("--merge-threads"), NULL};
     assert_int_equal(cmd_render(8, argv), 0);
     f = fopen(out, "r");
     assert_non_null(f);
@@ -384,10 +384,10 @@ static void test_html_cli(void **state)
     assert_non_null(strstr(buf, "<h1 id=\"title\">T&lt;1&gt;</h1>"));
     assert_non_null(strstr(buf, "\"names\":[\"all\",\"main\",\"work\"]"));
     assert_non_null(strstr(buf, "\"inverted\":true"));
-    char *argv2[] = { ARG("render"), in, ARG("-o"), svg, NULL };
+    char *argv2[] = {ARG("render"), in, ARG("-o"), svg, NULL};
     assert_int_equal(cmd_render(4, argv2), 0);
     assert_int_equal(access(svg, R_OK), 0);
-    char *argv3[] = { ARG("render"), in, ARG("-o"), out, ARG("--no-normalize"), NULL };
+    char *argv3[] = {ARG("render"), in, ARG("-o"), out, ARG("--no-normalize"), NULL};
     assert_int_equal(cmd_render(5, argv3), 2);
     unlink(in);
     unlink(out);

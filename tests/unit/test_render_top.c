@@ -93,7 +93,9 @@ static void test_formats(void **state)
 static void test_terminal_injection(void **state)
 {
     (void)state;
-    static const char in[] = "main;\x1b[2Jesc\x07;del\x7f\xc2\x9b" "1m;bad\xff\xc3(;\xe2\x82\xac"" ok 1\n";
+    static const char in[] = "main;\x1b[2Jesc\x07;del\x7f\xc2\x9b"
+                             "1m;bad\xff\xc3(;\xe2\x82\xac"
+                             " ok 1\n";
     struct profile *p = profile_new();
     assert_int_equal(parse_folded_mem(p, in, sizeof(in) - 1, "t", NULL, NULL), 0);
     for (int fmt = TOP_TEXT; fmt <= TOP_CSV; fmt++) {

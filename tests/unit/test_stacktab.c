@@ -17,9 +17,9 @@ static void test_merge_and_separate(void **st)
     assert_int_equal(stacktab_add(t, 1, 1, 0, a, 3, 5), 0);
     assert_int_equal(stacktab_add(t, 1, 1, 0, a, 3, 2), 0);
     assert_int_equal(stacktab_add(t, 1, 1, 0, b, 3, 1), 0);
-    assert_int_equal(stacktab_add(t, 2, 1, 0, a, 3, 1), 0);   /* other thread */
-    assert_int_equal(stacktab_add(t, 1, 1, 1, a, 3, 1), 0);   /* other flags */
-    assert_int_equal(stacktab_add(t, 1, 1, 0, a, 2, 1), 0);   /* prefix only */
+    assert_int_equal(stacktab_add(t, 2, 1, 0, a, 3, 1), 0); /* other thread */
+    assert_int_equal(stacktab_add(t, 1, 1, 1, a, 3, 1), 0); /* other flags */
+    assert_int_equal(stacktab_add(t, 1, 1, 0, a, 2, 1), 0); /* prefix only */
     assert_int_equal(stacktab_size(t), 5);
     struct stack_entry e;
     stacktab_get(t, 0, &e);

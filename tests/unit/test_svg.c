@@ -37,17 +37,17 @@ static char *json(const char *s, size_t len)
     return buf;
 }
 
-#define XML_EQ(in, want)                                   \
-    do {                                                   \
-        char *got_ = xml(in, sizeof(in) - 1);              \
-        assert_string_equal(got_, want);                   \
-        free(got_);                                        \
+#define XML_EQ(in, want)                      \
+    do {                                      \
+        char *got_ = xml(in, sizeof(in) - 1); \
+        assert_string_equal(got_, want);      \
+        free(got_);                           \
     } while (0)
-#define JSON_EQ(in, want)                                  \
-    do {                                                   \
-        char *got_ = json(in, sizeof(in) - 1);             \
-        assert_string_equal(got_, want);                   \
-        free(got_);                                        \
+#define JSON_EQ(in, want)                      \
+    do {                                       \
+        char *got_ = json(in, sizeof(in) - 1); \
+        assert_string_equal(got_, want);       \
+        free(got_);                            \
     } while (0)
 
 static void test_xml_escape(void **state)
@@ -59,9 +59,15 @@ static void test_xml_escape(void **state)
            "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;");
     XML_EQ("]]>", "]]&gt;");
     /* control characters -> U+FFFD */
-    XML_EQ("a\x01" "b\tc\nd\x7f", "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xef\xbf\xbd" "d\xef\xbf\xbd");
+    XML_EQ("a\x01"
+           "b\tc\nd\x7f",
+           "a\xef\xbf\xbd"
+           "b\xef\xbf\xbd"
+           "c\xef\xbf\xbd"
+           "d\xef\xbf\xbd");
     /* valid multi-byte UTF-8 passes */
-    XML_EQ("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\xa5", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\xa5");
+    XML_EQ("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\xa5",
+           "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\xa5");
     /* invalid: stray continuation, truncated sequence, overlong, surrogate,
      * above U+10FFFF, U+FFFE */
     XML_EQ("\x80", "\xef\xbf\xbd");
@@ -72,7 +78,8 @@ static void test_xml_escape(void **state)
     XML_EQ("\xef\xbf\xbe", "\xef\xbf\xbd");
     /* embedded NUL */
     char *g = xml("a\0b", 3);
-    assert_string_equal(g, "a\xef\xbf\xbd" "b");
+    assert_string_equal(g, "a\xef\xbf\xbd"
+                           "b");
     free(g);
 }
 
@@ -177,7 +184,8 @@ static void test_svg_hostile_names(void **state)
     o.title = "<b>title & \"more\"</b>";
     char *svg = render("main;std::map<K, V>::operator[](K&&) 5\n"
                        "main;</script><script>alert(1)</script> 3\n"
-                       "main;bad\xff\x01utf8 2\n", &o);
+                       "main;bad\xff\x01utf8 2\n",
+                       &o);
     assert_null(strstr(svg, "<K"));
     assert_null(strstr(svg, "<b>"));
     assert_null(strstr(svg, "<script>alert"));
@@ -255,7 +263,9 @@ static void test_svg_deep_outlier(void **state)
         o.inverted = inverted;
         char *svg = render(text, &o);
         int h = 0;
-        assert_int_equal(sscanf(strstr(svg, "<svg ") ,"<svg version=\"1.1\" width=\"1200\" height=\"%d\"", &h), 1);
+        assert_int_equal(
+            sscanf(strstr(svg, "<svg "), "<svg version=\"1.1\" width=\"1200\" height=\"%d\"", &h),
+            1);
         /* title, hint line, 4 rows of 16 px, bottom lines */
         assert_true(h >= 4 * 16 && h < 5 * 16 + 100);
         assert_non_null(strstr(svg, "fp:rows=\"4\""));
@@ -282,10 +292,10 @@ static void test_svg_deep_outlier(void **state)
 static void test_number_format(void **state)
 {
     (void)state;
-    static const double fixed[] = { 0, -0.0, 0.005, 0.015, 0.125, 0.375, 1.005, 2.675, 9.995,
-                                    9.99499999, 10, 12.25, 99.95, 100, 1180, 1179.995,
-                                    123456.785, 1e10 + 0.5, 1e11, 1e15, 1e20, 1e300, -1.5,
-                                    0.1, 0.7, 1.45, 3.14159 };
+    static const double fixed[] = {0,     -0.0,     0.005,      0.015,      0.125, 0.375,  1.005,
+                                   2.675, 9.995,    9.99499999, 10,         12.25, 99.95,  100,
+                                   1180,  1179.995, 123456.785, 1e10 + 0.5, 1e11,  1e15,   1e20,
+                                   1e300, -1.5,     0.1,        0.7,        1.45,  3.14159};
     char a[64], b[512];
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         for (int prec = 0; prec <= 3; prec++) {
@@ -311,7 +321,7 @@ static void test_number_format(void **state)
         snprintf(b, sizeof(b), "%.15g", v);
         assert_string_equal(a, b);
     }
-    static const double g[] = { 0, -0.0, 1, 999999999999999.0, 1e15, 1e16, 0.5, -3, 1e-7, 2.5e300 };
+    static const double g[] = {0, -0.0, 1, 999999999999999.0, 1e15, 1e16, 0.5, -3, 1e-7, 2.5e300};
     for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
         fmt_g15(a, g[i]);
         snprintf(b, sizeof(b), "%.15g", g[i]);
@@ -322,14 +332,10 @@ static void test_number_format(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_xml_escape),
-        cmocka_unit_test(test_json_escape),
-        cmocka_unit_test(test_colors_stable),
-        cmocka_unit_test(test_units),
-        cmocka_unit_test(test_number_format),
-        cmocka_unit_test(test_svg_hostile_names),
-        cmocka_unit_test(test_svg_empty_and_merged),
-        cmocka_unit_test(test_svg_inverted_and_units),
+        cmocka_unit_test(test_xml_escape),           cmocka_unit_test(test_json_escape),
+        cmocka_unit_test(test_colors_stable),        cmocka_unit_test(test_units),
+        cmocka_unit_test(test_number_format),        cmocka_unit_test(test_svg_hostile_names),
+        cmocka_unit_test(test_svg_empty_and_merged), cmocka_unit_test(test_svg_inverted_and_units),
         cmocka_unit_test(test_svg_deep_outlier),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -88,18 +88,18 @@ static void file_symbol(const char *path, const char *name, uint64_t *value, uin
 }
 
 struct expect {
-    const char *sym;        /* as in .symtab */
-    const char *shown;      /* what the symbolizer must answer */
+    const char *sym;   /* as in .symtab */
+    const char *shown; /* what the symbolizer must answer */
 };
 
 static const struct expect symtest_expect[] = {
-    { "symtest_big", "symtest_big" },
-    { "_ZN3foo3barEv", "foo::bar()" },
-    { "_ZN4core3fmt5write17h0123456789abcdefE", "core::fmt::write" },
-    { "symtest_global", "symtest_global" },
-    { "symtest_weak_alias", "symtest_global" },
-    { "symtest_zero_size", "symtest_zero_size" },
-    { "main", "main" },
+    {"symtest_big", "symtest_big"},
+    {"_ZN3foo3barEv", "foo::bar()"},
+    {"_ZN4core3fmt5write17h0123456789abcdefE", "core::fmt::write"},
+    {"symtest_global", "symtest_global"},
+    {"symtest_weak_alias", "symtest_global"},
+    {"symtest_zero_size", "symtest_zero_size"},
+    {"main", "main"},
 };
 
 /* Ask about the first, middle and last byte of every expected function. */
@@ -109,8 +109,8 @@ static void check_named(struct symbolizer *S, const char *symsrc)
         uint64_t v, sz;
         file_symbol(symsrc, symtest_expect[i].sym, &v, &sz);
         if (sz == 0)
-            sz = 8;  /* symtest_zero_size: 8 nops then ret */
-        uint64_t offs[] = { 0, sz / 2, sz - 1 };
+            sz = 8; /* symtest_zero_size: 8 nops then ret */
+        uint64_t offs[] = {0, sz / 2, sz - 1};
         for (size_t k = 0; k < 3; k++) {
             const char *got = symbolizer_name(S, BIAS + v + offs[k]);
             if (strcmp(got, symtest_expect[i].shown) != 0)
@@ -161,8 +161,8 @@ static void test_stripped_falls_back(void **state)
     uint64_t v, sz;
     char want[128];
 
-    assert_int_equal(symbolizer_add_module(S, testdata("symtest-stripped"), NULL, BIAS, BIAS,
-                                           BIAS + SPAN), 0);
+    assert_int_equal(
+        symbolizer_add_module(S, testdata("symtest-stripped"), NULL, BIAS, BIAS, BIAS + SPAN), 0);
     file_symbol(testdata("symtest"), "symtest_big", &v, &sz);
     /* .dynsym of a non-exported executable has no defined functions. */
     snprintf(want, sizeof(want), "[symtest-stripped+0x%llx]", (unsigned long long)(v + 5));
@@ -183,7 +183,8 @@ static void test_display_name_override(void **state)
     struct symbolizer *S = symbolizer_new();
 
     assert_int_equal(symbolizer_add_module(S, "/nonexistent/libgone.so", "/some/dir/libshown.so.1",
-                                           BIAS, BIAS, BIAS + SPAN), 0);
+                                           BIAS, BIAS, BIAS + SPAN),
+                     0);
     assert_string_equal(symbolizer_name(S, BIAS + 0x1234), "[libshown.so.1+0x1234]");
     struct symbolizer_stats st;
     symbolizer_stats(S, &st);
@@ -196,8 +197,8 @@ static void test_debuglink(void **state)
     (void)state;
     struct symbolizer *S = symbolizer_new();
 
-    assert_int_equal(symbolizer_add_module(S, testdata("symtest-debuglink"), NULL, BIAS, BIAS,
-                                           BIAS + SPAN), 0);
+    assert_int_equal(
+        symbolizer_add_module(S, testdata("symtest-debuglink"), NULL, BIAS, BIAS, BIAS + SPAN), 0);
     check_named(S, testdata("symtest"));
     struct symbolizer_stats st;
     symbolizer_stats(S, &st);
@@ -272,8 +273,8 @@ static void test_unknown_and_overlap(void **state)
     const uintptr_t b2 = BIAS + 0x4000000;
     assert_int_equal(symbolizer_add_module(S, path, NULL, BIAS, BIAS, BIAS + SPAN), 0);
     assert_int_equal(symbolizer_add_module(S, path, "other", b2, b2, b2 + SPAN), 0);
-    assert_int_equal(symbolizer_add_module(S, "/nonexistent", "wide", 0, BIAS - 0x1000,
-                                           BIAS + 0x800), 0);
+    assert_int_equal(
+        symbolizer_add_module(S, "/nonexistent", "wide", 0, BIAS - 0x1000, BIAS + 0x800), 0);
     assert_string_equal(symbolizer_name(S, BIAS + v), "main");
     assert_string_equal(symbolizer_name(S, b2 + v + 1), "main");
     assert_string_equal(symbolizer_name(S, 16), "[unknown]");
@@ -310,7 +311,7 @@ static void vdso_symbol(const char *name, uintptr_t *addr)
     Elf *e = elf_memory((char *)eh, size);
     assert_non_null(e);
     if (elf_symbol(e, SHT_DYNSYM, name, &v, &sz) == 0)
-        *addr = (uintptr_t)eh + v;   /* the vDSO is linked at 0 */
+        *addr = (uintptr_t)eh + v; /* the vDSO is linked at 0 */
     elf_end(e);
 }
 
@@ -319,7 +320,7 @@ static void test_self_modules(void **state)
     (void)state;
     struct symbolizer *S = symbolizer_new();
     int n = symbolizer_add_self_modules(S);
-    assert_true(n >= 3);   /* this program, libc, ld.so at least */
+    assert_true(n >= 3); /* this program, libc, ld.so at least */
 
     uintptr_t here = (uintptr_t)&local_probe_function;
     assert_string_equal(symbolizer_name(S, here + 3), "local_probe_function");
@@ -359,8 +360,7 @@ static void expect_demangle(const char *in, const char *want)
         return;
     }
     if (!got || strcmp(got, want) != 0)
-        fail_msg("demangle(%s) = '%s', want '%s'", in ? in : "(null)", got ? got : "(null)",
-                 want);
+        fail_msg("demangle(%s) = '%s', want '%s'", in ? in : "(null)", got ? got : "(null)", want);
     free(got);
 }
 
@@ -409,7 +409,9 @@ static void test_demangle_threads(void **state)
 static void test_sanitize(void **state)
 {
     (void)state;
-    char s[] = "a;b\nc\rd\x01" "e\x7f" "f g(int, char)";
+    char s[] = "a;b\nc\rd\x01"
+               "e\x7f"
+               "f g(int, char)";
     frame_sanitize_str(s);
     assert_string_equal(s, "a_b_c_d_e_f g(int, char)");
 }
@@ -449,20 +451,20 @@ struct symspec {
 enum { SEC_TEXT = 1, SEC_DATA = 2 };
 
 static const struct symspec edge_syms[] = {
-    { "ifunc_sym", EDGE + 0x000, 8, STT_GNU_IFUNC, STB_GLOBAL, SEC_TEXT },
-    { "local_name", EDGE + 0x100, 32, STT_FUNC, STB_LOCAL, SEC_TEXT },
-    { "__weak_name", EDGE + 0x100, 32, STT_FUNC, STB_WEAK, SEC_TEXT },
-    { "global_name", EDGE + 0x100, 0, STT_FUNC, STB_GLOBAL, SEC_TEXT },
-    { "__global_name", EDGE + 0x100, 32, STT_FUNC, STB_GLOBAL, SEC_TEXT },
-    { "memcpy@@GLIBC_2.14", EDGE + 0x200, 16, STT_FUNC, STB_GLOBAL, SEC_TEXT },
-    { "asm_label", EDGE + 0x300, 0, STT_NOTYPE, STB_GLOBAL, SEC_TEXT },
-    { "outer", EDGE + 0x400, 0x100, STT_FUNC, STB_GLOBAL, SEC_TEXT },
-    { "inner", EDGE + 0x410, 0x10, STT_FUNC, STB_LOCAL, SEC_TEXT },
-    { "$x", EDGE + 0x500, 0, STT_NOTYPE, STB_LOCAL, SEC_TEXT },
-    { "bad\nname;x\x01", EDGE + 0x600, 16, STT_FUNC, STB_GLOBAL, SEC_TEXT },
-    { "_ZN3foo3barEv", EDGE + 0x700, 16, STT_FUNC, STB_GLOBAL, SEC_TEXT },
-    { "last_zero", EDGE + 0x800, 0, STT_FUNC, STB_GLOBAL, SEC_TEXT },
-    { "some_var", DATA + 0x10, 64, STT_OBJECT, STB_GLOBAL, SEC_DATA },
+    {"ifunc_sym", EDGE + 0x000, 8, STT_GNU_IFUNC, STB_GLOBAL, SEC_TEXT},
+    {"local_name", EDGE + 0x100, 32, STT_FUNC, STB_LOCAL, SEC_TEXT},
+    {"__weak_name", EDGE + 0x100, 32, STT_FUNC, STB_WEAK, SEC_TEXT},
+    {"global_name", EDGE + 0x100, 0, STT_FUNC, STB_GLOBAL, SEC_TEXT},
+    {"__global_name", EDGE + 0x100, 32, STT_FUNC, STB_GLOBAL, SEC_TEXT},
+    {"memcpy@@GLIBC_2.14", EDGE + 0x200, 16, STT_FUNC, STB_GLOBAL, SEC_TEXT},
+    {"asm_label", EDGE + 0x300, 0, STT_NOTYPE, STB_GLOBAL, SEC_TEXT},
+    {"outer", EDGE + 0x400, 0x100, STT_FUNC, STB_GLOBAL, SEC_TEXT},
+    {"inner", EDGE + 0x410, 0x10, STT_FUNC, STB_LOCAL, SEC_TEXT},
+    {"$x", EDGE + 0x500, 0, STT_NOTYPE, STB_LOCAL, SEC_TEXT},
+    {"bad\nname;x\x01", EDGE + 0x600, 16, STT_FUNC, STB_GLOBAL, SEC_TEXT},
+    {"_ZN3foo3barEv", EDGE + 0x700, 16, STT_FUNC, STB_GLOBAL, SEC_TEXT},
+    {"last_zero", EDGE + 0x800, 0, STT_FUNC, STB_GLOBAL, SEC_TEXT},
+    {"some_var", DATA + 0x10, 64, STT_OBJECT, STB_GLOBAL, SEC_DATA},
 };
 
 static void add_sym(GElf_Sym **v, size_t *n, struct strtab *t, const struct symspec *s)
@@ -515,7 +517,7 @@ static void new_section(Elf *e, const char *name, struct strtab *shstr, GElf_Wor
  * 4 .strtab, 5 .shstrtab. Odd-numbered fn_i have size 0. */
 static void write_synthetic_elf(const char *path)
 {
-    struct strtab str = { 0 }, shstr = { 0 };
+    struct strtab str = {0}, shstr = {0};
     GElf_Sym *syms = NULL;
     size_t nsyms = 0;
     char name[32];
@@ -523,7 +525,7 @@ static void write_synthetic_elf(const char *path)
     elf_version(EV_CURRENT);
     strtab_add(&str, "");
     strtab_add(&shstr, "");
-    struct symspec null_sym = { "", 0, 0, STT_NOTYPE, STB_LOCAL, 0 };
+    struct symspec null_sym = {"", 0, 0, STT_NOTYPE, STB_LOCAL, 0};
     add_sym(&syms, &nsyms, &str, &null_sym);
     syms[0].st_name = 0;
     /* Locals first, as the ELF spec wants (sh_info = first global). */
@@ -539,7 +541,7 @@ static void write_synthetic_elf(const char *path)
     for (size_t k = 0; k < NFN; k++) {
         size_t i = (k * 7919) % NFN;
         snprintf(name, sizeof(name), "fn_%zu", i);
-        struct symspec s = { name, TEXT + i * 16, i & 1 ? 0 : 16, STT_FUNC, STB_GLOBAL, SEC_TEXT };
+        struct symspec s = {name, TEXT + i * 16, i & 1 ? 0 : 16, STT_FUNC, STB_GLOBAL, SEC_TEXT};
         add_sym(&syms, &nsyms, &str, &s);
     }
 
@@ -618,25 +620,28 @@ static void test_synthetic_edges_and_scale(void **state)
     struct symbolizer *S = symbolizer_new();
     assert_int_equal(symbolizer_add_module(S, path, NULL, b, b + TEXT, b + DATA + 0x1000), 0);
 
-    struct { uint64_t off; const char *want; } cases[] = {
-        { EDGE + 0x004, "ifunc_sym" },
-        { EDGE + 0x008, NULL },                 /* gap after a sized symbol */
-        { EDGE + 0x11f, "global_name" },        /* global wins, takes alias size */
-        { EDGE + 0x120, NULL },
-        { EDGE + 0x20f, "memcpy" },             /* version cut */
-        { EDGE + 0x3f0, "asm_label" },          /* NOTYPE global, extended */
-        { EDGE + 0x405, "outer" },
-        { EDGE + 0x415, "inner" },
-        { EDGE + 0x480, "outer" },              /* past the nested symbol */
-        { EDGE + 0x500, NULL },                 /* "$x" is not a function */
-        { EDGE + 0x605, "bad_name_x_" },
-        { EDGE + 0x70a, "foo::bar()" },
-        { EDGE + 0x8ff, "last_zero" },          /* extended to section end */
-        { TEXT_END, NULL },                     /* ... and not beyond */
-        { DATA + 0x20, NULL },                  /* objects are not functions */
-        { TEXT + 3 * 16 + 15, "fn_3" },         /* zero-size, to next symbol */
-        { TEXT + 4 * 16 + 15, "fn_4" },
-        { TEXT + (NFN - 1) * 16ULL + 15, "fn_99999" },
+    struct {
+        uint64_t off;
+        const char *want;
+    } cases[] = {
+        {EDGE + 0x004, "ifunc_sym"},
+        {EDGE + 0x008, NULL},          /* gap after a sized symbol */
+        {EDGE + 0x11f, "global_name"}, /* global wins, takes alias size */
+        {EDGE + 0x120, NULL},
+        {EDGE + 0x20f, "memcpy"},    /* version cut */
+        {EDGE + 0x3f0, "asm_label"}, /* NOTYPE global, extended */
+        {EDGE + 0x405, "outer"},
+        {EDGE + 0x415, "inner"},
+        {EDGE + 0x480, "outer"}, /* past the nested symbol */
+        {EDGE + 0x500, NULL},    /* "$x" is not a function */
+        {EDGE + 0x605, "bad_name_x_"},
+        {EDGE + 0x70a, "foo::bar()"},
+        {EDGE + 0x8ff, "last_zero"},  /* extended to section end */
+        {TEXT_END, NULL},             /* ... and not beyond */
+        {DATA + 0x20, NULL},          /* objects are not functions */
+        {TEXT + 3 * 16 + 15, "fn_3"}, /* zero-size, to next symbol */
+        {TEXT + 4 * 16 + 15, "fn_4"},
+        {TEXT + (NFN - 1) * 16ULL + 15, "fn_99999"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *got = symbolizer_name(S, b + cases[i].off);
@@ -646,8 +651,8 @@ static void test_synthetic_edges_and_scale(void **state)
             w = want;
         }
         if (strcmp(got, w) != 0)
-            fail_msg("offset 0x%llx: got '%s', want '%s'", (unsigned long long)cases[i].off,
-                     got, w);
+            fail_msg("offset 0x%llx: got '%s', want '%s'", (unsigned long long)cases[i].off, got,
+                     w);
     }
     symbolizer_free(S);
 

@@ -113,13 +113,13 @@ static void test_labels(void **st)
     wait_label_string(WAIT_LABEL(WC_epoll_wait, FDK_POLL), buf, sizeof buf);
     assert_string_equal(buf, "epoll_wait [poll]");
     wait_label_string(WAIT_LABEL(WC_read, FDK_PIPE), buf, 7);
-    assert_string_equal(buf, "read [");   /* cut, still terminated */
+    assert_string_equal(buf, "read ["); /* cut, still terminated */
     assert_int_equal(wait_call_class(WC_sem_wait), WAIT_LOCK);
     assert_int_equal(wait_call_class(WC_pthread_spin_lock), WAIT_LOCK);
     assert_int_equal(wait_call_class(WC_pthread_cond_wait), WAIT_COND);
     assert_int_equal(wait_call_class(WC_fsync), WAIT_IO);
     assert_int_equal(wait_call_class(WC_fread), WAIT_IO);
-    assert_true(WC_COUNT < 256 && FDK_COUNT < 256);   /* both fit the label */
+    assert_true(WC_COUNT < 256 && FDK_COUNT < 256); /* both fit the label */
 }
 
 static void test_classify(void **st)
@@ -150,7 +150,7 @@ static void test_classify(void **st)
     assert_int_equal(wait_classify_fd(e), FDK_EVENTFD);
     assert_int_equal(wait_classify_fd(ep), FDK_EPOLL);
     close(p[1]);
-    assert_int_equal(wait_classify_fd(p[1]), FDK_OTHER);   /* closed */
+    assert_int_equal(wait_classify_fd(p[1]), FDK_OTHER); /* closed */
     assert_int_equal(wait_classify_fd(-1), FDK_OTHER);
     close(p[0]), close(f), close(z), close(d), close(sp[0]), close(sp[1]), close(t), close(e),
         close(ep);

@@ -11,7 +11,6 @@
 
 #include "burn.h"
 
-
 static void *worker(void *arg)
 {
     (void)arg;

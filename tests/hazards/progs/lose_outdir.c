@@ -28,7 +28,8 @@ static void *worker(void *a)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) return 2;
+    if (argc < 2)
+        return 2;
     struct timespec t0, t;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     do {
@@ -39,18 +40,32 @@ int main(int argc, char **argv)
             free(p);
         }
         int fd = open("/dev/null", O_WRONLY);
-        if (fd >= 0) { (void)write(fd, "x", 1); close(fd); }
+        if (fd >= 0) {
+            (void)write(fd, "x", 1);
+            close(fd);
+        }
         clock_gettime(CLOCK_MONOTONIC, &t);
     } while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 200);
     pthread_t th[2];
-    for (int i = 0; i < 2; i++) pthread_create(&th[i], NULL, worker, NULL);
-    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 2; i++)
+        pthread_create(&th[i], NULL, worker, NULL);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
     if (strcmp(argv[1], "chroot") == 0) {
-        if (chroot(argv[2]) != 0 || chdir("/") != 0) { perror("chroot"); return 4; }
+        if (chroot(argv[2]) != 0 || chdir("/") != 0) {
+            perror("chroot");
+            return 4;
+        }
     } else if (strcmp(argv[1], "setuid") == 0) {
-        if (setuid(65534) != 0) { perror("setuid"); return 4; }
+        if (setuid(65534) != 0) {
+            perror("setuid");
+            return 4;
+        }
     } else if (strcmp(argv[1], "chmod") == 0) {
-        if (chmod(argv[2], 0) != 0) { perror("chmod"); return 4; }
+        if (chmod(argv[2], 0) != 0) {
+            perror("chmod");
+            return 4;
+        }
     }
     printf("out\n");
     return 3;

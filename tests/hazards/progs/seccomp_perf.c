@@ -19,7 +19,6 @@
 
 #include "burn.h"
 
-
 static void *worker(void *arg)
 {
     (void)arg;

@@ -14,7 +14,6 @@
 
 #include "burn.h"
 
-
 static void *deaf(void *arg)
 {
     (void)arg;

@@ -61,15 +61,15 @@ static size_t room(void)
  * identical code folding would merge them), so the folded stacks tell them
  * apart. Asking for its frame address gives it a frame record even where
  * gcc leaves leaves without one: the fp walk then sees its caller. */
-#define BURNER(name, k)                                                 \
+#define BURNER(name, k)                                                  \
     __attribute__((noinline)) static unsigned long name(unsigned long n) \
-    {                                                                   \
-        unsigned long x = k;                                            \
-        __asm__ volatile("" : : "r"(__builtin_frame_address(0)));       \
-        for (unsigned long i = 0; i < n; i++)                           \
-            x = x * 6364136223846793005ul + i;                          \
-        __asm__ volatile("" : "+r"(x));                                 \
-        return x;                                                       \
+    {                                                                    \
+        unsigned long x = k;                                             \
+        __asm__ volatile("" : : "r"(__builtin_frame_address(0)));        \
+        for (unsigned long i = 0; i < n; i++)                            \
+            x = x * 6364136223846793005ul + i;                           \
+        __asm__ volatile("" : "+r"(x));                                  \
+        return x;                                                        \
     }
 BURNER(burn_main, 1)
 BURNER(burn_small16, 2)
@@ -293,8 +293,8 @@ static int mode_fpnone(void)
     /* [stack 16 KiB | PROT_NONE page]: the bad rbp lies just above the
      * interrupted sp, where a walker looks for the caller's frame. */
     size_t size = 16384, page = (size_t)sysconf(_SC_PAGESIZE);
-    unsigned char *m = mmap(NULL, size + page, PROT_READ | PROT_WRITE,
-                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    unsigned char *m =
+        mmap(NULL, size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED || mprotect(m + size, page, PROT_NONE) != 0)
         abort();
     none_page = m + size;
@@ -328,10 +328,10 @@ static void on_usr1_paint(int sig)
 static unsigned long (*jit_loop(void))(unsigned long)
 {
     static const unsigned char code[] = {
-        0x48, 0x89, 0xf8,   /* mov %rdi, %rax */
-        0x48, 0xff, 0xc8,   /* 1: dec %rax */
-        0x75, 0xfb,         /* jnz 1b */
-        0xc3,               /* ret */
+        0x48, 0x89, 0xf8, /* mov %rdi, %rax */
+        0x48, 0xff, 0xc8, /* 1: dec %rax */
+        0x75, 0xfb,       /* jnz 1b */
+        0xc3,             /* ret */
     };
     void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
@@ -365,8 +365,8 @@ static int mode_paint(int jit, int base)
         struct itimerval it = {{0, 1000}, {0, 1000}};
         setitimer(ITIMER_PROF, &it, NULL);
     }
-    paint_stack = mmap(NULL, PAINT_SIZE, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    paint_stack =
+        mmap(NULL, PAINT_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (paint_stack == MAP_FAILED)
         abort();
     memset(paint_stack, PAINT, PAINT_SIZE);
@@ -382,8 +382,12 @@ static int mode_paint(int jit, int base)
      * below it is the sample's: the kernel's signal frame, then the
      * sampling handler. */
     uintptr_t deepest = (uintptr_t)paint_stack + low;
-    fprintf(stderr, "paint%s: touched %lu bytes below the handler's frame; kernel signal frame %zu\n",
-            jit ? "jit" : base ? "base" : "", (unsigned long)(paint_frame - deepest), kernel_frame());
+    fprintf(stderr,
+            "paint%s: touched %lu bytes below the handler's frame; kernel signal frame %zu\n",
+            jit    ? "jit"
+            : base ? "base"
+                   : "",
+            (unsigned long)(paint_frame - deepest), kernel_frame());
     printf("paint %lx\n", paint_result);
     return 0;
 }
@@ -391,7 +395,8 @@ static int mode_paint(int jit, int base)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: small_stacks threads|altstack|coro|fpnone|paint|paintjit|paintbase ITERATIONS\n");
+        fprintf(stderr, "usage: small_stacks threads|altstack|coro|fpnone|paint|paintjit|paintbase "
+                        "ITERATIONS\n");
         return 2;
     }
     iters = strtoul(argv[2], NULL, 0);

@@ -39,8 +39,14 @@ static void *get(size_t n, size_t align)
     return p;
 }
 
-void *malloc(size_t n) { return get(n, 16); }
-void free(void *p) { (void)p; }
+void *malloc(size_t n)
+{
+    return get(n, 16);
+}
+void free(void *p)
+{
+    (void)p;
+}
 size_t malloc_usable_size(void *p)
 {
     size_t n = 0;
@@ -55,7 +61,7 @@ void *calloc(size_t a, size_t b)
         errno = ENOMEM;
         return NULL;
     }
-    return get(n, 16);   /* fresh mmap pages: zero */
+    return get(n, 16); /* fresh mmap pages: zero */
 }
 void *realloc(void *p, size_t n)
 {
@@ -83,7 +89,19 @@ int posix_memalign(void **out, size_t align, size_t n)
     *out = p;
     return 0;
 }
-void *aligned_alloc(size_t align, size_t n) { return get(n, align); }
-void *memalign(size_t align, size_t n) { return get(n, align); }
-void *valloc(size_t n) { return get(n, 4096); }
-void *pvalloc(size_t n) { return get((n + 4095) & ~(size_t)4095, 4096); }
+void *aligned_alloc(size_t align, size_t n)
+{
+    return get(n, align);
+}
+void *memalign(size_t align, size_t n)
+{
+    return get(n, align);
+}
+void *valloc(size_t n)
+{
+    return get(n, 4096);
+}
+void *pvalloc(size_t n)
+{
+    return get((n + 4095) & ~(size_t)4095, 4096);
+}

@@ -34,7 +34,7 @@ int main(int argc, char **argv)
         for (int fd = 3; fd < 1024; fd++)
             close(fd);
     char path[] = "/tmp/close_fds-XXXXXX";
-    int fd = mkstemp(path);          /* takes the lowest free number: ours was there */
+    int fd = mkstemp(path); /* takes the lowest free number: ours was there */
     if (fd < 0)
         return 1;
     unlink(path);

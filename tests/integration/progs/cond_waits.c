@@ -25,7 +25,7 @@ static __attribute__((noinline)) int wait_5ms(void)
     pthread_mutex_lock(&mu);
     do
         rc = pthread_cond_timedwait(&cv, &mu, &ts);
-    while (rc == 0);   /* spurious wakeup: wait out the 5 ms */
+    while (rc == 0); /* spurious wakeup: wait out the 5 ms */
     pthread_mutex_unlock(&mu);
     return rc == ETIMEDOUT;
 }

@@ -34,7 +34,7 @@ static void *short_thread(void *arg)
     sigset_t s;
     sigemptyset(&s);
     sigaddset(&s, SIGUSR1);
-    pthread_sigmask(SIG_UNBLOCK, &s, NULL);   /* only exiting threads take it */
+    pthread_sigmask(SIG_UNBLOCK, &s, NULL); /* only exiting threads take it */
     return arg;
 }
 

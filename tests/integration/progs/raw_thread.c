@@ -18,8 +18,10 @@ int main(void)
 {
     size_t sz = 1 << 16;
     char *stack = malloc(sz);
-    if (!stack || clone(spin, stack + sz, CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
-                                              CLONE_THREAD | CLONE_SYSVSEM, NULL) < 0)
+    if (!stack ||
+        clone(spin, stack + sz,
+              CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM,
+              NULL) < 0)
         return 1;
     usleep(2500000);
     return 0;

@@ -50,8 +50,8 @@ static void round_trip(const char *path, int mode, size_t bufsize)
     }
     mix(n);
     mix(feof(f));
-    mix(fgetc(f));           /* at EOF again */
-    fseek(f, 3, SEEK_SET);  /* switch to writing in the middle */
+    mix(fgetc(f));         /* at EOF again */
+    fseek(f, 3, SEEK_SET); /* switch to writing in the middle */
     mix(fputc('Z', f));
     fseek(f, 0, SEEK_SET);
     for (int i = 0; i < 6; i++)
@@ -81,13 +81,13 @@ int main(int argc, char **argv)
     char mem[32];
     FILE *m = fmemopen(mem, sizeof mem, "w+");
     for (int i = 0; i < 40; i++)
-        mix(fputc('0' + i % 10, m));   /* runs out of room */
+        mix(fputc('0' + i % 10, m)); /* runs out of room */
     mix(ferror(m));
     fclose(m);
 
     FILE *ro = fopen("/dev/null", "r");
     errno = 0;
-    mix(fputc('x', ro));                /* not open for writing */
+    mix(fputc('x', ro)); /* not open for writing */
     mix(errno);
     mix(ferror(ro));
     mix(fgetc(ro));
