@@ -124,7 +124,21 @@ char *unit_format(char *buf, size_t size, double v, const struct metric_info *mi
         break;
     }
     case UNIT_NS: fmt_ns(buf, size, v); break;
-    case UNIT_COUNT: format_count(buf, size, v); break;
+    case UNIT_COUNT: {
+        /* the metric's own word ("calls", "contended acquisitions"), so a
+         * tooltip says what was counted; singular for exactly one */
+        const struct metric_def *d = metric_find(mi->metric, strlen(mi->metric));
+        format_count(a, sizeof(a), v);
+        if (!d) {
+            snprintf(buf, size, "%s", a);
+            break;
+        }
+        size_t wl = strlen(d->unit);
+        if (strcmp(a, "1") == 0 && wl > 1 && d->unit[wl - 1] == 's')
+            wl--;
+        snprintf(buf, size, "%s %.*s", a, (int)wl, d->unit);
+        break;
+    }
     case UNIT_KIND_COUNT: /* not a unit: as samples */
     case UNIT_SAMPLES: {
         format_count(a, sizeof(a), v);

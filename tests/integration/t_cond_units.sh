@@ -26,7 +26,7 @@ ms=$(echo "$line" | sed -n 's/.*folded: \([0-9.]*\) ms .*/\1/p')
 "$PY" -c "import sys; sys.exit(0 if 80 <= $ms <= 1000 else 1)" || fail "cond_ns total $ms ms, expected ~100"
 cline=$(grep -E '[0-9]+\.cond_count\.folded: ' "$TMP/rec.err" | head -n 1)
 note "summary: $cline"
-echo "$cline" | grep -q 'folded: 20 ->' || fail "cond_count is not 20: $cline"
+echo "$cline" | grep -q 'folded: 20 condition waits ->' || fail "cond_count is not 20: $cline"
 
 S=$(one_file "$OUT" 'cond_waits.[0-9]*.cond_ns.svg') || exit 1
 F=$(one_file "$OUT" 'cond_waits.[0-9]*.cond_ns.folded') || exit 1

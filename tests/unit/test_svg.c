@@ -138,7 +138,15 @@ static void test_units(void **state)
     assert_string_equal(unit_format(buf, sizeof(buf), 2.5e9, &mi), "2.50 s");
     metric_from_path("x.1.lock_count.folded", &mi);
     assert_int_equal(mi.unit, UNIT_COUNT);
-    assert_string_equal(unit_format(buf, sizeof(buf), 1234567, &mi), "1,234,567");
+    /* counts say what was counted, in the metric table's word */
+    assert_string_equal(unit_format(buf, sizeof(buf), 1234567, &mi),
+                        "1,234,567 contended acquisitions");
+    assert_string_equal(unit_format(buf, sizeof(buf), 1, &mi), "1 contended acquisition");
+    metric_from_path("x.1.io_count.folded", &mi);
+    assert_string_equal(unit_format(buf, sizeof(buf), 2, &mi), "2 calls");
+    metric_from_path("x.1.foo_count.folded", &mi);
+    assert_int_equal(mi.unit, UNIT_COUNT);
+    assert_string_equal(unit_format(buf, sizeof(buf), 3, &mi), "3");   /* unknown: bare */
     metric_from_path("perf.folded", &mi);
     assert_int_equal(mi.unit, UNIT_SAMPLES);
     assert_string_equal(mi.palette, "hot");
