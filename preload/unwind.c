@@ -44,6 +44,7 @@ static struct range prog_gcc_text;
 static _Unwind_Reason_Code (*gcc_backtrace)(_Unwind_Trace_Fn, void *);
 static _Unwind_Ptr (*gcc_get_ip)(struct _Unwind_Context *);
 static _Unwind_Word (*gcc_get_cfa)(struct _Unwind_Context *);
+static _Unwind_Word (*gcc_get_gr)(struct _Unwind_Context *, int);
 
 /* Handler-side libgcc walk (see walk_dwarf). */
 static bool gcc_signal_safe; /* libgcc present and glibc has _dl_find_object */
@@ -54,6 +55,7 @@ struct sig_bt {
     unsigned *flags;
     uintptr_t pc;
     bool found;
+    uintptr_t last_fp, last_cfa; /* rbp and CFA of the last frame reported */
 };
 
 static _Unwind_Reason_Code sig_frame(struct _Unwind_Context *ctx, void *data);
@@ -146,6 +148,7 @@ int unwind_init(enum unwind_mode m)
     gcc_backtrace = _Unwind_Backtrace;
     gcc_get_ip = _Unwind_GetIP;
     gcc_get_cfa = _Unwind_GetCFA;
+    gcc_get_gr = _Unwind_GetGR;
     range_of_address((const void *)gcc_backtrace, &gcc_unwinder_text);
     unwind_modules_changed();
     gcc_signal_safe = gcc_backtrace && dlsym(RTLD_DEFAULT, "_dl_find_object");
@@ -154,7 +157,7 @@ int unwind_init(enum unwind_mode m)
          * normal context, not first inside a handler. */
         uintptr_t tmp[8];
         unsigned fl = 0;
-        struct sig_bt a = {tmp, 0, 8, 0, &fl, 0, true};
+        struct sig_bt a = {tmp, 0, 8, 0, &fl, 0, true, 0, 0};
         gcc_backtrace(sig_frame, &a);
     }
 
@@ -348,6 +351,8 @@ static _Unwind_Reason_Code sig_frame(struct _Unwind_Context *ctx, void *data)
         return _URC_END_OF_STACK;
     }
     a->pcs[a->n++] = ip;
+    a->last_fp = (uintptr_t)gcc_get_gr(ctx, 6); /* DWARF register 6: rbp */
+    a->last_cfa = (uintptr_t)gcc_get_cfa(ctx);
     return _URC_NO_REASON;
 }
 
@@ -362,18 +367,27 @@ static unsigned leaf_only(const ucontext_t *uc, uintptr_t *pcs, unsigned *flags,
     return 1;
 }
 
-static unsigned walk_dwarf(const ucontext_t *uc, uintptr_t room, void *cursor, uintptr_t *pcs,
-                           unsigned max, unsigned *flags)
+static unsigned walk_dwarf(const ucontext_t *uc, const struct stacks *st, uintptr_t room,
+                           void *cursor, uintptr_t *pcs, unsigned max, unsigned *flags)
 {
     uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
     bool gcc_room = room >= UNWIND_NEED_GCC;
     if (gcc_signal_safe && gcc_room && !tstate.in_unwind) {
-        struct sig_bt a = {pcs, 0, max, 0, flags, pc, false};
+        struct sig_bt a = {pcs, 0, max, 0, flags, pc, false, 0, 0};
         tstate.in_unwind++;
         gcc_backtrace(sig_frame, &a);
         tstate.in_unwind--;
-        if (a.found && a.n > 1)
+        if (a.found && a.n > 1) {
+            /* The walk ends at code without CFI (a JIT's frames) or at the
+             * outermost frame, whose rbp is 0 (_start and clone clear it).
+             * Code that keeps a frame-pointer chain, as V8 and HotSpot do,
+             * is followed further through it, with the fp walker's checks
+             * (frames inside the stack, rising; unknown stacks read without
+             * faulting). */
+            if (a.last_fp && a.n < max && !(*flags & UNW_F_TRUNCATED))
+                a.n = walk_fp_chain(a.last_cfa, a.last_fp, st, pcs, a.n, max, flags, NULL);
             return a.n;
+        }
         /* No CFI past the interrupted frame (JIT code, hand-written
          * assembly) or for the trampoline: libunwind knows the signal frame
          * by its code and guesses frames from rbp with validated reads. */
@@ -426,7 +440,7 @@ unsigned unwind_capture(const ucontext_t *uc, uintptr_t stack_lo, uintptr_t stac
             return leaf_only(uc, pcs, flags, UNW_F_LOW_STACK);
         return walk_fp(uc, &st, pcs, max, flags);
     }
-    return walk_dwarf(uc, room, cursor, pcs, max, flags);
+    return walk_dwarf(uc, &st, room, cursor, pcs, max, flags);
 }
 
 struct bt_arg {

@@ -20,3 +20,13 @@ note "jitted_work: $jit samples, $marked under the marker; native_work: $native,
 [ "$marked" -ge $((jit * 9 / 10)) ] || { cat "$F"; fail "stacks through the trampoline are not marked incomplete"; }
 [ "$native_whole" -ge $((native * 9 / 10)) ] || { cat "$F"; fail "whole stacks were marked"; }
 [ "$n" -ge "$marked" ] || fail "stacks_incomplete $n, but $marked marked samples"
+
+# The same code keeping a frame-pointer chain (as V8's and HotSpot's frames
+# do): the walk goes on through it past the code without CFI, to main.
+FLAMEPRE_HZ=499 profile "$TMP/fp" jf "$TMP/jit_trampoline" fp
+[ "$(cat "$TMP/jf.rc")" = 0 ] || fail "fp: exit status $(cat "$TMP/jf.rc"): $(cat "$TMP/jf.err")"
+F=$(one_file "$TMP/fp" '*.cpu.folded') || exit 1
+jit=$(awk '/jitted_work/ {s += $NF} END {print s + 0}' "$F")
+through=$(awk '/;main;\[unknown\];jitted_work/ {s += $NF} END {print s + 0}' "$F")
+note "fp chain: jitted_work $jit samples, $through of them reach main through the trampoline"
+[ "$through" -ge $((jit * 9 / 10)) ] || { cat "$F"; fail "the frame-pointer chain past the code without CFI was not followed"; }

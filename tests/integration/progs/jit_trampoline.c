@@ -1,7 +1,9 @@
 /* Code without unwind information, as a JIT makes it: an mmap'd
- * trampoline (no CFI, no frame pointer kept) calls jitted_work, which
- * burns CPU; then main burns CPU itself for comparison. A walk from
- * jitted_work stops at the trampoline: the stack never reaches _start. */
+ * trampoline (no CFI) calls jitted_work, which burns CPU; then main burns
+ * CPU itself for comparison. Without a frame pointer kept (no argument) a
+ * walk from jitted_work stops at the trampoline: the stack never reaches
+ * _start. With "fp" the trampoline keeps a frame-pointer chain, as V8 and
+ * HotSpot frames do, and a walk can go on through it to main. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
@@ -35,15 +37,20 @@ __attribute__((noinline)) void native_work(void)
     sink += 1;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     /* sub $8,%rsp; call *%rdi; add $8,%rsp; ret */
-    static const unsigned char code[] = {0x48, 0x83, 0xec, 0x08, 0xff, 0xd7,
-                                         0x48, 0x83, 0xc4, 0x08, 0xc3};
+    static const unsigned char plain[] = {0x48, 0x83, 0xec, 0x08, 0xff, 0xd7,
+                                          0x48, 0x83, 0xc4, 0x08, 0xc3};
+    /* push %rbp; mov %rsp,%rbp; call *%rdi; pop %rbp; ret */
+    static const unsigned char framed[] = {0x55, 0x48, 0x89, 0xe5, 0xff, 0xd7, 0x5d, 0xc3};
+    int fp = argc > 1 && strcmp(argv[1], "fp") == 0;
+    const unsigned char *code = fp ? framed : plain;
+    size_t size = fp ? sizeof framed : sizeof plain;
     void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return 1;
-    memcpy(p, code, sizeof code);
+    memcpy(p, code, size);
     if (mprotect(p, 4096, PROT_READ | PROT_EXEC) != 0)
         return 1;
     void (*tramp)(void (*)(void)) = (void (*)(void (*)(void)))p;
