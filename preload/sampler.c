@@ -622,9 +622,17 @@ static void count_blocked(void)
     }
 }
 
+/* Some thread has had a mask holding a sampling signal: from then on a new
+ * thread's inherited mask is worth a look (one system call per thread,
+ * spared in every program that never blocks our signal; a mask inherited
+ * across exec is seen by choose_signal). */
+static _Atomic bool mask_seen;
+
 void sampler_mask(int how, const sigset_t *set)
 {
     int sig = atomic_load_explicit(&signo, memory_order_relaxed);
+    if (set && sig > 0 && how != SIG_UNBLOCK && sigismember(set, sig))
+        atomic_store_explicit(&mask_seen, true, memory_order_relaxed);
     /* The profiler's own masking (the in-process collector, libunwind
      * inside the handler) is not the program's. */
     if (tstate.guard || tstate.ring_busy)
@@ -638,7 +646,8 @@ void sampler_mask(int how, const sigset_t *set)
 void sampler_thread_mask(void)
 {
     sigset_t cur;
-    if (kind != SAMPLER_NONE && real.pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0)
+    if (kind != SAMPLER_NONE && atomic_load_explicit(&mask_seen, memory_order_relaxed) &&
+        real.pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0)
         sampler_mask(SIG_BLOCK, &cur);
 }
 

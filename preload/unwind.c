@@ -31,7 +31,7 @@ struct range {
 };
 
 static enum unwind_mode mode;
-static struct range self_text, loader_text, unwinder_text, gcc_unwinder_text;
+static struct range self_text, loader_text, unwinder_text;
 /* The program's own libgcc_s, if loaded: a sample inside it (a C++ throw
  * installing its target context) has no consistent CFA to walk from. */
 static struct range prog_gcc_text;
@@ -149,7 +149,6 @@ int unwind_init(enum unwind_mode m)
     gcc_get_ip = _Unwind_GetIP;
     gcc_get_cfa = _Unwind_GetCFA;
     gcc_get_gr = _Unwind_GetGR;
-    range_of_address((const void *)gcc_backtrace, &gcc_unwinder_text);
     unwind_modules_changed();
     gcc_signal_safe = gcc_backtrace && dlsym(RTLD_DEFAULT, "_dl_find_object");
     if (gcc_signal_safe) {
@@ -478,9 +477,11 @@ __attribute__((noinline)) unsigned unwind_capture_here(uintptr_t caller, uintptr
         return 0;
     if (cfas)
         cfas[0] = 0;
-    /* Inside the loader, or called by an unwinder (libgcc allocates while
-     * holding its frame-registration lock): do not unwind again. */
-    if (tstate.in_loader || tstate.in_unwind || in_range(&gcc_unwinder_text, caller) ||
+    /* Inside the loader, or called from an unwinder (ours: in_unwind;
+     * libunwind, which allocates): do not unwind again. The program's own
+     * libgcc_s allocates under its frame-registration lock, but our copy of
+     * the unwinder never takes that lock. */
+    if (tstate.in_loader || tstate.in_unwind ||
         in_range(&unwinder_text, caller) || in_range(&loader_text, caller)) {
         pcs[0] = caller;
         *flags |= UNW_F_SHALLOW;
