@@ -10,38 +10,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The member `key` of the top-level object `object` (NULL: the top
- * level itself) of meta.json text, in its parsed tree *root (to free). */
-static const struct json *member(const char *text, const char *object, const char *key,
-                                 struct json **root)
+static const struct json *member(const struct json *meta, const char *object, const char *key)
 {
-    *root = json_parse(text, strlen(text), NULL);
-    const struct json *o = *root;
+    const struct json *o = meta;
     if (o && object)
         o = json_get(o, object);
     return o ? json_get(o, key) : NULL;
 }
 
-bool meta_value(const char *text, const char *key, char *out, size_t len)
+bool meta_value(const struct json *meta, const char *key, char *out, size_t len)
 {
-    struct json *root;
-    const struct json *v = member(text, NULL, key, &root);
+    const struct json *v = member(meta, NULL, key);
     const char *str = json_string(v);
     int64_t i;
     double d;
-    bool ok = true;
     if (!len)
-        ok = false;
-    else if (str)
+        return false;
+    if (str)
         snprintf(out, len, "%s", str);
     else if (json_int64(v, &i))
         snprintf(out, len, "%lld", (long long)i);
     else if (json_double(v, &d))
         snprintf(out, len, "%.17g", d);
     else
-        ok = false;
-    json_free(root);
-    return ok;
+        return false;
+    return true;
 }
 
 char *read_text_file(const char *path)
@@ -71,13 +64,10 @@ char *read_text_file(const char *path)
     return b;
 }
 
-double meta_number(const char *text, const char *object, const char *key)
+double meta_number(const struct json *meta, const char *object, const char *key)
 {
-    struct json *root;
     double d;
-    bool ok = json_double(member(text, object, key, &root), &d);
-    json_free(root);
-    return ok ? d : 0;
+    return json_double(member(meta, object, key), &d) ? d : 0;
 }
 
 bool meta_path_of(const char *folded, char *out, size_t len)

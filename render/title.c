@@ -5,6 +5,9 @@
 #include "render/title.h"
 #include "render/metafile.h"
 
+#include "format/json.h"
+#include "format/meta_keys.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,38 +61,41 @@ void graph_source_read(const char *path, const struct metric_info *mi, struct gr
     memset(gs, 0, sizeof *gs);
     from_name(path, gs);
     char mpath[4096];
-    char *text = meta_path_of(path, mpath, sizeof mpath) ? read_text_file(mpath) : NULL;
-    if (!text)
+    struct json *meta = meta_path_of(path, mpath, sizeof mpath)
+                            ? json_parse_file(mpath, META_MAX_BYTES, NULL)
+                            : NULL;
+    if (!meta)
         return;
     char val[64];
-    if (meta_value(text, "comm", gs->comm, sizeof gs->comm) && !gs->comm[0])
+    if (meta_value(meta, META_COMM, gs->comm, sizeof gs->comm) && !gs->comm[0])
         from_name(path, gs);
-    if (meta_value(text, "pid", val, sizeof val) && atol(val) > 0)
+    if (meta_value(meta, META_PID, val, sizeof val) && atol(val) > 0)
         gs->pid = atol(val);
     /* the losses that bear on this metric's stacks */
     char *l = gs->lost;
     size_t len = sizeof gs->lost;
     const char *m = mi->metric;
     if (!strncmp(m, "alloc_", 6) || !strcmp(m, "live_bytes")) {
-        loss(l, len, meta_number(text, "alloc", "dropped"), "allocation record dropped",
+        loss(l, len, meta_number(meta, META_ALLOC, "dropped"), "allocation record dropped",
              "allocation records dropped");
     } else if (!strncmp(m, "lock_", 5) || !strncmp(m, "cond_", 5) || !strncmp(m, "io_", 3)) {
-        loss(l, len, meta_number(text, "wait", "dropped"), "wait record dropped",
+        loss(l, len, meta_number(meta, META_WAIT, "dropped"), "wait record dropped",
              "wait records dropped");
     } else {
         /* the sampler's counters: unwinding is counted for samples only */
-        loss(l, len, meta_number(text, NULL, "samples_dropped"), "sample dropped",
+        loss(l, len, meta_number(meta, NULL, META_SAMPLES_DROPPED), "sample dropped",
              "samples dropped");
-        loss(l, len, meta_number(text, NULL, "unwind_failed"), "unwind failed", "unwinds failed");
-        loss(l, len, meta_number(text, NULL, "stacks_truncated"), "stack truncated",
+        loss(l, len, meta_number(meta, NULL, META_UNWIND_FAILED), "unwind failed",
+             "unwinds failed");
+        loss(l, len, meta_number(meta, NULL, META_STACKS_TRUNCATED), "stack truncated",
              "stacks truncated");
     }
-    if (meta_value(text, "end", val, sizeof val) &&
+    if (meta_value(meta, META_END, val, sizeof val) &&
         (!strncmp(val, "running", 7) || !strncmp(val, "gone", 4))) {
         size_t used = strlen(l);
         snprintf(l + used, len - used, "%sincomplete (%s)", used ? "; " : "", val);
     }
-    free(text);
+    json_free(meta);
 }
 
 void graph_title(char *out, size_t len, const struct metric_info *mi, const struct graph_source *gs,
