@@ -20,11 +20,6 @@ wait_for() {
     return 1
 }
 
-# meta_get FILE KEY: a top-level value of a meta.json.
-meta_get() {
-    "$PY" -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2"
-}
-
 # total FILE: the sum of a folded file's counts.
 total() {
     awk '{ s += $NF } END { print s + 0 }' "$1"

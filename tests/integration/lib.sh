@@ -34,6 +34,11 @@ note() {
     echo "  $*"
 }
 
+# meta_get FILE KEY: a top-level value of a meta.json.
+meta_get() {
+    "$PY" -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2"
+}
+
 need_lib() {
     [ -f "$LIB" ] || fail "$LIB not built"
 }

@@ -14,7 +14,7 @@ jit=$(awk '/jitted_work/ {s += $NF} END {print s + 0}' "$F")
 marked=$(awk '/^\[[^]]*tid=[0-9]+\];\[incomplete: no unwind info\];.*jitted_work/ {s += $NF} END {print s + 0}' "$F")
 native=$(awk '/native_work/ {s += $NF} END {print s + 0}' "$F")
 native_whole=$(awk '/;_start;.*;main;native_work/ && !/incomplete/ {s += $NF} END {print s + 0}' "$F")
-n=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["stacks_incomplete"])' "$M")
+n=$(meta_get "$M" stacks_incomplete)
 note "jitted_work: $jit samples, $marked under the marker; native_work: $native, $native_whole whole; stacks_incomplete $n"
 [ "$jit" -ge 100 ] || fail "too few samples in jitted_work: $jit"
 [ "$marked" -ge $((jit * 9 / 10)) ] || { cat "$F"; fail "stacks through the trampoline are not marked incomplete"; }
