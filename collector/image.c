@@ -541,17 +541,6 @@ static void stack_prefix(const struct writer *wr, struct buf *b, const struct st
     }
 }
 
-/* Where every whole stack ends: a program's entry, a thread's start. */
-static bool is_entry_frame(const char *name)
-{
-    static const char *const entries[] = {"_start",   "clone",        "clone3",           "__clone",
-                                          "__clone3", "start_thread", "__libc_start_main"};
-    for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++)
-        if (strcmp(name, entries[i]) == 0)
-            return true;
-    return false;
-}
-
 /* A walk that stopped without saying so (no CFI past a frame: JIT code,
  * hand-written assembly) leaves a stack whose root is neither an entry
  * point nor a module of unknown names ("[libfoo.so+0x..]", which may be a
@@ -563,7 +552,7 @@ static bool stack_incomplete(const struct writer *wr, const struct stack_entry *
         return false;
     uintptr_t pc = e->n == 1 ? e->pcs[0] : e->pcs[e->n - 1] - 1;
     const char *root = symbolizer_name_at(wr->sym, pc, KEY_EPOCH(e->serial));
-    return !is_entry_frame(root) && (root[0] != '[' || strcmp(root, FRAME_UNKNOWN) == 0);
+    return !frame_is_entry(root) && (root[0] != '[' || strcmp(root, FRAME_UNKNOWN) == 0);
 }
 
 static void build_folded(const struct writer *wr, const struct stacktab *t, struct folded *f,

@@ -96,3 +96,13 @@ bool frame_is_pseudo(const char *s, size_t len)
         return false;
     return true;
 }
+
+bool frame_is_entry(const char *name)
+{
+    static const char *const entries[] = {"_start",   "clone",        "clone3",           "__clone",
+                                          "__clone3", "start_thread", "__libc_start_main"};
+    for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++)
+        if (strcmp(name, entries[i]) == 0)
+            return true;
+    return false;
+}

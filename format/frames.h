@@ -73,5 +73,8 @@ bool frame_is_thread_root(const char *s, size_t len);
  * ...]", a lock's "[mutex 0x...]"). Code that has no symbol ("[unknown]",
  * "[libc.so.6+0x9a2b1]") is not pseudo. */
 bool frame_is_pseudo(const char *s, size_t len);
+/* True if name is where every whole stack ends: a program's entry
+ * (_start, __libc_start_main) or a thread's start (clone, start_thread). */
+bool frame_is_entry(const char *name);
 
 #endif

@@ -68,6 +68,12 @@ static void test_root_frames(void **state)
     assert_false(frame_is_thread_root("[x tid=]", 8));
     assert_false(frame_is_thread_root(FRAME_UNKNOWN, strlen(FRAME_UNKNOWN)));
     assert_false(frame_is_thread_root("main", 4));
+    /* where whole stacks end */
+    assert_true(frame_is_entry("_start"));
+    assert_true(frame_is_entry("clone3"));
+    assert_true(frame_is_entry("start_thread"));
+    assert_false(frame_is_entry("main"));
+    assert_false(frame_is_entry(FRAME_UNKNOWN));
 }
 
 /* Marker frames are bracketed (drawn neutral) and clean. */
