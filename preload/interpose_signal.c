@@ -60,10 +60,26 @@ FLAMEPRE_EXPORT sighandler_t sysv_signal(int sig, sighandler_t h)
  * A sample sent before the move may still be queued for the thread: the
  * sigwait* calls take such samples back and wait on.
  */
+/* A move of the sampling signal makes system calls: the program's errno
+ * must not see them. */
+static void program_mask(int how, const sigset_t *set)
+{
+    int saved = errno;
+    sampler_mask(how, set);
+    errno = saved;
+}
+
+static void program_waits(const sigset_t *set)
+{
+    int saved = errno;
+    sampler_wait(set);
+    errno = saved;
+}
+
 FLAMEPRE_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 {
     hooks_ensure();
-    sampler_mask(how, set);
+    program_mask(how, set);
     if (!real.pthread_sigmask)
         return ENOSYS;
     return real.pthread_sigmask(how, set, old);
@@ -72,7 +88,7 @@ FLAMEPRE_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 FLAMEPRE_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 {
     hooks_ensure();
-    sampler_mask(how, set);
+    program_mask(how, set);
     if (!real.sigprocmask) {
         errno = ENOSYS;
         return -1;
@@ -92,7 +108,7 @@ static int64_t mono_ns(void)
 static int wait_filtered(const sigset_t *set, siginfo_t *info, const struct timespec *tmo)
 {
     hooks_ensure();
-    sampler_wait(set);
+    program_waits(set);
     if (!real.sigtimedwait) {
         errno = ENOSYS;
         return -1;
@@ -149,7 +165,7 @@ FLAMEPRE_EXPORT int sigwait(const sigset_t *set, int *sig)
 FLAMEPRE_EXPORT int signalfd(int fd, const sigset_t *mask, int flags)
 {
     hooks_ensure();
-    sampler_wait(mask);
+    program_waits(mask);
     if (!real.signalfd) {
         errno = ENOSYS;
         return -1;
