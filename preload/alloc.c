@@ -92,8 +92,13 @@ void alloc_start(void)
 
 void alloc_stop(void)
 {
-    __atomic_store_n(&alloc_on, 0, __ATOMIC_RELEASE);
-    __atomic_store_n(&alloc_final, 1, __ATOMIC_RELEASE);
+    /* Stores only what changes: a process that never recorded
+     * allocations stops again at exit, and a fork child's first write to
+     * a page of ours is a copy-on-write fault. */
+    if (__atomic_load_n(&alloc_on, __ATOMIC_ACQUIRE))
+        __atomic_store_n(&alloc_on, 0, __ATOMIC_RELEASE);
+    if (!__atomic_load_n(&alloc_final, __ATOMIC_ACQUIRE))
+        __atomic_store_n(&alloc_final, 1, __ATOMIC_RELEASE);
 }
 
 void alloc_weight(uint64_t size, uint64_t t, uint64_t *bytes, uint64_t *count_fx)

@@ -117,7 +117,7 @@ static int recv_reply(int fd, uint32_t type, uint64_t deadline)
 
 /* The listening socket's abstract name: FLAMEPRE_SOCKET (set by `flamepre
  * record`), else one per user and output directory. */
-static socklen_t socket_name(const char *outdir, struct sockaddr_un *a)
+static socklen_t compute_socket_name(const char *outdir, struct sockaddr_un *a)
 {
     memset(a, 0, sizeof *a);
     a->sun_family = AF_UNIX;
@@ -137,6 +137,24 @@ static socklen_t socket_name(const char *outdir, struct sockaddr_un *a)
     if (n < 0 || (size_t)n >= sizeof a->sun_path - 1)
         n = (int)sizeof a->sun_path - 2;
     return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+}
+
+/* The name is computed once per user and kept: a fork child reuses its
+ * parent's, instead of formatting it again (getenv and snprintf touch
+ * pages of libc the child has not run yet; each first touch is a page
+ * fault, tens of microseconds in a VM). */
+static socklen_t socket_name(const char *outdir, struct sockaddr_un *a)
+{
+    static struct sockaddr_un name;
+    static socklen_t name_len;
+    static uid_t name_uid;
+    uid_t uid = geteuid();
+    if (!name_len || name_uid != uid) {
+        name_len = compute_socket_name(outdir, &name);
+        name_uid = uid;
+    }
+    *a = name;
+    return name_len;
 }
 
 static int try_connect(const struct sockaddr_un *a, socklen_t len)
@@ -403,11 +421,10 @@ static void request(uint32_t type, unsigned timeout_ms)
 
 void attach_end(bool no_wait)
 {
-    if (no_wait) {
-        if (chan >= 0)
-            send_msg(chan, ATTACH_END, -1);
+    /* Nothing to write: the channel's end of file tells the collector,
+     * which reads how the image ended from the header. */
+    if (no_wait)
         return;
-    }
     request(ATTACH_END, END_TIMEOUT_MS);
 }
 

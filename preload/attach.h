@@ -48,8 +48,9 @@ int attach_begin(const char *outdir, const char **why);
 int attach_confirm(const char **why);
 
 /* The image ends: ask the collector to write its files and wait for it,
- * bounded (unless no_wait: nothing will be written). The channel stays
- * open (its EOF follows at exit). */
+ * bounded. With no_wait (nothing will be written) it sends nothing: the
+ * channel's EOF at exit is the end, and the header says how it came. The
+ * channel stays open. */
 void attach_end(bool no_wait);
 
 /* After dlclose: the collector drains and reads the module map again

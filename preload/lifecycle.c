@@ -92,21 +92,30 @@ static void read_comm(struct layout_header *h)
 {
     char name[17] = {0};
     prctl(PR_GET_NAME, name);
-    for (char *p = name; *p; p++)
-        if (*p == '/' || *p == ' ' || (unsigned char)*p < 0x20)
-            *p = '_';
-    snprintf(h->comm, sizeof h->comm, "%s", name[0] ? name : "unknown");
+    if (!name[0])
+        memcpy(name, "unknown", sizeof "unknown");
+    /* A plain copy, not snprintf: a fork child runs this, and formatting
+     * would fault in pages of libc it never needs otherwise. */
+    size_t i = 0;
+    for (; name[i] && i + 1 < sizeof h->comm; i++) {
+        char c = name[i];
+        h->comm[i] = c == '/' || c == ' ' || (unsigned char)c < 0x20 ? '_' : c;
+    }
+    h->comm[i] = 0;
 }
 
-/* The session part of the header, for a new image or a fork child. */
-static void fill_session(struct layout_header *h)
+/* The session part of the header, for a new image or a fork child. A fork
+ * child keeps its parent's command line (the same memory): it is not read
+ * again, which spares every fork four system calls. */
+static void fill_session(struct layout_header *h, bool forked)
 {
     h->pid = getpid();
     h->ppid = getppid();
     h->start_ns = now_ns(CLOCK_REALTIME);
     h->start_mono_ns = now_ns(CLOCK_MONOTONIC);
     read_comm(h);
-    read_cmdline(h);
+    if (!forked)
+        read_cmdline(h);
 }
 
 /* Hand the image to a collector process, else start the in-process one. */
@@ -292,7 +301,7 @@ static void fork_child(void)
         errno = saved;
         return;
     }
-    fill_session(shm_hdr);
+    fill_session(shm_hdr, true);
     shm_hdr->forked = 1;
     shm_hold_life();
     struct tslot *self = threads_after_fork_child(tstate.slot);
@@ -358,7 +367,7 @@ __attribute__((constructor)) static void flamepre_init(void)
     }
     struct layout_header *h = shm_hdr;
     snprintf(h->outdir, sizeof h->outdir, "%s", outdir);
-    fill_session(h);
+    fill_session(h, false);
     shm_hold_life();
 
     unwind_init(cfg.unwind);
@@ -465,7 +474,9 @@ void lifecycle_finish(const char *how, int status)
         atomic_store(&h->c.alloc_live_blocks, st.live_blocks);
         atomic_store(&h->c.alloc_table_bytes, st.table_bytes);
     }
-    snprintf(h->end_how, sizeof h->end_how, "%s", how);
+    size_t n = strnlen(how, sizeof h->end_how - 1);
+    memcpy(h->end_how, how, n); /* not snprintf: see read_comm */
+    h->end_how[n] = 0;
     h->end_status = status;
     atomic_store_explicit(&h->end, LAYOUT_ENDED, memory_order_release);
     if (process_mode)

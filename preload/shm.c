@@ -28,25 +28,61 @@ static int memfd = -1;
 #define SITES_MAX ((uint64_t)1 << 30)
 #define SITES_MIN ((uint64_t)16 << 20)
 
+/* A sparse memfd of `bytes`, or -1 when memfds are refused. */
+static int memfd_new(uint64_t bytes)
+{
+    int fd = (int)syscall(SYS_memfd_create, "flamepre", MFD_CLOEXEC);
+    if (fd >= 0 && ftruncate(fd, (off_t)bytes) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
 /* A sparse memfd of `bytes` mapped shared, or a shared anonymous mapping
  * when memfds are refused; at `at` (MAP_FIXED) unless NULL. */
 static void *map_new(uint64_t bytes, void *at, int *fd_out)
 {
     int flags = MAP_SHARED | MAP_NORESERVE | (at ? MAP_FIXED : 0);
-    int fd = (int)syscall(SYS_memfd_create, "flamepre", MFD_CLOEXEC);
+    int fd = memfd_new(bytes);
     if (fd >= 0) {
-        if (ftruncate(fd, (off_t)bytes) == 0) {
-            void *m = mmap(at, bytes, PROT_READ | PROT_WRITE, flags, fd, 0);
-            if (m != MAP_FAILED) {
-                *fd_out = fd;
-                return m;
-            }
+        void *m = mmap(at, bytes, PROT_READ | PROT_WRITE, flags, fd, 0);
+        if (m != MAP_FAILED) {
+            *fd_out = fd;
+            return m;
         }
         close(fd);
     }
     *fd_out = -1;
     void *m = mmap(at, bytes, PROT_READ | PROT_WRITE, flags | MAP_ANONYMOUS, -1, 0);
     return m == MAP_FAILED ? NULL : m;
+}
+
+/* Fill a new memfd with the first `keep` bytes of the mapping at h and map
+ * it over h. The kernel copies (one pwrite), so the child touches neither a
+ * bounce buffer nor the new pages: every page it would touch is a
+ * copy-on-write or first-touch fault, tens of microseconds each in a VM. */
+static int refill_in_place(struct layout_header *h, size_t keep)
+{
+    int fd = memfd_new(h->total_bytes);
+    if (fd < 0)
+        return -1;
+    size_t done = 0;
+    while (done < keep) {
+        long n = syscall(SYS_pwrite64, fd, (const char *)h + done, keep - done, (off_t)done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        done += (size_t)n;
+    }
+    if (done == keep && mmap(h, h->total_bytes, PROT_READ | PROT_WRITE,
+                             MAP_SHARED | MAP_NORESERVE | MAP_FIXED, fd, 0) != MAP_FAILED) {
+        memfd = fd;
+        return 0;
+    }
+    close(fd);
+    return -1;
 }
 
 int shm_create(unsigned ring_words, bool sites)
@@ -121,19 +157,22 @@ int shm_fork_child(void)
     uint32_t high = atomic_load(&h->threads_high);
     size_t slot_bytes = (size_t)high * sizeof(struct tslot);
     size_t keep = h->slots_off + slot_bytes;
-    /* Copy out what the child keeps; it may not allocate here. */
-    void *copy = mmap(NULL, keep, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (copy == MAP_FAILED)
-        goto fail;
-    memcpy(copy, h, keep);
-    int fd;
-    if (!map_new(h->total_bytes, h, &fd)) {
+    if (refill_in_place(h, keep) < 0) {
+        /* No memfd: copy out what the child keeps (it may not allocate
+         * here) into a new shared mapping. */
+        void *copy = mmap(NULL, keep, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (copy == MAP_FAILED)
+            goto fail;
+        memcpy(copy, h, keep);
+        int fd;
+        if (!map_new(h->total_bytes, h, &fd)) {
+            munmap(copy, keep);
+            goto fail;
+        }
+        memcpy(h, copy, keep);
         munmap(copy, keep);
-        goto fail;
+        memfd = fd;
     }
-    memcpy(h, copy, keep);
-    munmap(copy, keep);
-    memfd = fd;
     memset(&h->c, 0, sizeof h->c);
     atomic_store(&h->sites_used, 0);
     atomic_store(&h->nsites, 0);

@@ -64,8 +64,11 @@ void wait_start(unsigned events)
 
 void wait_stop(void)
 {
-    __atomic_store_n(&wait_lock_on, 0, __ATOMIC_RELEASE);
-    __atomic_store_n(&wait_io_on, 0, __ATOMIC_RELEASE);
+    /* Stores only what changes (see alloc_stop). */
+    if (__atomic_load_n(&wait_lock_on, __ATOMIC_ACQUIRE))
+        __atomic_store_n(&wait_lock_on, 0, __ATOMIC_RELEASE);
+    if (__atomic_load_n(&wait_io_on, __ATOMIC_ACQUIRE))
+        __atomic_store_n(&wait_io_on, 0, __ATOMIC_RELEASE);
 }
 
 void wait_weight(uint64_t d, uint64_t t, uint64_t bytes, uint64_t *ns, uint64_t *count_fx,
