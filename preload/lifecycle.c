@@ -406,6 +406,7 @@ __attribute__((constructor)) static void flamepre_init(void)
     atomic_store(&recording, true);
     start_collecting();
     struct tslot *self = thread_register();
+    sampler_drop_probe();
     register_existing_threads();
     if (finish_collecting() < 0) {
         atomic_store(&recording, false);

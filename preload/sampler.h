@@ -34,6 +34,11 @@ int sampler_init(const struct config *cfg);
 /* Start sampling thread s->tid (the caller or another thread of ours). */
 int sampler_arm(struct tslot *s);
 
+/* Close the event sampler_init opened to probe perf events, if no arm of
+ * the initializing thread adopted it (call once that thread is
+ * registered). */
+void sampler_drop_probe(void);
+
 /* Stop sampling s; safe to race with sampler_stop_all (one closer wins). */
 void sampler_disarm(struct tslot *s);
 
