@@ -31,7 +31,7 @@
 #include "preload/alloc.h"
 
 #include <errno.h>
-#include <math.h>
+#include "preload/expmath.h"
 #include <stdatomic.h>
 #include <string.h>
 
@@ -108,7 +108,7 @@ void alloc_weight(uint64_t size, uint64_t t, uint64_t *bytes, uint64_t *count_fx
         *count_fx = ALLOC_COUNT_ONE;
         return;
     }
-    double p = -expm1(-(double)size / (double)t);
+    double p = -expmath_expm1_neg(-(double)size / (double)t);
     if (p <= 0 || p >= 1) {
         *bytes = size;
         *count_fx = ALLOC_COUNT_ONE;
@@ -135,9 +135,9 @@ int64_t alloc_draw(uint64_t *rng, uint64_t t)
         return -1;
     if (*rng == 0)
         *rng = 0x9e3779b97f4a7c15ull;
-    /* u uniform in (0, 1]: 53 random bits, never 0, so log(u) is finite. */
+    /* u uniform in (0, 1]: 53 random bits, never 0, so ln(u) is finite. */
     double u = (double)((xorshift(rng) >> 11) + 1) * 0x1.0p-53;
-    double v = -log(u) * (double)t;
+    double v = -expmath_log(u) * (double)t;
     if (v > 4e18)
         return INT64_C(4000000000000000000);
     return (int64_t)v;

@@ -21,7 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
+#include "preload/expmath.h"
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -83,7 +83,7 @@ void wait_weight(uint64_t d, uint64_t t, uint64_t bytes, uint64_t *ns, uint64_t 
         *bytes_w = bytes;
         return;
     }
-    double p = -expm1(-(double)d / (double)t);
+    double p = -expmath_expm1_neg(-(double)d / (double)t);
     double b = p > 0 && p < 1 ? (double)bytes / p + 0.5 : (double)bytes;
     *bytes_w = b >= 1.8e19 ? UINT64_MAX : (uint64_t)b;
 }
