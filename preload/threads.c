@@ -9,7 +9,10 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <stdbool.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "preload/config.h"
@@ -109,8 +112,36 @@ void threads_retire(struct tslot *s)
     atomic_store_explicit(&s->state, SLOT_EXITED, memory_order_release);
 }
 
+/* The main thread's stack without pthread_getattr_np, which reads all of
+ * /proc/self/maps through stdio for it (a dozen system calls in every
+ * process). The kernel puts the executable's name (AT_EXECFN) at the very
+ * top of the initial stack, so the mapping ends at the page after it;
+ * the stack may grow down to RLIMIT_STACK below that, where the kernel
+ * keeps other mappings out. false (use pthread_getattr_np) when the limit
+ * is infinite or the caller's frame is not inside the result. */
+static bool main_stack_bounds(uintptr_t *lo, uintptr_t *hi)
+{
+    if (threads_gettid() != getpid())
+        return false;
+    const char *fn = (const char *)getauxval(AT_EXECFN);
+    struct rlimit rl;
+    if (!fn || getrlimit(RLIMIT_STACK, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return false;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t top = ((uintptr_t)fn + strlen(fn) + 1 + page - 1) & ~(page - 1);
+    uintptr_t size = (uintptr_t)rl.rlim_cur & ~(page - 1);
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    if (size == 0 || size > top || here >= top || here < top - size)
+        return false;
+    *lo = top - size;
+    *hi = top;
+    return true;
+}
+
 void threads_stack_bounds(uintptr_t *lo, uintptr_t *hi)
 {
+    if (main_stack_bounds(lo, hi))
+        return;
     pthread_attr_t attr;
     void *addr;
     size_t size;
