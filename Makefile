@@ -34,8 +34,9 @@ PRELOAD_SRC   := $(sort $(wildcard preload/*.c))
 COLLECTOR_SRC := $(sort $(wildcard collector/*.c))
 RENDER_SRC    := $(sort $(filter-out render/main.c,$(wildcard render/*.c)))
 # The collector process's own files: in the CLI (flamepre collect, record),
-# not in the library.
-PROCESS_SRC   := collector/server.c collector/maps.c
+# not in the library. (maps.c is in both: the in-process collector reads
+# /proc/self/maps for code mapped without the dynamic loader.)
+PROCESS_SRC   := collector/server.c
 # Pure preload/ code the collector process needs (names, config, log and
 # the output paths it checks).
 SHARED_SRC    := preload/log.c preload/config.c preload/waitcall.c preload/layout.c \
@@ -171,7 +172,7 @@ BUILD_PKGS := gcc make binutils libunwind-dev libelf-dev libdw-dev zlib1g-dev
 # jemalloc for the allocator-stacking test.
 TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev python3 python3-jsonschema sqlite3 file golang-go \
               redis-server redis-tools libjemalloc2 chromium nodejs cmd:npm nginx-light curl \
-              apache2-utils
+              apache2-utils linux-perf
 BENCH_PKGS := $(TEST_PKGS) libgoogle-perftools-dev hyperfine time heaptrack
 deps-build:
 	@.ci/install-deps.sh $(BUILD_PKGS)

@@ -12,8 +12,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "collector/image.h"
+#include "collector/maps.h"
 #include "collector/symbolize.h"
 #include "preload/hooks.h"
 #include "preload/log.h"
@@ -30,6 +32,17 @@ static pthread_t thread;
 static bool thread_running, stop_requested, finished;
 static bool want_thread; /* collector_start's drain_thread */
 static struct image *img;
+/* The process's executable mappings, read by the drain thread whenever the
+ * map generation moves: code a program maps itself may be gone by the end
+ * (V8 unmaps its copy of the builtins before exit). */
+static struct module_map own_maps;
+static uint64_t own_gen;
+
+static void read_own_maps(void)
+{
+    own_gen = atomic_load(&shm_hdr->map_gen);
+    maps_read(getpid(), &own_maps, 0);
+}
 
 static void check_clock(struct tslot *s)
 {
@@ -115,6 +128,8 @@ static void *collector_main(void *arg)
         if (stop_requested)
             break;
         image_drain(img, ++iter % NAME_REFRESH_EVERY == 0);
+        if (atomic_load(&shm_hdr->map_gen) != own_gen)
+            read_own_maps();
     }
     pthread_mutex_unlock(&lock);
     return NULL;
@@ -185,6 +200,9 @@ void collector_finish(const char *how)
     struct symbolizer *sym = layout_leaves_no_files(shm_hdr, how) ? NULL : symbolizer_new();
     if (sym) {
         symbolizer_add_self_modules(sym);
+        /* what the loader does not list: code the program mapped itself */
+        read_own_maps();
+        maps_register_missing(&own_maps, sym);
         symbolizer_set_jit_pid(sym, getpid());
         struct image_write w = {.sym = sym,
                                 .how = how,

@@ -555,8 +555,23 @@ static bool stack_incomplete(const struct writer *wr, const struct stack_entry *
     return !frame_is_entry(root) && (root[0] != '[' || strcmp(root, FRAME_UNKNOWN) == 0);
 }
 
+/* The leaf's module into the metric's module summary (modsum.h). */
+static void leaf_module(const struct writer *wr, struct modsum *ms, uintptr_t pc, uint32_t epoch,
+                        const char *leaf, uint64_t weight)
+{
+    const char *mod = symbolizer_module_at(wr->sym, pc, epoch);
+    if (mod) {
+        modsum_add(ms, mod, weight, leaf[0] == '[' && strcmp(leaf, FRAME_SELF) != 0);
+        return;
+    }
+    size_t len = strlen(leaf), sl = strlen(FRAME_JIT_SUFFIX);
+    bool jit = len > sl && strcmp(leaf + len - sl, FRAME_JIT_SUFFIX) == 0;
+    modsum_add(ms, jit ? MODSUM_JIT : MODSUM_UNKNOWN, weight, !jit);
+}
+
 static void build_folded(const struct writer *wr, const struct stacktab *t, struct folded *f,
-                         uint32_t kind, enum metric_weight which, struct meta_counts *mc)
+                         uint32_t kind, enum metric_weight which, struct meta_counts *mc,
+                         struct modsum *ms)
 {
     struct buf b = {0};
     for (size_t i = 0; i < stacktab_size(t); i++) {
@@ -580,7 +595,10 @@ static void build_folded(const struct writer *wr, const struct stacktab *t, stru
             uintptr_t pc = k == 0 ? e.pcs[k] : e.pcs[k] - 1;
             if (b.len)
                 buf_add(&b, ";", 1);
-            buf_str(&b, symbolizer_name_at(wr->sym, pc, KEY_EPOCH(e.serial)));
+            const char *name = symbolizer_name_at(wr->sym, pc, KEY_EPOCH(e.serial));
+            buf_str(&b, name);
+            if (k == 0)
+                leaf_module(wr, ms, pc, KEY_EPOCH(e.serial), name, weight);
         }
         if (b.len == 0)
             buf_str(&b, FRAME_NO_FRAMES);
@@ -739,9 +757,9 @@ static void write_metrics(struct writer *wr, struct meta *m)
         if (!f)
             continue;
         if (d->source == SRC_CPU)
-            build_folded(wr, img->table, f, REC_CPU, d->weight, &m->counts);
+            build_folded(wr, img->table, f, REC_CPU, d->weight, &m->counts, &m->modules[k]);
         else if (d->source == SRC_ALLOC)
-            build_folded(wr, sites, f, REC_ALLOC, d->weight, &m->counts);
+            build_folded(wr, sites, f, REC_ALLOC, d->weight, &m->counts, &m->modules[k]);
         else if (wait_source(d->source, &cls))
             build_wait_folded(wr, f, cls, d->weight, &m->counts);
         write_metric(wr, f, m, k);
@@ -822,6 +840,7 @@ int image_write(struct image *img, const struct image_write *w)
         m.wait_oom = img->wait_oom;
     }
     symbolizer_stats(w->sym, &m.sym);
+    m.symbolizer = w->sym;
     char name[128];
     output_name(&wr, name, sizeof name, "meta.json");
     int rc = meta_write(wr.dirfd, name, &m);
@@ -830,5 +849,7 @@ int image_write(struct image *img, const struct image_write *w)
         report_unwritten(img, wr.failed, wr.files, wr.err);
     close(wr.dirfd);
     free(wr.sorted);
+    for (int k = 0; k < METRIC_COUNT; k++)
+        modsum_free(&m.modules[k]);
     return rc;
 }

@@ -280,6 +280,15 @@ void maps_register(const struct module_map *mm, struct symbolizer *sym)
     }
 }
 
+void maps_register_missing(const struct module_map *mm, struct symbolizer *sym)
+{
+    for (size_t i = 0; i < mm->n; i++) {
+        const struct map_module *m = &mm->v[i];
+        if (!m->vdso && symbolizer_module_of(sym, m->lo, NULL, NULL, NULL) != 0)
+            symbolizer_add_module(sym, m->path, m->name, m->bias, m->lo, m->hi);
+    }
+}
+
 void maps_free(struct module_map *mm)
 {
     for (size_t i = 0; i < mm->n; i++) {

@@ -45,6 +45,11 @@ int maps_parse(pid_t pid, const char *text, struct module_map *mm, uint32_t epoc
 /* Register every module on sym. */
 void maps_register(const struct module_map *mm, struct symbolizer *sym);
 
+/* Register on sym the modules of mm whose start no module of sym covers
+ * yet: after symbolizer_add_self_modules (the dynamic loader's list), the
+ * code a program mapped itself (V8's copy of its builtins). */
+void maps_register_missing(const struct module_map *mm, struct symbolizer *sym);
+
 void maps_free(struct module_map *mm);
 
 #endif

@@ -76,10 +76,42 @@ static void u64_field(struct atomic_file *af, const char *key, uint64_t v)
     atomic_file_printf(af, "  \"%s\": %llu,\n", key, (unsigned long long)v);
 }
 
+/* ", "modules": [{"name": ..., "self": ..., "unresolved": ...}, ...]" of a
+ * metric whose leaves are code (modsum.h); nothing for the others. */
+static void modules_entry(struct atomic_file *af, struct modsum *ms)
+{
+    if (!ms->n)
+        return;
+    modsum_sort(ms);
+    atomic_file_puts(af, ", \"" META_M_MODULES "\": [");
+    for (size_t i = 0; i < ms->n; i++) {
+        atomic_file_puts(af, i ? ", {\"" META_MOD_NAME "\": " : "{\"" META_MOD_NAME "\": ");
+        meta_json_string(af, ms->v[i].name, strlen(ms->v[i].name));
+        atomic_file_printf(af, ", \"" META_MOD_SELF "\": %llu, \"" META_MOD_UNRESOLVED "\": %llu}",
+                           (unsigned long long)ms->v[i].self,
+                           (unsigned long long)ms->v[i].unresolved);
+    }
+    atomic_file_puts(af, "]");
+}
+
+/* One path of the symbolizer's list of modules without debug symbols. */
+struct path_list {
+    struct atomic_file *af;
+    bool any;
+};
+
+static void undebugged_path(const char *path, void *arg)
+{
+    struct path_list *pl = arg;
+    atomic_file_puts(pl->af, pl->any ? ", " : "");
+    meta_json_string(pl->af, path, strlen(path));
+    pl->any = true;
+}
+
 /* "name": {"file": ..., "unit": ..., "total": ..., "stacks": ...} and
  * what the metric's source adds: the period of samples, whether counts
  * are estimates and the sampling interval. */
-static void metric_entry(struct atomic_file *af, const struct meta *m, int k)
+static void metric_entry(struct atomic_file *af, struct meta *m, int k)
 {
     const struct metric_def *d = &metric_defs[k];
     const struct collector_session *s = m->sess;
@@ -116,10 +148,11 @@ static void metric_entry(struct atomic_file *af, const struct meta *m, int k)
     if (interval_key)
         atomic_file_printf(af, ", \"" META_M_ESTIMATE "\": %s, \"%s\": %llu",
                            interval ? "true" : "false", interval_key, (unsigned long long)interval);
+    modules_entry(af, &m->modules[k]);
     atomic_file_puts(af, "}");
 }
 
-int meta_write(int dirfd, const char *path, const struct meta *m)
+int meta_write(int dirfd, const char *path, struct meta *m)
 {
     struct atomic_file af;
     if (atomic_file_openat(&af, dirfd, path, 0644) < 0)
@@ -258,10 +291,15 @@ int meta_write(int dirfd, const char *path, const struct meta *m)
     u64_field(&af, META_SIGNALS_WITHHELD, m->signals_withheld);
     atomic_file_puts(&af, "  \"" META_SYMBOLIZER "\": {");
     atomic_file_printf(&af,
-                       "\"modules\": %u, \"modules_loaded\": %u, \"modules_without_symbols\": %u, "
-                       "\"lookups\": %llu, \"unresolved\": %llu},\n",
+                       "\"modules\": %u, \"modules_loaded\": %u, \"" META_SYM_WITHOUT_SYMBOLS
+                       "\": %u, \"lookups\": %llu, \"unresolved\": %llu, \"" META_SYM_WITHOUT_DEBUG
+                       "\": [",
                        m->sym.modules, m->sym.modules_loaded, m->sym.modules_nosyms,
                        (unsigned long long)m->sym.lookups, (unsigned long long)m->sym.unresolved);
+    struct path_list pl = {&af, false};
+    if (m->symbolizer)
+        symbolizer_foreach_undebugged(m->symbolizer, undebugged_path, &pl);
+    atomic_file_puts(&af, "]},\n");
     atomic_file_puts(&af, "  \"" META_THREADS "\": [");
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct thread_rec *t = &m->threads[i];

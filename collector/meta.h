@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "collector/collector.h"
+#include "collector/modsum.h"
 #include "collector/symbolize.h"
 #include "format/metrics.h"
 #include "preload/alloc.h"
@@ -57,6 +58,9 @@ struct meta {
     bool written[METRIC_COUNT];
     uint64_t total[METRIC_COUNT];
     size_t stacks[METRIC_COUNT];
+    /* Self weight per module of the metrics whose leaves are code
+     * addresses (CPU samples, allocation sites); empty for waits. */
+    struct modsum modules[METRIC_COUNT];
     bool has_alloc; /* the allocation recorder ran */
     struct alloc_stats alloc;
     uint64_t alloc_oom; /* sites the collector had no memory for */
@@ -64,11 +68,12 @@ struct meta {
     struct wait_stats wait;
     uint64_t wait_oom; /* wait records the collector had no memory for */
     struct symbolizer_stats sym;
+    const struct symbolizer *symbolizer; /* its modules without debug symbols */
 };
 
-/* Write path (relative to dirfd, or AT_FDCWD) atomically. Returns 0, or
- * -1 with errno set. */
-int meta_write(int dirfd, const char *path, const struct meta *m);
+/* Write path (relative to dirfd, or AT_FDCWD) atomically (the module
+ * summaries are sorted in place). Returns 0, or -1 with errno set. */
+int meta_write(int dirfd, const char *path, struct meta *m);
 
 /* JSON string literal of s (quotes included), escaping per RFC 8259; bytes
  * that are not valid UTF-8 become U+FFFD. Exposed for tests. */

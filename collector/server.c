@@ -412,6 +412,9 @@ static void on_end(struct server *s, struct client *c)
     if (!c->img)
         return;
     image_drain(c->img, true);
+    /* The process waits, still mapped as it ran: code mapped without
+     * dlopen (V8's copy of its builtins) is named through this read. */
+    read_maps(c);
     const struct layout_header *lh = c->base;
     char how[sizeof lh->end_how + 1];
     memcpy(how, lh->end_how, sizeof lh->end_how);
@@ -514,7 +517,9 @@ static void tick(struct server *s)
          * processes end (with END) before and never need one. */
         if (!c->watch && now - c->hello_ms >= TICK_MS)
             watch_start(c);
-        if (atomic_load(&((struct layout_header *)c->base)->map_gen) != c->map_gen) {
+        /* After dlopen/dlclose at once; once a second for code mapped
+         * without the loader (a runtime's mmap of its own file). */
+        if (refresh || atomic_load(&((struct layout_header *)c->base)->map_gen) != c->map_gen) {
             image_drain(c->img, false);
             read_maps(c);
         }

@@ -58,12 +58,14 @@ struct symfile {
     struct sym *syms;
     size_t n;
     char *strs;
-    bool no_table; /* no symbol table: syms holds PLT stubs at most */
+    bool no_table;   /* no symbol table: syms holds PLT stubs at most */
+    bool undebugged; /* no .symtab in the file or a debug file */
 };
 
 struct module {
     char *path;  /* NULL: image instead */
     char *name;  /* sanitized basename for fallback frames */
+    char *shown; /* the path as the process names it */
     void *image; /* in-memory ELF copy (vDSO) */
     size_t image_size;
     uintptr_t bias, lo, hi;
@@ -201,15 +203,20 @@ struct symbolizer *symbolizer_new(void)
     return calloc(1, sizeof(struct symbolizer));
 }
 
+static void module_release(struct module *m)
+{
+    free(m->path);
+    free(m->name);
+    free(m->shown);
+    free(m->image);
+}
+
 void symbolizer_free(struct symbolizer *S)
 {
     if (!S)
         return;
-    for (size_t i = 0; i < S->nmods; i++) {
-        free(S->mods[i].path);
-        free(S->mods[i].name);
-        free(S->mods[i].image);
-    }
+    for (size_t i = 0; i < S->nmods; i++)
+        module_release(&S->mods[i]);
     free(S->mods);
     free(S->maxhi);
     perfmap_free(&S->jit);
@@ -250,9 +257,11 @@ static int add_module(struct symbolizer *S, const char *path, const char *name, 
     if (!name || !*name)
         name = path ? path : "[anon]";
     m.name = strdup(base_name(name));
+    m.shown = strdup(name);
     m.path = path ? strdup(path) : NULL;
-    if (!m.name || (path && !m.path)) {
+    if (!m.name || !m.shown || (path && !m.path)) {
         free(m.name);
+        free(m.shown);
         free(m.path);
         return -1;
     }
@@ -983,8 +992,10 @@ static void load_module(struct symbolizer *S, struct module *m)
     if (read_table(h.e, SHT_SYMTAB, f) == 0) {
         bidlen = read_build_id(h.e, bid, sizeof(bid));
         if (load_by_build_id(bid, bidlen, f) == 0 &&
-            (!m->path || load_by_debuglink(h.e, h.fd, m->path, bid, bidlen, f) == 0))
+            (!m->path || load_by_debuglink(h.e, h.fd, m->path, bid, bidlen, f) == 0)) {
             read_table(h.e, SHT_DYNSYM, f);
+            f->undebugged = true;
+        }
     }
     f->no_table = !f->n;
     add_plt_stubs(S, f, h.e);
@@ -1102,6 +1113,27 @@ const char *symbolizer_name_at(struct symbolizer *S, uintptr_t addr, uint32_t ep
     }
     cache_put(S, key, name);
     return name;
+}
+
+const char *symbolizer_module_at(struct symbolizer *S, uintptr_t addr, uint32_t epoch)
+{
+    struct module *m = find_module_at(S, addr, epoch);
+    return m ? m->name : NULL;
+}
+
+void symbolizer_foreach_undebugged(const struct symbolizer *S,
+                                   void (*fn)(const char *path, void *arg), void *arg)
+{
+    for (size_t i = 0; i < S->nmods; i++) {
+        const struct module *m = &S->mods[i];
+        if (!m->file || !m->file->undebugged || !m->path)
+            continue;
+        bool seen = false; /* two mappings of one file: named once */
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = S->mods[j].file == m->file;
+        if (!seen)
+            fn(m->shown, arg);
+    }
 }
 
 int symbolizer_module_of(struct symbolizer *S, uintptr_t addr, const char **name, uintptr_t *lo,
@@ -1236,11 +1268,8 @@ void symbolizer_reset_modules(struct symbolizer *S)
 {
     perfmap_free(&S->jit);
     S->jit_on = false;
-    for (size_t i = 0; i < S->nmods; i++) {
-        free(S->mods[i].path);
-        free(S->mods[i].name);
-        free(S->mods[i].image);
-    }
+    for (size_t i = 0; i < S->nmods; i++)
+        module_release(&S->mods[i]);
     S->nmods = 0;
     S->dirty = true;
     if (S->cache) {

@@ -81,6 +81,18 @@ const char *symbolizer_name(struct symbolizer *sym, uintptr_t addr);
 int symbolizer_module_of(struct symbolizer *sym, uintptr_t addr, const char **name, uintptr_t *lo,
                          uintptr_t *hi);
 
+/* The module at addr in module-map epoch `epoch` (as symbolizer_name_at
+ * picks it): its basename, valid until symbolizer_reset_modules; NULL when
+ * no module maps addr. */
+const char *symbolizer_module_at(struct symbolizer *sym, uintptr_t addr, uint32_t epoch);
+
+/* Call fn once per module file read so far that has no full symbol table
+ * (no .symtab, in the file or a separate debug file: only its exported
+ * .dynsym names, or none), with the path the process names it by. Its
+ * other functions show as "[lib+0x..]": a -dbgsym package would name them. */
+void symbolizer_foreach_undebugged(const struct symbolizer *sym,
+                                   void (*fn)(const char *path, void *arg), void *arg);
+
 /* Counters for meta.json. */
 struct symbolizer_stats {
     unsigned modules;        /* registered */

@@ -74,6 +74,18 @@
 #define META_M_ESTIMATE "estimate"
 #define META_M_SAMPLE_INTERVAL_BYTES "sample_interval_bytes"
 #define META_M_SAMPLE_INTERVAL_NS "sample_interval_ns"
+/* [{"name": module basename, "self": weight of leaves in it,
+ *   "unresolved": the part without a symbol}], heaviest first */
+#define META_M_MODULES "modules"
+#define META_MOD_NAME "name"
+#define META_MOD_SELF "self"
+#define META_MOD_UNRESOLVED "unresolved"
+
+/* ---- in "symbolizer" ---- */
+/* count of modules read without any symbol table (kept for old readers) */
+#define META_SYM_WITHOUT_SYMBOLS "modules_without_symbols"
+/* paths of modules read without .symtab or a debug file */
+#define META_SYM_WITHOUT_DEBUG "modules_without_debug_symbols"
 
 /* Values of META_TOOL and the file name suffix. */
 #define META_TOOL_NAME "flamepre"

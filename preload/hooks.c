@@ -52,6 +52,8 @@ static const struct {
     ROW(close_range, 0),
     ROW(dup2, 1),
     ROW(dup3, 1),
+    ROW(mmap, 1),
+    ROW(mmap64, 0),
     ROW(pthread_sigmask, 1),
     ROW(sigprocmask, 1),
     ROW(sigwaitinfo, 1),

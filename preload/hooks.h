@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -116,6 +117,9 @@ struct hooks {
     int (*close_range)(unsigned, unsigned, int);
     int (*dup2)(int, int);
     int (*dup3)(int, int, int);
+    /* code mapped without the loader (interpose_mmap.c) */
+    void *(*mmap)(void *, size_t, int, int, int, off_t);
+    void *(*mmap64)(void *, size_t, int, int, int, off64_t);
     /* allocation (interpose_alloc.c); the jemalloc extensions are optional */
     void *(*malloc)(size_t);
     void *(*calloc)(size_t, size_t);

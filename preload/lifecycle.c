@@ -521,6 +521,11 @@ void lifecycle_maps_changed(bool unloaded)
         attach_sync();
 }
 
+void lifecycle_code_mapped(void)
+{
+    atomic_fetch_add(&shm_hdr->map_gen, 1);
+}
+
 __attribute__((destructor)) static void flamepre_fini(void)
 {
     lifecycle_finish("exit", exit_status);

@@ -33,4 +33,10 @@ void lifecycle_fds_closed(int lo, int hi);
 /* After dlopen (unloaded false) or dlclose (true): the module map changed. */
 void lifecycle_maps_changed(bool unloaded);
 
+/* The program mapped a file executable itself (mmap, not dlopen: V8 maps
+ * a copy of its builtins from its own binary): the collector reads the
+ * maps again at its next drain, while the mapping still exists. One
+ * atomic add; async-signal-safe, any thread. */
+void lifecycle_code_mapped(void);
+
 #endif

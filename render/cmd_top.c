@@ -2,6 +2,7 @@
  * `flamepre top`: argument handling; the report itself is in top.c.
  */
 #include "render/cmd.h"
+#include "render/modules.h"
 #include "render/outfile.h"
 #include "render/parse.h"
 #include "render/profile.h"
@@ -10,6 +11,7 @@
 #include "render/util.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +20,15 @@ void usage_top(FILE *f)
 {
     fputs(
         "usage: flamepre top IN.folded... [-n N] [--format text|markdown|csv] [--thread TID|NAME]\n"
-        "                    [-o OUT]\n"
+        "                    [--by function|module] [-o OUT]\n"
         "\n"
         "The heaviest functions by self count and by total (inclusive) count. A\n"
         "sample counts once per function even when the function recurses.\n"
         "\n"
         "  -n N                 rows per table (default 20)\n"
         "      --format FMT     text (default), markdown or csv\n"
+        "      --by WHAT        function (default) or module: self weight per module\n"
+        "                       (from the collector's summary in meta.json)\n"
         "      --units UNIT     samples, bytes, ns or count (default: from the file name)\n"
         "      --merge-threads  drop the \"[name tid=N]\" root frames\n"
         "      --thread TID|NAME  only the stacks of one thread: a thread id (all\n"
@@ -35,11 +39,38 @@ void usage_top(FILE *f)
 }
 
 static const struct option top_longopts[] = {
-    {"format", required_argument, NULL, 'f'},  {"units", required_argument, NULL, 'u'},
-    {"merge-threads", no_argument, NULL, 'm'}, {"thread", required_argument, NULL, 't'},
-    {"lenient", no_argument, NULL, 'l'},       {"output", required_argument, NULL, 'o'},
-    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    {"format", required_argument, NULL, 'f'},
+    {"units", required_argument, NULL, 'u'},
+    {"merge-threads", no_argument, NULL, 'm'},
+    {"thread", required_argument, NULL, 't'},
+    {"lenient", no_argument, NULL, 'l'},
+    {"output", required_argument, NULL, 'o'},
+    {"help", no_argument, NULL, 'h'},
+    {"by", required_argument, NULL, 'b'},
+    {NULL, 0, NULL, 0},
 };
+
+/* --by module: the collector's summaries where every input has one and
+ * the whole process is asked for, else what the leaves say. */
+static int top_modules(struct out_file *of, struct profile *p, char *const *inputs, size_t n,
+                       const char *thread, size_t limit, enum top_format fmt,
+                       const struct metric_info *mi, const char *source)
+{
+    struct module_shares ms = {0};
+    const char *note = NULL;
+    if (thread || module_shares_from_meta(&ms, inputs, n, mi->metric) < 0) {
+        note = "modules from frame names only: no module summary in meta.json"
+               " for every input (or a thread filter); named functions are not"
+               " attributed to a module";
+        if (module_shares_from_profile(&ms, p) < 0) {
+            module_shares_free(&ms);
+            return cli_error("out of memory") == 0;
+        }
+    }
+    int ok = top_write_modules(of->f, &ms, profile_total(p), limit, fmt, mi, source, note) == 0;
+    module_shares_free(&ms);
+    return ok;
+}
 
 int cmd_top(int argc, char **argv)
 {
@@ -48,6 +79,7 @@ int cmd_top(int argc, char **argv)
     const char *units = NULL, *out = NULL, *thread = NULL;
     struct parse_opts po = {0};
     regex_t thread_re;
+    bool by_module = false;
     int c;
     optind = 1;
     opterr = 0;
@@ -72,6 +104,14 @@ int cmd_top(int argc, char **argv)
                 fmt = TOP_CSV;
             else {
                 cli_error("--format: expected text, markdown or csv, got \"%s\"", optarg);
+                return 2;
+            }
+            break;
+        case 'b':
+            if (!strcmp(optarg, "module"))
+                by_module = true;
+            else if (strcmp(optarg, "function")) {
+                cli_error("--by: expected function or module, got \"%s\"", optarg);
                 return 2;
             }
             break;
@@ -115,7 +155,9 @@ int cmd_top(int argc, char **argv)
     snprintf(source, sizeof(source), "%s%s%s%s",
              argc - optind == 1 ? argv[optind] : "merged inputs", thread ? " (thread " : "",
              thread ? thread : "", thread ? ")" : "");
-    int ok = top_write(of.f, p, limit, fmt, &mi, source) == 0;
+    int ok = by_module ? top_modules(&of, p, argv + optind, (size_t)(argc - optind), thread, limit,
+                                     fmt, &mi, source)
+                       : top_write(of.f, p, limit, fmt, &mi, source) == 0;
     if (out_close(&of, ok) == 0 && ok)
         status = 0;
 done:

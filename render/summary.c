@@ -6,6 +6,7 @@
  */
 #include "render/summary.h"
 #include "format/frames.h"
+#include "render/modules.h"
 #include "render/parse.h"
 #include "render/profile.h"
 #include "render/title.h"
@@ -51,6 +52,96 @@ struct summary *summary_new(size_t nprocs)
     return s;
 }
 
+/* One row of the hottest list: a function, or every "[lib+0x..]" frame of
+ * one module (so xz's unresolved 99% is one row, not hundreds). */
+struct hot_row {
+    const char *name;
+    size_t len; /* a module row: the module name's */
+    double self;
+    size_t addrs; /* unresolved addresses merged (0: a function) */
+};
+
+static int hot_cmp(const void *a, const void *b)
+{
+    const struct hot_row *x = a, *y = b;
+    return x->self != y->self ? (x->self > y->self ? -1 : 1) : 0;
+}
+
+static void print_name(const char *name, size_t len)
+{
+    for (size_t j = 0; j < len && j < 100; j++)
+        fputc((unsigned char)name[j] < 0x20 ? '?' : name[j], stderr);
+    if (len > 100)
+        fputs("...", stderr);
+}
+
+/* The hottest functions by self weight, unresolved frames by module. */
+static void hottest(struct profile *p)
+{
+    struct top_entry *e;
+    size_t n;
+    if (top_compute(p, TOP_BY_SELF, &e, &n) < 0)
+        return;
+    struct hot_row *rows = calloc(n ? n : 1, sizeof *rows);
+    size_t nr = 0;
+    /* sorted by self: the first zero ends the list */
+    for (size_t i = 0; rows && i < n && e[i].self > 0; i++) {
+        size_t len;
+        const char *name = profile_name(p, e[i].name, &len);
+        size_t ml = module_of_unresolved(name, len);
+        if (!ml && frame_is_pseudo(name, len))
+            continue;
+        struct hot_row *r = NULL;
+        for (size_t k = 0; ml && k < nr && !r; k++)
+            if (rows[k].addrs && rows[k].len == ml && !memcmp(rows[k].name, name + 1, ml))
+                r = &rows[k];
+        if (!r) {
+            r = &rows[nr++];
+            *r = (struct hot_row){ml ? name + 1 : name, ml ? ml : len, 0, 0};
+        }
+        r->self += e[i].self;
+        r->addrs += ml != 0;
+    }
+    if (rows)
+        qsort(rows, nr, sizeof *rows, hot_cmp);
+    double all = profile_total(p);
+    for (size_t i = 0; rows && i < nr && i < SUMMARY_TOP; i++) {
+        fprintf(stderr, "  %5.1f%% self  ", all > 0 ? 100 * rows[i].self / all : 0);
+        if (rows[i].addrs)
+            fputc('[', stderr);
+        print_name(rows[i].name, rows[i].len);
+        if (rows[i].addrs)
+            fprintf(stderr, "+0x...] (no symbols: %zu address%s)", rows[i].addrs,
+                    rows[i].addrs == 1 ? "" : "es");
+        fputc('\n', stderr);
+    }
+    free(rows);
+    free(e);
+}
+
+/* Modules whose unresolved code is at least 1% of the profile (from the
+ * collector's summary in meta.json), with what would name it. */
+static void unresolved_modules(const char *folded, struct profile *p, const char *metric)
+{
+    struct module_shares ms = {0};
+    char *in[1] = {(char *)folded};
+    if (module_shares_from_meta(&ms, in, 1, metric) < 0)
+        return;
+    double all = profile_total(p);
+    bool said = false;
+    for (size_t i = 0; i < ms.n; i++) {
+        const struct module_share *m = &ms.v[i];
+        if (!(all > 0) || m->unresolved < all / 100 || m->name[0] == '[')
+            continue;
+        fprintf(stderr, "%s %s %.1f%%", said ? "," : "  unresolved code (no symbols):", m->name,
+                100 * m->unresolved / all);
+        said = true;
+    }
+    if (said)
+        fputs(" (install its -dbgsym package: see README, Symbols)\n", stderr);
+    module_shares_free(&ms);
+}
+
 /* "<file>: <total> -> <svg>" and the hottest functions by self weight. */
 static void in_full(const char *folded, const char *svg, struct profile *p,
                     const struct metric_info *mi)
@@ -58,26 +149,8 @@ static void in_full(const char *folded, const char *svg, struct profile *p,
     char tot[96];
     unit_format(tot, sizeof(tot), profile_total(p), mi);
     fprintf(stderr, "flamepre: %s: %s -> %s\n", path_base(folded), tot, svg);
-    struct top_entry *e;
-    size_t n;
-    if (top_compute(p, TOP_BY_SELF, &e, &n) < 0)
-        return;
-    double all = profile_total(p);
-    for (size_t i = 0, shown = 0; i < n && shown < SUMMARY_TOP; i++) {
-        size_t len;
-        const char *name = profile_name(p, e[i].name, &len);
-        /* sorted by self: the first zero ends the list */
-        if (!(e[i].self > 0))
-            break;
-        if (frame_is_pseudo(name, len))
-            continue;
-        fprintf(stderr, "  %5.1f%% self  ", all > 0 ? 100 * e[i].self / all : 0);
-        for (size_t j = 0; j < len && j < 100; j++)
-            fputc((unsigned char)name[j] < 0x20 ? '?' : name[j], stderr);
-        fputs(len > 100 ? "...\n" : "\n", stderr);
-        shown++;
-    }
-    free(e);
+    hottest(p);
+    unresolved_modules(folded, p, mi->metric);
 }
 
 static void tally(struct summary *s, const char *folded, struct profile *p,

@@ -7,6 +7,7 @@
  */
 #include "render/top.h"
 #include "render/escape.h"
+#include "render/modules.h"
 #include "render/profile.h"
 #include "render/util.h"
 
@@ -197,6 +198,67 @@ static void section(FILE *f, struct profile *p, const struct top_entry *e, size_
     }
 }
 
+/* "Profile: SOURCE: total T, metric M" (text) or its markdown form. */
+static void header(FILE *f, enum top_format fmt, const char *tot, const struct metric_info *mi,
+                   const char *source)
+{
+    fputs(fmt == TOP_MARKDOWN ? "## Profile: " : "", f);
+    text_sanitize(f, source, strlen(source));
+    if (fmt == TOP_MARKDOWN)
+        fprintf(f, "\n\nTotal: %s%s%s\n", tot, mi->metric[0] ? ", metric " : "", mi->metric);
+    else
+        fprintf(f, ": total %s%s%s\n", tot, mi->metric[0] ? ", metric " : "", mi->metric);
+}
+
+int top_write_modules(FILE *f, struct module_shares *ms, double total, size_t limit,
+                      enum top_format fmt, const struct metric_info *mi, const char *source,
+                      const char *note)
+{
+    char a[96], b[96];
+    module_shares_sort(ms);
+    size_t k = ms->n < limit ? ms->n : limit;
+    if (fmt == TOP_CSV)
+        fputs("module,self,self_pct,unresolved,unresolved_pct,unit\n", f);
+    else {
+        unit_format(a, sizeof(a), total, mi);
+        header(f, fmt, a, mi, source);
+        if (note)
+            fprintf(f, fmt == TOP_MARKDOWN ? "\n%s\n" : "(%s)\n", note);
+        if (fmt == TOP_MARKDOWN)
+            fprintf(f,
+                    "\n### Top %zu modules by self\n\n| # | self | self %% | unresolved | "
+                    "unresolved %% | module |\n|---:|---:|---:|---:|---:|---|\n",
+                    k);
+        else
+            fprintf(f, "\nTop %zu modules by self:\n%4s %24s %7s %24s %7s  %s\n", k, "#", "self",
+                    "self%", "unresolved", "unres%", "module");
+    }
+    for (size_t i = 0; i < k; i++) {
+        const struct module_share *m = &ms->v[i];
+        size_t len = strlen(m->name);
+        double ps = total > 0 ? 100 * m->self / total : 0;
+        double pu = total > 0 ? 100 * m->unresolved / total : 0;
+        if (fmt == TOP_CSV) {
+            csv_escape(f, m->name, len);
+            fprintf(f, ",%.15g,%.4f,%.15g,%.4f,%s\n", m->self, ps, m->unresolved, pu,
+                    unit_name(mi->unit));
+            continue;
+        }
+        unit_format(a, sizeof(a), m->self, mi);
+        unit_format(b, sizeof(b), m->unresolved, mi);
+        if (fmt == TOP_MARKDOWN) {
+            fprintf(f, "| %zu | %s | %.2f%% | %s | %.2f%% | ", i + 1, a, ps, b, pu);
+            markdown_code(f, m->name, len);
+            fputs(" |\n", f);
+        } else {
+            fprintf(f, "%4zu %24s %6.2f%% %24s %6.2f%%  ", i + 1, a, ps, b, pu);
+            text_sanitize(f, m->name, len);
+            fputc('\n', f);
+        }
+    }
+    return 0;
+}
+
 int top_write(FILE *f, struct profile *p, size_t limit, enum top_format fmt,
               const struct metric_info *mi, const char *source)
 {
@@ -220,12 +282,7 @@ int top_write(FILE *f, struct profile *p, size_t limit, enum top_format fmt,
         free(e);
         return 0;
     }
-    fputs(fmt == TOP_MARKDOWN ? "## Profile: " : "", f);
-    text_sanitize(f, source, strlen(source));
-    if (fmt == TOP_MARKDOWN)
-        fprintf(f, "\n\nTotal: %s%s%s\n", tot, mi->metric[0] ? ", metric " : "", mi->metric);
-    else
-        fprintf(f, ": total %s%s%s\n", tot, mi->metric[0] ? ", metric " : "", mi->metric);
+    header(f, fmt, tot, mi, source);
     size_t k = n < limit ? n : limit;
     section(f, p, e, k, fmt, mi, "self");
     sort_order = TOP_BY_TOTAL;

@@ -27,6 +27,14 @@ int top_compute(struct profile *p, enum top_order order, struct top_entry **out,
 
 enum top_format { TOP_TEXT, TOP_MARKDOWN, TOP_CSV };
 
+/* `flamepre top --by module`: the N modules with the most self weight, with
+ * the part of it no symbol named (render/modules.h); `note` (or NULL) is
+ * printed under the header. */
+struct module_shares;
+int top_write_modules(FILE *f, struct module_shares *ms, double total, size_t limit,
+                      enum top_format fmt, const struct metric_info *mi, const char *source,
+                      const char *note);
+
 /* The report `flamepre top` prints: first N by self, then N by total. */
 int top_write(FILE *f, struct profile *p, size_t limit, enum top_format fmt,
               const struct metric_info *mi, const char *source);
