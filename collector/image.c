@@ -825,8 +825,8 @@ static bool tl_entry(void *arg, uint32_t i, const char **text, size_t *len, cons
     return true;
 }
 
-/* <comm>.<pid>.timeline: every timed event so far. */
-static void write_timeline(struct writer *wr)
+/* <comm>.<pid>.timeline: every timed event so far (said in meta.json). */
+static void write_timeline(struct writer *wr, struct meta *m)
 {
     struct image *img = wr->img;
     struct tl_names tn = {.wr = wr};
@@ -841,6 +841,10 @@ static void write_timeline(struct writer *wr)
     output_name(wr, name, sizeof name, "timeline");
     if (file_done(wr, tlog_write(img->tlog, &s, &names, wr->dirfd, name)))
         log_info("wrote %s/%s (%zu events)", img->sess.outdir, name, tlog_count(img->tlog));
+    m->has_timeline = true;
+    snprintf(m->timeline_file, sizeof m->timeline_file, "%s", name);
+    m->timeline_events = tlog_count(img->tlog);
+    m->timeline_lost = tlog_lost(img->tlog);
     free(tn.b.p);
 }
 
@@ -900,7 +904,7 @@ int image_write(struct image *img, const struct image_write *w)
 
     write_metrics(&wr, &m);
     if (img->tlog)
-        write_timeline(&wr);
+        write_timeline(&wr, &m);
     if (cfg->events & EV_ALLOC) {
         m.has_alloc = true;
         m.alloc.no_thread = atomic_load(&h->c.alloc_no_thread);

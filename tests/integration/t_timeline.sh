@@ -23,6 +23,13 @@ bytes=$(stat -c %s "$T")
 note "timeline $bytes bytes; cpu.folded $folded samples"
 [ "$folded" -ge 300 ] || fail "too few samples: $folded"
 [ "$bytes" -le $((16 * folded + 4096)) ] || fail "timeline too big: $bytes bytes for $folded samples"
+M=$(one_file "$TMP/o" 'burst.*.meta.json') || exit 1
+"$PY" - "$M" "$(basename "$T")" "$folded" <<'PY' || fail "meta.json's timeline entry is wrong"
+import json, sys
+t = json.load(open(sys.argv[1]))["timeline"]
+print("    meta.json timeline:", t)
+assert t["file"] == sys.argv[2] and t["lost"] == 0 and t["events"] >= 1
+PY
 
 # the whole timeline is the folded file's profile
 "$CLI" top "$T" -n 1 --format csv >"$TMP/all.csv" || fail "top of the timeline failed"

@@ -4,7 +4,8 @@
  * bytes a sample) on synthetic data with jittered periods; the encoder
  * refuses what it cannot write truthfully; the decoder refuses every
  * prefix of a valid file and forged counts and indices, without reading
- * outside its buffer (ASan: make unit-asan).
+ * outside its buffer (ASan: make unit-asan); a time range of a timeline as
+ * folded text (render/tlrange.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "format/timeline.h"
+#include "render/tlrange.h"
 
 static char *metric_names[] = {(char *)"cpu", (char *)"io_ns"};
 static struct tl_thread threads[] = {{101, (char *)"main"}, {102, (char *)"worker-1"}};
@@ -216,13 +218,46 @@ static void test_decode_forged(void **st)
     assert_false(timeline_is((const unsigned char *)"a;b 1\n", 6));
 }
 
+/* A time range as folded text (render/tlrange.h): [from, to) of one
+ * metric, summed per stack; a frame with a newline cannot add a line. */
+static void test_range_folded(void **st)
+{
+    (void)st;
+    struct tl_event ev[] = {{0, 0, 1},         {400000000, 0, 2},  {500000000, 1, 4},
+                            {500000000, 2, 8}, {999999999, 1, 16}, {1000000000, 1, 32}};
+    struct timeline tl;
+    sample_timeline(&tl, ev, 6);
+    struct tl_range r = {.metric = "cpu", .from_s = 0.4, .to_s = 1.0};
+    char *text;
+    size_t len;
+    assert_int_equal(tl_range_folded(&tl, &r, &text, &len), 0);
+    assert_string_equal(text, "[main tid=101];main;burst 2\n"
+                              "[worker-1 tid=102];start_thread;steady 20\n");
+    free(text);
+    r = (struct tl_range){.metric = "io_ns", .from_s = 0, .to_s = -1};
+    assert_int_equal(tl_range_folded(&tl, &r, &text, &len), 0);
+    assert_string_equal(text, "[worker-1 tid=102];start_thread;read [pipe] 8\n");
+    free(text);
+    r.metric = "lock_ns"; /* not in the file: nothing */
+    assert_int_equal(tl_range_folded(&tl, &r, &text, &len), 0);
+    assert_int_equal(len, 0);
+    free(text);
+    char forged[] = "a\nb 99;c";
+    struct tl_stack one = {0, 0, forged, sizeof forged - 1};
+    tl.stacks = &one;
+    tl.nstacks = 1;
+    tl.nevents = 1;
+    assert_int_equal(tl_range_folded(&tl, NULL, &text, &len), 0);
+    assert_string_equal(text, "a_b 99;c 1\n");
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_size_hour_at_99hz),
-        cmocka_unit_test(test_encode_refuses),
-        cmocka_unit_test(test_decode_forged),
+        cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_size_hour_at_99hz),
+        cmocka_unit_test(test_encode_refuses), cmocka_unit_test(test_decode_forged),
+        cmocka_unit_test(test_range_folded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
