@@ -10,13 +10,16 @@
  *    bytes (one encoding per timeline), and decodes equal;
  *  - the folded text of its whole range (every metric) and of a half range
  *    parses with the folded parser (tlrange sanitizes frames), and the
- *    half range's total is at most the whole one's.
+ *    half range's total is at most the whole one's;
+ *  - its heatmap page is written, and the data holds no "</" that could
+ *    end the page's <script> early (names are hostile).
  *
  *   make fuzz                            (bounded run with the seed corpus)
  *   build/fuzz/fuzz_timeline CRASHFILE   (replay one input)
  */
 #include "tests/fuzz/fuzz_common.h"
 #include "format/timeline.h"
+#include "render/heatmap.h"
 #include "render/tlrange.h"
 
 #include <stdint.h>
@@ -79,6 +82,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         double a = range_total(&tl, &all), h = range_total(&tl, &half);
         if (a >= 0 && h > a)
             __builtin_trap();
+    }
+    char *page = NULL;
+    size_t plen = 0;
+    FILE *f = open_memstream(&page, &plen);
+    if (f) {
+        struct heatmap_opts o = {.rows = 50};
+        int rc = heatmap_write(f, &tl, &o);
+        fclose(f);
+        const char *data = rc == 0 && page ? strstr(page, "id=\"hm-data\">") : NULL;
+        if (data) {
+            const char *end = strstr(data, "</script>");
+            /* the first "</script>" after the data must be the data's own end */
+            if (!end || memmem(data, (size_t)(end - data), "</", 2) != NULL)
+                __builtin_trap();
+        }
+        free(page);
     }
     timeline_free(&tl);
     return 0;
