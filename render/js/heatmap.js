@@ -51,7 +51,10 @@ metricSel.value = metric;
   o.value = 'merged'; o.textContent = 'all, merged'; viewSel.appendChild(o);
   o = document.createElement('option');
   o.value = 'each'; o.textContent = 'one heatmap per thread'; viewSel.appendChild(o);
+  var used = new Uint8Array(H.threads.length);
+  for (var q = 0; q < NS; q++) used[sThread[q]] = 1;
   H.threads.forEach(function (t, ti) {
+    if (!used[ti]) return; /* a thread with no stack (never sampled) */
     o = document.createElement('option');
     o.value = 't' + ti; o.textContent = t.name + ' (tid ' + t.tid + ')';
     viewSel.appendChild(o);
@@ -75,7 +78,7 @@ function gridOf(thread) {
 }
 function cellSize() {
   var avail = Math.max(200, maps.clientWidth - 4);
-  return { w: Math.max(2, Math.min(16, Math.floor(avail / SECONDS))),
+  return { w: Math.max(2, Math.min(32, Math.floor(avail / SECONDS))),
            h: Math.max(2, Math.min(12, Math.floor(400 / rows))) };
 }
 /* White to red; "enhanced": a log scale, so sparse cells still show. */

@@ -16,7 +16,7 @@ ART=$ROOT/build/artifacts
 mkdir -p "$ART"
 need_browser
 
-FLAMEPRE_TIMELINE=1 FLAMEPRE_HZ=199 profile "$TMP/o" b "$EX/burst" 4.5
+FLAMEPRE_TIMELINE=1 FLAMEPRE_HZ=499 profile "$TMP/o" b "$EX/burst" 4.5
 [ "$(cat "$TMP/b.rc")" = 0 ] || fail "exit status $(cat "$TMP/b.rc"): $(cat "$TMP/b.err")"
 T=$(one_file "$TMP/o" 'burst.*.timeline') || exit 1
 "$CLI" heatmap "$T" -o "$TMP/burst.html" || fail "flamepre heatmap failed"
