@@ -148,7 +148,13 @@ function build() {
       drawGrid(g);
     });
     g.canvas.addEventListener('mousemove', function (e) {
-      if (!drag || drag.g !== g) return;
+      if (!drag) { /* what the cell under the pointer holds */
+        var t = cellAt(g, e), sec = Math.floor(t / 1e6), r = Math.round((t - sec * 1e6) * rows / 1e6);
+        info.textContent = 'second ' + sec + ', +' + (r * 1000 / rows).toFixed(0) + ' ms: ' +
+          fmt(g.cells[sec * rows + r]);
+        return;
+      }
+      if (drag.g !== g) return;
       drag.s = span(g, drag.ta, cellAt(g, e));
       drawGrid(g);
       info.textContent = rangeText(drag.s);
