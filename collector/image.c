@@ -18,6 +18,7 @@
 #include "collector/folded.h"
 #include "collector/meta.h"
 #include "collector/stacktab.h"
+#include "collector/tlog.h"
 #include "format/frames.h"
 #include "preload/alloc.h"
 #include "preload/allocsite.h"
@@ -38,6 +39,7 @@ struct image {
     struct layout_header sess_copy; /* the session, copied at open */
     struct collector_session sess;
     struct stacktab *table;
+    struct tlog *tlog; /* FLAMEPRE_TIMELINE: timed records, else NULL */
     struct thread_rec *threads;
     size_t nthreads, cap_threads;
     uint64_t *coll_serial; /* per slot: the serial its record has */
@@ -134,6 +136,11 @@ struct image *image_open(void *base, size_t size, const struct image_hooks *hook
     img->sess.start_ns = c->start_ns;
     img->sess.start_mono_ns = c->start_mono_ns;
     img->table = stacktab_new();
+    if (c->cfg.timeline && !(img->tlog = tlog_new())) {
+        image_free(img);
+        *why = "out of memory";
+        return NULL;
+    }
     img->scratch = malloc(CONFIG_MAX_DEPTH * sizeof *img->scratch);
     img->coll_serial = calloc(h->slots_max ? h->slots_max : 1, sizeof *img->coll_serial);
     img->coll_idx = calloc(h->slots_max ? h->slots_max : 1, sizeof *img->coll_idx);
@@ -150,6 +157,7 @@ void image_free(struct image *img)
     if (!img)
         return;
     stacktab_free(img->table);
+    tlog_free(img->tlog);
     free(img->threads);
     free(img->coll_serial);
     free(img->coll_idx);
@@ -248,20 +256,21 @@ static bool thread_gone(pid_t pid, pid_t tid)
 /* A sampled lock/I/O wait (its pcs in img->scratch): key kind REC_WAIT |
  * label << 8 (the label is part of the stack's identity: it becomes the
  * leaf); weight = ns, w1 = count (1/65536), w2 = bytes. */
-static void wait_record(struct image *img, uint64_t key, const struct record *rec)
+static long wait_record(struct image *img, uint64_t key, const struct record *rec)
 {
     const struct record_wait *w = &rec->wait;
-    long i = stacktab_add_index(img->table, key, REC_WAIT | w->label << 8, rec->flags, img->scratch,
-                                rec->npcs, w->ns);
+    long i = stacktab_add_index(img->table, key, REC_WAIT | w->label << 8, rec->flags & ~REC_F_TIME,
+                                img->scratch, rec->npcs, w->ns);
     if (i < 0) {
         img->wait_oom++;
-        return;
+        return -1;
     }
     stacktab_add_extra(img->table, (size_t)i, 1,
                        (int64_t)(w->count_fx > INT64_MAX ? INT64_MAX : w->count_fx));
     if (w->bytes)
         stacktab_add_extra(img->table, (size_t)i, 2,
                            (int64_t)(w->bytes > INT64_MAX ? INT64_MAX : w->bytes));
+    return i;
 }
 
 /* Move every complete record of slot i into the table. A record that does
@@ -290,15 +299,21 @@ static void drain_slot(struct image *img, unsigned i, bool refresh)
             tail = head;
             break;
         }
+        long entry;
         if (rec.kind == REC_WAIT) {
-            wait_record(img, key, &rec);
+            entry = wait_record(img, key, &rec);
         } else {
             uint64_t w = rec.samples;
-            if (stacktab_add(img->table, key, REC_CPU, rec.flags, img->scratch, rec.npcs, w) < 0)
+            entry = stacktab_add_index(img->table, key, REC_CPU, rec.flags & ~REC_F_TIME,
+                                       img->scratch, rec.npcs, w);
+            if (entry < 0)
                 img->table_oom += w;
             else if (r)
                 r->recorded += w;
         }
+        if (entry >= 0 && rec.time_ns && img->tlog)
+            tlog_add(img->tlog, rec.time_ns, (uint32_t)entry,
+                     rec.kind == REC_WAIT ? rec.wait.ns : rec.samples);
         tail += len;
     }
     atomic_store_explicit(&ring->tail, tail, memory_order_release);
@@ -569,6 +584,34 @@ static void leaf_module(const struct writer *wr, struct modsum *ms, uintptr_t pc
     modsum_add(ms, jit ? MODSUM_JIT : MODSUM_UNKNOWN, weight, !jit);
 }
 
+/* The folded line of a sample or allocation entry into b; true when the
+ * walk stopped short (stack_incomplete). With ms, the leaf's module gets
+ * `weight` in the metric's module summary. */
+static bool sample_line(const struct writer *wr, struct buf *b, const struct stack_entry *e,
+                        struct modsum *ms, uint64_t weight)
+{
+    stack_prefix(wr, b, e);
+    bool incomplete = stack_incomplete(wr, e);
+    if (incomplete) {
+        if (b->len)
+            buf_add(b, ";", 1);
+        buf_str(b, FRAME_INCOMPLETE);
+    }
+    for (uint32_t k = e->n; k-- > 0;) {
+        /* Return addresses point after the call; name the call. */
+        uintptr_t pc = k == 0 ? e->pcs[k] : e->pcs[k] - 1;
+        if (b->len)
+            buf_add(b, ";", 1);
+        const char *name = symbolizer_name_at(wr->sym, pc, KEY_EPOCH(e->serial));
+        buf_str(b, name);
+        if (k == 0 && ms)
+            leaf_module(wr, ms, pc, KEY_EPOCH(e->serial), name, weight);
+    }
+    if (b->len == 0)
+        buf_str(b, FRAME_NO_FRAMES);
+    return incomplete;
+}
+
 static void build_folded(const struct writer *wr, const struct stacktab *t, struct folded *f,
                          uint32_t kind, enum metric_weight which, struct meta_counts *mc,
                          struct modsum *ms)
@@ -582,26 +625,8 @@ static void build_folded(const struct writer *wr, const struct stacktab *t, stru
         uint64_t weight = entry_weight(&e, which);
         if (weight == 0)
             continue;
-        stack_prefix(wr, &b, &e);
-        if (stack_incomplete(wr, &e)) {
-            if (b.len)
-                buf_add(&b, ";", 1);
-            buf_str(&b, FRAME_INCOMPLETE);
-            if (kind == REC_CPU)
-                mc->incomplete += weight;
-        }
-        for (uint32_t k = e.n; k-- > 0;) {
-            /* Return addresses point after the call; name the call. */
-            uintptr_t pc = k == 0 ? e.pcs[k] : e.pcs[k] - 1;
-            if (b.len)
-                buf_add(&b, ";", 1);
-            const char *name = symbolizer_name_at(wr->sym, pc, KEY_EPOCH(e.serial));
-            buf_str(&b, name);
-            if (k == 0)
-                leaf_module(wr, ms, pc, KEY_EPOCH(e.serial), name, weight);
-        }
-        if (b.len == 0)
-            buf_str(&b, FRAME_NO_FRAMES);
+        if (sample_line(wr, &b, &e, ms, weight) && kind == REC_CPU)
+            mc->incomplete += weight;
         if (folded_add(f, b.p, b.len, weight) < 0)
             mc->lost_oom += weight;
     }
@@ -626,6 +651,33 @@ static void wait_obj_frame(char *out, size_t len, unsigned call, uint64_t addr)
     snprintf(out, len, "[%s 0x%llx]", what, (unsigned long long)addr);
 }
 
+/* The folded line of a wait entry into b: its stack, the lock's frame
+ * (WAIT_F_OBJ), and the call's label as the leaf. */
+static void wait_line(const struct writer *wr, struct buf *b, const struct stack_entry *e)
+{
+    uint32_t label = e->kind >> 8;
+    stack_prefix(wr, b, e);
+    uint32_t first = e->flags & WAIT_F_OBJ ? 1 : 0;
+    /* pcs[first] is the return address into the program's code that
+     * called the interposer: name the call site (pc - 1). */
+    for (uint32_t k = e->n; k-- > first;) {
+        if (b->len)
+            buf_add(b, ";", 1);
+        buf_str(b, symbolizer_name_at(wr->sym, e->pcs[k] - 1, KEY_EPOCH(e->serial)));
+    }
+    char leaf[96];
+    if (first && e->n > 0) {
+        wait_obj_frame(leaf, sizeof leaf, WAIT_LABEL_CALL(label), e->pcs[0]);
+        if (b->len)
+            buf_add(b, ";", 1);
+        buf_str(b, leaf);
+    }
+    wait_label_string(label, leaf, sizeof leaf);
+    if (b->len)
+        buf_add(b, ";", 1);
+    buf_str(b, leaf);
+}
+
 /* Folded stacks of the waits of class `cls`, leaf = the call's label. */
 static void build_wait_folded(const struct writer *wr, struct folded *f, enum wait_class cls,
                               enum metric_weight which, struct meta_counts *mc)
@@ -643,26 +695,7 @@ static void build_wait_folded(const struct writer *wr, struct folded *f, enum wa
         uint64_t weight = entry_weight(&e, which);
         if (weight == 0)
             continue;
-        stack_prefix(wr, &b, &e);
-        uint32_t first = e.flags & WAIT_F_OBJ ? 1 : 0;
-        /* pcs[first] is the return address into the program's code that
-         * called the interposer: name the call site (pc - 1). */
-        for (uint32_t k = e.n; k-- > first;) {
-            if (b.len)
-                buf_add(&b, ";", 1);
-            buf_str(&b, symbolizer_name_at(wr->sym, e.pcs[k] - 1, KEY_EPOCH(e.serial)));
-        }
-        char leaf[96];
-        if (first && e.n > 0) {
-            wait_obj_frame(leaf, sizeof leaf, WAIT_LABEL_CALL(label), e.pcs[0]);
-            if (b.len)
-                buf_add(&b, ";", 1);
-            buf_str(&b, leaf);
-        }
-        wait_label_string(label, leaf, sizeof leaf);
-        if (b.len)
-            buf_add(&b, ";", 1);
-        buf_str(&b, leaf);
+        wait_line(wr, &b, &e);
         if (folded_add(f, b.p, b.len, weight) < 0)
             mc->lost_oom += weight;
     }
@@ -767,6 +800,74 @@ static void write_metrics(struct writer *wr, struct meta *m)
     stacktab_free(sites);
 }
 
+/* ---- the timeline (tlog.h) ---- */
+
+struct tl_names {
+    const struct writer *wr;
+    struct buf b;
+};
+
+/* The metric a wait class's time goes to ("lock_ns"), from the table. */
+static const char *wait_metric(enum wait_class cls)
+{
+    for (int k = 0; k < METRIC_COUNT; k++) {
+        enum wait_class c;
+        if (metric_defs[k].weight == MW_MAIN && wait_source(metric_defs[k].source, &c) && c == cls)
+            return metric_defs[k].name;
+    }
+    return NULL;
+}
+
+static bool tl_entry(void *arg, uint32_t i, const char **text, size_t *len, const char **metric,
+                     uint64_t *serial)
+{
+    struct tl_names *tn = arg;
+    const struct stacktab *t = tn->wr->img->table;
+    if (i >= stacktab_size(t))
+        return false;
+    struct stack_entry e;
+    stacktab_get(t, i, &e);
+    if (e.kind == REC_CPU) {
+        sample_line(tn->wr, &tn->b, &e, NULL, 0);
+        *metric = metric_defs[METRIC_CPU].name;
+    } else if ((e.kind & 0xff) == REC_WAIT) {
+        wait_line(tn->wr, &tn->b, &e);
+        *metric = wait_metric(wait_call_class(WAIT_LABEL_CALL(e.kind >> 8)));
+    } else {
+        return false;
+    }
+    if (!*metric || !tn->b.p)
+        return false;
+    frame_sanitize(tn->b.p, tn->b.len, FRAME_STACK); /* as folded_add does */
+    *text = tn->b.p;
+    *len = tn->b.len;
+    *serial = KEY_SERIAL(e.serial);
+    return true;
+}
+
+/* <comm>.<pid>.timeline: every timed event so far (said in meta.json). */
+static void write_timeline(struct writer *wr, struct meta *m)
+{
+    struct image *img = wr->img;
+    struct tl_names tn = {.wr = wr};
+    struct tlog_names names = {tl_entry, &tn};
+    struct tlog_session s = {.start_mono_ns = img->sess.start_mono_ns,
+                             .period_ns = img->sess_copy.period_ns,
+                             .pid = (uint32_t)img->sess.pid,
+                             .comm = img->sess.comm,
+                             .threads = wr->sorted,
+                             .nthreads = img->nthreads};
+    char name[128];
+    output_name(wr, name, sizeof name, "timeline");
+    if (file_done(wr, tlog_write(img->tlog, &s, &names, wr->dirfd, name)))
+        log_info("wrote %s/%s (%zu events)", img->sess.outdir, name, tlog_count(img->tlog));
+    m->has_timeline = true;
+    snprintf(m->timeline_file, sizeof m->timeline_file, "%s", name);
+    m->timeline_events = tlog_count(img->tlog);
+    m->timeline_lost = tlog_lost(img->tlog);
+    free(tn.b.p);
+}
+
 static const char *sampler_name_of(uint32_t kind)
 {
     switch (kind) {
@@ -822,6 +923,8 @@ int image_write(struct image *img, const struct image_write *w)
     m.name_tag = w->name_tag ? w->name_tag : "";
 
     write_metrics(&wr, &m);
+    if (img->tlog)
+        write_timeline(&wr, &m);
     if (cfg->events & EV_ALLOC) {
         m.has_alloc = true;
         m.alloc.no_thread = atomic_load(&h->c.alloc_no_thread);

@@ -257,6 +257,13 @@ int meta_write(int dirfd, const char *path, struct meta *m)
                            (unsigned long long)m->wait.no_thread,
                            (unsigned long long)m->wait.reentrant, (unsigned long long)m->wait_oom);
     }
+    if (m->has_timeline) {
+        atomic_file_puts(&af, "  \"" META_TIMELINE "\": {\"" META_M_FILE "\": ");
+        meta_json_string(&af, m->timeline_file, strlen(m->timeline_file));
+        atomic_file_printf(&af, ", \"events\": %llu, \"lost\": %llu},\n",
+                           (unsigned long long)m->timeline_events,
+                           (unsigned long long)m->timeline_lost);
+    }
     if (m->has_alloc) {
         atomic_file_printf(
             &af,

@@ -67,6 +67,9 @@ struct meta {
     bool has_wait;      /* the wait recorder ran */
     struct wait_stats wait;
     uint64_t wait_oom; /* wait records the collector had no memory for */
+    bool has_timeline; /* FLAMEPRE_TIMELINE: the .timeline file below */
+    char timeline_file[128];
+    uint64_t timeline_events, timeline_lost; /* written; lost to memory */
     struct symbolizer_stats sym;
     const struct symbolizer *symbolizer; /* its modules without debug symbols */
 };

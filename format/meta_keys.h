@@ -43,6 +43,7 @@
 #define META_WAIT_MODE "wait_mode"
 #define META_METRICS "metrics"
 #define META_WAIT "wait"
+#define META_TIMELINE "timeline" /* {"file", "events", "lost"} (FLAMEPRE_TIMELINE) */
 #define META_ALLOC "alloc"
 #define META_SAMPLES "samples"
 #define META_SAMPLES_RECORDED "samples_recorded"

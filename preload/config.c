@@ -362,6 +362,8 @@ static const struct var {
     {"FLAMEPRE_COLLECTOR", p_optpath, F(collector),
      "the flamepre binary to run as collector process, or \"thread\" to collect in-process "
      "(default: flamepre next to the library)"},
+    {"FLAMEPRE_TIMELINE", p_bool, F(timeline),
+     "1 (also write <comm>.<pid>.timeline: each sample and wait with its time) or 0 (default 0)"},
     {"FLAMEPRE_FLUSH", p_duration, F(flush_ns),
      "a duration with ns, us, ms or s suffix between snapshots of a running process, 0 = "
      "only at its end (default 0)"},

@@ -44,6 +44,7 @@ struct config {
     char collector
         [CONFIG_PATH_MAX]; /* FLAMEPRE_COLLECTOR: binary, "thread", "" = next to the library */
     uint64_t flush_ns;     /* FLAMEPRE_FLUSH: snapshot interval, 0 = at the end only */
+    bool timeline;         /* FLAMEPRE_TIMELINE=1: time each sample and wait (.timeline) */
 };
 
 void config_defaults(struct config *cfg);

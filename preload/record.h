@@ -11,15 +11,18 @@
  *   header = npcs | flags << 16 | kind << 24 | tag << 32
  *            (bits 0-15: pcs, 16-23: flags, 24-31: kind, 32-63: tag)
  *
- *   REC_CPU    header(tag = samples) | pcs[npcs]
+ *   REC_CPU    header(tag = samples) | [time] | pcs[npcs]
  *              a CPU sample; samples >= 1 (a timer's overruns add to it)
- *   REC_WAIT   header(tag = label) | ns | count | bytes | pcs[npcs]
+ *   REC_WAIT   header(tag = label) | [time] | ns | count | bytes | pcs[npcs]
  *              a sampled lock or I/O wait (wait.h): label = call | fd kind
  *              << 8; ns, bytes: estimates; count in 1/65536 units; with
  *              flag WAIT_F_OBJ, pcs[0] is the lock's address
  *
- * flags are the unwinder's UNW_F_* bits (unwind.h) and, for waits,
- * WAIT_F_OBJ. pcs are innermost first.
+ * flags are the unwinder's UNW_F_* bits (unwind.h), REC_F_TIME and, for
+ * waits, WAIT_F_OBJ. pcs are innermost first. With REC_F_TIME (set only
+ * when FLAMEPRE_TIMELINE is on) the word after the header is the event's
+ * CLOCK_MONOTONIC time in ns (nonzero); without it there is no such word,
+ * so a profile without a timeline pays nothing.
  *
  * Allocations do not use the ring: each thread counts them in its own
  * sites (allocsite.h). REC_ALLOC names their stack-table entries only, and
@@ -49,6 +52,10 @@ enum record_kind { REC_CPU = 1, REC_ALLOC = 2, REC_WAIT = 4 };
  * of the UNW_F_* bits (wait.c checks). */
 #define WAIT_F_OBJ 0x80u
 
+/* Record flag (any kind): a time word follows the header. Clear of the
+ * UNW_F_* bits and of WAIT_F_OBJ (wait.c and sampler.c check). */
+#define REC_F_TIME 0x40u
+
 /* Field limits of the header. */
 #define RECORD_MAX_PCS 0xffffu
 #define RECORD_MAX_FLAGS 0xffu
@@ -67,8 +74,9 @@ struct record_wait {
 /* One decoded record. Its pcs are in the caller's buffer. */
 struct record {
     unsigned kind;           /* REC_CPU or REC_WAIT */
-    unsigned flags;          /* UNW_F_*, WAIT_F_OBJ */
+    unsigned flags;          /* UNW_F_*, WAIT_F_OBJ, REC_F_TIME */
     unsigned npcs;           /* pcs copied out */
+    uint64_t time_ns;        /* REC_F_TIME: CLOCK_MONOTONIC ns; else 0 */
     uint64_t words;          /* ring words taken, header included */
     uint32_t samples;        /* REC_CPU: the weight */
     struct record_wait wait; /* REC_WAIT */
@@ -109,51 +117,58 @@ static inline int record_fixed_words(unsigned kind)
     }
 }
 
-/* Ring words of a `kind` record with npcs pcs, header included; 0 for a
- * kind the ring does not carry. Any context. */
-static inline uint64_t record_words(unsigned kind, unsigned npcs)
+/* Ring words of a `kind` record with npcs pcs, header included (and its
+ * time word with `timed`); 0 for a kind the ring does not carry. Any
+ * context. */
+static inline uint64_t record_words(unsigned kind, unsigned npcs, bool timed)
 {
     int fixed = record_fixed_words(kind);
-    return fixed < 0 ? 0 : 1 + (uint64_t)fixed + npcs;
+    return fixed < 0 ? 0 : 1 + (uint64_t)timed + (uint64_t)fixed + npcs;
 }
 
 /* Write and publish one record, or nothing (false: no room, or a field
- * too wide for the header). Producer side, async-signal-safe. */
+ * too wide for the header). time_ns nonzero: with REC_F_TIME and its time
+ * word. Producer side, async-signal-safe. */
 static inline bool record_put(struct ring *r, unsigned kind, unsigned flags, uint32_t tag,
-                              const uint64_t *fixed, unsigned nfixed, const uintptr_t *pcs,
-                              unsigned npcs)
+                              uint64_t time_ns, const uint64_t *fixed, unsigned nfixed,
+                              const uintptr_t *pcs, unsigned npcs)
 {
-    if (npcs > RECORD_MAX_PCS || flags > RECORD_MAX_FLAGS)
+    if (npcs > RECORD_MAX_PCS || flags > RECORD_MAX_FLAGS || (flags & REC_F_TIME))
         return false;
-    uint64_t words = 1 + (uint64_t)nfixed + npcs;
+    unsigned t = time_ns ? 1 : 0;
+    uint64_t words = 1 + (uint64_t)t + nfixed + npcs;
     if (!ring_has_room(r, words))
         return false;
-    ring_put(r, 0, record_header(kind, flags, npcs, tag));
+    ring_put(r, 0, record_header(kind, flags | (t ? REC_F_TIME : 0), npcs, tag));
+    if (t)
+        ring_put(r, 1, time_ns);
     for (unsigned i = 0; i < nfixed; i++)
-        ring_put(r, 1 + i, fixed[i]);
+        ring_put(r, 1 + t + i, fixed[i]);
     for (unsigned i = 0; i < npcs; i++)
-        ring_put(r, 1 + nfixed + i, (uint64_t)pcs[i]);
+        ring_put(r, 1 + t + nfixed + i, (uint64_t)pcs[i]);
     ring_commit(r, words);
     return true;
 }
 
-/* A CPU sample worth `samples` (>= 1) with stack pcs[npcs]. */
+/* A CPU sample worth `samples` (>= 1) with stack pcs[npcs], taken at
+ * time_ns (0: untimed). */
 static inline bool record_put_cpu(struct ring *r, const uintptr_t *pcs, unsigned npcs,
-                                  unsigned flags, uint32_t samples)
+                                  unsigned flags, uint32_t samples, uint64_t time_ns)
 {
     if (samples == 0)
         return false;
-    return record_put(r, REC_CPU, flags, samples, NULL, 0, pcs, npcs);
+    return record_put(r, REC_CPU, flags, samples, time_ns, NULL, 0, pcs, npcs);
 }
 
-/* A sampled wait with stack pcs[npcs] (pcs[0] the object with WAIT_F_OBJ). */
+/* A sampled wait with stack pcs[npcs] (pcs[0] the object with WAIT_F_OBJ),
+ * ended at time_ns (0: untimed). */
 static inline bool record_put_wait(struct ring *r, const uintptr_t *pcs, unsigned npcs,
-                                   unsigned flags, const struct record_wait *w)
+                                   unsigned flags, const struct record_wait *w, uint64_t time_ns)
 {
     if ((flags & WAIT_F_OBJ) && npcs == 0)
         return false;
     const uint64_t fixed[RECORD_WAIT_FIXED] = {w->ns, w->count_fx, w->bytes};
-    return record_put(r, REC_WAIT, flags, w->label, fixed, RECORD_WAIT_FIXED, pcs, npcs);
+    return record_put(r, REC_WAIT, flags, w->label, time_ns, fixed, RECORD_WAIT_FIXED, pcs, npcs);
 }
 
 /* Word `pos` of a ring of mask + 1 words, read once (the host may be
@@ -181,14 +196,18 @@ static inline uint64_t record_decode(const uint64_t *words, uint64_t mask, uint6
     uint64_t h = record_word(words, mask, pos);
     unsigned kind = record_header_kind(h);
     unsigned npcs = record_header_npcs(h);
+    unsigned flags = record_header_flags(h);
     int fixed = record_fixed_words(kind);
     if (fixed < 0 || npcs > max_pcs)
         return 0;
-    uint64_t len = 1 + (uint64_t)fixed + npcs;
+    uint64_t t = flags & REC_F_TIME ? 1 : 0;
+    uint64_t len = 1 + t + (uint64_t)fixed + npcs;
     if (len > avail)
         return 0;
-    *rec =
-        (struct record){.kind = kind, .flags = record_header_flags(h), .npcs = npcs, .words = len};
+    *rec = (struct record){.kind = kind, .flags = flags, .npcs = npcs, .words = len};
+    if (t && (rec->time_ns = record_word(words, mask, pos + 1)) == 0)
+        return 0;
+    pos += t; /* the payload follows the time word */
     uint32_t tag = record_header_tag(h);
     switch (kind) {
     case REC_CPU:

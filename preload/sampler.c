@@ -26,11 +26,13 @@
 #include "preload/log.h"
 #include "preload/record.h"
 #include "preload/unwind.h"
+#include "preload/wait.h" /* wait_now */
 
 static enum sampler_kind kind;
 static _Atomic int signo;
 static uint64_t period_ns;
 static unsigned depth;
+static bool timeline; /* FLAMEPRE_TIMELINE: each sample carries its time */
 static _Atomic int active;
 
 /*
@@ -193,11 +195,13 @@ static void on_sample(int sig, siginfo_t *si, void *ucv)
     }
 
     tstate.ring_busy = 1;
+    /* clock_gettime is the vDSO's: async-signal-safe, no system call */
+    uint64_t when = timeline ? wait_now() : 0;
     unsigned flags;
     unsigned n =
         unwind_capture(ucv, s->stack_lo, s->stack_hi, s->unw_cursor, s->scratch, depth, &flags);
     slot_count_unwind(s, flags);
-    if (!record_put_cpu(&s->ring, s->scratch, n, flags, weight))
+    if (!record_put_cpu(&s->ring, s->scratch, n, flags, weight, when))
         ctr_add(&s->dropped, weight);
     tstate.ring_busy = 0;
 out:
@@ -711,6 +715,7 @@ bool sampler_withhold(int sig, const siginfo_t *si)
 int sampler_init(const struct config *cfg)
 {
     depth = cfg->depth;
+    timeline = cfg->timeline;
     period_ns = 1000000000ull / cfg->hz;
     int sig = choose_signal(NULL);
     if (sig < 0) {

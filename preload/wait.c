@@ -40,6 +40,7 @@ int wait_lock_addr;
 
 static uint64_t mean;
 static unsigned depth = 128;
+static bool timeline; /* FLAMEPRE_TIMELINE: each wait carries its start time */
 static struct wait_host host;
 
 #define RING_WAIT_NS (2ull * 1000000000ull)
@@ -48,6 +49,7 @@ int wait_init(const struct config *cfg, const struct wait_host *h)
 {
     mean = cfg->wait_sample_ns;
     wait_lock_addr = cfg->lock_addr;
+    timeline = cfg->timeline;
     depth = cfg->depth < CONFIG_MAX_DEPTH ? cfg->depth : CONFIG_MAX_DEPTH;
     if (h)
         host = *h;
@@ -199,6 +201,9 @@ static bool ring_reserve(struct tslot *s, uint64_t words)
 
 _Static_assert(!(WAIT_F_OBJ & (UNW_F_TRUNCATED | UNW_F_FAILED | UNW_F_SHALLOW | UNW_F_LOW_STACK)),
                "WAIT_F_OBJ is clear of the unwinder's flags");
+_Static_assert(!(REC_F_TIME &
+                 (WAIT_F_OBJ | UNW_F_TRUNCATED | UNW_F_FAILED | UNW_F_SHALLOW | UNW_F_LOW_STACK)),
+               "REC_F_TIME is clear of the other record flags");
 
 /* Write one REC_WAIT record. Guard held. */
 static void record_wait(uint32_t label, uint64_t d, uint64_t bytes, const void *obj,
@@ -227,7 +232,13 @@ static void record_wait(uint32_t label, uint64_t d, uint64_t bytes, const void *
         n++;
         flags |= WAIT_F_OBJ;
     }
-    if (ring_reserve(s, record_words(REC_WAIT, n)) && record_put_wait(&s->ring, pcs, n, flags, &w))
+    uint64_t start = 0;
+    if (timeline) {
+        uint64_t now = wait_now();
+        start = now > d ? now - d : 1; /* the wait began d ns ago */
+    }
+    if (ring_reserve(s, record_words(REC_WAIT, n, start != 0)) &&
+        record_put_wait(&s->ring, pcs, n, flags, &w, start))
         ctr_add(&s->wait_sampled, 1);
     else
         ctr_add(&s->wait_dropped, 1);

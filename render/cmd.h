@@ -19,6 +19,7 @@ int cmd_top(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
+int cmd_heatmap(int argc, char **argv);
 
 void usage_main(FILE *f);
 void usage_render(FILE *f);
@@ -27,6 +28,7 @@ void usage_top(FILE *f);
 void usage_convert(FILE *f);
 void usage_diff(FILE *f);
 void usage_collect(FILE *f);
+void usage_heatmap(FILE *f);
 
 /* Write p as HTML (html) or SVG with options o; 0 or -1 (printed). */
 int render_write(FILE *f, struct profile *p, const struct render_opts *o, bool html);

@@ -10,6 +10,7 @@
 #include "render/pprof.h"
 #include "render/profile.h"
 #include "render/speedscope.h"
+#include "render/tlrange.h"
 #include "render/units.h"
 #include "render/util.h"
 
@@ -25,24 +26,24 @@ void usage_convert(FILE *f)
           "  --to speedscope  speedscope JSON (https://www.speedscope.app)\n"
           "  -o, --output F   output file (default stdout)\n"
           "      --units U    samples, bytes, ns or count (default: from the file name)\n"
-          "      --merge-threads, --lenient   as for render\n",
+          "      --merge-threads, --lenient   as for render\n"
+          "      --metric NAME    of a timeline input: cpu, lock_ns, cond_ns or io_ns (default\n"
+          "                       cpu); the whole time range (render and top take ranges)\n",
           f);
 }
 
 static const struct option convert_longopts[] = {
-    {"to", required_argument, NULL, 't'},
-    {"output", required_argument, NULL, 'o'},
-    {"units", required_argument, NULL, 'u'},
-    {"merge-threads", no_argument, NULL, 'm'},
-    {"lenient", no_argument, NULL, 'l'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+    {"to", required_argument, NULL, 't'},     {"output", required_argument, NULL, 'o'},
+    {"units", required_argument, NULL, 'u'},  {"merge-threads", no_argument, NULL, 'm'},
+    {"lenient", no_argument, NULL, 'l'},      {"help", no_argument, NULL, 'h'},
+    {"metric", required_argument, NULL, 'M'}, {NULL, 0, NULL, 0},
 };
 
 int cmd_convert(int argc, char **argv)
 {
     const char *to = NULL, *out = NULL, *units = NULL;
-    struct parse_opts po = {0};
+    struct tl_range tl = {.to_s = -1};
+    struct parse_opts po = {.tl = &tl};
     int c;
     optind = 1;
     opterr = 0;
@@ -54,6 +55,10 @@ int cmd_convert(int argc, char **argv)
         case 'm': po.merge_threads = true; break;
         case 'l': po.lenient = true; break;
         case 'h': usage_convert(stdout); return 0;
+        case 'M':
+            if (tl_range_option(&tl, "metric", optarg) < 0)
+                return 2;
+            break;
         default: bad_option(argv, "convert"); return 2;
         }
     }

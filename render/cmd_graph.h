@@ -15,6 +15,7 @@
 #include "render/diff.h"
 #include "render/parse.h"
 #include "render/render.h"
+#include "render/tlrange.h"
 
 struct profile;
 
@@ -25,7 +26,8 @@ struct graph_args {
     const char *out;       /* -o; NULL: stdout */
     const char *thread;    /* --thread as given, compiled into thread_re */
     regex_t thread_re;
-    char **inputs; /* the input files (argv) */
+    struct tl_range tl; /* --metric, --from, --to (timeline inputs); po.tl points here */
+    char **inputs;      /* the input files (argv) */
     int nin;
     bool html; /* out ends in .html: the canvas page, else SVG */
 };

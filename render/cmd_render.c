@@ -41,6 +41,7 @@ static const char graph_opts_help[] =
 void usage_graph_options(FILE *f)
 {
     fputs(graph_opts_help, f);
+    fputs(tl_range_help, f);
 }
 
 void usage_render(FILE *f)
@@ -75,6 +76,9 @@ enum {
     OPT_LENIENT,
     OPT_NO_NORMALIZE,
     OPT_MIN_DELTA,
+    OPT_FROM,
+    OPT_TO,
+    OPT_METRIC,
 };
 
 static const struct option render_longopts[] = {
@@ -96,6 +100,9 @@ static const struct option render_longopts[] = {
     {"lenient", no_argument, NULL, OPT_LENIENT},
     {"no-normalize", no_argument, NULL, OPT_NO_NORMALIZE},
     {"min-delta", required_argument, NULL, OPT_MIN_DELTA},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"to", required_argument, NULL, OPT_TO},
+    {"metric", required_argument, NULL, OPT_METRIC},
     {NULL, 0, NULL, 0},
 };
 
@@ -130,6 +137,8 @@ bool graph_args_parse(struct graph_args *a, int argc, char **argv, bool is_diff,
     void (*usage)(FILE *) = is_diff ? usage_diff : usage_render;
     const char *units = NULL;
     memset(a, 0, sizeof(*a));
+    a->tl.to_s = -1;
+    a->po.tl = &a->tl;
     a->dopt = (struct diff_opts){.normalize = true, .min_delta = -1};
     render_opts_init(&a->ro);
     struct render_opts *ro = &a->ro;
@@ -207,6 +216,16 @@ bool graph_args_parse(struct graph_args *a, int argc, char **argv, bool is_diff,
                 return false;
             }
             break;
+        case OPT_FROM:
+        case OPT_TO:
+        case OPT_METRIC:
+            if (tl_range_option(&a->tl,
+                                c == OPT_FROM ? "from"
+                                : c == OPT_TO ? "to"
+                                              : "metric",
+                                optarg) < 0)
+                return false;
+            break;
         default:
         bad:
             bad_option(argv, cmd);
@@ -222,7 +241,11 @@ bool graph_args_parse(struct graph_args *a, int argc, char **argv, bool is_diff,
         return false;
     }
     a->html = a->out && ends_with(a->out, ".html");
+    if (tl_range_check(&a->tl) < 0)
+        return false;
     metric_from_path(a->inputs[0], &ro->metric);
+    if (a->tl.metric && tl_is_path(a->inputs[0]))
+        metric_select(&ro->metric, a->tl.metric);
     for (int i = 1; i < a->nin; i++) {
         struct metric_info mi;
         metric_from_path(a->inputs[i], &mi);
@@ -290,6 +313,8 @@ int cmd_load(char **inputs, int n, const struct parse_opts *po, const char *unit
 {
     *out = NULL;
     metric_from_path(inputs[0], mi);
+    if (po->tl && po->tl->metric && tl_is_path(inputs[0]))
+        metric_select(mi, po->tl->metric);
     if (units && unit_parse(units, &mi->unit) < 0) {
         cli_error("--units: expected samples, bytes, ns or count, got \"%s\"", units);
         return 2;

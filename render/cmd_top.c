@@ -6,6 +6,7 @@
 #include "render/outfile.h"
 #include "render/parse.h"
 #include "render/profile.h"
+#include "render/tlrange.h"
 #include "render/top.h"
 #include "render/units.h"
 #include "render/util.h"
@@ -36,18 +37,16 @@ void usage_top(FILE *f)
         "      --lenient        skip malformed lines instead of failing\n"
         "  -o, --output FILE    write to FILE instead of stdout\n",
         f);
+    fputs(tl_range_help, f);
 }
 
 static const struct option top_longopts[] = {
-    {"format", required_argument, NULL, 'f'},
-    {"units", required_argument, NULL, 'u'},
-    {"merge-threads", no_argument, NULL, 'm'},
-    {"thread", required_argument, NULL, 't'},
-    {"lenient", no_argument, NULL, 'l'},
-    {"output", required_argument, NULL, 'o'},
-    {"help", no_argument, NULL, 'h'},
-    {"by", required_argument, NULL, 'b'},
-    {NULL, 0, NULL, 0},
+    {"format", required_argument, NULL, 'f'},  {"units", required_argument, NULL, 'u'},
+    {"merge-threads", no_argument, NULL, 'm'}, {"thread", required_argument, NULL, 't'},
+    {"lenient", no_argument, NULL, 'l'},       {"output", required_argument, NULL, 'o'},
+    {"help", no_argument, NULL, 'h'},          {"by", required_argument, NULL, 'b'},
+    {"from", required_argument, NULL, 'F'},    {"to", required_argument, NULL, 'T'},
+    {"metric", required_argument, NULL, 'M'},  {NULL, 0, NULL, 0},
 };
 
 /* --by module: the collector's summaries where every input has one and
@@ -77,7 +76,8 @@ int cmd_top(int argc, char **argv)
     size_t limit = 20;
     enum top_format fmt = TOP_TEXT;
     const char *units = NULL, *out = NULL, *thread = NULL;
-    struct parse_opts po = {0};
+    struct tl_range tl = {.to_s = -1};
+    struct parse_opts po = {.tl = &tl};
     regex_t thread_re;
     bool by_module = false;
     int c;
@@ -121,9 +121,17 @@ int cmd_top(int argc, char **argv)
         case 'l': po.lenient = true; break;
         case 'o': out = optarg; break;
         case 'h': usage_top(stdout); return 0;
+        case 'F':
+        case 'T':
+        case 'M':
+            if (tl_range_option(&tl, c == 'F' ? "from" : c == 'T' ? "to" : "metric", optarg) < 0)
+                return 2;
+            break;
         default: bad_option(argv, "top"); return 2;
         }
     }
+    if (tl_range_check(&tl) < 0)
+        return 2;
     if (optind >= argc) {
         cli_error("top: no input file");
         usage_top(stderr);

@@ -34,6 +34,7 @@
 #include "render/escape.h"
 #include "render/profile.h"
 #include "render/util.h"
+#include "render/vlq.h"
 
 /* html_js[]: render/js/html.js, byte for byte (Makefile). Model: typed
  * arrays in pre-order (depth, parent, end of subtree, name, self counts);
@@ -54,8 +55,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char vlq_digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 /* The node table: millions of digits gathered in one growing buffer (it is
  * complete before the page header is written, which needs the used names)
  * and written with a single fwrite. */
@@ -70,19 +69,6 @@ static int oreserve(struct obuf *o, size_t more)
     if (o->cap - o->n >= more)
         return 0;
     return grow_array(&o->b, &o->cap, o->n + more, 1);
-}
-
-#define VLQ_MAX 13 /* digits that hold 64 bits */
-
-/* Append v in VLQ (room reserved by the caller). */
-static inline char *vlq(char *d, uint64_t v)
-{
-    while (v >= 32) {
-        *d++ = vlq_digits[(v & 31) | 32];
-        v >>= 5;
-    }
-    *d++ = vlq_digits[v];
-    return d;
 }
 
 static uint64_t scaled(double v, double scale)
@@ -301,6 +287,61 @@ static const char html_css[] =
     " overflow: hidden; box-shadow: 2px 2px 4px rgba(0,0,0,.2); }\n"
     "#empty { text-align: center; margin: 40px; color: #555; }\n";
 
+/* What the page says around the graph. */
+struct page {
+    const char *title, *subtitle, *note, *legend; /* NULL: none (title required) */
+    bool diff;                                    /* the width-mode selector */
+    bool empty;                                   /* say there is nothing to draw */
+};
+
+/* The page up to the data table's opening tag. */
+static void page_start(FILE *f, const struct page *pg)
+{
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+          "<meta name=\"generator\" content=\"flamepre\">\n",
+          f);
+    html_text(f, "title", "doctitle", pg->title);
+    fprintf(f, "<style>\n%s</style>\n</head>\n<body>\n", html_css);
+    html_text(f, "h1", "title", pg->title);
+    if (pg->subtitle)
+        html_text(f, "div", "subtitle", pg->subtitle);
+    if (pg->note)
+        html_text(f, "div", "note", pg->note);
+    if (pg->legend)
+        html_text(f, "div", "legend", pg->legend);
+    fputs("<div id=\"bar\"><button id=\"reset\" disabled>Reset zoom</button>", f);
+    if (pg->diff)
+        fputs("<label>width: <select id=\"mode\"><option value=\"max\">max(before, after)"
+              "</option><option value=\"after\">after</option><option value=\"before\">before"
+              "</option></select></label>",
+              f);
+    fputs("<span class=\"grow\"></span><input id=\"search\" type=\"search\" size=\"30\" "
+          "placeholder=\"Search (regex; Ctrl-F or /)\" autocomplete=\"off\">"
+          "<span id=\"matched\"></span></div>\n",
+          f);
+    if (pg->empty)
+        fputs("<div id=\"empty\">No samples: the input is empty.</div>\n", f);
+    fputs("<div id=\"wrap\"><canvas id=\"fg\"></canvas></div>\n"
+          "<div id=\"status\">&nbsp;</div><div id=\"tip\"></div>\n"
+          "<script type=\"application/json\" id=\"fp-data\">",
+          f);
+}
+
+/* The rest of the page after the data table. */
+static void page_end(FILE *f)
+{
+    fprintf(f, "</script>\n<script>\n%s</script>\n</body>\n</html>\n", html_js);
+}
+
+void html_template(FILE *f, bool diff)
+{
+    struct page pg = {
+        HTML_TEMPLATE_TITLE, NULL, NULL, diff ? HTML_TEMPLATE_LEGEND : NULL, diff, false};
+    page_start(f, &pg);
+    fputs(HTML_TEMPLATE_DATA, f);
+    page_end(f);
+}
+
 int html_write(FILE *f, struct profile *p, const struct render_opts *o)
 {
     double total = profile_total(p);
@@ -323,37 +364,12 @@ int html_write(FILE *f, struct profile *p, const struct render_opts *o)
                         : o->inverted            ? "Icicle Graph"
                                                  : "Flame Graph";
     const char *palette = o->palette ? o->palette : o->metric.palette;
-    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-          "<meta name=\"generator\" content=\"flamepre\">\n",
-          f);
-    html_text(f, "title", "doctitle", title);
-    fprintf(f, "<style>\n%s</style>\n</head>\n<body>\n", html_css);
-    html_text(f, "h1", "title", title);
-    if (o->subtitle)
-        html_text(f, "div", "subtitle", o->subtitle);
-    if (o->note)
-        html_text(f, "div", "note", o->note);
-    if (o->diff) {
-        char legend[256];
-        diff_legend(legend, sizeof(legend), o->diff);
-        html_text(f, "div", "legend", legend);
-    }
-    fputs("<div id=\"bar\"><button id=\"reset\" disabled>Reset zoom</button>", f);
+    char legend[256];
     if (o->diff)
-        fputs("<label>width: <select id=\"mode\"><option value=\"max\">max(before, after)"
-              "</option><option value=\"after\">after</option><option value=\"before\">before"
-              "</option></select></label>",
-              f);
-    fputs("<span class=\"grow\"></span><input id=\"search\" type=\"search\" size=\"30\" "
-          "placeholder=\"Search (regex; Ctrl-F or /)\" autocomplete=\"off\">"
-          "<span id=\"matched\"></span></div>\n",
-          f);
-    if (total <= 0)
-        fputs("<div id=\"empty\">No samples: the input is empty.</div>\n", f);
-    fputs("<div id=\"wrap\"><canvas id=\"fg\"></canvas></div>\n"
-          "<div id=\"status\">&nbsp;</div><div id=\"tip\"></div>\n"
-          "<script type=\"application/json\" id=\"fp-data\">",
-          f);
+        diff_legend(legend, sizeof(legend), o->diff);
+    struct page pg = {title,           o->subtitle, o->note, o->diff ? legend : NULL,
+                      o->diff != NULL, total <= 0};
+    page_start(f, &pg);
 
     fprintf(f,
             "{\"v\":1,\"unit\":\"%s\",\"period\":%.17g,\"scale\":%g,\"inverted\":%s,"
@@ -396,7 +412,8 @@ int html_write(FILE *f, struct profile *p, const struct render_opts *o)
     struct rgb m = color_more();
     fprintf(f, "\",\"more\":\"%02x%02x%02x\",\n\"nodes\":\"", m.r, m.g, m.b);
     fwrite(t.out.b, 1, t.out.n, f);
-    fprintf(f, "\"}</script>\n<script>\n%s</script>\n</body>\n</html>\n", html_js);
+    fputs("\"}", f);
+    page_end(f);
     rc = 0; /* write errors: reported by the stream's owner (outfile.h) */
 out:
     free(t.out.b);

@@ -11,25 +11,28 @@
 
 void usage_main(FILE *f)
 {
-    fputs("usage: flamepre COMMAND [ARGS]\n"
-          "\n"
-          "Commands:\n"
-          "  record [-e EVENTS] [-F HZ] [-o DIR] -- CMD ARGS...\n"
-          "                           run CMD with the profiler preloaded, then render its graphs\n"
-          "  render IN.folded... -o OUT.svg|OUT.html [options]\n"
-          "                           draw an interactive flame graph (SVG or canvas HTML)\n"
-          "  diff BEFORE.folded AFTER.folded -o OUT.svg|OUT.html [options]\n"
-          "                           differential flame graph (red grew, blue shrank)\n"
-          "  top IN.folded [-n N] [--format text|markdown|csv]\n"
-          "                           heaviest functions by self and total\n"
-          "  convert IN.folded --to folded|pprof|speedscope -o OUT\n"
-          "                           export to other profile formats\n"
-          "  collect --socket NAME    the collector process (started by profiled programs)\n"
-          "  help [COMMAND]           show help\n"
-          "  -V, --version            print \"flamepre VERSION\" and exit\n"
-          "\n"
-          "Run 'flamepre COMMAND --help' for a command's options.\n",
-          f);
+    fputs(
+        "usage: flamepre COMMAND [ARGS]\n"
+        "\n"
+        "Commands:\n"
+        "  record [-e EVENTS] [-F HZ] [-o DIR] -- CMD ARGS...\n"
+        "                           run CMD with the profiler preloaded, then render its graphs\n"
+        "  render IN.folded... -o OUT.svg|OUT.html [options]\n"
+        "                           draw an interactive flame graph (SVG or canvas HTML)\n"
+        "  diff BEFORE.folded AFTER.folded -o OUT.svg|OUT.html [options]\n"
+        "                           differential flame graph (red grew, blue shrank)\n"
+        "  top IN.folded [-n N] [--format text|markdown|csv]\n"
+        "                           heaviest functions by self and total\n"
+        "  convert IN.folded --to folded|pprof|speedscope -o OUT\n"
+        "                           export to other profile formats\n"
+        "  heatmap IN.timeline -o OUT.html [options]\n"
+        "                           FlameScope heatmap of a timeline; select a range to graph it\n"
+        "  collect --socket NAME    the collector process (started by profiled programs)\n"
+        "  help [COMMAND]           show help\n"
+        "  -V, --version            print \"flamepre VERSION\" and exit\n"
+        "\n"
+        "Run 'flamepre COMMAND --help' for a command's options.\n",
+        f);
 }
 
 static const struct {
@@ -40,6 +43,7 @@ static const struct {
     {"render", cmd_render, usage_render},    {"diff", cmd_diff, usage_diff},
     {"record", cmd_record, usage_record},    {"top", cmd_top, usage_top},
     {"convert", cmd_convert, usage_convert}, {"collect", cmd_collect, usage_collect},
+    {"heatmap", cmd_heatmap, usage_heatmap},
 };
 
 int main(int argc, char **argv)

@@ -14,6 +14,7 @@
 #include "render/parse.h"
 #include "format/frames.h"
 #include "render/profile.h"
+#include "render/tlrange.h"
 #include "render/util.h"
 
 #include <errno.h>
@@ -497,6 +498,8 @@ int parse_folded_file(struct profile *p, const char *path, const struct parse_op
 {
     if (strcmp(path, "-") == 0)
         return parse_folded_fd(p, 0, "<stdin>", opts, stats);
+    if (tl_is_path(path))
+        return parse_timeline_file(p, path, opts, stats);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;

@@ -23,13 +23,15 @@
 #include <stdint.h>
 
 struct profile;
+struct tl_range;
 
 struct parse_opts {
     bool lenient;
     bool merge_threads;
     bool reverse;
     bool collapse_recursion;
-    const regex_t *thread_re; /* NULL: keep all */
+    const regex_t *thread_re;  /* NULL: keep all */
+    const struct tl_range *tl; /* a .timeline input's range (tlrange.h); NULL: cpu, all */
 };
 
 struct parse_stats {
@@ -39,7 +41,8 @@ struct parse_stats {
     uint64_t filtered; /* stacks dropped by thread_re */
 };
 
-/* Parse a whole file ("-" = stdin) into p, then profile_finish(p).
+/* Parse a whole file ("-" = stdin) into p, then profile_finish(p). A path
+ * ending in ".timeline" is read as a timeline (tlrange.h: opts->tl). 
  * Returns 0, or -1 after printing an error, with errno saying whose fault
  * it is: EINVAL for a malformed line (a usage error, exit 2), else the
  * system's (ENOMEM, or what open or read failed with: exit 1).

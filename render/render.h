@@ -45,4 +45,14 @@ int svg_write(FILE *f, struct profile *p, const struct render_opts *o);
  * or -1 after printing an error (ENOMEM). */
 int html_write(FILE *f, struct profile *p, const struct render_opts *o);
 
+/* The same page with placeholders instead of a graph, for pages that
+ * build graphs in the browser (the heatmap's range graphs): the data
+ * table's JSON (html.c describes it; "diff" carries no "maxpp": html.js
+ * computes it) replaces HTML_TEMPLATE_DATA, and HTML-escaped text the
+ * title (twice) and, with diff, the legend. */
+#define HTML_TEMPLATE_DATA "@@FP-DATA@@"
+#define HTML_TEMPLATE_TITLE "@@FP-TITLE@@"
+#define HTML_TEMPLATE_LEGEND "@@FP-LEGEND@@"
+void html_template(FILE *f, bool diff);
+
 #endif

@@ -34,12 +34,30 @@ static double meta_period(const char *path, size_t prefix_len, const char *metri
     return v > 0 && isfinite(v) ? v : 0;
 }
 
+int metric_select(struct metric_info *mi, const char *name)
+{
+    const struct metric_def *d = metric_find(name, strlen(name));
+    if (!d || strlen(name) >= sizeof(mi->metric))
+        return -1;
+    strcpy(mi->metric, name);
+    mi->unit = d->kind;
+    mi->palette = d->palette;
+    return 0;
+}
+
 void metric_from_path(const char *path, struct metric_info *mi)
 {
     memset(mi, 0, sizeof(*mi));
     mi->unit = UNIT_SAMPLES;
     mi->palette = "hot";
     size_t len = strlen(path);
+    static const char tl_ext[] = ".timeline";
+    if (len >= sizeof(tl_ext) && strcmp(path + len - (sizeof(tl_ext) - 1), tl_ext) == 0) {
+        /* a timeline's metric is chosen (--metric); CPU unless said */
+        metric_select(mi, "cpu");
+        mi->period_ns = meta_period(path, len - (sizeof(tl_ext) - 1), "cpu");
+        return;
+    }
     static const char ext[] = ".folded";
     if (len < sizeof(ext) || strcmp(path + len - (sizeof(ext) - 1), ext) != 0)
         return;

@@ -19,8 +19,11 @@ struct metric_info {
 /* Fill *mi from a folded file's path (never fails): unit and palette from
  * the metric table (format/metrics.h); an unknown metric is samples, palette
  * "hot" (a count if its name ends in "_count"). Reads the sibling meta.json
- * if present. */
+ * if present. "<comm>.<pid>.timeline" is its cpu metric. */
 void metric_from_path(const char *path, struct metric_info *mi);
+/* Set *mi's metric, unit and palette to metric `name` of the table (a
+ * timeline's --metric); the period is left alone. 0, or -1 if unknown. */
+int metric_select(struct metric_info *mi, const char *name);
 /* Parse a --units value: samples, bytes, ns, count. Returns 0 or -1. */
 int unit_parse(const char *s, enum unit_kind *out);
 const char *unit_name(enum unit_kind u);

@@ -102,6 +102,13 @@ function diffValues(b, a) {
 if (DIFF) {
   DIFF.scale = DIFF.normalize ? DIFF.tb / DIFF.ta : 1;
   tA = sums(sA); tB = sums(sB); inten = new Float32Array(N);
+  if (DIFF.maxpp == null) { /* a graph built in the browser: as diff.c does */
+    DIFF.maxpp = 0;
+    for (var m = 1; m < N; m++) {
+      var dv = diffValues(tB[m], tA[m]);
+      if (dv.i !== 0 && Math.abs(dv.pp) > DIFF.maxpp) DIFF.maxpp = Math.abs(dv.pp);
+    }
+  }
   for (var q = 0; q < N; q++) inten[q] = diffValues(tB[q], tA[q]).i;
 }
 /* ---- colors: per name from the file (plain), per node by delta (diff) ---- */

@@ -73,10 +73,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r->words = (uint64_t *)((char *)h + h->rings_off);
     r->mask = WORDS - 1;
     const uintptr_t pcs[3] = {0x1000, 0x2000, 0x3000};
-    record_put_cpu(r, pcs, 3, 0, 2);
+    record_put_cpu(r, pcs, 3, 0, 2, 0);
     struct record_wait w = {
         .label = WAIT_LABEL(WC_pthread_mutex_lock, FDK_NONE), .ns = 5000, .count_fx = 65536};
-    record_put_wait(r, pcs, 3, WAIT_F_OBJ, &w);
+    record_put_wait(r, pcs, 3, WAIT_F_OBJ, &w, 0);
     uint64_t *words = (uint64_t *)h;
     size_t nwords = total / 8;
     for (size_t i = 1; i + 10 <= size; i += 10) {

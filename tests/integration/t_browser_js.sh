@@ -15,8 +15,10 @@ for f in "$JS"/*.js; do
     node --check "$f" || fail "$f does not parse"
 done
 grep -n ']]>' "$JS/svg.js" && fail "svg.js contains ]]> (it sits in a CDATA section)"
-grep -n -i '</script\|<!--' "$JS/html.js" &&
-    fail "html.js contains </script or <!-- (it sits in an HTML <script>)"
+for f in html.js heatmap.js; do
+    grep -n -i '</script\|<!--' "$JS/$f" &&
+        fail "$f contains </script or <!-- (it sits in an HTML <script>)"
+done
 
 IN=$ROOT/tests/golden/in/app.4242.cpu.folded
 "$CLI" render "$IN" -o "$TMP/g.svg" || fail "flamepre render failed"

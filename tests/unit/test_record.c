@@ -52,14 +52,14 @@ static uint64_t decode_at_tail(struct ring *r, uint64_t *pcs, unsigned max, stru
 static void test_words(void **st)
 {
     (void)st;
-    assert_int_equal(record_words(REC_CPU, 0), 1);
-    assert_int_equal(record_words(REC_CPU, 5), 6);
-    assert_int_equal(record_words(REC_WAIT, 0), 4);
-    assert_int_equal(record_words(REC_WAIT, 5), 9);
+    assert_int_equal(record_words(REC_CPU, 0, false), 1);
+    assert_int_equal(record_words(REC_CPU, 5, false), 6);
+    assert_int_equal(record_words(REC_WAIT, 0, false), 4);
+    assert_int_equal(record_words(REC_WAIT, 5, false), 9);
     /* allocations do not use the ring */
-    assert_int_equal(record_words(REC_ALLOC, 5), 0);
-    assert_int_equal(record_words(3, 5), 0);
-    assert_int_equal(record_words(0, 0), 0);
+    assert_int_equal(record_words(REC_ALLOC, 5, false), 0);
+    assert_int_equal(record_words(3, 5, false), 0);
+    assert_int_equal(record_words(0, 0, false), 0);
 }
 
 /* The layout is the shared mapping's (LAYOUT_VERSION): these are the exact
@@ -70,7 +70,7 @@ static void test_cpu_round_trip(void **st)
     struct ring r;
     ring_make(&r, 16, 0);
     const uintptr_t pcs[3] = {0x401000, 0x402000, 0x7fff0000};
-    assert_true(record_put_cpu(&r, pcs, 3, UNW_F_TRUNCATED | UNW_F_FAILED, 7));
+    assert_true(record_put_cpu(&r, pcs, 3, UNW_F_TRUNCATED | UNW_F_FAILED, 7, 0));
     assert_int_equal(ring_head(&r), 4);
     assert_int_equal(r.words[0], 3ull | 3ull << 16 | 1ull << 24 | 7ull << 32);
     assert_int_equal(r.words[1], 0x401000);
@@ -90,7 +90,7 @@ static void test_cpu_round_trip(void **st)
 
     /* no pcs at all (the unwinder gave up at once) and the widest weight */
     atomic_store(&r.tail, 4);
-    assert_true(record_put_cpu(&r, pcs, 0, UNW_F_SHALLOW, UINT32_MAX));
+    assert_true(record_put_cpu(&r, pcs, 0, UNW_F_SHALLOW, UINT32_MAX, 0));
     assert_int_equal(decode_at_tail(&r, out, 3, &rec), 1);
     assert_int_equal(rec.npcs, 0);
     assert_int_equal(rec.samples, UINT32_MAX);
@@ -107,7 +107,7 @@ static void test_wait_round_trip(void **st)
     const uintptr_t pcs[2] = {0xdeadbee0, 0x401234}; /* the lock, then the call site */
     struct record_wait w = {
         .label = WAIT_LABEL(WC_read, FDK_PIPE), .ns = UINT64_MAX, .count_fx = 65536, .bytes = 4096};
-    assert_true(record_put_wait(&r, pcs, 2, WAIT_F_OBJ | UNW_F_LOW_STACK, &w));
+    assert_true(record_put_wait(&r, pcs, 2, WAIT_F_OBJ | UNW_F_LOW_STACK, &w, 0));
     assert_int_equal(ring_head(&r), 6);
     assert_int_equal(r.words[0], 2ull | (uint64_t)(WAIT_F_OBJ | UNW_F_LOW_STACK) << 16 |
                                      4ull << 24 | (uint64_t)w.label << 32);
@@ -136,7 +136,7 @@ static void test_wait_round_trip(void **st)
     /* a wait without an object or pcs is fine */
     atomic_store(&r.tail, 6);
     w.bytes = 0;
-    assert_true(record_put_wait(&r, pcs, 0, 0, &w));
+    assert_true(record_put_wait(&r, pcs, 0, 0, &w, 0));
     assert_int_equal(decode_at_tail(&r, out, 2, &rec), 4);
     assert_int_equal(rec.npcs, 0);
     assert_int_equal(rec.wait.bytes, 0);
@@ -156,6 +156,68 @@ static uint64_t rnd(uint64_t *s)
 /* Many records of both kinds and random sizes through a small ring whose
  * counters start near 2^64 (they wrap too), drained as the collector does:
  * each decodes to what was written, wherever it falls. */
+/* FLAMEPRE_TIMELINE: REC_F_TIME and one time word after the header, both
+ * kinds, across the wrap; a time word of 0, or REC_F_TIME passed in by a
+ * caller, is refused. */
+static void test_timed_round_trip(void **st)
+{
+    (void)st;
+    assert_int_equal(record_words(REC_CPU, 5, true), 7);
+    assert_int_equal(record_words(REC_WAIT, 5, true), 10);
+    assert_false(REC_F_TIME &
+                 (UNW_F_TRUNCATED | UNW_F_FAILED | UNW_F_SHALLOW | UNW_F_LOW_STACK | WAIT_F_OBJ));
+    struct ring r;
+    ring_make(&r, 16, 13); /* the second record wraps */
+    const uintptr_t pcs[2] = {0x401000, 0x402000};
+    assert_true(record_put_cpu(&r, pcs, 2, UNW_F_FAILED, 3, 123456789012ull));
+    assert_int_equal(r.words[13 & 15],
+                     2ull | (uint64_t)(UNW_F_FAILED | REC_F_TIME) << 16 | 1ull << 24 | 3ull << 32);
+    assert_int_equal(r.words[14 & 15], 123456789012ull);
+    assert_int_equal(r.words[15 & 15], 0x401000);
+    uint64_t *out = malloc(2 * sizeof *out);
+    struct record rec;
+    assert_int_equal(decode_at_tail(&r, out, 2, &rec), 4);
+    assert_int_equal(rec.kind, REC_CPU);
+    assert_int_equal(rec.flags, UNW_F_FAILED | REC_F_TIME);
+    assert_int_equal(rec.time_ns, 123456789012ull);
+    assert_int_equal(rec.samples, 3);
+    assert_int_equal(out[0], 0x401000);
+    assert_int_equal(out[1], 0x402000);
+    atomic_store(&r.tail, ring_head(&r));
+
+    struct record_wait w = {
+        .label = WAIT_LABEL(WC_read, FDK_PIPE), .ns = 5000, .count_fx = 65536, .bytes = 7};
+    assert_true(record_put_wait(&r, pcs, 2, WAIT_F_OBJ, &w, 99));
+    assert_int_equal(decode_at_tail(&r, out, 2, &rec), 7);
+    assert_int_equal(rec.kind, REC_WAIT);
+    assert_int_equal(rec.time_ns, 99);
+    assert_int_equal(rec.wait.ns, 5000);
+    assert_int_equal(rec.wait.count_fx, 65536);
+    assert_int_equal(rec.wait.bytes, 7);
+    assert_int_equal(out[0], 0x401000);
+    atomic_store(&r.tail, ring_head(&r));
+
+    /* untimed records carry no time */
+    assert_true(record_put_cpu(&r, pcs, 1, 0, 1, 0));
+    assert_int_equal(decode_at_tail(&r, out, 2, &rec), 2);
+    assert_int_equal(rec.time_ns, 0);
+    assert_int_equal(rec.flags, 0);
+    atomic_store(&r.tail, ring_head(&r));
+
+    /* the caller never passes the flag itself; a zero time word is garbage */
+    assert_false(record_put_cpu(&r, pcs, 1, REC_F_TIME, 1, 5));
+    uint64_t h = ring_head(&r);
+    r.words[h & 15] = record_header(REC_CPU, REC_F_TIME, 0, 1);
+    r.words[(h + 1) & 15] = 0;
+    atomic_store(&r.head, h + 2);
+    assert_int_equal(decode_at_tail(&r, out, 2, &rec), 0);
+    /* a time word not yet published: not whole */
+    atomic_store(&r.head, h + 1);
+    assert_int_equal(decode_at_tail(&r, out, 2, &rec), 0);
+    free(out);
+    free(r.words);
+}
+
 static void test_stream_wraps(void **st)
 {
     (void)st;
@@ -180,12 +242,13 @@ static void test_stream_wraps(void **st)
                 pcs[i] = (uintptr_t)(first + i);
             bool cpu = rnd(&seed) & 1;
             uint64_t extra = rnd(&seed) | 1;
-            bool ok = cpu ? record_put_cpu(&r, pcs, n, 0, (uint32_t)extra)
+            bool ok = cpu ? record_put_cpu(&r, pcs, n, 0, (uint32_t)extra, 0)
                           : record_put_wait(&r, pcs, n, 0,
                                             &(struct record_wait){.label = (uint32_t)extra,
                                                                   .ns = extra,
                                                                   .count_fx = ~extra,
-                                                                  .bytes = extra >> 1});
+                                                                  .bytes = extra >> 1},
+                                            0);
             if (!ok) {
                 refused++;
                 continue;
@@ -196,7 +259,7 @@ static void test_stream_wraps(void **st)
             while (qt != qh) {
                 struct record rec;
                 uint64_t len = decode_at_tail(&r, out, MAXP, &rec);
-                assert_int_equal(len, record_words(q[qt % WORDS].kind, q[qt % WORDS].n));
+                assert_int_equal(len, record_words(q[qt % WORDS].kind, q[qt % WORDS].n, false));
                 assert_int_equal(rec.kind, q[qt % WORDS].kind);
                 assert_int_equal(rec.npcs, q[qt % WORDS].n);
                 for (unsigned i = 0; i < rec.npcs; i++)
@@ -234,22 +297,22 @@ static void test_put_refuses(void **st)
     ring_make(&r, 8, 0);
     uintptr_t pcs[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     struct record_wait w = {.label = 1, .ns = 2, .count_fx = 3, .bytes = 4};
-    assert_false(record_put_cpu(&r, pcs, 8, 0, 1));   /* 9 words > 8 */
-    assert_false(record_put_wait(&r, pcs, 5, 0, &w)); /* 9 words */
+    assert_false(record_put_cpu(&r, pcs, 8, 0, 1, 0));   /* 9 words > 8 */
+    assert_false(record_put_wait(&r, pcs, 5, 0, &w, 0)); /* 9 words */
     assert_int_equal(ring_head(&r), 0);
     assert_int_equal(r.words[0], 0xa5a5a5a5a5a5a5a5ull);
-    assert_true(record_put_cpu(&r, pcs, 7, 0, 1)); /* exactly full */
-    assert_false(record_put_cpu(&r, pcs, 0, 0, 1));
+    assert_true(record_put_cpu(&r, pcs, 7, 0, 1, 0)); /* exactly full */
+    assert_false(record_put_cpu(&r, pcs, 0, 0, 1, 0));
     assert_int_equal(ring_head(&r), 8);
     atomic_store(&r.tail, 8); /* consumed */
-    assert_true(record_put_wait(&r, pcs, 4, 0, &w));
+    assert_true(record_put_wait(&r, pcs, 4, 0, &w, 0));
     assert_int_equal(ring_head(&r), 16);
 
     atomic_store(&r.tail, 16);
-    assert_false(record_put_cpu(&r, pcs, 1, 0, 0)); /* no samples */
-    assert_false(record_put_cpu(&r, pcs, 1, RECORD_MAX_FLAGS + 1, 1));
-    assert_false(record_put_cpu(&r, pcs, RECORD_MAX_PCS + 1, 0, 1)); /* pcs not read */
-    assert_false(record_put_wait(&r, pcs, 0, WAIT_F_OBJ, &w));       /* object, no pc */
+    assert_false(record_put_cpu(&r, pcs, 1, 0, 0, 0)); /* no samples */
+    assert_false(record_put_cpu(&r, pcs, 1, RECORD_MAX_FLAGS + 1, 1, 0));
+    assert_false(record_put_cpu(&r, pcs, RECORD_MAX_PCS + 1, 0, 1, 0)); /* pcs not read */
+    assert_false(record_put_wait(&r, pcs, 0, WAIT_F_OBJ, &w, 0));       /* object, no pc */
     assert_int_equal(ring_head(&r), 16);
     free(r.words);
 }
@@ -262,7 +325,7 @@ static void test_decode_truncated(void **st)
     ring_make(&r, 16, 5);
     uintptr_t pcs[4] = {1, 2, 3, 4};
     struct record_wait w = {.label = 1, .ns = 2, .count_fx = 3, .bytes = 4};
-    assert_true(record_put_wait(&r, pcs, 4, 0, &w));
+    assert_true(record_put_wait(&r, pcs, 4, 0, &w, 0));
     uint64_t *out = malloc(4 * sizeof *out);
     struct record rec;
     for (uint64_t avail = 0; avail < 8; avail++)
@@ -272,7 +335,7 @@ static void test_decode_truncated(void **st)
     assert_int_equal(record_decode(r.words, r.mask, 5, 17, out, 4, &rec), 0);
 
     atomic_store(&r.tail, 13);
-    assert_true(record_put_cpu(&r, pcs, 4, 0, 1));
+    assert_true(record_put_cpu(&r, pcs, 4, 0, 1, 0));
     for (uint64_t avail = 0; avail < 5; avail++)
         assert_int_equal(record_decode(r.words, r.mask, 13, avail, out, 4, &rec), 0);
     assert_int_equal(record_decode(r.words, r.mask, 13, 5, out, 4, &rec), 5);
@@ -288,7 +351,7 @@ static void test_decode_oversized(void **st)
     struct ring r;
     ring_make(&r, 16, 0);
     uintptr_t pcs[6] = {1, 2, 3, 4, 5, 6};
-    assert_true(record_put_cpu(&r, pcs, 6, 0, 1));
+    assert_true(record_put_cpu(&r, pcs, 6, 0, 1, 0));
     uint64_t *out = malloc(5 * sizeof *out);
     out[0] = 42;
     struct record rec;
@@ -364,7 +427,8 @@ static void test_decode_random(void **st)
             accepted++;
             assert_true(len <= avail);
             assert_true(rec.npcs <= MAXP);
-            assert_int_equal(len, record_words(rec.kind, rec.npcs));
+            assert_int_equal(len, record_words(rec.kind, rec.npcs, rec.flags & REC_F_TIME));
+            assert_true(!(rec.flags & REC_F_TIME) == !rec.time_ns);
             assert_int_equal(len, rec.words);
         }
     }
@@ -379,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_words),
         cmocka_unit_test(test_cpu_round_trip),
         cmocka_unit_test(test_wait_round_trip),
+        cmocka_unit_test(test_timed_round_trip),
         cmocka_unit_test(test_stream_wraps),
         cmocka_unit_test(test_put_refuses),
         cmocka_unit_test(test_decode_truncated),

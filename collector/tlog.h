@@ -1,0 +1,56 @@
+#ifndef FLAMEPRE_COLLECTOR_TLOG_H
+#define FLAMEPRE_COLLECTOR_TLOG_H
+/*
+ * The collector's timeline log (FLAMEPRE_TIMELINE=1): one entry per timed
+ * ring record (time, stack-table entry, weight), appended as the rings are
+ * drained, and written as <comm>.<pid>.timeline (format/timeline.h) at
+ * each write of the image, snapshots included: every write holds every
+ * event so far, so a snapshot's file is whole and self-contained.
+ *
+ * The log only names stack-table entries; the image's writer names them
+ * (symbolized folded text, metric, thread) through a callback at write
+ * time, so a stack is symbolized once however many events it has.
+ *
+ * Not thread-safe (the collector serialises); normal context only.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "collector/meta.h" /* struct thread_rec */
+
+struct tlog;
+
+struct tlog *tlog_new(void);
+void tlog_free(struct tlog *l);
+
+/* Log an event at CLOCK_MONOTONIC time t_ns of stack-table entry `entry`
+ * with `weight`. 0, or -1 when memory ran out (the event is counted as
+ * lost). */
+int tlog_add(struct tlog *l, uint64_t t_ns, uint32_t entry, uint64_t weight);
+
+size_t tlog_count(const struct tlog *l);
+uint64_t tlog_lost(const struct tlog *l);
+
+/* What the writer says of a stack-table entry: its folded text (buf,
+ * valid until the next call), its metric's name (format/metrics.h) and
+ * the thread serial it belongs to. False: leave the entry's events out. */
+struct tlog_names {
+    bool (*entry)(void *arg, uint32_t entry, const char **text, size_t *len, const char **metric,
+                  uint64_t *serial);
+    void *arg;
+};
+
+/* The session the file's header names. */
+struct tlog_session {
+    uint64_t start_mono_ns, period_ns;
+    uint32_t pid;
+    const char *comm;
+    const struct thread_rec *threads; /* sorted by serial */
+    size_t nthreads;
+};
+
+/* Write the log as `name` in dirfd, atomically. 0, or -1 with errno. */
+int tlog_write(struct tlog *l, const struct tlog_session *s, const struct tlog_names *names,
+               int dirfd, const char *name);
+
+#endif
