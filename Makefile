@@ -23,7 +23,7 @@ B := build
 CSTD    := -std=gnu11 -D_GNU_SOURCE -I. -I$(B)/gen
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(CFLAGS)
 LIBS_PRELOAD := -lunwind -ldl -lpthread -lrt -lm
-LIBS_CLI     := -lelf -lz -lm -ldl -lpthread
+LIBS_CLI     := -ldw -lelf -lz -lm -ldl -lpthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 FORMAT_SRC    := $(sort $(wildcard format/*.c))
@@ -35,7 +35,8 @@ COLLECTOR_SRC := $(sort $(wildcard collector/*.c))
 RENDER_SRC    := $(sort $(filter-out render/main.c,$(wildcard render/*.c)))
 # The collector process's own files: in the CLI (flamepre collect, record),
 # not in the library.
-PROCESS_SRC   := collector/server.c collector/maps.c
+# inline.c reads DWARF with libdw, which the library must not load.
+PROCESS_SRC   := collector/server.c collector/maps.c collector/inline.c
 # Pure preload/ code the collector process needs (names, config, log and
 # the output paths it checks).
 SHARED_SRC    := preload/log.c preload/config.c preload/waitcall.c preload/layout.c \

@@ -580,7 +580,7 @@ static void build_folded(const struct writer *wr, const struct stacktab *t, stru
             uintptr_t pc = k == 0 ? e.pcs[k] : e.pcs[k] - 1;
             if (b.len)
                 buf_add(&b, ";", 1);
-            buf_str(&b, symbolizer_name_at(wr->sym, pc, KEY_EPOCH(e.serial)));
+            buf_str(&b, symbolizer_frames_at(wr->sym, pc, KEY_EPOCH(e.serial)));
         }
         if (b.len == 0)
             buf_str(&b, FRAME_NO_FRAMES);
@@ -632,7 +632,7 @@ static void build_wait_folded(const struct writer *wr, struct folded *f, enum wa
         for (uint32_t k = e.n; k-- > first;) {
             if (b.len)
                 buf_add(&b, ";", 1);
-            buf_str(&b, symbolizer_name_at(wr->sym, e.pcs[k] - 1, KEY_EPOCH(e.serial)));
+            buf_str(&b, symbolizer_frames_at(wr->sym, e.pcs[k] - 1, KEY_EPOCH(e.serial)));
         }
         char leaf[96];
         if (first && e.n > 0) {
@@ -777,6 +777,8 @@ int image_write(struct image *img, const struct image_write *w)
     if (img->nthreads)
         memcpy(wr.sorted, img->threads, img->nthreads * sizeof *wr.sorted);
     qsort(wr.sorted, img->nthreads, sizeof *wr.sorted, rec_cmp_serial);
+    /* (a no-op where the symbolizer has no DWARF reader: in-process) */
+    symbolizer_set_frames(w->sym, cfg->inline_frames, cfg->lines);
 
     struct meta m;
     memset(&m, 0, sizeof m);

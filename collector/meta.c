@@ -259,9 +259,11 @@ int meta_write(int dirfd, const char *path, const struct meta *m)
     atomic_file_puts(&af, "  \"" META_SYMBOLIZER "\": {");
     atomic_file_printf(&af,
                        "\"modules\": %u, \"modules_loaded\": %u, \"modules_without_symbols\": %u, "
-                       "\"lookups\": %llu, \"unresolved\": %llu},\n",
+                       "\"lookups\": %llu, \"unresolved\": %llu, \"modules_with_dwarf\": %u, "
+                       "\"inlined\": %llu},\n",
                        m->sym.modules, m->sym.modules_loaded, m->sym.modules_nosyms,
-                       (unsigned long long)m->sym.lookups, (unsigned long long)m->sym.unresolved);
+                       (unsigned long long)m->sym.lookups, (unsigned long long)m->sym.unresolved,
+                       m->sym.modules_dwarf, (unsigned long long)m->sym.inlined);
     atomic_file_puts(&af, "  \"" META_THREADS "\": [");
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct thread_rec *t = &m->threads[i];

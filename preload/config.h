@@ -44,6 +44,8 @@ struct config {
     char collector
         [CONFIG_PATH_MAX]; /* FLAMEPRE_COLLECTOR: binary, "thread", "" = next to the library */
     uint64_t flush_ns;     /* FLAMEPRE_FLUSH: snapshot interval, 0 = at the end only */
+    bool inline_frames;    /* FLAMEPRE_INLINE: frames of inlined functions (collector) */
+    bool lines;            /* FLAMEPRE_LINES: " (file.c:123)" on frames (collector) */
 };
 
 void config_defaults(struct config *cfg);
