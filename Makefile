@@ -145,6 +145,12 @@ $(B)/testdata/symtest: tests/unit/symtest.c
 	objcopy --only-keep-debug $@ $@.debug
 	strip -o $@-debuglink $@ && objcopy --add-gnu-debuglink=$@.debug $@-debuglink
 
+# The symbolizer's throughput benchmark (bench/symbolize.sh), on the same
+# archive as the unit tests.
+$(B)/bench/symbolize_bench: bench/symbolize_bench.c $(B)/libcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/libcore.a -lunwind $(LIBS_CLI) -lrt
+
 unit: $(UNIT_BIN)
 unit-asan: $(UNIT_ASAN_BIN)
 

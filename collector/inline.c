@@ -2,15 +2,18 @@
  * Inlined frames and lines from DWARF (see inline.h).
  *
  * Model, per debug file: a Dwarf handle and a table of the compile units
- * read so far, sorted by CU offset. Per CU: `scopes`, every function and
- * inlined call with code, in DIE pre-order (so the scopes inside one
- * function follow it, contiguous), each with its parent scope, its depth
- * and the call site (file index, line) of an inlined call; `ranges`, their
- * code ranges in the same order; and `tops`, the ranges of the out-of-line
- * functions sorted by address for the binary search. This is the per-CU
- * cache perf (srcline.c) and heaptrack (dwarfdiecache.cpp) keep for the
- * same reason: dwarf_getscopes walks the whole CU on every call, and a
- * profile asks about thousands of addresses of a few CUs.
+ * read so far, sorted by CU offset. Per CU: `scopes`, its functions with
+ * code, then, appended on a function's first address, the inlined calls
+ * inside it in DIE pre-order (contiguous per function), each with its
+ * parent scope, its depth and its call site (file index, line); `ranges`,
+ * their code ranges in the same order; and `tops`, the ranges of the
+ * out-of-line functions sorted by address for the binary search. This is
+ * the per-CU cache perf (srcline.c) and heaptrack (dwarfdiecache.cpp) keep
+ * for the same reason: dwarf_getscopes walks the whole CU on every call,
+ * and a profile asks about thousands of addresses of a few CUs. Reading a
+ * function's inlined calls only when one of its addresses is asked for
+ * keeps a CU's cost to its top-level DIEs (siblings skipped through
+ * DW_AT_sibling) plus the functions the profile touched.
  */
 #include "collector/inline.h"
 
@@ -41,6 +44,7 @@ struct scope {
     uint16_t depth;
     bool inlined;
     bool name_read;
+    bool built; /* a function's inlined calls are read (rfirst, rend) */
 };
 
 struct srange {
@@ -189,7 +193,9 @@ static int grow(void **v, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-/* Tags whose children may hold code scopes. */
+/* Tags whose children may hold code scopes. Not the types: a member
+ * function defined in its class has its code in a DIE at namespace level
+ * (DW_AT_specification naming the declaration in the class). */
 static bool may_hold_code(int tag)
 {
     switch (tag) {
@@ -198,9 +204,6 @@ static bool may_hold_code(int tag)
     case DW_TAG_lexical_block:
     case DW_TAG_namespace:
     case DW_TAG_module:
-    case DW_TAG_class_type:
-    case DW_TAG_structure_type:
-    case DW_TAG_union_type:
     case DW_TAG_try_block:
     case DW_TAG_catch_block: return true;
     default: return false;
@@ -254,8 +257,11 @@ static int add_scope(struct cu *c, Dwarf_Die *die, int tag, uint32_t parent, uin
 }
 
 /* Pre-order walk of die's children under scope `cur`. Iterative over
- * siblings, recursive over nesting (bounded by the DIE tree's depth). */
-static int walk(struct cu *c, Dwarf_Die *parent_die, uint32_t cur, unsigned depth)
+ * siblings, recursive over nesting (bounded by the DIE tree's depth).
+ * Without `inside`, functions are added but not entered: the CU's
+ * functions are read at once, each one's inlined calls on its first
+ * address (a profile touches few functions of a CU). */
+static int walk(struct cu *c, Dwarf_Die *parent_die, uint32_t cur, unsigned depth, bool inside)
 {
     Dwarf_Die child;
     if (depth > 256 || dwarf_child(parent_die, &child) != 0)
@@ -267,17 +273,18 @@ static int walk(struct cu *c, Dwarf_Die *parent_die, uint32_t cur, unsigned dept
         uint32_t idx;
         if (add_scope(c, &child, tag, cur, &idx) < 0)
             return -1;
-        if (tag == DW_TAG_subprogram && idx == NO_SCOPE)
-            continue; /* no code: nothing inside has any */
+        if (tag == DW_TAG_subprogram && (idx == NO_SCOPE || !inside))
+            continue; /* no code: nothing inside has any; or not yet */
         uint32_t next = idx == NO_SCOPE ? cur : idx;
         size_t rfirst = c->nranges;
         if (next != NO_SCOPE && c->scopes[next].depth >= MAX_DEPTH)
             continue;
-        if (walk(c, &child, next, depth + 1) < 0)
+        if (walk(c, &child, next, depth + 1, inside) < 0)
             return -1;
         if (idx != NO_SCOPE) {
             c->scopes[idx].rfirst = (uint32_t)rfirst;
             c->scopes[idx].rend = (uint32_t)c->nranges;
+            c->scopes[idx].built = true;
         }
     } while (dwarf_siblingof(&child, &child) == 0);
     return 0;
@@ -296,7 +303,7 @@ static struct cu *cu_build(Dwarf_Die *cudie)
         return NULL;
     c->off = dwarf_dieoffset(cudie);
     c->die = *cudie;
-    if (walk(c, cudie, NO_SCOPE, 0) < 0)
+    if (walk(c, cudie, NO_SCOPE, 0, false) < 0)
         goto fail;
     for (size_t i = 0; i < c->nranges; i++)
         c->ntops += c->scopes[c->ranges[i].scope].depth == 0;
@@ -372,7 +379,7 @@ static const char *file_name(struct cu *c, uint32_t idx)
 }
 
 /* The deepest scope of c holding vaddr, or NO_SCOPE. */
-static uint32_t deepest_scope(const struct cu *c, uint64_t vaddr)
+static uint32_t deepest_scope(struct cu *c, uint64_t vaddr)
 {
     size_t lo = 0, hi = c->ntops;
     while (lo < hi) {
@@ -385,6 +392,16 @@ static uint32_t deepest_scope(const struct cu *c, uint64_t vaddr)
     if (lo == 0 || vaddr >= c->tops[lo - 1].hi)
         return NO_SCOPE;
     uint32_t best = c->tops[lo - 1].scope;
+    if (!c->scopes[best].built) {
+        /* its inlined calls, appended: contiguous, as pre-order would be */
+        size_t rfirst = c->nranges;
+        Dwarf_Die die = c->scopes[best].die;
+        if (walk(c, &die, best, 1, true) < 0)
+            c->nranges = rfirst; /* out of memory: no inlined frames */
+        c->scopes[best].rfirst = (uint32_t)rfirst;
+        c->scopes[best].rend = (uint32_t)c->nranges;
+        c->scopes[best].built = true;
+    }
     const struct scope *top = &c->scopes[best];
     for (uint32_t i = top->rfirst; i < top->rend; i++) {
         const struct srange *r = &c->ranges[i];
@@ -394,7 +411,7 @@ static uint32_t deepest_scope(const struct cu *c, uint64_t vaddr)
     return best;
 }
 
-int inliner_frames(struct inliner *in, struct inline_file *f, uint64_t vaddr,
+int inliner_frames(struct inliner *in, struct inline_file *f, uint64_t vaddr, bool lines,
                    struct inline_frame *out, int max)
 {
     (void)in;
@@ -406,7 +423,8 @@ int inliner_frames(struct inliner *in, struct inline_file *f, uint64_t vaddr,
         return 0;
     const char *file = NULL;
     unsigned line = 0;
-    Dwarf_Line *l = dwarf_getsrc_die(&cudie, vaddr);
+    /* the line table is read only when lines are asked for */
+    Dwarf_Line *l = lines ? dwarf_getsrc_die(&cudie, vaddr) : NULL;
     int ln;
     if (l && dwarf_lineno(l, &ln) == 0 && ln > 0) {
         file = dwarf_linesrc(l, NULL, NULL);
@@ -415,7 +433,7 @@ int inliner_frames(struct inliner *in, struct inline_file *f, uint64_t vaddr,
     uint32_t s = deepest_scope(c, vaddr);
     if (s == NO_SCOPE) {
         if (!file)
-            return 0;
+            return 0; /* (without lines: no function DWARF knows of) */
         out[0] = (struct inline_frame){NULL, file, line};
         return 1;
     }
@@ -431,7 +449,7 @@ int inliner_frames(struct inliner *in, struct inline_file *f, uint64_t vaddr,
         out[n++] = (struct inline_frame){scope_name(sc), file, line};
         if (!sc->inlined || sc->parent == NO_SCOPE)
             break;
-        file = file_name(c, sc->call_file);
+        file = lines ? file_name(c, sc->call_file) : NULL;
         line = sc->call_line;
         s = sc->parent;
     }
@@ -513,9 +531,10 @@ static void *op_open(void *ctx, const char *path)
     return inliner_open(ctx, path);
 }
 
-static int op_frames(void *ctx, void *file, uint64_t vaddr, struct inline_frame *out, int max)
+static int op_frames(void *ctx, void *file, uint64_t vaddr, bool lines, struct inline_frame *out,
+                     int max)
 {
-    return inliner_frames(ctx, file, vaddr, out, max);
+    return inliner_frames(ctx, file, vaddr, lines, out, max);
 }
 
 static char *op_debuginfod(void *ctx, const unsigned char *bid, size_t len)

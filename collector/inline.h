@@ -19,6 +19,7 @@
  *
  * Off the hot path: allocates, opens files. Not thread-safe.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,10 +46,11 @@ struct inline_file *inliner_open(struct inliner *in, const char *path);
  * addresses): out[0] the innermost (inlined) function with the line of
  * vaddr, each next one the function that inlined it with the line of that
  * call, the last one the real (out-of-line) function. At most max
- * frames, the innermost kept. Returns the count: 0 when DWARF says
- * nothing about vaddr, 1 when no call is inlined there. Strings live
- * until inliner_free. */
-int inliner_frames(struct inliner *in, struct inline_file *f, uint64_t vaddr,
+ * frames, the innermost kept. Lines only with `lines` (file NULL
+ * otherwise: the line tables are not read). Returns the count: 0 when
+ * DWARF says nothing about vaddr, 1 when no call is inlined there.
+ * Strings live until inliner_free. */
+int inliner_frames(struct inliner *in, struct inline_file *f, uint64_t vaddr, bool lines,
                    struct inline_frame *out, int max);
 
 /* A debug file for build-id bid from debuginfod (libdebuginfod, loaded on
@@ -62,7 +64,8 @@ char *inliner_debuginfod(struct inliner *in, const unsigned char *bid, size_t le
 struct inline_ops {
     void *ctx;
     void *(*open)(void *ctx, const char *path);
-    int (*frames)(void *ctx, void *file, uint64_t vaddr, struct inline_frame *out, int max);
+    int (*frames)(void *ctx, void *file, uint64_t vaddr, bool lines, struct inline_frame *out,
+                  int max);
     char *(*debuginfod)(void *ctx, const unsigned char *bid, size_t len);
 };
 /* Ops over `in` (which must outlive their use). */

@@ -1275,7 +1275,8 @@ static const char *expand_frames(struct symbolizer *S, uintptr_t addr, uint32_t 
     int n;
     /* Fallback names ("[lib+0x..]") and the profiler's own frame stay. */
     if (!m || m->self || name[0] == '[' || !(dw = module_dwarf(S, m)) ||
-        (n = S->iops.frames(S->iops.ctx, dw, (uint64_t)(addr - m->bias), fr, MAX_INLINED)) <= 0)
+        (n = S->iops.frames(S->iops.ctx, dw, (uint64_t)(addr - m->bias), S->want_lines, fr,
+                            MAX_INLINED)) <= 0)
         return name;
     if (!S->want_inline)
         n = 1; /* the line of addr itself, on the function that holds it */
