@@ -21,6 +21,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <errno.h>
+#include <libelf.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -167,7 +168,11 @@ struct inline_file *inliner_open(struct inliner *in, const char *path)
         f->mtime = st.st_mtim;
         f->dw = dwarf_begin(f->fd, DWARF_C_READ);
     }
-    if (!f->dw && f->fd >= 0) {
+    /* libelf has the file mapped (or read, ELF_C_FDREAD): one descriptor
+     * per debug file would add up in a collector serving many programs */
+    if (f->dw)
+        elf_cntl(dwarf_getelf(f->dw), ELF_C_FDREAD);
+    if (f->fd >= 0) {
         close(f->fd);
         f->fd = -1;
     }

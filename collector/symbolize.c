@@ -1180,12 +1180,13 @@ void symbolizer_set_inline_ops(struct symbolizer *S, const struct inline_ops *op
     cache_clear(&S->fcache);
 }
 
-void symbolizer_set_frames(struct symbolizer *S, bool inlined, bool lines)
+bool symbolizer_set_frames(struct symbolizer *S, bool inlined, bool lines)
 {
     if (S->want_inline != inlined || S->want_lines != lines)
         cache_clear(&S->fcache);
     S->want_inline = inlined;
     S->want_lines = lines;
+    return S->iops.open && (inlined || lines);
 }
 
 /* The DWARF of module m's file, looked for once per file: the file

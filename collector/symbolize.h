@@ -89,8 +89,9 @@ void symbolizer_set_inline_ops(struct symbolizer *sym, const struct inline_ops *
 
 /* What symbolizer_frames_at adds to a function's name: the functions
  * inlined at the address (FLAMEPRE_INLINE), source lines
- * (FLAMEPRE_LINES). Both off by default. */
-void symbolizer_set_frames(struct symbolizer *sym, bool inlined, bool lines);
+ * (FLAMEPRE_LINES). Both off by default. True when frames_at may now
+ * differ from name_at (a DWARF reader is set and something is asked). */
+bool symbolizer_set_frames(struct symbolizer *sym, bool inlined, bool lines);
 
 /* The frames of addr, root side first, joined by ';' so they go straight
  * into a folded line: the function's name as symbolizer_name_at gives it,

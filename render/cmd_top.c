@@ -18,7 +18,7 @@ void usage_top(FILE *f)
 {
     fputs(
         "usage: flamepre top IN.folded... [-n N] [--format text|markdown|csv] [--thread TID|NAME]\n"
-        "                    [-o OUT]\n"
+        "                    [--lines] [-o OUT]\n"
         "\n"
         "The heaviest functions by self count and by total (inclusive) count. A\n"
         "sample counts once per function even when the function recurses. With\n"
