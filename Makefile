@@ -23,7 +23,7 @@ B := build
 CSTD    := -std=gnu11 -D_GNU_SOURCE -I. -I$(B)/gen
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(CFLAGS)
 LIBS_PRELOAD := -lunwind -ldl -lpthread -lrt
-LIBS_CLI     := -lelf -lz -lm -ldl -lpthread
+LIBS_CLI     := -ldw -lelf -lz -lm -ldl -lpthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 FORMAT_SRC    := $(sort $(wildcard format/*.c))
@@ -36,7 +36,8 @@ RENDER_SRC    := $(sort $(filter-out render/main.c,$(wildcard render/*.c)))
 # The collector process's own files: in the CLI (flamepre collect, record),
 # not in the library. (maps.c is in both: the in-process collector reads
 # /proc/self/maps for code mapped without the dynamic loader.)
-PROCESS_SRC   := collector/server.c
+# inline.c reads DWARF with libdw, which the library must not load.
+PROCESS_SRC   := collector/server.c collector/inline.c
 # Pure preload/ code the collector process needs (names, config, log and
 # the output paths it checks).
 SHARED_SRC    := preload/log.c preload/config.c preload/waitcall.c preload/layout.c \
@@ -144,6 +145,12 @@ $(B)/testdata/symtest: tests/unit/symtest.c
 	strip -o $@-stripped $@
 	objcopy --only-keep-debug $@ $@.debug
 	strip -o $@-debuglink $@ && objcopy --add-gnu-debuglink=$@.debug $@-debuglink
+
+# The symbolizer's throughput benchmark (bench/symbolize.sh), on the same
+# archive as the unit tests.
+$(B)/bench/symbolize_bench: bench/symbolize_bench.c $(B)/libcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/libcore.a -lunwind $(LIBS_CLI) -lrt
 
 unit: $(UNIT_BIN)
 unit-asan: $(UNIT_ASAN_BIN)

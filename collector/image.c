@@ -505,6 +505,7 @@ struct writer {
     int dirfd;              /* the output directory (outdir_open_dir) */
     unsigned files, failed; /* files tried, not written */
     int err;                /* errno of the first not written */
+    bool plain_pass;        /* the first of two writes (image_write): not logged */
 };
 
 static int rec_cmp_serial(const void *a, const void *b)
@@ -602,7 +603,7 @@ static bool sample_line(const struct writer *wr, struct buf *b, const struct sta
         uintptr_t pc = k == 0 ? e->pcs[k] : e->pcs[k] - 1;
         if (b->len)
             buf_add(b, ";", 1);
-        const char *name = symbolizer_name_at(wr->sym, pc, KEY_EPOCH(e->serial));
+        const char *name = symbolizer_frames_at(wr->sym, pc, KEY_EPOCH(e->serial));
         buf_str(b, name);
         if (k == 0 && ms)
             leaf_module(wr, ms, pc, KEY_EPOCH(e->serial), name, weight);
@@ -663,7 +664,7 @@ static void wait_line(const struct writer *wr, struct buf *b, const struct stack
     for (uint32_t k = e->n; k-- > first;) {
         if (b->len)
             buf_add(b, ";", 1);
-        buf_str(b, symbolizer_name_at(wr->sym, e->pcs[k] - 1, KEY_EPOCH(e->serial)));
+        buf_str(b, symbolizer_frames_at(wr->sym, e->pcs[k] - 1, KEY_EPOCH(e->serial)));
     }
     char leaf[96];
     if (first && e->n > 0) {
@@ -744,7 +745,7 @@ static void write_metric(struct writer *wr, struct folded *f, struct meta *m, in
     char name[128], what[48];
     snprintf(what, sizeof what, "%s.folded", metric_defs[k].name);
     output_name(wr, name, sizeof name, what);
-    if (file_done(wr, folded_write_file(f, wr->dirfd, name)))
+    if (file_done(wr, folded_write_file(f, wr->dirfd, name)) && !wr->plain_pass)
         log_info("wrote %s/%s (total %llu, %zu stacks)", wr->img->sess.outdir, name,
                  (unsigned long long)folded_total(f), folded_distinct(f));
     m->total[k] = folded_total(f);
@@ -877,35 +878,24 @@ static const char *sampler_name_of(uint32_t kind)
     }
 }
 
-int image_write(struct image *img, const struct image_write *w)
+/* Write every file once: the metrics, then meta.json. Returns meta.json's
+ * write status. */
+static int write_files(struct writer *wr)
 {
+    struct image *img = wr->img;
+    const struct image_write *w = wr->w;
     const struct layout_header *h = img->h;
     const struct config *cfg = img->sess.cfg;
-    struct writer wr = {.img = img, .sym = w->sym, .w = w};
-    /* Once, without following a symlink: every file is created in it. */
-    wr.dirfd = outdir_open_dir(img->sess.outdir);
-    if (wr.dirfd < 0) {
-        report_unwritten(img, 0, 0, errno);
-        return -1;
-    }
-    wr.sorted = malloc((img->nthreads ? img->nthreads : 1) * sizeof *wr.sorted);
-    if (!wr.sorted) {
-        close(wr.dirfd);
-        return -1;
-    }
-    if (img->nthreads)
-        memcpy(wr.sorted, img->threads, img->nthreads * sizeof *wr.sorted);
-    qsort(wr.sorted, img->nthreads, sizeof *wr.sorted, rec_cmp_serial);
-
     struct meta m;
     memset(&m, 0, sizeof m);
+    wr->files = wr->failed = 0;
     m.sess = &img->sess;
     m.how = w->how;
     m.collector = w->collector;
     m.exit_status = w->exit_status;
     m.end_ns = now_ns(CLOCK_REALTIME);
     m.duration_ns = now_ns(CLOCK_MONOTONIC) - img->sess.start_mono_ns;
-    m.threads = wr.sorted;
+    m.threads = wr->sorted;
     m.nthreads = img->nthreads;
     m.threads_unprofiled = atomic_load(&h->c.threads_unprofiled) + img->ncounted;
     m.threads_unarmed = atomic_load(&h->c.arm_failures);
@@ -922,9 +912,9 @@ int image_write(struct image *img, const struct image_write *w)
     m.counts.lost_oom = img->table_oom;
     m.name_tag = w->name_tag ? w->name_tag : "";
 
-    write_metrics(&wr, &m);
+    write_metrics(wr, &m);
     if (img->tlog)
-        write_timeline(&wr, &m);
+        write_timeline(wr, &m);
     if (cfg->events & EV_ALLOC) {
         m.has_alloc = true;
         m.alloc.no_thread = atomic_load(&h->c.alloc_no_thread);
@@ -945,14 +935,49 @@ int image_write(struct image *img, const struct image_write *w)
     symbolizer_stats(w->sym, &m.sym);
     m.symbolizer = w->sym;
     char name[128];
-    output_name(&wr, name, sizeof name, "meta.json");
-    int rc = meta_write(wr.dirfd, name, &m);
-    file_done(&wr, rc);
+    output_name(wr, name, sizeof name, "meta.json");
+    int rc = meta_write(wr->dirfd, name, &m);
+    file_done(wr, rc);
+    for (int k = 0; k < METRIC_COUNT; k++)
+        modsum_free(&m.modules[k]);
+    return rc;
+}
+
+int image_write(struct image *img, const struct image_write *w)
+{
+    const struct config *cfg = img->sess.cfg;
+    struct writer wr = {.img = img, .sym = w->sym, .w = w};
+    /* Once, without following a symlink: every file is created in it. */
+    wr.dirfd = outdir_open_dir(img->sess.outdir);
+    if (wr.dirfd < 0) {
+        report_unwritten(img, 0, 0, errno);
+        return -1;
+    }
+    wr.sorted = malloc((img->nthreads ? img->nthreads : 1) * sizeof *wr.sorted);
+    if (!wr.sorted) {
+        close(wr.dirfd);
+        return -1;
+    }
+    if (img->nthreads)
+        memcpy(wr.sorted, img->threads, img->nthreads * sizeof *wr.sorted);
+    qsort(wr.sorted, img->nthreads, sizeof *wr.sorted, rec_cmp_serial);
+    /* Inlined frames and lines (false where the symbolizer has no DWARF
+     * reader: in-process). Reading a module's DWARF the first time can take
+     * a while (libc's compressed debug file: 0.1 s and more), and the
+     * process may be gone before the files are (a second thread's exit()
+     * ends it under the first one's wait, t_exit_paths.sh): the files are
+     * written with plain names first, then again with the frames. */
+    if (symbolizer_set_frames(w->sym, cfg->inline_frames, cfg->lines)) {
+        symbolizer_set_frames(w->sym, false, false);
+        wr.plain_pass = true;
+        write_files(&wr);
+        wr.plain_pass = false;
+        symbolizer_set_frames(w->sym, cfg->inline_frames, cfg->lines);
+    }
+    int rc = write_files(&wr);
     if (wr.failed)
         report_unwritten(img, wr.failed, wr.files, wr.err);
     close(wr.dirfd);
     free(wr.sorted);
-    for (int k = 0; k < METRIC_COUNT; k++)
-        modsum_free(&m.modules[k]);
     return rc;
 }

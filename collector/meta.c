@@ -297,12 +297,14 @@ int meta_write(int dirfd, const char *path, struct meta *m)
     u64_field(&af, META_SIGNAL_MOVES, m->signal_moves);
     u64_field(&af, META_SIGNALS_WITHHELD, m->signals_withheld);
     atomic_file_puts(&af, "  \"" META_SYMBOLIZER "\": {");
-    atomic_file_printf(&af,
-                       "\"modules\": %u, \"modules_loaded\": %u, \"" META_SYM_WITHOUT_SYMBOLS
-                       "\": %u, \"lookups\": %llu, \"unresolved\": %llu, \"" META_SYM_WITHOUT_DEBUG
-                       "\": [",
-                       m->sym.modules, m->sym.modules_loaded, m->sym.modules_nosyms,
-                       (unsigned long long)m->sym.lookups, (unsigned long long)m->sym.unresolved);
+    atomic_file_printf(
+        &af,
+        "\"modules\": %u, \"modules_loaded\": %u, \"" META_SYM_WITHOUT_SYMBOLS
+        "\": %u, \"lookups\": %llu, \"unresolved\": %llu, \"modules_with_dwarf\": %u, "
+        "\"inlined\": %llu, \"" META_SYM_WITHOUT_DEBUG "\": [",
+        m->sym.modules, m->sym.modules_loaded, m->sym.modules_nosyms,
+        (unsigned long long)m->sym.lookups, (unsigned long long)m->sym.unresolved,
+        m->sym.modules_dwarf, (unsigned long long)m->sym.inlined);
     struct path_list pl = {&af, false};
     if (m->symbolizer)
         symbolizer_foreach_undebugged(m->symbolizer, undebugged_path, &pl);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "collector/image.h"
+#include "collector/inline.h"
 #include "collector/maps.h"
 #include "collector/symbolize.h"
 #include "preload/attach.h"
@@ -65,6 +66,7 @@ struct server {
     struct client *c;
     size_t n, cap;
     struct symbolizer *sym;
+    struct inliner *inl; /* its DWARF reader (inlined frames, lines) */
     uint64_t last_tick_ms, idle_since_ms;
     unsigned ticks;
     char **names; /* "<outdir>/<comm>.<pid>" written, for tags */
@@ -107,6 +109,11 @@ struct server *server_new(const char *name)
         return NULL;
     }
     s->sym = symbolizer_new();
+    s->inl = inliner_new();
+    if (s->sym && s->inl) {
+        struct inline_ops ops = inliner_ops(s->inl);
+        symbolizer_set_inline_ops(s->sym, &ops);
+    }
     s->idle_since_ms = s->last_tick_ms = mono_ms();
     return s;
 }
@@ -602,5 +609,6 @@ void server_free(struct server *s)
         free(s->names[i]);
     free(s->names);
     symbolizer_free(s->sym);
+    inliner_free(s->inl);
     free(s);
 }

@@ -20,6 +20,7 @@
 #include "collector/symbolize.h"
 #include "collector/demangle.h"
 #include "collector/folded.h"
+#include "collector/inline.h"
 #include "collector/perfmap.h"
 #include "collector/plt.h"
 #include "format/frames.h"
@@ -58,8 +59,12 @@ struct symfile {
     struct sym *syms;
     size_t n;
     char *strs;
-    bool no_table;   /* no symbol table: syms holds PLT stubs at most */
-    bool undebugged; /* no .symtab in the file or a debug file */
+    bool no_table;    /* no symbol table: syms holds PLT stubs at most */
+    bool undebugged;  /* no .symtab in the file or a debug file */
+    char *debug_path; /* the separate debug file the table came from */
+    char *dwarf_path; /* the file with its DWARF, once looked for */
+    void *dwarf;      /* iops.open's handle of it; NULL: none */
+    bool dwarf_tried;
 };
 
 struct module {
@@ -72,7 +77,8 @@ struct module {
     uint32_t ep_lo, ep_hi; /* module-map epochs it was mapped in */
     struct symfile *file;  /* NULL until loaded, or when nothing loads */
     bool tried;
-    bool self; /* the profiler's own library: one name for all */
+    bool self;       /* the profiler's own library: one name for all */
+    bool dwarf_seen; /* counted in modules_dwarf */
 };
 
 struct arena_chunk {
@@ -86,6 +92,11 @@ struct cache_slot {
     const char *name;
 };
 
+struct addr_cache {
+    struct cache_slot *slots;
+    size_t mask, n;
+};
+
 struct symbolizer {
     struct module *mods;
     size_t nmods, capmods;
@@ -93,11 +104,13 @@ struct symbolizer {
     bool dirty;
     struct symfile *files;
     struct arena_chunk *arena;
-    struct cache_slot *cache;
-    size_t cache_mask, cache_n;
+    struct addr_cache cache;  /* address -> function name */
+    struct addr_cache fcache; /* address -> frames (symbolizer_frames_at) */
     struct symbolizer_stats st;
     struct perfmap jit;
     bool jit_on;
+    struct inline_ops iops; /* all NULL: no DWARF reader (the preload library) */
+    bool want_inline, want_lines;
 };
 
 static const char unknown_name[] = FRAME_UNKNOWN;
@@ -154,45 +167,52 @@ static size_t hash_addr(uintptr_t a)
     return (size_t)(h ^ (h >> 29));
 }
 
-static const char *cache_get(const struct symbolizer *S, uintptr_t addr)
+static const char *cache_get(const struct addr_cache *C, uintptr_t addr)
 {
-    if (!S->cache)
+    if (!C->slots)
         return NULL;
-    for (size_t i = hash_addr(addr) & S->cache_mask; S->cache[i].addr; i = (i + 1) & S->cache_mask)
-        if (S->cache[i].addr == addr)
-            return S->cache[i].name;
+    for (size_t i = hash_addr(addr) & C->mask; C->slots[i].addr; i = (i + 1) & C->mask)
+        if (C->slots[i].addr == addr)
+            return C->slots[i].name;
     return NULL;
 }
 
 /* The cache is an optimisation: when it cannot grow, lookups just stay
  * uncached. */
-static void cache_put(struct symbolizer *S, uintptr_t addr, const char *name)
+static void cache_put(struct addr_cache *C, uintptr_t addr, const char *name)
 {
     if (addr == 0)
         return;
-    if ((S->cache_n + 1) * 2 > (S->cache ? S->cache_mask + 1 : 0)) {
-        size_t n = S->cache ? (S->cache_mask + 1) * 2 : 4096;
+    if ((C->n + 1) * 2 > (C->slots ? C->mask + 1 : 0)) {
+        size_t n = C->slots ? (C->mask + 1) * 2 : 4096;
         struct cache_slot *c = calloc(n, sizeof(*c));
         if (!c)
             return;
-        for (size_t i = 0; S->cache && i <= S->cache_mask; i++) {
-            if (!S->cache[i].addr)
+        for (size_t i = 0; C->slots && i <= C->mask; i++) {
+            if (!C->slots[i].addr)
                 continue;
-            size_t j = hash_addr(S->cache[i].addr) & (n - 1);
+            size_t j = hash_addr(C->slots[i].addr) & (n - 1);
             while (c[j].addr)
                 j = (j + 1) & (n - 1);
-            c[j] = S->cache[i];
+            c[j] = C->slots[i];
         }
-        free(S->cache);
-        S->cache = c;
-        S->cache_mask = n - 1;
+        free(C->slots);
+        C->slots = c;
+        C->mask = n - 1;
     }
-    size_t i = hash_addr(addr) & S->cache_mask;
-    while (S->cache[i].addr)
-        i = (i + 1) & S->cache_mask;
-    S->cache[i].addr = addr;
-    S->cache[i].name = name;
-    S->cache_n++;
+    size_t i = hash_addr(addr) & C->mask;
+    while (C->slots[i].addr)
+        i = (i + 1) & C->mask;
+    C->slots[i].addr = addr;
+    C->slots[i].name = name;
+    C->n++;
+}
+
+static void cache_clear(struct addr_cache *C)
+{
+    if (C->slots)
+        memset(C->slots, 0, (C->mask + 1) * sizeof(*C->slots));
+    C->n = 0;
 }
 
 /* ---- lifetime and registration ---- */
@@ -225,13 +245,16 @@ void symbolizer_free(struct symbolizer *S)
         free(f->path);
         free(f->syms);
         free(f->strs);
+        free(f->debug_path);
+        free(f->dwarf_path);
         free(f);
     }
     for (struct arena_chunk *c = S->arena, *next; c; c = next) {
         next = c->next;
         free(c);
     }
-    free(S->cache);
+    free(S->cache.slots);
+    free(S->fcache.slots);
     free(S);
 }
 
@@ -278,10 +301,8 @@ static int add_module(struct symbolizer *S, const char *path, const char *name, 
     S->dirty = true;
     S->st.modules++;
     /* Names already cached may now belong to the new module. */
-    if (S->cache) {
-        memset(S->cache, 0, (S->cache_mask + 1) * sizeof(*S->cache));
-        S->cache_n = 0;
-    }
+    cache_clear(&S->cache);
+    cache_clear(&S->fcache);
     return 0;
 }
 
@@ -784,11 +805,25 @@ static bool file_crc_matches(int fd, uint32_t want)
     return crc == want;
 }
 
+/* True when e carries DWARF (a .debug_info with contents: a stripped
+ * file's NOBITS stub does not count). */
+static bool has_dwarf(Elf *e)
+{
+    GElf_Shdr sh;
+    Elf_Scn *scn = find_section_name(e, ".debug_info");
+    return scn && gelf_getshdr(scn, &sh) && sh.sh_type != SHT_NOBITS && sh.sh_size > 0;
+}
+
+/* What a separate debug file is wanted for: its symbol table (read into
+ * f, f->debug_path set), or its DWARF (f->dwarf_path set). */
+enum debug_want { WANT_SYMTAB, WANT_DWARF };
+
 /* Try one separate debug file candidate. The match check is the build-id
  * when both files carry one (cheap and exact); otherwise the debuglink
  * CRC, which costs one read of the debug file, only for old toolchains. */
 static long try_debug_file(const char *path, const struct stat *self, const unsigned char *bid,
-                           size_t bidlen, bool check_crc, uint32_t crc, struct symfile *f)
+                           size_t bidlen, bool check_crc, uint32_t crc, struct symfile *f,
+                           enum debug_want want)
 {
     struct elf_handle h;
     struct stat st;
@@ -808,13 +843,19 @@ static long try_debug_file(const char *path, const struct stat *self, const unsi
     }
     if (check_crc && !file_crc_matches(h.fd, crc))
         goto out;
-    got = read_table(h.e, SHT_SYMTAB, f);
+    got = want == WANT_SYMTAB ? read_table(h.e, SHT_SYMTAB, f) : has_dwarf(h.e);
+    if (got > 0) {
+        char **slot = want == WANT_SYMTAB ? &f->debug_path : &f->dwarf_path;
+        free(*slot);
+        *slot = strdup(path);
+    }
 out:
     elf_close(&h);
     return got;
 }
 
-static long load_by_build_id(const unsigned char *bid, size_t bidlen, struct symfile *f)
+static long load_by_build_id(const unsigned char *bid, size_t bidlen, struct symfile *f,
+                             enum debug_want want)
 {
     char path[PATH_MAX];
     size_t n;
@@ -827,14 +868,14 @@ static long load_by_build_id(const unsigned char *bid, size_t bidlen, struct sym
     if (n + sizeof(".debug") > sizeof(path))
         return 0;
     memcpy(path + n, ".debug", sizeof(".debug"));
-    return try_debug_file(path, NULL, bid, bidlen, false, 0, f);
+    return try_debug_file(path, NULL, bid, bidlen, false, 0, f, want);
 }
 
 /* .gnu_debuglink: "name\0", padding to 4, CRC-32 in the file's byte order.
  * Searched where GDB searches: next to the (symlink-resolved) file, in its
  * .debug/ subdirectory, and under /usr/lib/debug/<dir>/. */
 static long load_by_debuglink(Elf *e, int fd, const char *path, const unsigned char *bid,
-                              size_t bidlen, struct symfile *f)
+                              size_t bidlen, struct symfile *f, enum debug_want want)
 {
     Elf_Scn *scn = find_section_name(e, ".gnu_debuglink");
     Elf_Data *d;
@@ -872,7 +913,7 @@ static long load_by_debuglink(Elf *e, int fd, const char *path, const unsigned c
             break;
         int n = snprintf(cand, sizeof(cand), fmts[i], strcmp(dir, "/") ? dir : "", (int)nlen, link);
         if (n > 0 && (size_t)n < sizeof(cand))
-            got = try_debug_file(cand, &self, bid, bidlen, true, crc, f);
+            got = try_debug_file(cand, &self, bid, bidlen, true, crc, f, want);
     }
     free(dir);
     return got;
@@ -942,6 +983,26 @@ static void add_plt_stubs(struct symbolizer *S, struct symfile *f, Elf *e)
     }
 }
 
+/* A separate debug file of the module open in h (path NULL: in memory),
+ * found where GDB looks (by build-id, then by .gnu_debuglink), then, when
+ * DEBUGINFOD_URLS is set, through debuginfod (inline.h; the collector
+ * process only). >0 when found (and read, for WANT_SYMTAB). */
+static long find_debug_file(struct symbolizer *S, struct elf_handle *h, const char *path,
+                            const unsigned char *bid, size_t bidlen, struct symfile *f,
+                            enum debug_want want)
+{
+    long got = load_by_build_id(bid, bidlen, f, want);
+    if (got == 0 && path)
+        got = load_by_debuglink(h->e, h->fd, path, bid, bidlen, f, want);
+    if (got == 0 && S->iops.debuginfod && bidlen) {
+        char *p = S->iops.debuginfod(S->iops.ctx, bid, bidlen);
+        if (p)
+            got = try_debug_file(p, NULL, bid, bidlen, false, 0, f, want);
+        free(p);
+    }
+    return got;
+}
+
 static void load_module(struct symbolizer *S, struct module *m)
 {
     struct elf_handle h = {.fd = -1, .e = NULL};
@@ -991,8 +1052,7 @@ static void load_module(struct symbolizer *S, struct module *m)
     }
     if (read_table(h.e, SHT_SYMTAB, f) == 0) {
         bidlen = read_build_id(h.e, bid, sizeof(bid));
-        if (load_by_build_id(bid, bidlen, f) == 0 &&
-            (!m->path || load_by_debuglink(h.e, h.fd, m->path, bid, bidlen, f) == 0)) {
+        if (find_debug_file(S, &h, m->path, bid, bidlen, f, WANT_SYMTAB) == 0) {
             read_table(h.e, SHT_DYNSYM, f);
             f->undebugged = true;
         }
@@ -1026,13 +1086,12 @@ static struct sym *find_sym(struct symfile *f, uint64_t off)
     return NULL;
 }
 
-static const char *display_name(struct symbolizer *S, struct symfile *f, struct sym *s)
+/* A symbol's (or a DWARF function's) name as a frame shows it: version
+ * suffix cut, demangled, sanitized; in the arena. NULL: no memory. */
+static const char *display_of(struct symbolizer *S, const char *raw)
 {
-    if (s->display)
-        return s->display;
-    const char *raw = f->strs + s->name;
     /* Versioned names in static tables ("memcpy@@GLIBC_2.14"). */
-    const char *at = strchr(raw + 1, '@');
+    const char *at = raw[0] ? strchr(raw + 1, '@') : NULL;
     char *plain = at ? strndup(raw, (size_t)(at - raw)) : strdup(raw);
     if (!plain)
         return NULL;
@@ -1042,8 +1101,14 @@ static const char *display_name(struct symbolizer *S, struct symfile *f, struct 
     free(plain);
     if (out)
         frame_sanitize_str(out);
-    s->display = out;
     return out;
+}
+
+static const char *display_name(struct symbolizer *S, struct symfile *f, struct sym *s)
+{
+    if (!s->display)
+        s->display = display_of(S, f->strs + s->name);
+    return s->display;
 }
 
 static const char *fallback_name(struct symbolizer *S, const struct module *m, uintptr_t addr)
@@ -1074,7 +1139,7 @@ const char *symbolizer_name_at(struct symbolizer *S, uintptr_t addr, uint32_t ep
     uintptr_t key = addr | (uintptr_t)(epoch & 0xffffu) << 48;
 
     S->st.lookups++;
-    if ((name = cache_get(S, key)) != NULL) {
+    if ((name = cache_get(&S->cache, key)) != NULL) {
         /* Real names never start with '[' in practice, fallbacks always. */
         if (name[0] == '[')
             S->st.unresolved++;
@@ -1092,11 +1157,11 @@ const char *symbolizer_name_at(struct symbolizer *S, uintptr_t addr, uint32_t ep
         memcpy(out, jit, len);
         memcpy(out + len, FRAME_JIT_SUFFIX, sizeof FRAME_JIT_SUFFIX);
         frame_sanitize_str(out);
-        cache_put(S, key, out);
+        cache_put(&S->cache, key, out);
         return out;
     }
     if (m->self) {
-        cache_put(S, key, self_name);
+        cache_put(&S->cache, key, self_name);
         return self_name;
     }
     if (!m->tried)
@@ -1111,7 +1176,7 @@ const char *symbolizer_name_at(struct symbolizer *S, uintptr_t addr, uint32_t ep
         S->st.unresolved++;
         name = fallback_name(S, m, addr);
     }
-    cache_put(S, key, name);
+    cache_put(&S->cache, key, name);
     return name;
 }
 
@@ -1134,6 +1199,150 @@ void symbolizer_foreach_undebugged(const struct symbolizer *S,
         if (!seen)
             fn(m->shown, arg);
     }
+}
+
+/* ---- inlined frames and source lines (inline.h) ---- */
+
+void symbolizer_set_inline_ops(struct symbolizer *S, const struct inline_ops *ops)
+{
+    if (ops)
+        S->iops = *ops;
+    else
+        memset(&S->iops, 0, sizeof S->iops);
+    cache_clear(&S->fcache);
+}
+
+bool symbolizer_set_frames(struct symbolizer *S, bool inlined, bool lines)
+{
+    if (S->want_inline != inlined || S->want_lines != lines)
+        cache_clear(&S->fcache);
+    S->want_inline = inlined;
+    S->want_lines = lines;
+    return S->iops.open && (inlined || lines);
+}
+
+/* The DWARF of module m's file, looked for once per file: the file
+ * itself, the debug file its symbols came from, then a debug file found
+ * for the DWARF alone (find_debug_file). */
+static void *module_dwarf(struct symbolizer *S, struct module *m)
+{
+    struct symfile *f = m->file;
+    if (!f)
+        return NULL;
+    if (!f->dwarf_tried && m->path) {
+        struct elf_handle h;
+        f->dwarf_tried = true;
+        if (elf_open(&h, m->path)) {
+            unsigned char bid[64];
+            size_t bidlen = read_build_id(h.e, bid, sizeof bid);
+            if (has_dwarf(h.e))
+                f->dwarf_path = strdup(m->path);
+            else if (!f->debug_path ||
+                     try_debug_file(f->debug_path, NULL, bid, bidlen, false, 0, f, WANT_DWARF) <= 0)
+                find_debug_file(S, &h, m->path, bid, bidlen, f, WANT_DWARF);
+            elf_close(&h);
+        }
+        if (f->dwarf_path)
+            f->dwarf = S->iops.open(S->iops.ctx, f->dwarf_path);
+    }
+    if (f->dwarf && !m->dwarf_seen) {
+        m->dwarf_seen = true;
+        S->st.modules_dwarf++;
+    }
+    return f->dwarf;
+}
+
+struct fbuf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+};
+
+static void fbuf_add(struct fbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+/* One frame: name, the inlined mark, the line suffix (format/frames.h). */
+static void add_frame(struct symbolizer *S, struct fbuf *b, const char *name, bool inlined,
+                      const struct inline_frame *at)
+{
+    if (b->len)
+        fbuf_add(b, ";", 1);
+    fbuf_add(b, name, strlen(name));
+    if (inlined)
+        fbuf_add(b, FRAME_INLINED_SUFFIX, sizeof FRAME_INLINED_SUFFIX - 1);
+    if (S->want_lines && at->file) {
+        char sfx[FRAME_LINE_SUFFIX_MAX];
+        int n = frame_line_suffix(sfx, sizeof sfx, at->file, at->line);
+        if (n > 0)
+            fbuf_add(b, sfx, (size_t)n);
+    }
+}
+
+/* Expand the frame of addr (named `name` by its symbol) with the frames
+ * DWARF says were inlined there and the source lines asked for. */
+static const char *expand_frames(struct symbolizer *S, uintptr_t addr, uint32_t epoch,
+                                 const char *name)
+{
+    enum { MAX_INLINED = 32 };
+    struct inline_frame fr[MAX_INLINED];
+    struct module *m = find_module_at(S, addr, epoch);
+    void *dw;
+    int n;
+    /* Fallback names ("[lib+0x..]") and the profiler's own frame stay. */
+    if (!m || m->self || name[0] == '[' || !(dw = module_dwarf(S, m)) ||
+        (n = S->iops.frames(S->iops.ctx, dw, (uint64_t)(addr - m->bias), S->want_lines, fr,
+                            MAX_INLINED)) <= 0)
+        return name;
+    if (!S->want_inline)
+        n = 1; /* the line of addr itself, on the function that holds it */
+    struct fbuf b = {0};
+    /* The real function keeps its symbol's name; its line is that of the
+     * outermost inlined call (or of addr). */
+    struct inline_frame outer = fr[n - 1];
+    if (n == 1)
+        outer = fr[0];
+    add_frame(S, &b, name, false, &outer);
+    for (int i = n - 1; i-- > 0;) {
+        const char *dn = fr[i].name ? display_of(S, fr[i].name) : NULL;
+        add_frame(S, &b, dn ? dn : FRAME_UNKNOWN, true, &fr[i]);
+    }
+    const char *out = b.oom || !b.p ? name : arena_strdup(S, b.p);
+    free(b.p);
+    return out ? out : name;
+}
+
+const char *symbolizer_frames_at(struct symbolizer *S, uintptr_t addr, uint32_t epoch)
+{
+    const char *name = symbolizer_name_at(S, addr, epoch);
+    if (!S->iops.open || !(S->want_inline || S->want_lines))
+        return name;
+    uintptr_t key = addr | (uintptr_t)(epoch & 0xffffu) << 48;
+    const char *out = cache_get(&S->fcache, key);
+    if (!out) {
+        out = expand_frames(S, addr, epoch, name);
+        cache_put(&S->fcache, key, out);
+    }
+    if (strchr(out, ';'))
+        S->st.inlined++;
+    return out;
 }
 
 int symbolizer_module_of(struct symbolizer *S, uintptr_t addr, const char **name, uintptr_t *lo,
@@ -1272,10 +1481,8 @@ void symbolizer_reset_modules(struct symbolizer *S)
         module_release(&S->mods[i]);
     S->nmods = 0;
     S->dirty = true;
-    if (S->cache) {
-        memset(S->cache, 0, (S->cache_mask + 1) * sizeof(*S->cache));
-        S->cache_n = 0;
-    }
+    cache_clear(&S->cache);
+    cache_clear(&S->fcache);
     memset(&S->st, 0, sizeof S->st);
 }
 

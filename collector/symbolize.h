@@ -25,9 +25,12 @@
  * frame but the leaf) pass ret-1 so a call at the end of a function is
  * attributed to its caller, not to the next function.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "collector/inline.h" /* struct inline_ops (no libdw here) */
 
 struct symbolizer;
 
@@ -77,6 +80,29 @@ int symbolizer_add_vdso(struct symbolizer *sym, uintptr_t lo, uintptr_t hi);
  * symbolizer_free. */
 const char *symbolizer_name(struct symbolizer *sym, uintptr_t addr);
 
+/* Inlined frames and source lines (inline.h). `ops` reads DWARF: the
+ * collector process and the CLI set it; the preload library, which does
+ * not link libdw, never does, and its frames stay one per address. NULL
+ * turns it off. Separate debug files are looked for as for .symtab (and,
+ * with DEBUGINFOD_URLS set, through ops->debuginfod, also for .symtab). */
+void symbolizer_set_inline_ops(struct symbolizer *sym, const struct inline_ops *ops);
+
+/* What symbolizer_frames_at adds to a function's name: the functions
+ * inlined at the address (FLAMEPRE_INLINE), source lines
+ * (FLAMEPRE_LINES). Both off by default. True when frames_at may now
+ * differ from name_at (a DWARF reader is set and something is asked). */
+bool symbolizer_set_frames(struct symbolizer *sym, bool inlined, bool lines);
+
+/* The frames of addr, root side first, joined by ';' so they go straight
+ * into a folded line: the function's name as symbolizer_name_at gives it,
+ * then each function inlined into it down to the innermost, marked
+ * "NAME (inlined)" (FRAME_INLINED_SUFFIX); with lines, each frame ends in
+ * " (FILE:LINE)" (format/frames.h: the innermost one the line of addr,
+ * each other the line of the call inlined into it). Only symbolizer_name_at
+ * where DWARF says nothing or neither is asked for. Valid until
+ * symbolizer_free. Pass ret-1 for return addresses, as for names. */
+const char *symbolizer_frames_at(struct symbolizer *sym, uintptr_t addr, uint32_t epoch);
+
 /* Module containing addr: its basename and the [lo, hi) range, or -1. */
 int symbolizer_module_of(struct symbolizer *sym, uintptr_t addr, const char **name, uintptr_t *lo,
                          uintptr_t *hi);
@@ -99,7 +125,9 @@ struct symbolizer_stats {
     unsigned modules_loaded; /* whose ELF was opened */
     unsigned modules_nosyms; /* opened but no symbol table at all */
     uint64_t lookups;
-    uint64_t unresolved; /* answered with a fallback name */
+    uint64_t unresolved;    /* answered with a fallback name */
+    unsigned modules_dwarf; /* whose DWARF was read (inlined frames, lines) */
+    uint64_t inlined;       /* frames_at answers that had inlined frames */
 };
 void symbolizer_stats(const struct symbolizer *sym, struct symbolizer_stats *out);
 

@@ -106,3 +106,48 @@ bool frame_is_entry(const char *name)
             return true;
     return false;
 }
+
+int frame_line_suffix(char *out, size_t cap, const char *file, unsigned line)
+{
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    size_t blen = strlen(base);
+    char num[16];
+    int nlen = snprintf(num, sizeof num, ":%u)", line);
+    if (!blen || cap < 3 + (size_t)nlen + 1 + 1)
+        return -1;
+    size_t room = cap - 2 - (size_t)nlen - 1; /* " (" ... ":N)" NUL */
+    if (blen > room) {
+        base += blen - room;
+        blen = room;
+    }
+    out[0] = ' ';
+    out[1] = '(';
+    memcpy(out + 2, base, blen);
+    for (size_t i = 2; i < 2 + blen; i++)
+        if (out[i] == '(' || out[i] == ')')
+            out[i] = FRAME_REPLACEMENT;
+    /* a name cut inside a UTF-8 character: its bytes become '_' too */
+    frame_sanitize(out + 2, blen, FRAME_ONE);
+    memcpy(out + 2 + blen, num, (size_t)nlen + 1);
+    return (int)(2 + blen + (size_t)nlen);
+}
+
+size_t frame_line_suffix_len(const char *s, size_t len)
+{
+    if (len < 6 || s[len - 1] != ')')
+        return 0;
+    size_t i = len - 1, digits = 0;
+    while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
+        i--, digits++;
+    if (!digits || digits > 10 || i == 0 || s[i - 1] != ':')
+        return 0;
+    i--; /* at ':' */
+    size_t colon = i;
+    while (i > 0 && s[i - 1] != '(' && s[i - 1] != ')')
+        i--;
+    /* s[i - 1] must be the '(' of " (", with a FILE of at least a byte */
+    if (i < 3 || s[i - 1] != '(' || s[i - 2] != ' ' || colon == i)
+        return 0;
+    return len - (i - 2);
+}

@@ -47,6 +47,24 @@
 #define FRAME_INCOMPLETE "[incomplete: no unwind info]" /* the walk ended short of an entry point */
 #define FRAME_SELF "[flamepre]"                         /* time inside the profiler itself */
 #define FRAME_JIT_SUFFIX "_[j]"                         /* named from a JIT's perf map */
+#define FRAME_INLINED_SUFFIX " (inlined)" /* a function inlined into the frame before it */
+
+/* ---- source lines ----
+ * With FLAMEPRE_LINES a frame ends in a line suffix: " (FILE:LINE)", FILE
+ * the source file's base name, LINE 1..4294967295 in decimal. The rule
+ * that makes it unambiguous: FILE is not empty and holds no '(' or ')'
+ * (frame_line_suffix writes '_' for them, as for a control character), so
+ * a frame has a suffix exactly when it ends in ')' and the text from the
+ * last " (" on is " (" + such a FILE + ':' + digits + ')'. A C++ name
+ * ends in ')' (its parameters) but never in " (x.cc:12)". */
+#define FRAME_LINE_SUFFIX_MAX 96
+/* Write " (<base name of file>:<line>)" into out (cap bytes; a long file
+ * name is cut from the left, keeping its end). Returns its length, or -1
+ * when file has no name. */
+int frame_line_suffix(char *out, size_t cap, const char *file, unsigned line);
+/* Length of the line suffix at the end of s[0..len), 0 when none: the
+ * frame without it is s[0..len - returned). */
+size_t frame_line_suffix_len(const char *s, size_t len);
 
 enum frame_scope { FRAME_ONE, FRAME_STACK };
 

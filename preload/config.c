@@ -44,6 +44,7 @@ void config_defaults(struct config *cfg)
     cfg->depth = 128;
     cfg->threads = true;
     cfg->log_level = 0;
+    cfg->inline_frames = true;
 }
 
 static int parse_u64(const char *s, uint64_t *out, const char **end)
@@ -367,6 +368,10 @@ static const struct var {
     {"FLAMEPRE_FLUSH", p_duration, F(flush_ns),
      "a duration with ns, us, ms or s suffix between snapshots of a running process, 0 = "
      "only at its end (default 0)"},
+    {"FLAMEPRE_INLINE", p_bool, F(inline_frames),
+     "1 (frames of inlined functions, from DWARF where there is some) or 0 (default 1)"},
+    {"FLAMEPRE_LINES", p_bool, F(lines),
+     "1 (frames end in \" (file.c:123)\", their source line) or 0 (default 0)"},
     /* Set by `flamepre record` for the processes it runs. */
     {"FLAMEPRE_SOCKET", p_ignore, 0, ""},
     /* Read by the flamepre command, not by the library. */

@@ -45,6 +45,8 @@ struct config {
         [CONFIG_PATH_MAX]; /* FLAMEPRE_COLLECTOR: binary, "thread", "" = next to the library */
     uint64_t flush_ns;     /* FLAMEPRE_FLUSH: snapshot interval, 0 = at the end only */
     bool timeline;         /* FLAMEPRE_TIMELINE=1: time each sample and wait (.timeline) */
+    bool inline_frames;    /* FLAMEPRE_INLINE: frames of inlined functions (collector) */
+    bool lines;            /* FLAMEPRE_LINES: " (file.c:123)" on frames (collector) */
 };
 
 void config_defaults(struct config *cfg);

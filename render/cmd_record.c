@@ -40,7 +40,7 @@
 
 void usage_record(FILE *f)
 {
-    fputs("usage: flamepre record [-e EVENTS] [-F HZ] [-o DIR] -- CMD [ARGS...]\n"
+    fputs("usage: flamepre record [-e EVENTS] [-F HZ] [-o DIR] [--lines] -- CMD [ARGS...]\n"
           "\n"
           "Run CMD with libflamepre.so preloaded, pass its exit status through, then write\n"
           "an SVG next to each profile it produced and print a summary on stderr.\n"
@@ -49,6 +49,8 @@ void usage_record(FILE *f)
           "  -F, --freq HZ       samples per second (FLAMEPRE_HZ)\n"
           "  -o, --output DIR    output directory (default ./flamepre-out)\n"
           "      --no-render     only record; do not render graphs\n"
+          "      --lines         frames carry source lines (FLAMEPRE_LINES=1); the graphs\n"
+          "                      and summary drop them: see render --lines, top --lines\n"
           "\n"
           "The library is found next to flamepre, in ../lib, or at $FLAMEPRE_LIB.\n"
           "Without -e/-F the FLAMEPRE_* environment (or the library defaults) applies.\n",
@@ -379,15 +381,19 @@ static int serve_until_done(struct server *srv, pid_t pid, int *status)
 }
 
 static const struct option record_longopts[] = {
-    {"events", required_argument, NULL, 'e'}, {"freq", required_argument, NULL, 'F'},
-    {"output", required_argument, NULL, 'o'}, {"no-render", no_argument, NULL, 'N'},
-    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    {"events", required_argument, NULL, 'e'},
+    {"freq", required_argument, NULL, 'F'},
+    {"output", required_argument, NULL, 'o'},
+    {"no-render", no_argument, NULL, 'N'},
+    {"lines", no_argument, NULL, 'L'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 int cmd_record(int argc, char **argv)
 {
     const char *events = NULL, *hz = NULL, *dir = "flamepre-out";
-    bool render = true;
+    bool render = true, lines = false;
     int c;
     optind = 1;
     opterr = 0;
@@ -398,6 +404,7 @@ int cmd_record(int argc, char **argv)
         case 'F': hz = optarg; break;
         case 'o': dir = optarg; break;
         case 'N': render = false; break;
+        case 'L': lines = true; break;
         case 'h': usage_record(stdout); return 0;
         default: bad_option(argv, "record"); return 2;
         }
@@ -466,6 +473,8 @@ int cmd_record(int argc, char **argv)
             setenv("FLAMEPRE_EVENTS", events, 1);
         if (hz)
             setenv("FLAMEPRE_HZ", hz, 1);
+        if (lines)
+            setenv("FLAMEPRE_LINES", "1", 1);
         execvp(exe, cmd);
         int e = errno;
         fprintf(stderr, "flamepre: error: %s: %s\n", exe, strerror(e));

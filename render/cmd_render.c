@@ -36,6 +36,8 @@ static const char graph_opts_help[] =
     "      --thread REGEX       keep only threads whose root frame matches\n"
     "      --collapse-recursion remove recursion cycles (A;B;A;B -> A;B)\n"
     "      --units UNIT         samples, bytes, ns or count (default: from the file name)\n"
+    "      --lines              keep the source lines of frames (\"f (a.c:12)\", recorded\n"
+    "                           with FLAMEPRE_LINES=1); default: drop them\n"
     "      --lenient            skip malformed lines (and report how many) instead of failing\n";
 
 void usage_graph_options(FILE *f)
@@ -74,6 +76,7 @@ enum {
     OPT_COLLAPSE,
     OPT_UNITS,
     OPT_LENIENT,
+    OPT_LINES,
     OPT_NO_NORMALIZE,
     OPT_MIN_DELTA,
     OPT_FROM,
@@ -98,6 +101,7 @@ static const struct option render_longopts[] = {
     {"collapse-recursion", no_argument, NULL, OPT_COLLAPSE},
     {"units", required_argument, NULL, OPT_UNITS},
     {"lenient", no_argument, NULL, OPT_LENIENT},
+    {"lines", no_argument, NULL, OPT_LINES},
     {"no-normalize", no_argument, NULL, OPT_NO_NORMALIZE},
     {"min-delta", required_argument, NULL, OPT_MIN_DELTA},
     {"from", required_argument, NULL, OPT_FROM},
@@ -202,6 +206,7 @@ bool graph_args_parse(struct graph_args *a, int argc, char **argv, bool is_diff,
         case OPT_COLLAPSE: a->po.collapse_recursion = true; break;
         case OPT_UNITS: units = optarg; break;
         case OPT_LENIENT: a->po.lenient = true; break;
+        case OPT_LINES: a->po.lines = true; break;
         case OPT_NO_NORMALIZE:
             if (!is_diff)
                 goto bad;

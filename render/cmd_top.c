@@ -21,10 +21,12 @@ void usage_top(FILE *f)
 {
     fputs(
         "usage: flamepre top IN.folded... [-n N] [--format text|markdown|csv] [--thread TID|NAME]\n"
-        "                    [--by function|module] [-o OUT]\n"
+        "                    [--by function|module] [--lines] [-o OUT]\n"
         "\n"
         "The heaviest functions by self count and by total (inclusive) count. A\n"
-        "sample counts once per function even when the function recurses.\n"
+        "sample counts once per function even when the function recurses. With\n"
+        "--lines, the heaviest source lines (frames \"f (a.c:12)\" recorded with\n"
+        "FLAMEPRE_LINES=1): self is the lines being run.\n"
         "\n"
         "  -n N                 rows per table (default 20)\n"
         "      --format FMT     text (default), markdown or csv\n"
@@ -34,6 +36,7 @@ void usage_top(FILE *f)
         "      --merge-threads  drop the \"[name tid=N]\" root frames\n"
         "      --thread TID|NAME  only the stacks of one thread: a thread id (all\n"
         "                       digits) or a thread name (exact; every thread of it)\n"
+        "      --lines          rank source lines, not functions (default: lines dropped)\n"
         "      --lenient        skip malformed lines instead of failing\n"
         "  -o, --output FILE    write to FILE instead of stdout\n",
         f);
@@ -41,12 +44,19 @@ void usage_top(FILE *f)
 }
 
 static const struct option top_longopts[] = {
-    {"format", required_argument, NULL, 'f'},  {"units", required_argument, NULL, 'u'},
-    {"merge-threads", no_argument, NULL, 'm'}, {"thread", required_argument, NULL, 't'},
-    {"lenient", no_argument, NULL, 'l'},       {"output", required_argument, NULL, 'o'},
-    {"help", no_argument, NULL, 'h'},          {"by", required_argument, NULL, 'b'},
-    {"from", required_argument, NULL, 'F'},    {"to", required_argument, NULL, 'T'},
-    {"metric", required_argument, NULL, 'M'},  {NULL, 0, NULL, 0},
+    {"format", required_argument, NULL, 'f'},
+    {"units", required_argument, NULL, 'u'},
+    {"merge-threads", no_argument, NULL, 'm'},
+    {"thread", required_argument, NULL, 't'},
+    {"lenient", no_argument, NULL, 'l'},
+    {"output", required_argument, NULL, 'o'},
+    {"help", no_argument, NULL, 'h'},
+    {"by", required_argument, NULL, 'b'},
+    {"from", required_argument, NULL, 'F'},
+    {"to", required_argument, NULL, 'T'},
+    {"metric", required_argument, NULL, 'M'},
+    {"lines", no_argument, NULL, 'L'},
+    {NULL, 0, NULL, 0},
 };
 
 /* --by module: the collector's summaries where every input has one and
@@ -119,6 +129,7 @@ int cmd_top(int argc, char **argv)
         case 'm': po.merge_threads = true; break;
         case 't': thread = optarg; break;
         case 'l': po.lenient = true; break;
+        case 'L': po.lines = true; break;
         case 'o': out = optarg; break;
         case 'h': usage_top(stdout); return 0;
         case 'F':

@@ -315,7 +315,11 @@ static int parse_line(struct parser *ps, const char *s, size_t len)
             blanks++;
         } else {
             sharing = false;
-            id = profile_intern(ps->p, s + pos, end - pos);
+            size_t flen = end - pos;
+            /* a frame's source line (FLAMEPRE_LINES), unless asked for */
+            if (!ps->o.lines)
+                flen -= frame_line_suffix_len(s + pos, flen);
+            id = profile_intern(ps->p, s + pos, flen);
             if (id == PNAME_NONE)
                 return oom(ps);
         }

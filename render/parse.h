@@ -16,6 +16,9 @@
  * merge_threads drops a leading "[name tid=N]" frame, thread_re keeps only
  * stacks whose first frame matches, collapse_recursion removes cycles
  * (A;B;A;B;C -> A;B;C, A;A;A -> A), reverse turns each stack leaf-first.
+ * Unless `lines`, a frame's source-line suffix " (file.c:123)" (the rule in
+ * format/frames.h; FLAMEPRE_LINES writes it) is dropped, so the frames of
+ * one function merge again.
  */
 #include <regex.h>
 #include <stdbool.h>
@@ -30,6 +33,7 @@ struct parse_opts {
     bool merge_threads;
     bool reverse;
     bool collapse_recursion;
+    bool lines;                /* keep " (file.c:123)" frame suffixes */
     const regex_t *thread_re;  /* NULL: keep all */
     const struct tl_range *tl; /* a .timeline input's range (tlrange.h); NULL: cpu, all */
 };

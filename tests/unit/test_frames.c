@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "format/frames.h"
@@ -94,12 +95,65 @@ static void test_markers(void **state)
     }
 }
 
+static size_t sfx(const char *s)
+{
+    return frame_line_suffix_len(s, strlen(s));
+}
+
+/* The source-line suffix: what frame_line_suffix writes is found again by
+ * frame_line_suffix_len, and names that merely end in ')' are left alone. */
+static void test_line_suffix(void **state)
+{
+    (void)state;
+    char buf[FRAME_LINE_SUFFIX_MAX], frame[256];
+    int n = frame_line_suffix(buf, sizeof buf, "/src/lib/check.c", 123);
+    assert_string_equal(buf, " (check.c:123)");
+    assert_int_equal(n, (int)strlen(buf));
+    snprintf(frame, sizeof frame, "validate" FRAME_INLINED_SUFFIX "%s", buf);
+    assert_int_equal(sfx(frame), strlen(buf));
+    assert_int_equal(sfx("validate (inlined)"), 0);
+
+    /* '(' and ')' in a file name become '_', so the rule stays exact */
+    frame_line_suffix(buf, sizeof buf, "dir/we(i)rd.c", 7);
+    assert_string_equal(buf, " (we_i_rd.c:7)");
+    snprintf(frame, sizeof frame, "ns::f(int)%s", buf);
+    assert_int_equal(sfx(frame), strlen(buf));
+    /* control bytes of the file name, as in every frame */
+    frame_line_suffix(buf, sizeof buf, "a\nb.c", 1);
+    assert_string_equal(buf, " (a_b.c:1)");
+    /* a long name keeps its end */
+    char longname[300];
+    memset(longname, 'x', sizeof longname);
+    strcpy(longname + 290, "tail.c");
+    n = frame_line_suffix(buf, sizeof buf, longname, 4294967295u);
+    assert_true(n > 0 && (size_t)n < sizeof buf);
+    assert_non_null(strstr(buf, "tail.c:4294967295)"));
+    assert_int_equal(sfx(buf), 0); /* nothing before " (": not a frame */
+    assert_int_equal(frame_line_suffix(buf, sizeof buf, "dir/", 3), -1);
+
+    /* not suffixes */
+    assert_int_equal(sfx("f(int)"), 0);
+    assert_int_equal(sfx("f (int)"), 0);
+    assert_int_equal(sfx("f (a.c:)"), 0);
+    assert_int_equal(sfx("f (:12)"), 0);
+    assert_int_equal(sfx("f(a.c:12)"), 0);
+    assert_int_equal(sfx("f (x (a.c:12)"), 9); /* the last " (" starts it */
+    assert_int_equal(sfx("f (a.c:12345678901)"), 0);
+    assert_int_equal(sfx(" (a.c:12)"), 0);
+    assert_int_equal(sfx("(anonymous namespace)::f(std::map<int, int>)"), 0);
+    /* suffixes */
+    assert_int_equal(sfx("f (a.c:12)"), 9);
+    assert_int_equal(sfx("operator() (a b.cc:1)"), 11);
+    assert_int_equal(sfx("f (C:x.c:12)"), 11);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rule),
         cmocka_unit_test(test_root_frames),
         cmocka_unit_test(test_markers),
+        cmocka_unit_test(test_line_suffix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

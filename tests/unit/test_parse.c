@@ -232,6 +232,33 @@ static void test_thread_transforms(void **state)
     assert_false(frame_is_thread_root("main", 4));
 }
 
+/* Source lines (FLAMEPRE_LINES): dropped unless asked for, so the lines
+ * of one function merge into it. */
+static void test_line_suffixes(void **state)
+{
+    (void)state;
+    const char *in = "main (m.c:3);work (w.c:10);mix (inlined) (w.h:2) 5\n"
+                     "main (m.c:3);work (w.c:11) 3\n"
+                     "main (m.c:4);f(int) 1\n";
+    struct profile *p = profile_new();
+    assert_int_equal(parse_folded_mem(p, in, strlen(in), "t", NULL, NULL), 0);
+    assert_true(total_at(p, "main") == 9);
+    assert_true(total_at(p, "main;work") == 8);
+    assert_true(self_at(p, "main;work") == 3);
+    assert_true(total_at(p, "main;work;mix (inlined)") == 5);
+    assert_true(total_at(p, "main;f(int)") == 1);
+    profile_free(p);
+
+    struct parse_opts o = {.lines = true};
+    p = profile_new();
+    assert_int_equal(parse_folded_mem(p, in, strlen(in), "t", &o, NULL), 0);
+    assert_true(total_at(p, "main (m.c:3)") == 8);
+    assert_true(total_at(p, "main (m.c:3);work (w.c:10);mix (inlined) (w.h:2)") == 5);
+    assert_true(self_at(p, "main (m.c:3);work (w.c:11)") == 3);
+    assert_true(node_at(p, "main") == PNODE_NONE);
+    profile_free(p);
+}
+
 static void test_reverse_and_collapse(void **state)
 {
     (void)state;
@@ -512,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_prefix_sharing_is_exact),
         cmocka_unit_test(test_unsorted_equals_sorted),
         cmocka_unit_test(test_merge_inputs),
+        cmocka_unit_test(test_line_suffixes),
         cmocka_unit_test(test_thread_transforms),
         cmocka_unit_test(test_reverse_and_collapse),
         cmocka_unit_test(test_very_long_line),

@@ -33,6 +33,7 @@
 
 #include "collector/demangle.h"
 #include "collector/folded.h"
+#include "collector/inline.h"
 #include "collector/symbolize.h"
 #include "format/frames.h"
 
@@ -204,6 +205,46 @@ static void test_debuglink(void **state)
     symbolizer_stats(S, &st);
     assert_int_equal(st.unresolved, 0);
     symbolizer_free(S);
+}
+
+/* Source lines and the DWARF reader (inline.h): from the file itself and
+ * from the debug file .gnu_debuglink names; a function nothing was
+ * inlined into keeps its plain name, and with neither asked for
+ * frames_at is name_at. (Inlined frames: tests/integration/t_inline.sh.) */
+static void check_lines(const char *module)
+{
+    struct symbolizer *S = symbolizer_new();
+    struct inliner *in = inliner_new();
+    struct inline_ops ops = inliner_ops(in);
+    uint64_t v, sz;
+    file_symbol(testdata("symtest"), "symtest_big", &v, &sz);
+    assert_int_equal(symbolizer_add_module(S, module, NULL, BIAS, BIAS, BIAS + SPAN), 0);
+    uintptr_t a = BIAS + v + sz / 2;
+    assert_string_equal(symbolizer_frames_at(S, a, SYMBOLIZER_EPOCH_ANY), "symtest_big");
+    symbolizer_set_inline_ops(S, &ops);
+    assert_string_equal(symbolizer_frames_at(S, a, SYMBOLIZER_EPOCH_ANY), "symtest_big");
+    symbolizer_set_frames(S, true, false);
+    assert_string_equal(symbolizer_frames_at(S, a, SYMBOLIZER_EPOCH_ANY), "symtest_big");
+    symbolizer_set_frames(S, true, true);
+    const char *f = symbolizer_frames_at(S, a, SYMBOLIZER_EPOCH_ANY);
+    unsigned line = 0;
+    if (sscanf(f, "symtest_big (symtest.c:%u)", &line) != 1)
+        fail_msg("%s: got '%s', want 'symtest_big (symtest.c:N)'", module, f);
+    assert_true(line > 10 && line < 60);
+    assert_int_equal(frame_line_suffix_len(f, strlen(f)), strlen(f) - strlen("symtest_big"));
+    struct symbolizer_stats st;
+    symbolizer_stats(S, &st);
+    assert_int_equal(st.modules_dwarf, 1);
+    assert_int_equal(st.inlined, 0);
+    symbolizer_free(S);
+    inliner_free(in);
+}
+
+static void test_lines(void **state)
+{
+    (void)state;
+    check_lines(testdata("symtest"));
+    check_lines(testdata("symtest-debuglink"));
 }
 
 static void copy_file(const char *from, const char *to)
@@ -696,6 +737,7 @@ int main(void)
         cmocka_unit_test(test_demangle),
         cmocka_unit_test(test_demangle_threads),
         cmocka_unit_test(test_sanitize),
+        cmocka_unit_test(test_lines),
         cmocka_unit_test(test_synthetic_edges_and_scale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
