@@ -18,6 +18,7 @@
 #include "collector/folded.h"
 #include "collector/meta.h"
 #include "collector/stacktab.h"
+#include "collector/wallsplit.h"
 #include "format/frames.h"
 #include "preload/alloc.h"
 #include "preload/allocsite.h"
@@ -202,6 +203,7 @@ static struct thread_rec *rec_for_slot(struct image *img, unsigned i, const stru
     memset(r, 0, sizeof *r);
     r->serial = s->serial;
     r->tid = s->tid;
+    r->last_cpu = -1;
     img->coll_serial[i] = s->serial;
     img->coll_idx[i] = img->nthreads++;
     return r;
@@ -294,10 +296,14 @@ static void drain_slot(struct image *img, unsigned i, bool refresh)
             wait_record(img, key, &rec);
         } else {
             uint64_t w = rec.samples;
-            if (stacktab_add(img->table, key, REC_CPU, rec.flags, img->scratch, rec.npcs, w) < 0)
+            long e =
+                stacktab_add_index(img->table, key, REC_CPU, rec.flags, img->scratch, rec.npcs, w);
+            if (e < 0) {
                 img->table_oom += w;
-            else if (r)
+            } else if (r) {
                 r->recorded += w;
+                r->last_cpu = e;
+            }
         }
         tail += len;
     }
@@ -314,6 +320,9 @@ static void drain_slot(struct image *img, unsigned i, bool refresh)
     r->alloc_dropped = atomic_load(&s->alloc_dropped);
     r->wait_sampled = atomic_load(&s->wait_sampled);
     r->wait_dropped = atomic_load(&s->wait_dropped);
+    r->start_ns = s->start_ns;
+    r->end_ns = atomic_load(&s->end_ns);
+    r->run_delay_ns = atomic_load(&s->run_delay_ns);
     if (state == SLOT_EXITED) {
         if (s->name[0]) {
             memcpy(r->name, s->name, sizeof r->name);
@@ -555,6 +564,27 @@ static bool stack_incomplete(const struct writer *wr, const struct stack_entry *
     return !frame_is_entry(root) && (root[0] != '[' || strcmp(root, FRAME_UNKNOWN) == 0);
 }
 
+/* The folded stack of a CPU sample or allocation entry into b (from its
+ * thread's root frame to its leaf); whether it is incomplete. */
+static bool entry_frames(const struct writer *wr, struct buf *b, const struct stack_entry *e)
+{
+    stack_prefix(wr, b, e);
+    bool incomplete = stack_incomplete(wr, e);
+    if (incomplete) {
+        if (b->len)
+            buf_add(b, ";", 1);
+        buf_str(b, FRAME_INCOMPLETE);
+    }
+    for (uint32_t k = e->n; k-- > 0;) {
+        /* Return addresses point after the call; name the call. */
+        uintptr_t pc = k == 0 ? e->pcs[k] : e->pcs[k] - 1;
+        if (b->len)
+            buf_add(b, ";", 1);
+        buf_str(b, symbolizer_name_at(wr->sym, pc, KEY_EPOCH(e->serial)));
+    }
+    return incomplete;
+}
+
 static void build_folded(const struct writer *wr, const struct stacktab *t, struct folded *f,
                          uint32_t kind, enum metric_weight which, struct meta_counts *mc)
 {
@@ -567,21 +597,8 @@ static void build_folded(const struct writer *wr, const struct stacktab *t, stru
         uint64_t weight = entry_weight(&e, which);
         if (weight == 0)
             continue;
-        stack_prefix(wr, &b, &e);
-        if (stack_incomplete(wr, &e)) {
-            if (b.len)
-                buf_add(&b, ";", 1);
-            buf_str(&b, FRAME_INCOMPLETE);
-            if (kind == REC_CPU)
-                mc->incomplete += weight;
-        }
-        for (uint32_t k = e.n; k-- > 0;) {
-            /* Return addresses point after the call; name the call. */
-            uintptr_t pc = k == 0 ? e.pcs[k] : e.pcs[k] - 1;
-            if (b.len)
-                buf_add(&b, ";", 1);
-            buf_str(&b, symbolizer_name_at(wr->sym, pc, KEY_EPOCH(e.serial)));
-        }
+        if (entry_frames(wr, &b, &e) && kind == REC_CPU)
+            mc->incomplete += weight;
         if (b.len == 0)
             buf_str(&b, FRAME_NO_FRAMES);
         if (folded_add(f, b.p, b.len, weight) < 0)
@@ -608,6 +625,34 @@ static void wait_obj_frame(char *out, size_t len, unsigned call, uint64_t addr)
     snprintf(out, len, "[%s 0x%llx]", what, (unsigned long long)addr);
 }
 
+/* The folded stack of a wait entry into b: the thread's root frame, the
+ * program's frames, the lock's frame (FLAMEPRE_LOCK_ADDR), and the call's
+ * label as the leaf. */
+static void wait_frames(const struct writer *wr, struct buf *b, const struct stack_entry *e)
+{
+    uint32_t label = e->kind >> 8;
+    stack_prefix(wr, b, e);
+    uint32_t first = e->flags & WAIT_F_OBJ ? 1 : 0;
+    /* pcs[first] is the return address into the program's code that
+     * called the interposer: name the call site (pc - 1). */
+    for (uint32_t k = e->n; k-- > first;) {
+        if (b->len)
+            buf_add(b, ";", 1);
+        buf_str(b, symbolizer_name_at(wr->sym, e->pcs[k] - 1, KEY_EPOCH(e->serial)));
+    }
+    char leaf[96];
+    if (first && e->n > 0) {
+        wait_obj_frame(leaf, sizeof leaf, WAIT_LABEL_CALL(label), e->pcs[0]);
+        if (b->len)
+            buf_add(b, ";", 1);
+        buf_str(b, leaf);
+    }
+    wait_label_string(label, leaf, sizeof leaf);
+    if (b->len)
+        buf_add(b, ";", 1);
+    buf_str(b, leaf);
+}
+
 /* Folded stacks of the waits of class `cls`, leaf = the call's label. */
 static void build_wait_folded(const struct writer *wr, struct folded *f, enum wait_class cls,
                               enum metric_weight which, struct meta_counts *mc)
@@ -625,28 +670,86 @@ static void build_wait_folded(const struct writer *wr, struct folded *f, enum wa
         uint64_t weight = entry_weight(&e, which);
         if (weight == 0)
             continue;
-        stack_prefix(wr, &b, &e);
-        uint32_t first = e.flags & WAIT_F_OBJ ? 1 : 0;
-        /* pcs[first] is the return address into the program's code that
-         * called the interposer: name the call site (pc - 1). */
-        for (uint32_t k = e.n; k-- > first;) {
-            if (b.len)
-                buf_add(&b, ";", 1);
-            buf_str(&b, symbolizer_name_at(wr->sym, e.pcs[k] - 1, KEY_EPOCH(e.serial)));
-        }
-        char leaf[96];
-        if (first && e.n > 0) {
-            wait_obj_frame(leaf, sizeof leaf, WAIT_LABEL_CALL(label), e.pcs[0]);
-            if (b.len)
-                buf_add(&b, ";", 1);
-            buf_str(&b, leaf);
-        }
-        wait_label_string(label, leaf, sizeof leaf);
-        if (b.len)
-            buf_add(&b, ";", 1);
-        buf_str(&b, leaf);
+        wait_frames(wr, &b, &e);
         if (folded_add(f, b.p, b.len, weight) < 0)
             mc->lost_oom += weight;
+    }
+    free(b.p);
+}
+
+/* ---- the wall event: every entry, by state, then each thread's rest ---- */
+
+static enum wall_state wait_state(enum wait_class c)
+{
+    switch (c) {
+    case WAIT_LOCK: return WALL_LOCK;
+    case WAIT_COND: return WALL_COND;
+    case WAIT_SLEEP: return WALL_SLEEP;
+    case WAIT_CHILD: return WALL_CHILD;
+    default: return WALL_IO;
+    }
+}
+
+/* Add the stack in b with the state's frame as its leaf. */
+static void wall_add(struct folded *f, struct buf *b, enum wall_state st, uint64_t w,
+                     struct meta_counts *mc)
+{
+    char leaf[24];
+    snprintf(leaf, sizeof leaf, "[%s]", wall_state_name(st));
+    if (b->len)
+        buf_add(b, ";", 1);
+    buf_str(b, leaf);
+    if (folded_add(f, b->p, b->len, w) < 0)
+        mc->lost_oom += w;
+}
+
+/* wall.folded: CPU samples (x period) under [cpu], waits under their
+ * call's label and state, and what is left of each thread's lifetime
+ * (wallsplit.h) as [runnable] and [other] under its last CPU sample's
+ * stack (the thread's root frame alone if it had none). Fills the
+ * threads' split for meta.json. */
+static void build_wall_folded(const struct writer *wr, struct folded *f, struct meta_counts *mc)
+{
+    const struct stacktab *t = wr->img->table;
+    uint64_t period = wr->img->sess_copy.period_ns;
+    struct buf b = {0};
+    for (size_t i = 0; i < stacktab_size(t); i++) {
+        struct stack_entry e;
+        stacktab_get(t, i, &e);
+        enum wall_state st;
+        uint64_t w;
+        if (e.kind == REC_CPU) {
+            st = WALL_CPU;
+            w = e.weight * period;
+            entry_frames(wr, &b, &e);
+        } else if ((e.kind & 0xff) == REC_WAIT) {
+            st = wait_state(wait_call_class(WAIT_LABEL_CALL(e.kind >> 8)));
+            w = e.weight;
+            wait_frames(wr, &b, &e);
+        } else {
+            continue;
+        }
+        if (w == 0)
+            continue;
+        struct thread_rec *r = (struct thread_rec *)rec_by_serial(wr, KEY_SERIAL(e.serial));
+        if (r)
+            r->wall[st] += w;
+        wall_add(f, &b, st, w, mc);
+    }
+    uint64_t now = now_ns(CLOCK_MONOTONIC);
+    for (size_t i = 0; i < wr->img->nthreads; i++) {
+        struct thread_rec *r = &wr->sorted[i];
+        wallsplit_finish(r, now);
+        static const enum wall_state rest[] = {WALL_RUNNABLE, WALL_OTHER};
+        for (unsigned k = 0; k < 2; k++) {
+            if (!r->wall[rest[k]])
+                continue;
+            struct stack_entry e = {.serial = r->serial};
+            if (r->last_cpu >= 0 && (size_t)r->last_cpu < stacktab_size(t))
+                stacktab_get(t, (size_t)r->last_cpu, &e);
+            entry_frames(wr, &b, &e);
+            wall_add(f, &b, rest[k], r->wall[rest[k]], mc);
+        }
     }
     free(b.p);
 }
@@ -744,6 +847,8 @@ static void write_metrics(struct writer *wr, struct meta *m)
             build_folded(wr, sites, f, REC_ALLOC, d->weight, &m->counts);
         else if (wait_source(d->source, &cls))
             build_wait_folded(wr, f, cls, d->weight, &m->counts);
+        else if (d->source == SRC_WALL)
+            build_wall_folded(wr, f, &m->counts);
         write_metric(wr, f, m, k);
     }
     stacktab_free(sites);
@@ -815,7 +920,7 @@ int image_write(struct image *img, const struct image_write *w)
         m.alloc.site_bytes = used < h->sites_bytes ? used : h->sites_bytes;
         m.alloc_oom = img->alloc_oom;
     }
-    if (cfg->events & (EV_LOCK | EV_IO)) {
+    if (cfg->events & (EV_LOCK | EV_IO | EV_WALL)) {
         m.has_wait = true;
         m.wait.no_thread = atomic_load(&h->c.wait_no_thread);
         m.wait.reentrant = atomic_load(&h->c.wait_reentrant);

@@ -75,6 +75,13 @@
 #define META_M_SAMPLE_INTERVAL_BYTES "sample_interval_bytes"
 #define META_M_SAMPLE_INTERVAL_NS "sample_interval_ns"
 
+/* ---- in an entry of "threads" (wall event) ---- */
+/* "wall": {"lifetime_ns": N, "cpu": N, "lock": N, ...}: the thread's time
+ * by state, one key per state of format/wall_states.h (its name); the
+ * states sum to lifetime_ns. */
+#define META_T_WALL "wall"
+#define META_T_LIFETIME_NS "lifetime_ns"
+
 /* Values of META_TOOL and the file name suffix. */
 #define META_TOOL_NAME "flamepre"
 #define META_SUFFIX ".meta.json"

@@ -39,7 +39,7 @@
 #include "preload/config.h"
 
 #define LAYOUT_MAGIC 0x314d48534d414c46ull /* "FLAMSHM1", little-endian */
-#define LAYOUT_VERSION 4u                  /* 4: slots count low_stack; four image counters */
+#define LAYOUT_VERSION 5u                  /* 5: slots hold their thread's lifetime (wall) */
 #define LAYOUT_CMDLINE_MAX 4096
 
 /* Counters of the whole image (relaxed atomics; rare paths only). */
