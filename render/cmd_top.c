@@ -18,7 +18,7 @@ void usage_top(FILE *f)
 {
     fputs(
         "usage: flamepre top IN.folded... [-n N] [--format text|markdown|csv] [--thread TID|NAME]\n"
-        "                    [-o OUT]\n"
+        "                    [--by-state] [-o OUT]\n"
         "\n"
         "The heaviest functions by self count and by total (inclusive) count. A\n"
         "sample counts once per function even when the function recurses.\n"
@@ -29,16 +29,23 @@ void usage_top(FILE *f)
         "      --merge-threads  drop the \"[name tid=N]\" root frames\n"
         "      --thread TID|NAME  only the stacks of one thread: a thread id (all\n"
         "                       digits) or a thread name (exact; every thread of it)\n"
+        "      --by-state       of a wall profile: each thread's time by state ([cpu],\n"
+        "                       [lock], [io], ...) instead of the function tables\n"
         "      --lenient        skip malformed lines instead of failing\n"
         "  -o, --output FILE    write to FILE instead of stdout\n",
         f);
 }
 
 static const struct option top_longopts[] = {
-    {"format", required_argument, NULL, 'f'},  {"units", required_argument, NULL, 'u'},
-    {"merge-threads", no_argument, NULL, 'm'}, {"thread", required_argument, NULL, 't'},
-    {"lenient", no_argument, NULL, 'l'},       {"output", required_argument, NULL, 'o'},
-    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    {"format", required_argument, NULL, 'f'},
+    {"units", required_argument, NULL, 'u'},
+    {"merge-threads", no_argument, NULL, 'm'},
+    {"thread", required_argument, NULL, 't'},
+    {"lenient", no_argument, NULL, 'l'},
+    {"output", required_argument, NULL, 'o'},
+    {"by-state", no_argument, NULL, 's'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 int cmd_top(int argc, char **argv)
@@ -46,6 +53,7 @@ int cmd_top(int argc, char **argv)
     size_t limit = 20;
     enum top_format fmt = TOP_TEXT;
     const char *units = NULL, *out = NULL, *thread = NULL;
+    bool by_state = false;
     struct parse_opts po = {0};
     regex_t thread_re;
     int c;
@@ -79,6 +87,7 @@ int cmd_top(int argc, char **argv)
         case 'm': po.merge_threads = true; break;
         case 't': thread = optarg; break;
         case 'l': po.lenient = true; break;
+        case 's': by_state = true; break;
         case 'o': out = optarg; break;
         case 'h': usage_top(stdout); return 0;
         default: bad_option(argv, "top"); return 2;
@@ -115,7 +124,8 @@ int cmd_top(int argc, char **argv)
     snprintf(source, sizeof(source), "%s%s%s%s",
              argc - optind == 1 ? argv[optind] : "merged inputs", thread ? " (thread " : "",
              thread ? thread : "", thread ? ")" : "");
-    int ok = top_write(of.f, p, limit, fmt, &mi, source) == 0;
+    int ok = (by_state ? top_states_write(of.f, p, fmt, &mi, source)
+                       : top_write(of.f, p, limit, fmt, &mi, source)) == 0;
     if (out_close(&of, ok) == 0 && ok)
         status = 0;
 done:

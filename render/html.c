@@ -34,6 +34,7 @@
 #include "render/escape.h"
 #include "render/profile.h"
 #include "render/util.h"
+#include "render/wallview.h"
 
 /* html_js[]: render/js/html.js, byte for byte (Makefile). Model: typed
  * arrays in pre-order (depth, parent, end of subtree, name, self counts);
@@ -288,6 +289,9 @@ static const char html_css[] =
     "body { margin: 0; padding: 8px 10px; font: 12px Verdana, sans-serif; background: #f4f4ee; }\n"
     "h1 { font-size: 17px; font-weight: normal; text-align: center; margin: 2px 0; }\n"
     "#subtitle, #note, #legend, #deep { text-align: center; color: #555; margin: 2px 0; }\n"
+    "#legend .state { margin: 0 6px; white-space: nowrap; }\n"
+    "#legend .sw { display: inline-block; width: 10px; height: 10px; margin-right: 4px; "
+    "border-radius: 2px; }\n"
     "#bar { display: flex; gap: 10px; align-items: center; margin: 6px 0; }\n"
     "#bar .grow { flex: 1; }\n"
     "#matched { min-width: 12em; text-align: right; }\n"
@@ -300,6 +304,23 @@ static const char html_css[] =
     " border: 1px solid #888; padding: 4px 6px; white-space: pre; max-width: 60em;"
     " overflow: hidden; box-shadow: 2px 2px 4px rgba(0,0,0,.2); }\n"
     "#empty { text-align: center; margin: 40px; color: #555; }\n";
+
+/* The states of a wall profile and their shares: a swatch of the state's
+ * middle color and "cpu 41.2%" each. */
+static void wall_legend(FILE *f, const struct wallview *wv)
+{
+    fputs("<div id=\"legend\" class=\"wall\">", f);
+    for (int s = 0; s < WALL_STATE_COUNT; s++) {
+        if (wv->state_total[s] <= 0)
+            continue;
+        struct rgb c = wall_state_color(s, 0.5);
+        fprintf(f,
+                "<span class=\"state\"><span class=\"sw\" style=\"background:#%02x%02x%02x\">"
+                "</span>%s %.1f%%</span> ",
+                c.r, c.g, c.b, wall_state_name(s), wallview_share(wv, s));
+    }
+    fputs("</div>\n", f);
+}
 
 int html_write(FILE *f, struct profile *p, const struct render_opts *o)
 {
@@ -337,6 +358,13 @@ int html_write(FILE *f, struct profile *p, const struct render_opts *o)
         char legend[256];
         diff_legend(legend, sizeof(legend), o->diff);
         html_text(f, "div", "legend", legend);
+    }
+    /* the wall palette on a wall profile: frames by state, and the legend */
+    struct wallview wview, *wv = NULL;
+    if (!o->diff && strcmp(palette, "wall") == 0 && wallview_build(&wview, p) == 0) {
+        wv = &wview;
+        if (wv->any)
+            wall_legend(f, wv);
     }
     fputs("<div id=\"bar\"><button id=\"reset\" disabled>Reset zoom</button>", f);
     if (o->diff)
@@ -388,7 +416,7 @@ int html_write(FILE *f, struct profile *p, const struct render_opts *o)
     for (size_t k = 0; k < nused; k++) {
         size_t len;
         const char *s = profile_name(p, used[k], &len);
-        struct rgb c = color_for(palette, s, len);
+        struct rgb c = wv ? wallview_color(wv, used[k], s, len) : color_for(palette, s, len);
         char h[6] = {hex[c.r >> 4], hex[c.r & 15], hex[c.g >> 4],
                      hex[c.g & 15], hex[c.b >> 4], hex[c.b & 15]};
         fwrite(h, 1, sizeof(h), f);
@@ -398,6 +426,8 @@ int html_write(FILE *f, struct profile *p, const struct render_opts *o)
     fwrite(t.out.b, 1, t.out.n, f);
     fprintf(f, "\"}</script>\n<script>\n%s</script>\n</body>\n</html>\n", html_js);
     rc = 0; /* write errors: reported by the stream's owner (outfile.h) */
+    if (wv)
+        wallview_free(wv);
 out:
     free(t.out.b);
     free(t.remap);

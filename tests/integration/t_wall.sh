@@ -79,6 +79,41 @@ for line in open(measured):
 assert not bad, bad
 PYEOF
 
+echo "flamepre render (SVG, HTML) of the wall profile: state colors and the legend"
+"$CLI" render "$F" -o "$TMP/wall.svg" 2>"$TMP/render.err" || { show_head "$TMP/render.err"; fail "render svg"; }
+"$CLI" render "$F" -o "$TMP/wall.html" 2>"$TMP/render.err" || { show_head "$TMP/render.err"; fail "render html"; }
+"$CLI" top --by-state --format csv "$F" >"$TMP/bystate.csv" 2>"$TMP/top.err" || { show_head "$TMP/top.err"; fail "top --by-state"; }
+"$CLI" top --by-state "$F" | sed 's/^/  | /'
+"$PY" - "$TMP/wall.svg" "$TMP/wall.html" "$TMP/bystate.csv" "$M" <<'PYEOF' || fail "wall rendering"
+import csv, json, re, sys
+svg, html, bystate, meta = (open(a).read() for a in sys.argv[1:5])
+m = json.loads(meta)
+# legend: every state with weight, its share as the folded totals give it
+leg = re.search(r'<g id="legend"[^>]*>(.*?)</g>', svg, re.S)
+assert leg, "no legend in the SVG"
+items = dict(re.findall(r'>([a-z-]+) ([0-9.]+)%</text>', leg.group(1)))
+print("  SVG legend:", items)
+for s in ("cpu", "lock", "io", "sleep"):
+    assert s in items and float(items[s]) > 1, (s, items)
+hl = re.search(r'<div id="legend" class="wall">(.*?)</div>', html)
+assert hl, "no legend in the HTML"
+assert dict(re.findall(r'</span>([a-z-]+) ([0-9.]+)%</span>', hl.group(1))) == items, hl.group(1)
+# frames: CPU warm, waits cool
+fr = {n: (int(r), int(g), int(b)) for n, r, g, b in
+      re.findall(r'<title>([^\n<]*)[^<]*</title><rect [^>]*fill="rgb\((\d+),(\d+),(\d+)\)"', svg)}
+for n in ("compute", "[cpu]"):
+    assert n in fr and fr[n][0] > fr[n][2], ("not warm", n, fr.get(n))
+for n in ("nanosleep", "[sleep]", "read [pipe]", "[io]", "pthread_mutex_lock", "[lock]"):
+    assert n in fr and fr[n][2] > fr[n][0], ("not cool", n, fr.get(n))
+# top --by-state: the rows are meta.json's splits
+rows = {r["thread"]: r for r in csv.DictReader(bystate.splitlines())}
+for t in m["threads"]:
+    key = "[%s tid=%d]" % (t["name"], t["tid"])
+    assert key in rows, (key, list(rows))
+    for s in ("cpu", "lock", "io", "sleep", "runnable", "other"):
+        assert int(rows[key][s]) == t["wall"][s], (key, s, rows[key][s], t["wall"][s])
+PYEOF
+
 echo "every other interposed blocking call (C11, sleeps, child, signal, futex)"
 cc -O2 -g -o "$TMP/wall_calls" "$HERE/progs/wall_calls.c" -lpthread || fail "cannot build wall_calls"
 plain callsbase "$TMP/wall_calls"
