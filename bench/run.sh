@@ -119,7 +119,8 @@ cat "$TMP/report.md"
 cp "$TMP/report.md" BENCHMARKS.md
 # The other benchmarks, appended to the same file, each in its own section:
 # allocation profiling (issue 4), lock and I/O waits (issue 5), the renderer
-# (issue 3), the collector process. BENCH_SKIP="alloc render" leaves sections out.
+# (issue 3), the collector process, the wall event (issue 13).
+# BENCH_SKIP="alloc render" leaves sections out.
 section() {   # section NAME TITLE SCRIPT
     case " ${BENCH_SKIP:-} " in *" $1 "*) return ;; esac
     echo "bench: $2" >&2
@@ -138,4 +139,5 @@ section alloc "Allocation profiling" bench/alloc.sh
 section lockio "Lock and I/O waits" bench/lockio.sh
 section render "Renderer" bench/render.sh
 section collector "Collector process" bench/collector.sh
+section wall "Wall event" bench/wall.sh
 echo "bench: wrote BENCHMARKS.md" >&2
