@@ -289,9 +289,6 @@ static const char html_css[] =
     "body { margin: 0; padding: 8px 10px; font: 12px Verdana, sans-serif; background: #f4f4ee; }\n"
     "h1 { font-size: 17px; font-weight: normal; text-align: center; margin: 2px 0; }\n"
     "#subtitle, #note, #legend, #deep { text-align: center; color: #555; margin: 2px 0; }\n"
-    "#legend .state { margin: 0 6px; white-space: nowrap; }\n"
-    "#legend .sw { display: inline-block; width: 10px; height: 10px; margin-right: 4px; "
-    "border-radius: 2px; }\n"
     "#bar { display: flex; gap: 10px; align-items: center; margin: 6px 0; }\n"
     "#bar .grow { flex: 1; }\n"
     "#matched { min-width: 12em; text-align: right; }\n"
@@ -309,7 +306,11 @@ static const char html_css[] =
  * middle color and "cpu 41.2%" each. */
 static void wall_legend(FILE *f, const struct wallview *wv)
 {
-    fputs("<div id=\"legend\" class=\"wall\">", f);
+    /* (its style here, so graphs without it keep their page byte for byte) */
+    fputs("<style>#legend .state { margin: 0 6px; white-space: nowrap; }\n"
+          "#legend .sw { display: inline-block; width: 10px; height: 10px; margin-right: 4px; "
+          "border-radius: 2px; }</style>\n<div id=\"legend\" class=\"wall\">",
+          f);
     for (int s = 0; s < WALL_STATE_COUNT; s++) {
         if (wv->state_total[s] <= 0)
             continue;
