@@ -119,7 +119,8 @@ cat "$TMP/report.md"
 cp "$TMP/report.md" BENCHMARKS.md
 # The other benchmarks, appended to the same file, each in its own section:
 # allocation profiling (issue 4), lock and I/O waits (issue 5), the renderer
-# (issue 3), the collector process, the symbolizer (issue 12). BENCH_SKIP="alloc render" leaves sections out.
+# (issue 3), the collector process, the symbolizer (issue 12), the wall event (issue 13).
+# BENCH_SKIP="alloc render" leaves sections out.
 section() {   # section NAME TITLE SCRIPT
     case " ${BENCH_SKIP:-} " in *" $1 "*) return ;; esac
     echo "bench: $2" >&2
@@ -139,4 +140,5 @@ section lockio "Lock and I/O waits" bench/lockio.sh
 section render "Renderer" bench/render.sh
 section collector "Collector process" bench/collector.sh
 section symbolize "Symbolizer throughput (inlined frames)" bench/symbolize.sh
+section wall "Wall event" bench/wall.sh
 echo "bench: wrote BENCHMARKS.md" >&2

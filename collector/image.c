@@ -19,6 +19,7 @@
 #include "collector/meta.h"
 #include "collector/stacktab.h"
 #include "collector/tlog.h"
+#include "collector/wallsplit.h"
 #include "format/frames.h"
 #include "preload/alloc.h"
 #include "preload/allocsite.h"
@@ -210,6 +211,7 @@ static struct thread_rec *rec_for_slot(struct image *img, unsigned i, const stru
     memset(r, 0, sizeof *r);
     r->serial = s->serial;
     r->tid = s->tid;
+    r->last_cpu = -1;
     img->coll_serial[i] = s->serial;
     img->coll_idx[i] = img->nthreads++;
     return r;
@@ -306,10 +308,12 @@ static void drain_slot(struct image *img, unsigned i, bool refresh)
             uint64_t w = rec.samples;
             entry = stacktab_add_index(img->table, key, REC_CPU, rec.flags & ~REC_F_TIME,
                                        img->scratch, rec.npcs, w);
-            if (entry < 0)
+            if (entry < 0) {
                 img->table_oom += w;
-            else if (r)
+            } else if (r) {
                 r->recorded += w;
+                r->last_cpu = entry;
+            }
         }
         if (entry >= 0 && rec.time_ns && img->tlog)
             tlog_add(img->tlog, rec.time_ns, (uint32_t)entry,
@@ -329,6 +333,9 @@ static void drain_slot(struct image *img, unsigned i, bool refresh)
     r->alloc_dropped = atomic_load(&s->alloc_dropped);
     r->wait_sampled = atomic_load(&s->wait_sampled);
     r->wait_dropped = atomic_load(&s->wait_dropped);
+    r->start_ns = s->start_ns;
+    r->end_ns = atomic_load(&s->end_ns);
+    r->run_delay_ns = atomic_load(&s->run_delay_ns);
     if (state == SLOT_EXITED) {
         if (s->name[0]) {
             memcpy(r->name, s->name, sizeof r->name);
@@ -585,9 +592,10 @@ static void leaf_module(const struct writer *wr, struct modsum *ms, uintptr_t pc
     modsum_add(ms, jit ? MODSUM_JIT : MODSUM_UNKNOWN, weight, !jit);
 }
 
-/* The folded line of a sample or allocation entry into b; true when the
- * walk stopped short (stack_incomplete). With ms, the leaf's module gets
- * `weight` in the metric's module summary. */
+/* The folded stack of a CPU sample or allocation entry into b (from its
+ * thread's root frame to its leaf; empty for an entry with no frames and
+ * no root); true when the walk stopped short (stack_incomplete). With ms,
+ * the leaf's module gets `weight` in the metric's module summary. */
 static bool sample_line(const struct writer *wr, struct buf *b, const struct stack_entry *e,
                         struct modsum *ms, uint64_t weight)
 {
@@ -608,8 +616,6 @@ static bool sample_line(const struct writer *wr, struct buf *b, const struct sta
         if (k == 0 && ms)
             leaf_module(wr, ms, pc, KEY_EPOCH(e->serial), name, weight);
     }
-    if (b->len == 0)
-        buf_str(b, FRAME_NO_FRAMES);
     return incomplete;
 }
 
@@ -628,6 +634,8 @@ static void build_folded(const struct writer *wr, const struct stacktab *t, stru
             continue;
         if (sample_line(wr, &b, &e, ms, weight) && kind == REC_CPU)
             mc->incomplete += weight;
+        if (b.len == 0)
+            buf_str(&b, FRAME_NO_FRAMES);
         if (folded_add(f, b.p, b.len, weight) < 0)
             mc->lost_oom += weight;
     }
@@ -699,6 +707,87 @@ static void build_wait_folded(const struct writer *wr, struct folded *f, enum wa
         wait_line(wr, &b, &e);
         if (folded_add(f, b.p, b.len, weight) < 0)
             mc->lost_oom += weight;
+    }
+    free(b.p);
+}
+
+/* ---- the wall event: every entry, by state, then each thread's rest ---- */
+
+static enum wall_state wait_state(enum wait_class c)
+{
+    switch (c) {
+    case WAIT_LOCK: return WALL_LOCK;
+    case WAIT_COND: return WALL_COND;
+    case WAIT_SLEEP: return WALL_SLEEP;
+    case WAIT_CHILD: return WALL_CHILD;
+    default: return WALL_IO;
+    }
+}
+
+/* Add the stack in b with the state's frame as its leaf. */
+static void wall_add(struct folded *f, struct buf *b, enum wall_state st, uint64_t w,
+                     struct meta_counts *mc)
+{
+    char leaf[24];
+    snprintf(leaf, sizeof leaf, "[%s]", wall_state_name(st));
+    if (b->len)
+        buf_add(b, ";", 1);
+    buf_str(b, leaf);
+    if (folded_add(f, b->p, b->len, w) < 0)
+        mc->lost_oom += w;
+}
+
+/* wall.folded: CPU samples (x period) under [cpu], waits under their
+ * call's label and state, and what is left of each thread's lifetime
+ * (wallsplit.h) as [runnable] and [other] under its last CPU sample's
+ * stack (the thread's root frame alone if it had none). Fills the
+ * threads' split for meta.json. */
+static void build_wall_folded(const struct writer *wr, struct folded *f, struct meta_counts *mc)
+{
+    const struct stacktab *t = wr->img->table;
+    uint64_t period = wr->img->sess_copy.period_ns;
+    struct buf b = {0};
+    /* From zero at every write: the files may be written twice (plain
+     * names, then inlined frames; image_write). */
+    for (size_t i = 0; i < wr->img->nthreads; i++)
+        memset(wr->sorted[i].wall, 0, sizeof wr->sorted[i].wall);
+    for (size_t i = 0; i < stacktab_size(t); i++) {
+        struct stack_entry e;
+        stacktab_get(t, i, &e);
+        enum wall_state st;
+        uint64_t w;
+        if (e.kind == REC_CPU) {
+            st = WALL_CPU;
+            w = e.weight * period;
+            sample_line(wr, &b, &e, NULL, 0);
+        } else if ((e.kind & 0xff) == REC_WAIT) {
+            st = wait_state(wait_call_class(WAIT_LABEL_CALL(e.kind >> 8)));
+            w = e.weight;
+            wait_line(wr, &b, &e);
+        } else {
+            continue;
+        }
+        if (w == 0)
+            continue;
+        struct thread_rec *r = (struct thread_rec *)rec_by_serial(wr, KEY_SERIAL(e.serial));
+        if (r)
+            r->wall[st] += w;
+        wall_add(f, &b, st, w, mc);
+    }
+    uint64_t now = now_ns(CLOCK_MONOTONIC);
+    for (size_t i = 0; i < wr->img->nthreads; i++) {
+        struct thread_rec *r = &wr->sorted[i];
+        wallsplit_finish(r, now);
+        static const enum wall_state rest[] = {WALL_RUNNABLE, WALL_OTHER};
+        for (unsigned k = 0; k < 2; k++) {
+            if (!r->wall[rest[k]])
+                continue;
+            struct stack_entry e = {.serial = r->serial};
+            if (r->last_cpu >= 0 && (size_t)r->last_cpu < stacktab_size(t))
+                stacktab_get(t, (size_t)r->last_cpu, &e);
+            sample_line(wr, &b, &e, NULL, 0);
+            wall_add(f, &b, rest[k], r->wall[rest[k]], mc);
+        }
     }
     free(b.p);
 }
@@ -796,6 +885,8 @@ static void write_metrics(struct writer *wr, struct meta *m)
             build_folded(wr, sites, f, REC_ALLOC, d->weight, &m->counts, &m->modules[k]);
         else if (wait_source(d->source, &cls))
             build_wait_folded(wr, f, cls, d->weight, &m->counts);
+        else if (d->source == SRC_WALL)
+            build_wall_folded(wr, f, &m->counts);
         write_metric(wr, f, m, k);
     }
     stacktab_free(sites);
@@ -830,6 +921,8 @@ static bool tl_entry(void *arg, uint32_t i, const char **text, size_t *len, cons
     stacktab_get(t, i, &e);
     if (e.kind == REC_CPU) {
         sample_line(tn->wr, &tn->b, &e, NULL, 0);
+        if (tn->b.len == 0)
+            buf_str(&tn->b, FRAME_NO_FRAMES);
         *metric = metric_defs[METRIC_CPU].name;
     } else if ((e.kind & 0xff) == REC_WAIT) {
         wait_line(tn->wr, &tn->b, &e);
@@ -926,7 +1019,7 @@ static int write_files(struct writer *wr)
         m.alloc.site_bytes = used < h->sites_bytes ? used : h->sites_bytes;
         m.alloc_oom = img->alloc_oom;
     }
-    if (cfg->events & (EV_LOCK | EV_IO)) {
+    if (cfg->events & (EV_LOCK | EV_IO | EV_WALL)) {
         m.has_wait = true;
         m.wait.no_thread = atomic_load(&h->c.wait_no_thread);
         m.wait.reentrant = atomic_load(&h->c.wait_reentrant);

@@ -143,6 +143,13 @@ static void metric_entry(struct atomic_file *af, struct meta *m, int k)
         interval_key = META_M_SAMPLE_INTERVAL_NS;
         interval = cfg->wait_sample_ns;
         break;
+    case SRC_WALL:
+        /* [cpu] is sampled by period, the waits by time */
+        atomic_file_printf(af, ", \"" META_M_PERIOD_NS "\": %llu",
+                           (unsigned long long)m->period_ns);
+        interval_key = META_M_SAMPLE_INTERVAL_NS;
+        interval = cfg->wait_sample_ns;
+        break;
     case SRC_NONE: break;
     }
     if (interval_key)
@@ -204,7 +211,7 @@ int meta_write(int dirfd, const char *path, struct meta *m)
         low_stack += t->low_stack;
     }
 
-    if (cfg->events & EV_CPU) {
+    if (cfg->events & (EV_CPU | EV_WALL)) {
         str_field(&af, META_SAMPLER, m->sampler_name ? m->sampler_name : "none");
         u64_field(&af, META_SIGNAL, (uint64_t)m->sampler_signal);
         u64_field(&af, META_HZ, cfg->hz);
@@ -221,7 +228,7 @@ int meta_write(int dirfd, const char *path, struct meta *m)
     if (cfg->events & EV_ALLOC) {
         u64_field(&af, META_ALLOC_SAMPLE_BYTES, cfg->alloc_sample);
         str_field(&af, META_ALLOC_MODE, cfg->alloc_sample ? "sampled" : "exact");
-        if (!(cfg->events & EV_CPU)) {
+        if (!(cfg->events & (EV_CPU | EV_WALL))) {
             str_field(&af, META_UNWIND, cfg->unwind == UNWIND_FP ? "fp" : "dwarf");
             u64_field(&af, META_MAX_DEPTH, cfg->depth);
         }
@@ -231,10 +238,10 @@ int meta_write(int dirfd, const char *path, struct meta *m)
         wait_sampled += m->threads[i].wait_sampled;
         wait_dropped += m->threads[i].wait_dropped;
     }
-    if (cfg->events & (EV_LOCK | EV_IO)) {
+    if (cfg->events & (EV_LOCK | EV_IO | EV_WALL)) {
         u64_field(&af, META_WAIT_SAMPLE_NS, cfg->wait_sample_ns);
         str_field(&af, META_WAIT_MODE, cfg->wait_sample_ns ? "sampled" : "exact");
-        if (!(cfg->events & (EV_CPU | EV_ALLOC))) {
+        if (!(cfg->events & (EV_CPU | EV_WALL | EV_ALLOC))) {
             str_field(&af, META_UNWIND, cfg->unwind == UNWIND_FP ? "fp" : "dwarf");
             u64_field(&af, META_MAX_DEPTH, cfg->depth);
         }
@@ -317,11 +324,21 @@ int meta_write(int dirfd, const char *path, struct meta *m)
         atomic_file_printf(&af,
                            ", \"exited\": %s, \"samples\": %llu, \"dropped\": %llu, "
                            "\"unwind_failed\": %llu, \"truncated\": %llu, \"not_unwound\": %llu, "
-                           "\"low_stack\": %llu}",
+                           "\"low_stack\": %llu",
                            t->exited ? "true" : "false", (unsigned long long)t->samples,
                            (unsigned long long)t->dropped, (unsigned long long)t->unwind_fail,
                            (unsigned long long)t->truncated, (unsigned long long)t->shallow,
                            (unsigned long long)t->low_stack);
+        if (t->has_wall) {
+            /* the thread's time by state: the states sum to lifetime_ns */
+            atomic_file_printf(&af, ", \"" META_T_WALL "\": {\"" META_T_LIFETIME_NS "\": %llu",
+                               (unsigned long long)t->lifetime_ns);
+            for (int st = 0; st < WALL_STATE_COUNT; st++)
+                atomic_file_printf(&af, ", \"%s\": %llu", wall_state_name(st),
+                                   (unsigned long long)t->wall[st]);
+            atomic_file_puts(&af, "}");
+        }
+        atomic_file_puts(&af, "}");
     }
     atomic_file_puts(&af, m->nthreads ? "\n  ]\n}\n" : "]\n}\n");
     return atomic_file_commit(&af);

@@ -11,6 +11,7 @@
 #include "collector/modsum.h"
 #include "collector/symbolize.h"
 #include "format/metrics.h"
+#include "format/wall_states.h"
 #include "preload/alloc.h"
 #include "preload/wait.h"
 
@@ -29,6 +30,15 @@ struct thread_rec {
     uint64_t alloc_dropped; /* allocation records lost (no room for a site) */
     uint64_t wait_sampled;  /* lock/I/O wait records taken */
     uint64_t wait_dropped;  /* wait records lost to a full ring */
+    /* wall event: the slot's lifetime (CLOCK_MONOTONIC; end 0 while it
+     * runs) and run_delay, as the host wrote them; the index of its last
+     * CPU sample's stack-table entry (-1 none: [other]'s stack); and, at
+     * a write, its time by state (format/wall_states.h) */
+    uint64_t start_ns, end_ns, run_delay_ns;
+    long last_cpu;
+    bool has_wall;
+    uint64_t lifetime_ns;
+    uint64_t wall[WALL_STATE_COUNT];
 };
 
 struct meta_counts {

@@ -88,6 +88,13 @@
 /* paths of modules read without .symtab or a debug file */
 #define META_SYM_WITHOUT_DEBUG "modules_without_debug_symbols"
 
+/* ---- in an entry of "threads" (wall event) ---- */
+/* "wall": {"lifetime_ns": N, "cpu": N, "lock": N, ...}: the thread's time
+ * by state, one key per state of format/wall_states.h (its name); the
+ * states sum to lifetime_ns. */
+#define META_T_WALL "wall"
+#define META_T_LIFETIME_NS "lifetime_ns"
+
 /* Values of META_TOOL and the file name suffix. */
 #define META_TOOL_NAME "flamepre"
 #define META_SUFFIX ".meta.json"

@@ -75,6 +75,7 @@ enum metric_source {
     SRC_WAIT_LOCK, /* lock waits from the rings (wait.h: WAIT_LOCK) */
     SRC_WAIT_COND, /* condition waits (WAIT_COND) */
     SRC_WAIT_IO,   /* I/O waits (WAIT_IO) */
+    SRC_WALL,      /* CPU samples, every wait and thread lifetimes */
 };
 
 /* Which weight of a stack-table entry (collector/stacktab.h) a metric
@@ -87,8 +88,8 @@ enum metric_weight { MW_MAIN, MW_COUNT, MW_EXTRA };
 #define FORMAT_METRICS(X)                                                                          \
     X(CPU, "cpu", UNIT_SAMPLES, "samples", EV_CPU, SRC_CPU, MW_MAIN, "hot", "CPU",                 \
       "user-space CPU time, in samples of period_ns")                                              \
-    X(WALL, "wall", UNIT_SAMPLES, "samples", EV_WALL, SRC_NONE, MW_MAIN, "wall", "wall clock",     \
-      "wall-clock time, in samples (not recorded by this version)")                                \
+    X(WALL, "wall", UNIT_NS, "nanoseconds", EV_WALL, SRC_WALL, MW_MAIN, "wall", "wall clock",      \
+      "wall-clock time of each thread by state (format/wall_states.h), in nanoseconds")            \
     X(ALLOC_BYTES, "alloc_bytes", UNIT_BYTES, "bytes", EV_ALLOC, SRC_ALLOC, MW_MAIN, "mem",        \
       "allocated bytes", "bytes allocated")                                                        \
     X(ALLOC_COUNT, "alloc_count", UNIT_COUNT, "allocations", EV_ALLOC, SRC_ALLOC, MW_COUNT, "mem", \

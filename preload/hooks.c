@@ -60,7 +60,7 @@ static const struct {
     ROW(sigtimedwait, 1),
     ROW(signalfd, 0),
 #define ROWC(n, req) ROW(n, req),
-    HOOKS_WAIT(ROWC)
+    HOOKS_WAIT(ROWC) HOOKS_WALL(ROWC)
 #undef ROWC
         ROW(dl_iterate_phdr, 1),
 #undef ROW

@@ -12,6 +12,7 @@
 #include <link.h>
 #include <pthread.h>
 #include <poll.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
+#include <threads.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,16 +34,14 @@
  * linked against them. */
 #define HOOKS_WAIT(X)                                                                              \
     X(pthread_mutex_lock, 1)                                                                       \
-    X(pthread_mutex_trylock, 1) X(pthread_mutex_timedlock, 1) X(pthread_mutex_clocklock, 0) X(     \
-        pthread_rwlock_rdlock, 1) X(pthread_rwlock_tryrdlock,                                      \
-                                    1) X(pthread_rwlock_wrlock, 1) X(pthread_rwlock_trywrlock, 1)  \
+    X(pthread_mutex_trylock, 1)                                                                    \
+    X(pthread_mutex_timedlock, 1) X(pthread_mutex_clocklock, 0) X(pthread_rwlock_rdlock, 1) X(     \
+        pthread_rwlock_tryrdlock, 1) X(pthread_rwlock_wrlock, 1) X(pthread_rwlock_trywrlock, 1)    \
         X(pthread_rwlock_timedrdlock, 1) X(pthread_rwlock_timedwrlock, 1) X(                       \
             pthread_rwlock_clockrdlock, 0) X(pthread_rwlock_clockwrlock,                           \
-                                             0) X(pthread_spin_lock, 1) X(pthread_spin_trylock,    \
-                                                                          1) X(sem_wait, 1)        \
-            X(sem_trywait, 1) X(sem_timedwait, 1) X(sem_clockwait, 0) X(pthread_cond_wait, 1) X(   \
-                pthread_cond_timedwait,                                                            \
-                1) X(pthread_cond_clockwait, 0)                                                    \
+                                             0) X(pthread_spin_lock, 1) X(pthread_spin_trylock, 1) \
+            X(sem_wait, 1) X(sem_trywait, 1) X(sem_timedwait, 1) X(sem_clockwait, 0) X(            \
+                pthread_cond_wait, 1) X(pthread_cond_timedwait, 1) X(pthread_cond_clockwait, 0)    \
                 X(read, 1) X(write, 1) X(pread, 1) X(pread64, 1) X(pwrite, 1) X(pwrite64, 1) X(    \
                     readv, 1)                                                                      \
                     X(writev, 1) X(preadv, 0) X(preadv64, 0) X(pwritev, 0) X(pwritev64, 0)         \
@@ -75,6 +76,33 @@
                                                                             X(__openat64_2,        \
                                                                               0) X(__fread_chk, 0) \
                                                                                 X(__fgets_chk, 0)
+
+/* Sleeps, child waits and the C11 calls (interpose_sleep.c,
+ * interpose_child.c, interpose_lock.c): recorded for the wall event. The
+ * C11 ones are optional (glibc 2.28). */
+#define HOOKS_WALL(X)          \
+    X(nanosleep, 1)            \
+    X(clock_nanosleep, 1)      \
+    X(usleep, 1)               \
+    X(sleep, 1)                \
+    X(sched_yield, 1)          \
+    X(pause, 1)                \
+    X(sigsuspend, 1)           \
+    X(wait, 1)                 \
+    X(waitpid, 1)              \
+    X(wait4, 1)                \
+    X(waitid, 1)               \
+    X(pthread_join, 1)         \
+    X(pthread_timedjoin_np, 0) \
+    X(pthread_clockjoin_np, 0) \
+    X(thrd_join, 0)            \
+    X(thrd_sleep, 0)           \
+    X(thrd_yield, 0)           \
+    X(mtx_lock, 0)             \
+    X(mtx_trylock, 0)          \
+    X(mtx_timedlock, 0)        \
+    X(cnd_wait, 0)             \
+    X(cnd_timedwait, 0)
 
 /* glibc's fortify entry points (declared by its headers only under
  * _FORTIFY_SOURCE). */
@@ -138,6 +166,7 @@ struct hooks {
     void (*dallocx)(void *, int);
 #define HOOK_MEMBER(n, req) __typeof__(&n) n;
     HOOKS_WAIT(HOOK_MEMBER)
+    HOOKS_WALL(HOOK_MEMBER)
 #undef HOOK_MEMBER
     /* last: hooks_ensure() tests it to know the table is resolved */
     int (*dl_iterate_phdr)(int (*)(struct dl_phdr_info *, size_t, void *), void *);

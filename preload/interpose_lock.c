@@ -37,6 +37,12 @@
  * one). The trylock probe would double the cost of an uncontended lock for
  * nothing. A self-deadlock is not a wait to report: it never ends.
  *
+ * C11 (mtx_lock, mtx_timedlock, cnd_wait, cnd_timedwait): glibc 2.28+
+ * implements them with direct calls into its pthread code (no PLT: checked
+ * with objdump on 2.36), so they get shims of their own, built the same
+ * way (mtx_trylock probes; thrd_busy means contended). mtx_trylock and the
+ * rest (cnd_signal, thrd_create, ...) do not wait.
+ *
  * With lock profiling off every shim costs one predictable branch on
  * wait_lock_on. The profiler's own locks (tstate.guard) are never timed.
  */
@@ -45,6 +51,7 @@
 #include <semaphore.h>
 #include <stdint.h>
 #include <sys/single_threaded.h>
+#include <threads.h>
 #include <time.h>
 
 #include "preload/hooks.h"
@@ -236,15 +243,17 @@ FLAMEPRE_EXPORT int sem_clockwait(sem_t *s, clockid_t clk, const struct timespec
 
 /* ---- condition variables: the whole wait, as cond_ns ---- */
 
-#define COND_BODY(fn, call, c, ...)         \
-    NEED(fn);                               \
-    if (UNLIKELY(!real.fn))                 \
-        return ENOSYS;                      \
-    if (LIKELY(!LOCK_ON()) || tstate.guard) \
-        return real.fn(__VA_ARGS__);        \
-    uint64_t t0 = wait_now();               \
-    int rc = real.fn(__VA_ARGS__);          \
-    lock_note(call, t0, c, RA);             \
+/* FAIL: returned when the real function is missing. */
+#define COND_BODY(fn, call, c, ...) COND_BODY_FAIL(ENOSYS, fn, call, c, __VA_ARGS__)
+#define COND_BODY_FAIL(FAIL, fn, call, c, ...) \
+    NEED(fn);                                  \
+    if (UNLIKELY(!real.fn))                    \
+        return FAIL;                           \
+    if (LIKELY(!LOCK_ON()) || tstate.guard)    \
+        return real.fn(__VA_ARGS__);           \
+    uint64_t t0 = wait_now();                  \
+    int rc = real.fn(__VA_ARGS__);             \
+    lock_note(call, t0, c, RA);                \
     return rc;
 
 FLAMEPRE_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m){
@@ -255,7 +264,39 @@ FLAMEPRE_EXPORT
         COND_BODY(pthread_cond_timedwait, WC_pthread_cond_timedwait, c, c, m, at)}
 
 FLAMEPRE_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
-                                           const struct timespec *at)
+                                           const struct timespec *at){
+    COND_BODY(pthread_cond_clockwait, WC_pthread_cond_clockwait, c, c, m, clk, at)}
+
+/* ---- C11 threads: glibc's mtx_* and cnd_* call its pthread code
+ * directly (no PLT), so the shims above never see them ---- */
+
+#define C11_LOCK_BODY(fn, call, m, ...)            \
+    NEED(fn);                                      \
+    if (UNLIKELY(!real.fn || !real.mtx_trylock))   \
+        return thrd_error;                         \
+    if (LIKELY(!LOCK_ON()) || tstate.guard)        \
+        return real.fn(__VA_ARGS__);               \
+    int rc = real.mtx_trylock(m);                  \
+    if (LIKELY(rc == thrd_success))                \
+        return rc;                                 \
+    if (rc != thrd_busy)                           \
+        return real.fn(__VA_ARGS__);               \
+    uint64_t t0 = wait_now();                      \
+    rc = real.fn(__VA_ARGS__);                     \
+    if (rc == thrd_success || rc == thrd_timedout) \
+        lock_note(call, t0, m, RA);                \
+    return rc;
+
+FLAMEPRE_EXPORT int mtx_lock(mtx_t *m){C11_LOCK_BODY(mtx_lock, WC_mtx_lock, m, m)}
+
+FLAMEPRE_EXPORT int mtx_timedlock(mtx_t *__restrict m, const struct timespec *__restrict at){
+    C11_LOCK_BODY(mtx_timedlock, WC_mtx_timedlock, m, m, at)}
+
+FLAMEPRE_EXPORT
+    int cnd_wait(cnd_t *c, mtx_t *m){COND_BODY_FAIL(thrd_error, cnd_wait, WC_cnd_wait, c, c, m)}
+
+FLAMEPRE_EXPORT int cnd_timedwait(cnd_t *__restrict c, mtx_t *__restrict m,
+                                  const struct timespec *__restrict at)
 {
-    COND_BODY(pthread_cond_clockwait, WC_pthread_cond_clockwait, c, c, m, clk, at)
+    COND_BODY_FAIL(thrd_error, cnd_timedwait, WC_cnd_timedwait, c, c, m, at)
 }

@@ -4,12 +4,17 @@
  * A filter may kill the process on the next perf_event_open, so once one
  * is installed the sampler opens no more perf clocks (sampler.h).
  *
+ * syscall(SYS_futex, ...) is how programs with locks of their own (Rust's
+ * std, hand-written futex locks) wait on them: its waiting operations are timed for the wall event as a lock wait
+ * named `futex`, like the pthread shims (wait.h), outside the profiler.
+ *
  * Both are plain system calls made here with the instruction itself, not
  * through glibc: syscall() is called from inside the profiler too (its
  * signal handler included), and must stay async-signal-safe and usable
  * before the hook table is resolved.
  */
 #include <errno.h>
+#include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
@@ -17,6 +22,7 @@
 
 #include "preload/hooks.h"
 #include "preload/sampler.h"
+#include "preload/wait.h"
 
 #if defined(__x86_64__) || defined(__aarch64__)
 
@@ -58,6 +64,19 @@ static long result(long r)
     return r;
 }
 
+/* A futex operation that blocks (FUTEX_CMD_MASK of op). */
+static int futex_waits(long op)
+{
+    switch (op & FUTEX_CMD_MASK) {
+    case FUTEX_WAIT:
+    case FUTEX_WAIT_BITSET:
+    case FUTEX_LOCK_PI:
+    case FUTEX_LOCK_PI2:
+    case FUTEX_WAIT_REQUEUE_PI: return 1;
+    default: return 0;
+    }
+}
+
 FLAMEPRE_EXPORT long syscall(long n, ...)
 {
     va_list ap;
@@ -65,6 +84,16 @@ FLAMEPRE_EXPORT long syscall(long n, ...)
     long a = va_arg(ap, long), b = va_arg(ap, long), c = va_arg(ap, long);
     long d = va_arg(ap, long), e = va_arg(ap, long), f = va_arg(ap, long);
     va_end(ap);
+    if (__builtin_expect(n == SYS_futex, 0) && __atomic_load_n(&wait_wall_on, __ATOMIC_RELAXED) &&
+        !tstate.guard && futex_waits(b)) {
+        uint64_t t0 = wait_now();
+        long r = raw6(n, a, b, c, d, e, f);
+        int saved = errno;
+        wait_note(WAIT_LABEL(WC_futex, FDK_NONE), -1, wait_now() - t0, 0, NULL,
+                  (uintptr_t)__builtin_return_address(0));
+        errno = saved;
+        return result(r);
+    }
     long r = raw6(n, a, b, c, d, e, f);
     if (__builtin_expect(n == SYS_seccomp, 0) && r == 0 && a == SECCOMP_SET_MODE_FILTER)
         sampler_sandboxed();

@@ -17,6 +17,7 @@
 
 #include "preload/hooks.h"
 #include "preload/sampler.h"
+#include "preload/wait.h"
 
 FLAMEPRE_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
@@ -105,7 +106,7 @@ static int64_t mono_ns(void)
 
 /* sigtimedwait that never returns one of our samples; a NULL timeout
  * waits for good. */
-static int wait_filtered(const sigset_t *set, siginfo_t *info, const struct timespec *tmo)
+static int wait_filtered_untimed(const sigset_t *set, siginfo_t *info, const struct timespec *tmo)
 {
     hooks_ensure();
     program_waits(set);
@@ -138,14 +139,29 @@ static int wait_filtered(const sigset_t *set, siginfo_t *info, const struct time
     }
 }
 
+/* The same, timed for the wall event as a `[sleep]` wait named `call`
+ * (the whole wait, withheld samples included: the thread slept). */
+static int wait_filtered(const sigset_t *set, siginfo_t *info, const struct timespec *tmo,
+                         enum wait_call call, uintptr_t ra)
+{
+    if (!__atomic_load_n(&wait_wall_on, __ATOMIC_RELAXED) || tstate.guard)
+        return wait_filtered_untimed(set, info, tmo);
+    uint64_t t0 = wait_now();
+    int r = wait_filtered_untimed(set, info, tmo);
+    wait_note(WAIT_LABEL(call, FDK_NONE), -1, wait_now() - t0, 0, NULL, ra);
+    return r;
+}
+
+#define RA ((uintptr_t)__builtin_return_address(0))
+
 FLAMEPRE_EXPORT int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *tmo)
 {
-    return wait_filtered(set, info, tmo);
+    return wait_filtered(set, info, tmo, WC_sigtimedwait, RA);
 }
 
 FLAMEPRE_EXPORT int sigwaitinfo(const sigset_t *set, siginfo_t *info)
 {
-    return wait_filtered(set, info, NULL);
+    return wait_filtered(set, info, NULL, WC_sigwaitinfo, RA);
 }
 
 FLAMEPRE_EXPORT int sigwait(const sigset_t *set, int *sig)
@@ -154,7 +170,7 @@ FLAMEPRE_EXPORT int sigwait(const sigset_t *set, int *sig)
     /* glibc's sigwait: interruptions are retried, the result is an error
      * number, not -1 */
     do
-        r = wait_filtered(set, NULL, NULL);
+        r = wait_filtered(set, NULL, NULL, WC_sigwait, RA);
     while (r < 0 && errno == EINTR);
     if (r < 0)
         return errno;

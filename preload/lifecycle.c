@@ -33,13 +33,14 @@
 #include "preload/threads.h"
 #include "preload/unwind.h"
 #include "preload/wait.h"
+#include "preload/wall.h"
 
 extern char **environ;
 
-/* Events this build records; the others are reported and ignored. */
-static const unsigned supported_events = EV_CPU | EV_ALLOC | EV_LOCK | EV_IO;
-
 static struct config cfg;
+/* The CPU sampler runs: for cpu, and for wall (its [cpu] state), which
+ * does not write cpu.folded unless cpu is asked for too. */
+static bool cpu_sampling;
 static bool process_mode;    /* a collector process serves this image */
 static int exit_status = -1; /* exit()'s argument, once called */
 static _Atomic bool recording;
@@ -127,7 +128,7 @@ static int fallback_start(void)
         log_info("libelf.so.1 not found: the in-process collector writes addresses, not names");
     /* (its signal masking is the profiler's, not the program's) */
     tstate.guard++;
-    int r = collector_start((cfg.events & (EV_CPU | EV_LOCK | EV_IO)) != 0);
+    int r = collector_start((cfg.events & (EV_CPU | EV_WALL | EV_LOCK | EV_IO)) != 0);
     tstate.guard--;
     return r;
 }
@@ -174,6 +175,8 @@ static void thread_end(void *p)
     tstate.exiting = 1;
     tstate.slot = NULL;
     sampler_disarm(s);
+    if (cfg.events & EV_WALL)
+        wall_thread_end(s);
     prctl(PR_GET_NAME, s->name);
     threads_retire(s);
     if (!process_mode && !collector_threaded() && lifecycle_recording()) {
@@ -205,11 +208,13 @@ static struct tslot *thread_register(void)
     if (!s)
         return NULL;
     threads_stack_bounds(&s->stack_lo, &s->stack_hi);
+    if (cfg.events & EV_WALL)
+        wall_thread_begin(s);
     tstate.slot = s;
     pthread_setspecific(exit_key, s);
-    if ((cfg.events & EV_CPU) && sampler_arm(s) < 0)
+    if (cpu_sampling && sampler_arm(s) < 0)
         log_debug("cannot arm sampling for thread %d: %s", (int)s->tid, strerror(errno));
-    if (cfg.events & EV_CPU)
+    if (cpu_sampling)
         sampler_thread_mask();
     return s;
 }
@@ -257,8 +262,10 @@ static void register_existing_threads(void)
         struct tslot *s = threads_claim(tid, true);
         if (!s)
             break;
-        if (!(cfg.events & EV_CPU))
-            continue; /* the slot serves its allocation records */
+        if (cfg.events & EV_WALL)
+            wall_thread_begin(s);
+        if (!cpu_sampling)
+            continue; /* the slot serves its allocation and wait records */
         if (sampler_arm(s) < 0) {
             threads_retire(s);
             continue;
@@ -305,6 +312,8 @@ static void fork_child(void)
     shm_hdr->forked = 1;
     shm_hold_life();
     struct tslot *self = threads_after_fork_child(tstate.slot);
+    if (self && (cfg.events & EV_WALL))
+        wall_thread_begin(self);
     if (cfg.events & EV_ALLOC)
         alloc_fork_child();
     if (process_mode) {
@@ -322,7 +331,7 @@ static void fork_child(void)
     atomic_store(&finishing, false);
     atomic_store(&finish_done, false);
     exit_status = -1;
-    if (self && (cfg.events & EV_CPU) && sampler_arm(self) < 0)
+    if (self && cpu_sampling && sampler_arm(self) < 0)
         log_debug("cannot arm sampling in forked child %d", (int)getpid());
     tstate.guard--;
     errno = saved;
@@ -339,16 +348,6 @@ __attribute__((constructor)) static void flamepre_init(void)
     if (cfg.disable)
         goto out;
 
-    unsigned unsupported = cfg.events & ~supported_events;
-    if (unsupported) {
-        char ev[64];
-        config_events_string(unsupported, ev, sizeof ev);
-        log_error(
-            "FLAMEPRE_EVENTS: %s not available in this version (it records: cpu, alloc, lock, io); "
-            "ignored",
-            ev);
-        cfg.events &= supported_events;
-    }
     if (!cfg.events)
         goto out;
 
@@ -359,7 +358,7 @@ __attribute__((constructor)) static void flamepre_init(void)
         goto out;
     }
     /* Exact lock/I-O mode writes a record per wait: bigger rings. */
-    bool exact_wait = (cfg.events & (EV_LOCK | EV_IO)) && cfg.wait_sample_ns == 0;
+    bool exact_wait = (cfg.events & (EV_LOCK | EV_IO | EV_WALL)) && cfg.wait_sample_ns == 0;
     if (shm_create(exact_wait ? RING_WORDS_EXACT : RING_WORDS, (cfg.events & EV_ALLOC) != 0) < 0) {
         log_error("cannot map the profile's shared memory: %s; profiling disabled",
                   strerror(errno));
@@ -371,7 +370,10 @@ __attribute__((constructor)) static void flamepre_init(void)
     shm_hold_life();
 
     unwind_init(cfg.unwind);
-    if ((cfg.events & EV_CPU) && sampler_init(&cfg) < 0) {
+    cpu_sampling = (cfg.events & (EV_CPU | EV_WALL)) != 0;
+    if (cpu_sampling && sampler_init(&cfg) < 0) {
+        /* (wall goes on without its [cpu] state: that time is [other]) */
+        cpu_sampling = false;
         cfg.events &= ~(unsigned)EV_CPU;
         if (!cfg.events)
             goto out;
@@ -387,10 +389,10 @@ __attribute__((constructor)) static void flamepre_init(void)
                 goto out;
         }
     }
-    if (cfg.events & (EV_LOCK | EV_IO)) {
+    if (cfg.events & (EV_LOCK | EV_IO | EV_WALL)) {
         static const struct wait_host whost = {adopt_thread, collector_kick};
         if (wait_init(&cfg, &whost) < 0) {
-            cfg.events &= ~(unsigned)(EV_LOCK | EV_IO);
+            cfg.events &= ~(unsigned)(EV_LOCK | EV_IO | EV_WALL);
             if (!cfg.events)
                 goto out;
         }
@@ -417,7 +419,7 @@ __attribute__((constructor)) static void flamepre_init(void)
     atomic_store(&started, true);
     if (cfg.events & EV_ALLOC)
         alloc_start();
-    if (cfg.events & (EV_LOCK | EV_IO))
+    if (cfg.events & (EV_LOCK | EV_IO | EV_WALL))
         wait_start(cfg.events);
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     char evs[64];
@@ -469,6 +471,8 @@ void lifecycle_finish(const char *how, int status)
     struct tslot *self = threads_self();
     if (self)
         prctl(PR_GET_NAME, self->name);
+    if (cfg.events & EV_WALL)
+        wall_end_all(); /* the threads still running end with the image */
     if (cfg.events & EV_ALLOC) {
         struct alloc_stats st;
         alloc_get_stats(&st);
@@ -504,7 +508,7 @@ void lifecycle_note_exit(int status)
 void lifecycle_fds_closed(int lo, int hi)
 {
     log_fd_closed(lo, hi);
-    if (!lifecycle_recording() || !(cfg.events & EV_CPU) || tstate.guard)
+    if (!lifecycle_recording() || !cpu_sampling || tstate.guard)
         return;
     tstate.guard++;
     sampler_rearm_closed(lo, hi);

@@ -62,6 +62,12 @@ static void slot_reset(struct tslot *s, pid_t tid)
     atomic_store(&s->alloc_dropped, 0);
     atomic_store(&s->wait_sampled, 0);
     atomic_store(&s->wait_dropped, 0);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    s->start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    atomic_store(&s->end_ns, 0);
+    s->run_delay0 = 0;
+    atomic_store(&s->run_delay_ns, 0);
 }
 
 struct tslot *threads_claim(pid_t tid, bool foreign)

@@ -92,6 +92,14 @@ struct tslot {
     _Atomic uint64_t alloc_dropped; /* allocation records lost (no room for a site) */
     _Atomic uint64_t wait_sampled;  /* lock/I/O wait records taken (wait.h) */
     _Atomic uint64_t wait_dropped;  /* wait records lost (ring full) */
+    /* lifetime, for the wall event (wall.h): CLOCK_MONOTONIC ns of the
+     * slot's claim and of the thread's end (0 while it runs), and the
+     * time it spent runnable but not running in between (schedstat
+     * run_delay at the end minus at the start; run_delay0 is the start's) */
+    uint64_t start_ns;
+    _Atomic uint64_t end_ns;
+    uint64_t run_delay0;
+    _Atomic uint64_t run_delay_ns;
 };
 
 /* Per-thread state of the profiler, initial-exec TLS: touching it never

@@ -36,6 +36,7 @@
 
 int wait_lock_on;
 int wait_io_on;
+int wait_wall_on;
 int wait_lock_addr;
 
 static uint64_t mean;
@@ -58,10 +59,12 @@ int wait_init(const struct config *cfg, const struct wait_host *h)
 
 void wait_start(unsigned events)
 {
-    if (events & EV_LOCK)
+    if (events & (EV_LOCK | EV_WALL))
         __atomic_store_n(&wait_lock_on, 1, __ATOMIC_RELEASE);
-    if (events & EV_IO)
+    if (events & (EV_IO | EV_WALL))
         __atomic_store_n(&wait_io_on, 1, __ATOMIC_RELEASE);
+    if (events & EV_WALL)
+        __atomic_store_n(&wait_wall_on, 1, __ATOMIC_RELEASE);
 }
 
 void wait_stop(void)
@@ -71,6 +74,8 @@ void wait_stop(void)
         __atomic_store_n(&wait_lock_on, 0, __ATOMIC_RELEASE);
     if (__atomic_load_n(&wait_io_on, __ATOMIC_ACQUIRE))
         __atomic_store_n(&wait_io_on, 0, __ATOMIC_RELEASE);
+    if (__atomic_load_n(&wait_wall_on, __ATOMIC_ACQUIRE))
+        __atomic_store_n(&wait_wall_on, 0, __ATOMIC_RELEASE);
 }
 
 void wait_weight(uint64_t d, uint64_t t, uint64_t bytes, uint64_t *ns, uint64_t *count_fx,
@@ -177,7 +182,8 @@ static struct tslot *own_slot(void)
 static bool recording(void)
 {
     return __atomic_load_n(&wait_lock_on, __ATOMIC_ACQUIRE) ||
-           __atomic_load_n(&wait_io_on, __ATOMIC_ACQUIRE);
+           __atomic_load_n(&wait_io_on, __ATOMIC_ACQUIRE) ||
+           __atomic_load_n(&wait_wall_on, __ATOMIC_ACQUIRE);
 }
 
 static bool ring_reserve(struct tslot *s, uint64_t words)

@@ -46,30 +46,60 @@
 /* The calls, in label order. Their class decides the metric file. */
 #define WAIT_CALLS(X)                                                                              \
     X(pthread_mutex_lock, LOCK)                                                                    \
-    X(pthread_mutex_timedlock, LOCK) X(pthread_mutex_clocklock, LOCK)                              \
-        X(pthread_rwlock_rdlock, LOCK) X(pthread_rwlock_wrlock, LOCK)                              \
-            X(pthread_rwlock_timedrdlock, LOCK) X(pthread_rwlock_timedwrlock,                      \
-                                                  LOCK) X(pthread_rwlock_clockrdlock, LOCK)        \
-                X(pthread_rwlock_clockwrlock, LOCK) X(pthread_spin_lock, LOCK) X(sem_wait, LOCK)   \
-                    X(sem_timedwait, LOCK) X(sem_clockwait, LOCK) X(pthread_cond_wait, COND) X(    \
-                        pthread_cond_timedwait, COND) X(pthread_cond_clockwait, COND) X(read, IO)  \
+    X(pthread_mutex_timedlock, LOCK)                                                               \
+    X(pthread_mutex_clocklock, LOCK) X(pthread_rwlock_rdlock, LOCK) X(pthread_rwlock_wrlock, LOCK) \
+        X(pthread_rwlock_timedrdlock, LOCK) X(pthread_rwlock_timedwrlock,                          \
+                                              LOCK) X(pthread_rwlock_clockrdlock, LOCK)            \
+            X(pthread_rwlock_clockwrlock, LOCK) X(pthread_spin_lock, LOCK) X(sem_wait, LOCK)       \
+                X(sem_timedwait, LOCK) X(sem_clockwait, LOCK) X(pthread_cond_wait, COND)           \
+                    X(pthread_cond_timedwait, COND) X(pthread_cond_clockwait, COND) X(read, IO)    \
                         X(write, IO) X(pread, IO) X(pwrite, IO) X(readv, IO) X(writev, IO) X(      \
                             preadv, IO) X(pwritev, IO) X(preadv2, IO) X(pwritev2, IO) X(recv, IO)  \
                             X(recvfrom, IO) X(recvmsg, IO) X(recvmmsg, IO) X(send, IO)             \
                                 X(sendto, IO) X(sendmsg, IO) X(sendmmsg, IO) X(accept, IO)         \
-                                    X(accept4, IO) X(connect, IO) X(poll, IO) X(ppoll, IO) X(      \
-                                        select, IO) X(pselect, IO) X(epoll_wait, IO)               \
-                                        X(epoll_pwait, IO) X(epoll_pwait2, IO) X(fsync, IO)        \
-                                            X(fdatasync, IO) X(sync_file_range, IO) X(open, IO)    \
+                                    X(accept4, IO) X(connect, IO) X(poll, IO) X(ppoll, IO)         \
+                                        X(select, IO) X(pselect, IO) X(epoll_wait, IO)             \
+                                            X(epoll_pwait, IO) X(epoll_pwait2, IO) X(fsync, IO) X( \
+                                                fdatasync, IO) X(sync_file_range, IO) X(open, IO)  \
                                                 X(openat, IO) X(sendfile, IO) X(splice, IO)        \
                                                     X(copy_file_range, IO) X(fread, IO)            \
-                                                        X(fwrite, IO) X(fgets, IO) X(fputs, IO)    \
-                                                            X(getline, IO) X(getdelim, IO)         \
-                                                                X(fflush, IO) X(fgetc, IO)         \
-                                                                    X(getc, IO) X(fputc, IO)       \
-                                                                        X(putc, IO) X(getchar, IO) \
-                                                                            X(putchar, IO)         \
-                                                                                X(puts, IO)
+                                                        X(fwrite, IO) X(fgets, IO) X(fputs, IO) X( \
+                                                            getline, IO) X(getdelim, IO)           \
+                                                            X(fflush, IO) X(fgetc, IO) X(getc, IO) \
+                                                                X(fputc, IO) X(putc, IO)           \
+                                                                    X(getchar, IO) X(putchar, IO)  \
+                                                                        X(puts, IO)                \
+                                                                            WAIT_CALLS_WALL(X)
+
+/* Calls recorded only for the wall event (their classes have no metric of
+ * their own), and the C11 lock calls, which glibc implements with direct
+ * calls into its pthread code that our pthread shims never see. */
+#define WAIT_CALLS_WALL(X)         \
+    X(nanosleep, SLEEP)            \
+    X(clock_nanosleep, SLEEP)      \
+    X(usleep, SLEEP)               \
+    X(sleep, SLEEP)                \
+    X(thrd_sleep, SLEEP)           \
+    X(sched_yield, SLEEP)          \
+    X(thrd_yield, SLEEP)           \
+    X(pause, SLEEP)                \
+    X(sigsuspend, SLEEP)           \
+    X(sigwait, SLEEP)              \
+    X(sigwaitinfo, SLEEP)          \
+    X(sigtimedwait, SLEEP)         \
+    X(wait, CHILD)                 \
+    X(waitpid, CHILD)              \
+    X(wait4, CHILD)                \
+    X(waitid, CHILD)               \
+    X(pthread_join, CHILD)         \
+    X(pthread_timedjoin_np, CHILD) \
+    X(pthread_clockjoin_np, CHILD) \
+    X(thrd_join, CHILD)            \
+    X(futex, LOCK)                 \
+    X(mtx_lock, LOCK)              \
+    X(mtx_timedlock, LOCK)         \
+    X(cnd_wait, COND)              \
+    X(cnd_timedwait, COND)
 
 enum wait_call {
 #define X(name, cls) WC_##name,
@@ -78,18 +108,20 @@ enum wait_call {
         WC_COUNT
 };
 
-enum wait_class { WAIT_LOCK = 0, WAIT_COND = 1, WAIT_IO = 2 };
+/* SLEEP and CHILD waits are recorded only when the wall event is on
+ * (wait_wall_on); the other classes also when wall is on without lock/io. */
+enum wait_class { WAIT_LOCK = 0, WAIT_COND = 1, WAIT_IO = 2, WAIT_SLEEP = 3, WAIT_CHILD = 4 };
 
 /* What an I/O call waited on (the leaf's bracket). FDK_NONE: no bracket
  * (locks). FDK_POLL: readiness waits (poll, select, epoll), whatever the
  * descriptors. */
-#define WAIT_FD_KINDS(X)                                                                      \
-    X(NONE, "")                                                                               \
-    X(FILE, "file") X(PIPE, "pipe") X(TCP, "tcp") X(UDP, "udp") X(UNIX, "unix")               \
-        X(NETLINK, "netlink") X(SOCK, "socket") X(TTY, "tty") X(CHR, "chr") X(BLK, "block")   \
-            X(DIR, "dir") X(EVENTFD, "eventfd") X(TIMERFD, "timerfd") X(SIGNALFD, "signalfd") \
-                X(EPOLL, "epoll") X(INOTIFY, "inotify") X(ANON, "anon") X(POLL, "poll")       \
-                    X(OTHER, "other")
+#define WAIT_FD_KINDS(X)                                                                          \
+    X(NONE, "")                                                                                   \
+    X(FILE, "file")                                                                               \
+    X(PIPE, "pipe") X(TCP, "tcp") X(UDP, "udp") X(UNIX, "unix") X(NETLINK, "netlink")             \
+        X(SOCK, "socket") X(TTY, "tty") X(CHR, "chr") X(BLK, "block") X(DIR, "dir")               \
+            X(EVENTFD, "eventfd") X(TIMERFD, "timerfd") X(SIGNALFD, "signalfd") X(EPOLL, "epoll") \
+                X(INOTIFY, "inotify") X(ANON, "anon") X(POLL, "poll") X(OTHER, "other")
 
 enum wait_fd_kind {
 #define X(k, s) FDK_##k,
@@ -106,6 +138,8 @@ enum wait_fd_kind {
 /* Non-zero while lock / I/O waits are recorded. Read by the interposers. */
 extern int wait_lock_on;
 extern int wait_io_on;
+/* Non-zero while the wall event records sleeps and child waits. */
+extern int wait_wall_on;
 /* FLAMEPRE_LOCK_ADDR: lock records carry the lock's address. */
 extern int wait_lock_addr;
 
@@ -118,7 +152,8 @@ struct wait_host {
 
 /* Prepare (sampling mean, depth, options). 0 or -1 (logged). */
 int wait_init(const struct config *cfg, const struct wait_host *host);
-/* Start recording the classes in `events` (EV_LOCK, EV_IO bits). */
+/* Start recording the classes in `events` (EV_LOCK, EV_IO bits; EV_WALL
+ * turns every class on: wall accounts for all waits). */
 void wait_start(unsigned events);
 /* Stop recording: the interposers become pass-throughs. */
 void wait_stop(void);

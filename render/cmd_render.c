@@ -56,7 +56,8 @@ void usage_render(FILE *f)
           "\n",
           f);
     usage_graph_options(f);
-    fputs("      --colors PALETTE     hot, mem, io, lock, wall, wait (default: from the metric)\n"
+    fputs("      --colors PALETTE     hot, mem, io, lock, wall, wait (default: from the metric;\n"
+          "                           wall on a wall profile: frames by state, and a legend)\n"
           "      --hash               color by name hash (always on; accepted for compatibility)\n",
           f);
 }

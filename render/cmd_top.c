@@ -21,7 +21,7 @@ void usage_top(FILE *f)
 {
     fputs(
         "usage: flamepre top IN.folded... [-n N] [--format text|markdown|csv] [--thread TID|NAME]\n"
-        "                    [--by function|module] [--lines] [-o OUT]\n"
+        "                    [--by function|module] [--by-state] [--lines] [-o OUT]\n"
         "\n"
         "The heaviest functions by self count and by total (inclusive) count. A\n"
         "sample counts once per function even when the function recurses. With\n"
@@ -37,6 +37,8 @@ void usage_top(FILE *f)
         "      --thread TID|NAME  only the stacks of one thread: a thread id (all\n"
         "                       digits) or a thread name (exact; every thread of it)\n"
         "      --lines          rank source lines, not functions (default: lines dropped)\n"
+        "      --by-state       of a wall profile: each thread's time by state ([cpu],\n"
+        "                       [lock], [io], ...) instead of the function tables\n"
         "      --lenient        skip malformed lines instead of failing\n"
         "  -o, --output FILE    write to FILE instead of stdout\n",
         f);
@@ -44,19 +46,13 @@ void usage_top(FILE *f)
 }
 
 static const struct option top_longopts[] = {
-    {"format", required_argument, NULL, 'f'},
-    {"units", required_argument, NULL, 'u'},
-    {"merge-threads", no_argument, NULL, 'm'},
-    {"thread", required_argument, NULL, 't'},
-    {"lenient", no_argument, NULL, 'l'},
-    {"output", required_argument, NULL, 'o'},
-    {"help", no_argument, NULL, 'h'},
-    {"by", required_argument, NULL, 'b'},
-    {"from", required_argument, NULL, 'F'},
-    {"to", required_argument, NULL, 'T'},
-    {"metric", required_argument, NULL, 'M'},
-    {"lines", no_argument, NULL, 'L'},
-    {NULL, 0, NULL, 0},
+    {"format", required_argument, NULL, 'f'},  {"units", required_argument, NULL, 'u'},
+    {"merge-threads", no_argument, NULL, 'm'}, {"thread", required_argument, NULL, 't'},
+    {"lenient", no_argument, NULL, 'l'},       {"output", required_argument, NULL, 'o'},
+    {"help", no_argument, NULL, 'h'},          {"by", required_argument, NULL, 'b'},
+    {"from", required_argument, NULL, 'F'},    {"to", required_argument, NULL, 'T'},
+    {"metric", required_argument, NULL, 'M'},  {"lines", no_argument, NULL, 'L'},
+    {"by-state", no_argument, NULL, 's'},      {NULL, 0, NULL, 0},
 };
 
 /* --by module: the collector's summaries where every input has one and
@@ -88,6 +84,7 @@ int cmd_top(int argc, char **argv)
     const char *units = NULL, *out = NULL, *thread = NULL;
     struct tl_range tl = {.to_s = -1};
     struct parse_opts po = {.tl = &tl};
+    bool by_state = false;
     regex_t thread_re;
     bool by_module = false;
     int c;
@@ -130,6 +127,7 @@ int cmd_top(int argc, char **argv)
         case 't': thread = optarg; break;
         case 'l': po.lenient = true; break;
         case 'L': po.lines = true; break;
+        case 's': by_state = true; break;
         case 'o': out = optarg; break;
         case 'h': usage_top(stdout); return 0;
         case 'F':
@@ -174,9 +172,10 @@ int cmd_top(int argc, char **argv)
     snprintf(source, sizeof(source), "%s%s%s%s",
              argc - optind == 1 ? argv[optind] : "merged inputs", thread ? " (thread " : "",
              thread ? thread : "", thread ? ")" : "");
-    int ok = by_module ? top_modules(&of, p, argv + optind, (size_t)(argc - optind), thread, limit,
-                                     fmt, &mi, source)
-                       : top_write(of.f, p, limit, fmt, &mi, source) == 0;
+    int ok = by_module  ? top_modules(&of, p, argv + optind, (size_t)(argc - optind), thread, limit,
+                                      fmt, &mi, source)
+             : by_state ? top_states_write(of.f, p, fmt, &mi, source) == 0
+                        : top_write(of.f, p, limit, fmt, &mi, source) == 0;
     if (out_close(&of, ok) == 0 && ok)
         status = 0;
 done:

@@ -35,6 +35,7 @@
 #include "render/profile.h"
 #include "render/util.h"
 #include "render/vlq.h"
+#include "render/wallview.h"
 
 /* html_js[]: render/js/html.js, byte for byte (Makefile). Model: typed
  * arrays in pre-order (depth, parent, end of subtree, name, self counts);
@@ -287,9 +288,31 @@ static const char html_css[] =
     " overflow: hidden; box-shadow: 2px 2px 4px rgba(0,0,0,.2); }\n"
     "#empty { text-align: center; margin: 40px; color: #555; }\n";
 
+/* The states of a wall profile and their shares: a swatch of the state's
+ * middle color and "cpu 41.2%" each. */
+static void wall_legend(FILE *f, const struct wallview *wv)
+{
+    /* (its style here, so graphs without it keep their page byte for byte) */
+    fputs("<style>#legend .state { margin: 0 6px; white-space: nowrap; }\n"
+          "#legend .sw { display: inline-block; width: 10px; height: 10px; margin-right: 4px; "
+          "border-radius: 2px; }</style>\n<div id=\"legend\" class=\"wall\">",
+          f);
+    for (int s = 0; s < WALL_STATE_COUNT; s++) {
+        if (wv->state_total[s] <= 0)
+            continue;
+        struct rgb c = wall_state_color(s, 0.5);
+        fprintf(f,
+                "<span class=\"state\"><span class=\"sw\" style=\"background:#%02x%02x%02x\">"
+                "</span>%s %.1f%%</span> ",
+                c.r, c.g, c.b, wall_state_name(s), wallview_share(wv, s));
+    }
+    fputs("</div>\n", f);
+}
+
 /* What the page says around the graph. */
 struct page {
     const char *title, *subtitle, *note, *legend; /* NULL: none (title required) */
+    const struct wallview *wall;                  /* a wall profile's state legend */
     bool diff;                                    /* the width-mode selector */
     bool empty;                                   /* say there is nothing to draw */
 };
@@ -309,6 +332,8 @@ static void page_start(FILE *f, const struct page *pg)
         html_text(f, "div", "note", pg->note);
     if (pg->legend)
         html_text(f, "div", "legend", pg->legend);
+    if (pg->wall && pg->wall->any)
+        wall_legend(f, pg->wall);
     fputs("<div id=\"bar\"><button id=\"reset\" disabled>Reset zoom</button>", f);
     if (pg->diff)
         fputs("<label>width: <select id=\"mode\"><option value=\"max\">max(before, after)"
@@ -336,7 +361,7 @@ static void page_end(FILE *f)
 void html_template(FILE *f, bool diff)
 {
     struct page pg = {
-        HTML_TEMPLATE_TITLE, NULL, NULL, diff ? HTML_TEMPLATE_LEGEND : NULL, diff, false};
+        HTML_TEMPLATE_TITLE, NULL, NULL, diff ? HTML_TEMPLATE_LEGEND : NULL, NULL, diff, false};
     page_start(f, &pg);
     fputs(HTML_TEMPLATE_DATA, f);
     page_end(f);
@@ -365,10 +390,14 @@ int html_write(FILE *f, struct profile *p, const struct render_opts *o)
                                                  : "Flame Graph";
     const char *palette = o->palette ? o->palette : o->metric.palette;
     char legend[256];
+    /* the wall palette on a wall profile: frames by state, and the legend */
+    struct wallview wview, *wv = NULL;
+    if (!o->diff && strcmp(palette, "wall") == 0 && wallview_build(&wview, p) == 0)
+        wv = &wview;
     if (o->diff)
         diff_legend(legend, sizeof(legend), o->diff);
-    struct page pg = {title,           o->subtitle, o->note, o->diff ? legend : NULL,
-                      o->diff != NULL, total <= 0};
+    struct page pg = {title, o->subtitle,     o->note,   o->diff ? legend : NULL,
+                      wv,    o->diff != NULL, total <= 0};
     page_start(f, &pg);
 
     fprintf(f,
@@ -404,7 +433,7 @@ int html_write(FILE *f, struct profile *p, const struct render_opts *o)
     for (size_t k = 0; k < nused; k++) {
         size_t len;
         const char *s = profile_name(p, used[k], &len);
-        struct rgb c = color_for(palette, s, len);
+        struct rgb c = wv ? wallview_color(wv, used[k], s, len) : color_for(palette, s, len);
         char h[6] = {hex[c.r >> 4], hex[c.r & 15], hex[c.g >> 4],
                      hex[c.g & 15], hex[c.b >> 4], hex[c.b & 15]};
         fwrite(h, 1, sizeof(h), f);
@@ -415,6 +444,8 @@ int html_write(FILE *f, struct profile *p, const struct render_opts *o)
     fputs("\"}", f);
     page_end(f);
     rc = 0; /* write errors: reported by the stream's owner (outfile.h) */
+    if (wv)
+        wallview_free(wv);
 out:
     free(t.out.b);
     free(t.remap);

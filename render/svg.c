@@ -15,6 +15,7 @@
 #include "render/escape.h"
 #include "render/profile.h"
 #include "render/util.h"
+#include "render/wallview.h"
 
 /* svg_js[]: render/js/svg.js, byte for byte (Makefile). Model: every frame
  * is <g class="f" fp:x fp:w fp:d> with x/w in count units and d the depth;
@@ -137,7 +138,8 @@ static void diff_tooltip(FILE *f, const struct diff *d, const struct diff_values
 }
 
 static void write_frame(FILE *f, struct profile *p, const struct layout *l, size_t i,
-                        const struct render_opts *o, const char *palette, double scale, int height)
+                        const struct render_opts *o, const char *palette, const struct wallview *wv,
+                        double scale, int height)
 {
     const struct layout_rect *r = &l->rects[i];
     double px = XPAD + r->x * scale, pw = r->w * scale;
@@ -155,8 +157,9 @@ static void write_frame(FILE *f, struct profile *p, const struct layout *l, size
         name = more_name;
         c = color_more();
     } else {
-        name = profile_name(p, profile_node(p, r->node)->name, &len);
-        c = color_for(palette, name, len);
+        uint32_t id = profile_node(p, r->node)->name;
+        name = profile_name(p, id, &len);
+        c = wv ? wallview_color(wv, id, name, len) : color_for(palette, name, len);
     }
     if (o->diff) {
         diff_rect(o->diff, l, i, &dv);
@@ -224,6 +227,40 @@ rect:
     fputs("</text></g>\n", f);
 }
 
+/* The states of a wall profile and their shares, one line centred at y:
+ * a swatch of the state's middle color and "cpu 41.2%" each. */
+static void wall_legend(FILE *f, const struct wallview *wv, int width, int y)
+{
+    char items[WALL_STATE_COUNT][48];
+    int n = 0;
+    double chars = 0;
+    for (int s = 0; s < WALL_STATE_COUNT; s++) {
+        if (wv->state_total[s] <= 0)
+            continue;
+        snprintf(items[s], sizeof items[s], "%s %.1f%%", wall_state_name(s), wallview_share(wv, s));
+        chars += (double)strlen(items[s]) + 4;
+        n++;
+    }
+    /* Verdana at FONT_SIZE: about 0.6 em a character */
+    double cw = 0.6 * FONT_SIZE, x = width / 2.0 - chars * cw / 2;
+    if (x < XPAD)
+        x = XPAD;
+    fprintf(f, "<g id=\"legend\" fp:states=\"%d\">\n", n);
+    for (int s = 0; s < WALL_STATE_COUNT; s++) {
+        if (wv->state_total[s] <= 0)
+            continue;
+        struct rgb c = wall_state_color(s, 0.5);
+        fprintf(f,
+                "<rect x=\"%.1f\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"2\" "
+                "fill=\"rgb(%u,%u,%u)\"/><text x=\"%.1f\" y=\"%d\">",
+                x, y - FONT_SIZE + 2, FONT_SIZE, FONT_SIZE, c.r, c.g, c.b, x + FONT_SIZE + 3, y);
+        xml_escape(f, items[s], strlen(items[s]));
+        fputs("</text>\n", f);
+        x += ((double)strlen(items[s]) + 4) * cw;
+    }
+    fputs("</g>\n", f);
+}
+
 int svg_write(FILE *f, struct profile *p, const struct render_opts *o)
 {
     struct layout l;
@@ -267,6 +304,13 @@ int svg_write(FILE *f, struct profile *p, const struct render_opts *o)
     if (o->diff) {
         diff_legend(legend, sizeof(legend), o->diff);
         height += FONT_SIZE + 4;
+    }
+    /* the wall palette on a wall profile: frames by state, and the legend */
+    struct wallview wview, *wv = NULL;
+    if (!o->diff && strcmp(palette, "wall") == 0 && wallview_build(&wview, p) == 0) {
+        wv = &wview;
+        if (wv->any)
+            height += FONT_SIZE + 4;
     }
     double gw = width - 2 * XPAD;
     double scale = total > 0 ? gw / total : 0;
@@ -325,6 +369,10 @@ int svg_write(FILE *f, struct profile *p, const struct render_opts *o)
         xml_escape(f, legend, strlen(legend));
         fputs("</text>\n", f);
     }
+    if (wv && wv->any) {
+        extra += FONT_SIZE + 4;
+        wall_legend(f, wv, width, ty + extra);
+    }
     if (cut) {
         extra += FONT_SIZE + 4;
         fprintf(f, "<text id=\"deep\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
@@ -369,8 +417,10 @@ int svg_write(FILE *f, struct profile *p, const struct render_opts *o)
         total, gw, XPAD, FONT_SIZE, shift, clip);
     if (total > 0)
         for (size_t i = 0; i < l.n; i++)
-            write_frame(f, p, &l, i, o, palette, scale, height);
+            write_frame(f, p, &l, i, o, palette, wv, scale, height);
     fputs("</g>\n</svg>\n", f);
     layout_release(&l);
+    if (wv)
+        wallview_free(&wview);
     return 0;
 }

@@ -116,7 +116,7 @@ static char *sanitized(const char *s, size_t len, size_t *out_len)
     return buf;
 }
 
-static void csv_escape(FILE *f, const char *s, size_t len)
+void csv_escape(FILE *f, const char *s, size_t len)
 {
     size_t n;
     char *t = sanitized(s, len, &n);
@@ -135,7 +135,7 @@ static void csv_escape(FILE *f, const char *s, size_t len)
  * with a space when the name starts or ends with a backtick (or with a space
  * on both sides, which the span would strip); '|' is escaped as \| (GFM
  * splits cells before parsing spans and turns \| back into |). */
-static void markdown_code(FILE *f, const char *s, size_t len)
+void markdown_code(FILE *f, const char *s, size_t len)
 {
     size_t n;
     char *t = sanitized(s, len, &n);

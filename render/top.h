@@ -39,4 +39,17 @@ int top_write_modules(FILE *f, struct module_shares *ms, double total, size_t li
 int top_write(FILE *f, struct profile *p, size_t limit, enum top_format fmt,
               const struct metric_info *mi, const char *source);
 
+/* A name as one CSV field / one GFM table cell's code span (sanitized). */
+void csv_escape(FILE *f, const char *s, size_t len);
+void markdown_code(FILE *f, const char *s, size_t len);
+
+/* `flamepre top --by-state` of a wall profile (every stack ending in a
+ * state frame, format/wall_states.h): per thread (root frame; "all" when
+ * threads are merged) its total and each state's time and share, then
+ * all threads together. Stacks not ending in a state frame are left out
+ * (counted in a note). 0, or -1 (ENOMEM, or no state frame at all: said
+ * on stderr). */
+int top_states_write(FILE *f, struct profile *p, enum top_format fmt, const struct metric_info *mi,
+                     const char *source);
+
 #endif

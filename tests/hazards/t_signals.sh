@@ -3,7 +3,8 @@
 # SIGPROF and takes it with sigwaitinfo, sigtimedwait or a signalfd counts
 # exactly the signals it sent itself (the sampler moves to another signal,
 # counted in signal_moves), and is still sampled. A thread that blocks
-# every signal is counted in threads_signal_blocked.
+# every signal is counted in threads_signal_blocked. The same with the wall
+# event, which also times those waits.
 . "$(dirname "$0")/lib.sh"
 need_lib
 build sigwait_prof
@@ -25,4 +26,15 @@ for how in sigwaitinfo sigtimedwait signalfd; do
         [ "$t" -ge 20 ] || fail "$n: $t samples after the move"
         note "$n: $(cat "$TMP/$n.out"); $t samples, signal_moves $(meta_get "$M" signal_moves)"
     done
+done
+# The wall event times sigwaitinfo/sigtimedwait in the same shims: the
+# program still counts exactly its own signals.
+for how in sigwaitinfo sigtimedwait signalfd; do
+    n=$how-wall
+    FLAMEPRE_EVENTS=wall profile "$TMP/$n" $n "$TMP/sigwait_prof" $how
+    [ "$(cat "$TMP/$n.rc")" = 0 ] || fail "$n: exit $(cat "$TMP/$n.rc"): $(cat "$TMP/$n.err")"
+    cmp -s "$TMP/p-$how.out" "$TMP/$n.out" ||
+        fail "$n: '$(cat "$TMP/$n.out")', unprofiled '$(cat "$TMP/p-$how.out")'"
+    F=$(one_file "$TMP/$n" '*.wall.folded') || exit 1
+    note "$n: $(cat "$TMP/$n.out"); wall.folded $(total "$F") ns"
 done

@@ -4,13 +4,14 @@
 # checking/recursive/robust mutexes, timeouts, sem_timedwait EINVAL,
 # pthread_cancel of threads blocked in read, sem_wait and pthread_cond_wait)
 # prints the same lines and exits 0 with the profiler recording every call
-# (FLAMEPRE_WAIT_SAMPLE=0), with default sampling, and with the events off.
+# (FLAMEPRE_WAIT_SAMPLE=0), with default sampling, with the events off, and
+# with the wall event (which times every lock, I/O, sleep and child wait).
 . "$(dirname "$0")/lib.sh"
 need_lib
 need_example io_semantics
 plain p "$EX/io_semantics"
 [ "$(cat "$TMP/p.rc")" = 0 ] || { cat "$TMP/p.out"; fail "io_semantics fails without the profiler"; }
-for spec in "io,lock 0" "io,lock 100us" "cpu 100us" "io 0"; do
+for spec in "io,lock 0" "io,lock 100us" "cpu 100us" "io 0" "wall 0" "wall 100us"; do
     set -- $spec
     echo "FLAMEPRE_EVENTS=$1 FLAMEPRE_WAIT_SAMPLE=$2"
     profile "$TMP/o" q env FLAMEPRE_EVENTS=$1 FLAMEPRE_WAIT_SAMPLE=$2 "$EX/io_semantics"
