@@ -14,12 +14,15 @@
 
 #include "burn.h"
 
+static pthread_barrier_t deaf_ready;
+
 static void *deaf(void *arg)
 {
     (void)arg;
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, NULL);
+    pthread_barrier_wait(&deaf_ready);
     burn_us(200000);
     return NULL;
 }
@@ -28,7 +31,12 @@ int main(int argc, char **argv)
 {
     const char *how = argc > 1 ? argv[1] : "sigwaitinfo";
     pthread_t t;
+    /* The thread blocks SIGPROF before the first kill(): otherwise, on a
+     * loaded machine, the kernel may hand that SIGPROF (default action:
+     * terminate) to a thread that has not blocked it yet, profiled or not. */
+    pthread_barrier_init(&deaf_ready, NULL, 2);
     pthread_create(&t, NULL, deaf, NULL);
+    pthread_barrier_wait(&deaf_ready);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGPROF);
