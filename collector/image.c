@@ -1060,7 +1060,8 @@ int image_write(struct image *img, const struct image_write *w)
      * process may be gone before the files are (a second thread's exit()
      * ends it under the first one's wait, t_exit_paths.sh): the files are
      * written with plain names first, then again with the frames. */
-    if (symbolizer_set_frames(w->sym, cfg->inline_frames, cfg->lines)) {
+    if (symbolizer_set_frames(w->sym, cfg->inline_frames, cfg->lines) &&
+        stacktab_size(img->table) > 0) { /* (no stack: both passes would be the same) */
         symbolizer_set_frames(w->sym, false, false);
         wr.plain_pass = true;
         write_files(&wr);
