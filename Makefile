@@ -84,12 +84,13 @@ $(B)/pic/preload/%.o: CFLAGS += -fno-omit-frame-pointer
 
 # libgcc's unwinder is linked in privately (preload/unwind.c says why):
 # the archive comes before libunwind, which exports the same names, and
-# --exclude-libs keeps every archive symbol local.
+# --exclude-libs keeps every archive symbol local. --wrap puts a guard
+# around its FDE lookup (preload/interpose_fde.c).
 GCC_EH := $(shell $(CC) -print-file-name=libgcc_eh.a)
 $(B)/libflamepre.so: $(patsubst %.c,$(B)/pic/%.o,$(PRELOAD_SRC) $(filter-out $(PROCESS_SRC),$(COLLECTOR_SRC)) \
                         $(filter-out $(FORMAT_CLI_ONLY),$(FORMAT_SRC)))
 	$(CC) -shared -static-libgcc -Wl,-z,now -Wl,-z,nodelete -Wl,--no-undefined \
-	    -Wl,--exclude-libs,ALL -o $@ $^ $(GCC_EH) $(LIBS_PRELOAD)
+	    -Wl,--exclude-libs,ALL -Wl,--wrap=_Unwind_Find_FDE -o $@ $^ $(GCC_EH) $(LIBS_PRELOAD)
 
 # ---- CLI ----
 $(B)/obj/%.o: %.c $(HDRS)

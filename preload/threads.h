@@ -120,6 +120,9 @@ struct tstate {
     int sig_blocked;    /* counted in threads_signal_blocked */
     int in_unwind;      /* > 0 while this thread runs our libgcc unwinder: a
                       * sample interrupting it is not walked again */
+    void **gcc_escape;  /* while our libgcc unwinder runs: the
+                         * __builtin_setjmp buffer interpose_fde.c returns to
+                         * when a frame's pc is not readable memory */
     int alloc_ready;    /* alloc_left and rng initialised */
     int64_t alloc_left; /* bytes until the next allocation sample */
     uint64_t rng;       /* xorshift state of the allocation sampler */

@@ -355,6 +355,21 @@ static _Unwind_Reason_Code sig_frame(struct _Unwind_Context *ctx, void *data)
     return _URC_NO_REASON;
 }
 
+/* libgcc's walk, left early through tstate.gcc_escape when the next
+ * frame's pc is not readable memory (interpose_fde.c says why). */
+static __attribute__((noinline)) void gcc_walk(_Unwind_Trace_Fn fn, void *arg)
+{
+    void *buf[5];
+    void **volatile outer = tstate.gcc_escape;
+    tstate.in_unwind++;
+    if (__builtin_setjmp(buf) == 0) {
+        tstate.gcc_escape = buf;
+        gcc_backtrace(fn, arg);
+    }
+    tstate.gcc_escape = outer;
+    tstate.in_unwind--;
+}
+
 static unsigned walk_dwarf_libunwind(const ucontext_t *uc, unw_cursor_t *cur, uintptr_t *pcs,
                                      unsigned max, unsigned *flags);
 
@@ -373,9 +388,7 @@ static unsigned walk_dwarf(const ucontext_t *uc, const struct stacks *st, uintpt
     bool gcc_room = room >= UNWIND_NEED_GCC;
     if (gcc_signal_safe && gcc_room && !tstate.in_unwind) {
         struct sig_bt a = {pcs, 0, max, 0, flags, pc, false, 0, 0};
-        tstate.in_unwind++;
-        gcc_backtrace(sig_frame, &a);
-        tstate.in_unwind--;
+        gcc_walk(sig_frame, &a);
         if (a.found && a.n > 1) {
             /* The walk ends at code without CFI (a JIT's frames) or at the
              * outermost frame, whose rbp is 0 (_start and clone clear it).
@@ -481,8 +494,8 @@ __attribute__((noinline)) unsigned unwind_capture_here(uintptr_t caller, uintptr
      * libunwind, which allocates): do not unwind again. The program's own
      * libgcc_s allocates under its frame-registration lock, but our copy of
      * the unwinder never takes that lock. */
-    if (tstate.in_loader || tstate.in_unwind ||
-        in_range(&unwinder_text, caller) || in_range(&loader_text, caller)) {
+    if (tstate.in_loader || tstate.in_unwind || in_range(&unwinder_text, caller) ||
+        in_range(&loader_text, caller)) {
         pcs[0] = caller;
         *flags |= UNW_F_SHALLOW;
         return 1;
@@ -520,9 +533,7 @@ __attribute__((noinline)) unsigned unwind_capture_here(uintptr_t caller, uintptr
         struct bt_arg a = {pcs, 0, max, flags, gcc_get_cfa ? cfas : NULL};
         /* Its return code does not tell a clean end (the outermost frame
          * of a thread) from an error reliably: judge by the frames. */
-        tstate.in_unwind++;
-        (void)gcc_backtrace(bt_frame, &a);
-        tstate.in_unwind--;
+        gcc_walk(bt_frame, &a);
         n = a.n;
     } else {
         unw_context_t ctx;
