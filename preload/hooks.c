@@ -5,6 +5,7 @@
  */
 #include "preload/hooks.h"
 
+#include <errno.h>
 #include <stddef.h>
 
 #include "preload/log.h"
@@ -78,4 +79,11 @@ void hooks_resolve(void)
                       table[i].name);
         *slot = fn;
     }
+}
+
+void hooks_resolve_keep_errno(void)
+{
+    int saved = errno;
+    hooks_resolve();
+    errno = saved;
 }

@@ -180,6 +180,11 @@ extern struct hooks real;
  * while real.malloc is still NULL. */
 void hooks_resolve(void);
 
+/* hooks_resolve for an interposer's first call: the program's errno is
+ * kept (dlsym may set it). Out of line and cold, so the interposers' fast
+ * paths stay small. */
+void hooks_resolve_keep_errno(void) __attribute__((cold));
+
 static inline void hooks_ensure(void)
 {
     if (__builtin_expect(real.dl_iterate_phdr == 0, 0))

@@ -59,13 +59,6 @@
 /* Recording this call? (off, or inside a recorded stdio call: no) */
 #define IO_ON() UNLIKELY(__atomic_load_n(&wait_io_on, __ATOMIC_RELAXED) && !tstate.io_nest)
 
-static __attribute__((noinline, cold)) void resolve(void)
-{
-    int saved = errno;
-    hooks_resolve();
-    errno = saved;
-}
-
 static inline void io_end(enum wait_call call, int fd, enum wait_fd_kind fdk, uint64_t t0,
                           uint64_t bytes, uintptr_t ra)
 {
@@ -88,7 +81,7 @@ static inline uint64_t pos(long r)
     FLAMEPRE_EXPORT ret name params                                \
     {                                                              \
         if (UNLIKELY(!real.name)) {                                \
-            resolve();                                             \
+            hooks_resolve_keep_errno();                            \
             if (!real.name) {                                      \
                 errno = ENOSYS;                                    \
                 return FAIL;                                       \
@@ -110,7 +103,7 @@ static inline uint64_t pos(long r)
     linkage ret fname params                                                     \
     {                                                                            \
         if (UNLIKELY(!real.name)) {                                              \
-            resolve();                                                           \
+            hooks_resolve_keep_errno();                                          \
             if (!real.name) {                                                    \
                 errno = ENOSYS;                                                  \
                 return FAIL;                                                     \
@@ -244,7 +237,7 @@ static inline int open_mode(int flags, va_list ap)
 
 #define OPEN_BODY(name, call, ...)                             \
     if (UNLIKELY(!real.name)) {                                \
-        resolve();                                             \
+        hooks_resolve_keep_errno();                            \
         if (!real.name) {                                      \
             errno = ENOSYS;                                    \
             return -1;                                         \

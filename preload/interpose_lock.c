@@ -62,17 +62,10 @@
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define LOCK_ON() UNLIKELY(__atomic_load_n(&wait_lock_on, __ATOMIC_RELAXED))
 
-static __attribute__((noinline, cold)) void resolve(void)
-{
-    int saved = errno;
-    hooks_resolve();
-    errno = saved;
-}
-
-#define NEED(fn)                \
-    do {                        \
-        if (UNLIKELY(!real.fn)) \
-            resolve();          \
+#define NEED(fn)                        \
+    do {                                \
+        if (UNLIKELY(!real.fn))         \
+            hooks_resolve_keep_errno(); \
     } while (0)
 
 static inline void lock_note(enum wait_call call, uint64_t t0, const void *obj, uintptr_t ra)

@@ -35,7 +35,7 @@ WALL_SHIM(int, sigsuspend, -1, (const sigset_t *mask), (mask))
 FLAMEPRE_EXPORT void thrd_yield(void)
 {
     if (__builtin_expect(!real.thrd_yield, 0)) {
-        wall_resolve();
+        hooks_resolve_keep_errno();
         if (!real.thrd_yield)
             return;
     }

@@ -26,18 +26,11 @@
 #define WALL_ON() \
     __builtin_expect(__atomic_load_n(&wait_wall_on, __ATOMIC_RELAXED) && !tstate.guard, 0)
 
-static __attribute__((noinline, cold)) void wall_resolve(void)
-{
-    int saved = errno;
-    hooks_resolve();
-    errno = saved;
-}
-
 #define WALL_SHIM(ret, name, FAIL, params, args)                                 \
     FLAMEPRE_EXPORT ret name params                                              \
     {                                                                            \
         if (__builtin_expect(!real.name, 0)) {                                   \
-            wall_resolve();                                                      \
+            hooks_resolve_keep_errno();                                          \
             if (!real.name) {                                                    \
                 errno = ENOSYS;                                                  \
                 return FAIL;                                                     \
