@@ -88,10 +88,9 @@ FLAMEPRE_EXPORT long syscall(long n, ...)
         !tstate.guard && futex_waits(b)) {
         uint64_t t0 = wait_now();
         long r = raw6(n, a, b, c, d, e, f);
-        int saved = errno;
+        /* (wait_note keeps errno; result() sets it from r) */
         wait_note(WAIT_LABEL(WC_futex, FDK_NONE), -1, wait_now() - t0, 0, NULL,
                   (uintptr_t)__builtin_return_address(0));
-        errno = saved;
         return result(r);
     }
     long r = raw6(n, a, b, c, d, e, f);
