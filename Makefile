@@ -22,7 +22,7 @@ B := build
 # -I$(B)/gen: headers generated at build time (the embedded scripts, below)
 CSTD    := -std=gnu11 -D_GNU_SOURCE -I. -I$(B)/gen
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(CFLAGS)
-LIBS_PRELOAD := -lunwind -ldl -lpthread -lrt
+LIBS_PRELOAD := -ldl -lpthread -lrt
 LIBS_CLI     := -ldw -lelf -lz -lm -ldl -lpthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 

@@ -3,7 +3,7 @@
  * unwind.h for the contract).
  *
  * Address ranges of four modules are learnt once at init: the dynamic
- * loader, libunwind, libgcc_s and this library. A sample whose pc lies in
+ * loader, libunwind (where it is loaded), libgcc_s and this library. A sample whose pc lies in
  * one of the first three is not unwound (their locks and half-updated state
  * are what an unwinder would walk into); return addresses inside this
  * library are dropped.
@@ -49,6 +49,22 @@ static _Unwind_Word (*gcc_get_gr)(struct _Unwind_Context *, int);
 /* Handler-side libgcc walk (see walk_dwarf). */
 static bool gcc_signal_safe; /* libgcc present and glibc has _dl_find_object */
 
+/* libgcc's FDE lookup: does CFI cover pc? (In the library the call goes
+ * through interpose_fde.c's guard, which only acts inside gcc_walk.) */
+const void *_Unwind_Find_FDE(void *pc, void *bases);
+
+/* libunwind: the handler's DWARF unwinder only where libgcc's is not
+ * async-signal-safe (glibc without _dl_find_object). Loaded with dlopen
+ * then, and only then: linked in, it and liblzma cost every process two
+ * more shared objects and its start-up (~0.7 ms of a 3 ms /bin/true). */
+static struct {
+    int (*init_local)(unw_cursor_t *, unw_context_t *);
+    int (*init_local2)(unw_cursor_t *, unw_context_t *, int);
+    int (*step)(unw_cursor_t *);
+    int (*get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
+    int (*getcontext)(unw_context_t *);
+} lu;
+
 struct sig_bt {
     uintptr_t *pcs;
     unsigned n, max, skipped;
@@ -56,6 +72,7 @@ struct sig_bt {
     uintptr_t pc;
     bool found;
     uintptr_t last_fp, last_cfa; /* rbp and CFA of the last frame reported */
+    bool skip_match;             /* the frame at pc is recorded already */
 };
 
 static _Unwind_Reason_Code sig_frame(struct _Unwind_Context *ctx, void *data);
@@ -134,6 +151,37 @@ void unwind_modules_changed(void)
     __atomic_store_n(&prog_gcc_text.hi, r.hi, __ATOMIC_RELEASE);
 }
 
+/* Load and prime libunwind (normal context). Without it the handler walks
+ * frame pointers (walk_dwarf). */
+static void libunwind_load(void)
+{
+    void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+        return;
+    int (*policy)(unw_addr_space_t, unw_caching_policy_t) =
+        (int (*)(unw_addr_space_t, unw_caching_policy_t))dlsym(h, "_ULx86_64_set_caching_policy");
+    unw_addr_space_t *space = (unw_addr_space_t *)dlsym(h, "_ULx86_64_local_addr_space");
+    lu.init_local = (int (*)(unw_cursor_t *, unw_context_t *))dlsym(h, "_ULx86_64_init_local");
+    lu.init_local2 =
+        (int (*)(unw_cursor_t *, unw_context_t *, int))dlsym(h, "_ULx86_64_init_local2");
+    lu.step = (int (*)(unw_cursor_t *))dlsym(h, "_ULx86_64_step");
+    lu.get_reg = (int (*)(unw_cursor_t *, unw_regnum_t, unw_word_t *))dlsym(h, "_ULx86_64_get_reg");
+    lu.getcontext = (int (*)(unw_context_t *))dlsym(h, "_Ux86_64_getcontext");
+    if (!policy || !space || !lu.init_local || !lu.init_local2 || !lu.step || !lu.get_reg ||
+        !lu.getcontext) {
+        memset(&lu, 0, sizeof lu);
+        return;
+    }
+    range_of_address((const void *)lu.step, &unwinder_text);
+    policy(*space, UNW_CACHE_PER_THREAD);
+    /* libunwind's one-time init (tdep_init: it takes a lock, masks
+     * signals, maps its caches and opens a pipe) ran in the call above,
+     * here and not first in a handler; a cursor checks it worked. */
+    unw_context_t ctx;
+    unw_cursor_t cur;
+    (void)(lu.getcontext(&ctx) == 0 && lu.init_local(&cur, &ctx) == 0);
+}
+
 int unwind_init(enum unwind_mode m)
 {
     mode = m;
@@ -144,7 +192,6 @@ int unwind_init(enum unwind_mode m)
         fa.substr = "/ld-";
         dl_iterate_phdr(find_module, &fa);
     }
-    range_of_address((const void *)&_ULx86_64_step, &unwinder_text);
     gcc_backtrace = _Unwind_Backtrace;
     gcc_get_ip = _Unwind_GetIP;
     gcc_get_cfa = _Unwind_GetCFA;
@@ -156,21 +203,12 @@ int unwind_init(enum unwind_mode m)
          * normal context, not first inside a handler. */
         uintptr_t tmp[8];
         unsigned fl = 0;
-        struct sig_bt a = {tmp, 0, 8, 0, &fl, 0, true, 0, 0};
+        struct sig_bt a = {tmp, 0, 8, 0, &fl, 0, true, 0, 0, false};
         gcc_backtrace(sig_frame, &a);
     }
 
-    if (m == UNWIND_DWARF) {
-        unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
-        /* libunwind's one-time init (tdep_init: it takes a lock, masks
-         * signals, maps its caches and opens a pipe) ran in the call above,
-         * here and not first in a handler; a cursor checks it worked. No
-         * walk: libgcc is the handler's unwinder, libunwind its fallback,
-         * and a warm-up walk cost every process a dozen system calls. */
-        unw_context_t ctx;
-        unw_cursor_t cur;
-        (void)(unw_getcontext(&ctx) == 0 && unw_init_local(&cur, &ctx) == 0);
-    }
+    if (m == UNWIND_DWARF && !gcc_signal_safe)
+        libunwind_load();
     return 0;
 }
 
@@ -236,10 +274,28 @@ static bool read_record_safe(pid_t *pid, uintptr_t fp, uintptr_t rec[2])
  * off its stack is garbage (code without frame pointers uses rbp freely).
  *
  * cfas (or NULL): for each pc recorded, the CFA of the frame that returns
- * there (the address above the slot that held it), as libgcc reports it. */
+ * there (the address above the slot that held it), as libgcc reports it.
+ *
+ * resume (or NULL): stop at the first return address that CFI covers, with
+ * the registers of the frame it returns into, so a DWARF walk can go on
+ * from there (walk_dwarf); resume->pc is 0 when the chain ended first. */
+struct resume {
+    uintptr_t pc, sp, fp;
+};
+
+/* The rbp a resumed walk gets when the saved one is no frame address: code
+ * without a frame pointer uses rbp freely, and a CFI rule taking the CFA
+ * from it would send libgcc to read anywhere. Here such a rule reads
+ * zeros, a return address of 0, and the walk ends. Read-only, so every
+ * thread's handler may share it. */
+static const uintptr_t zero_frame[64];
+
 static unsigned walk_fp_chain(uintptr_t sp, uintptr_t fp, const struct stacks *st, uintptr_t *pcs,
-                              unsigned n, unsigned max, unsigned *flags, uintptr_t *cfas)
+                              unsigned n, unsigned max, unsigned *flags, uintptr_t *cfas,
+                              struct resume *resume)
 {
+    if (resume)
+        resume->pc = 0;
     int cur = stack_of(st, sp, 0);
     uintptr_t floor = sp;
     pid_t pid = 0;
@@ -272,6 +328,20 @@ static unsigned walk_fp_chain(uintptr_t sp, uintptr_t fp, const struct stacks *s
                 cfas[n] = fp + 16;
             pcs[n++] = ret;
         }
+        if (resume && n < max) {
+            void *bases[3];
+            if (_Unwind_Find_FDE((void *)(ret - 1), bases)) {
+                /* The frame returned into gets rbp = next when that is a
+                 * frame address above this one on this frame's stack (the
+                 * loop's own test), else zero_frame's middle. */
+                bool plausible =
+                    !(next & 7) && next > fp &&
+                    (cur < 0 ? next - sp <= (8u << 20) : stack_of(st, next, 16) == cur);
+                *resume =
+                    (struct resume){ret, fp + 16, plausible ? next : (uintptr_t)&zero_frame[32]};
+                return n;
+            }
+        }
         if (next == 0)
             return n; /* the outermost frame */
         floor = fp + 16;
@@ -291,7 +361,7 @@ static unsigned walk_fp(const ucontext_t *uc, const struct stacks *st, uintptr_t
     /* The interrupted pc even inside this library: the leaf [flamepre]
      * (symbolize.h) charges the profiler's own time to itself. */
     pcs[n++] = (uintptr_t)g[REG_RIP];
-    return walk_fp_chain(sp, fp, st, pcs, n, max, flags, NULL);
+    return walk_fp_chain(sp, fp, st, pcs, n, max, flags, NULL, NULL);
 }
 
 /* Step a libunwind cursor, keeping the pcs outside this library. */
@@ -300,16 +370,16 @@ static unsigned walk_cursor(unw_cursor_t *cur, uintptr_t *pcs, unsigned max, uns
     unsigned n = 0;
     for (;;) {
         unw_word_t ip;
-        if (unw_get_reg(cur, UNW_REG_IP, &ip) < 0 || ip == 0)
+        if (lu.get_reg(cur, UNW_REG_IP, &ip) < 0 || ip == 0)
             break;
         if (n == 0 || !in_range(&self_text, ip)) /* the leaf: see walk_fp */
             pcs[n++] = ip;
         if (n >= max) {
-            if (unw_step(cur) > 0)
+            if (lu.step(cur) > 0)
                 *flags |= UNW_F_TRUNCATED;
             break;
         }
-        int r = unw_step(cur);
+        int r = lu.step(cur);
         if (r < 0)
             *flags |= UNW_F_FAILED;
         if (r <= 0)
@@ -342,6 +412,11 @@ static _Unwind_Reason_Code sig_frame(struct _Unwind_Context *ctx, void *data)
         if (ip != a->pc)
             return ++a->skipped > 16 ? _URC_END_OF_STACK : _URC_NO_REASON;
         a->found = true;
+        if (a->skip_match) {
+            a->last_fp = (uintptr_t)gcc_get_gr(ctx, 6);
+            a->last_cfa = (uintptr_t)gcc_get_cfa(ctx);
+            return _URC_NO_REASON;
+        }
     }
     if (a->n > 0 && in_range(&self_text, ip)) /* the leaf: see walk_fp */
         return _URC_NO_REASON;
@@ -381,33 +456,64 @@ static unsigned leaf_only(const ucontext_t *uc, uintptr_t *pcs, unsigned *flags,
     return 1;
 }
 
-static unsigned walk_dwarf(const ucontext_t *uc, const struct stacks *st, uintptr_t room,
+/* Walks through code without CFI that a DWARF walk may resume after. */
+#define MAX_RESUMES 32
+
+static unsigned walk_dwarf(const ucontext_t *ucc, const struct stacks *st, uintptr_t room,
                            void *cursor, uintptr_t *pcs, unsigned max, unsigned *flags)
 {
-    uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    uintptr_t pc = (uintptr_t)ucc->uc_mcontext.gregs[REG_RIP];
     bool gcc_room = room >= UNWIND_NEED_GCC;
     if (gcc_signal_safe && gcc_room && !tstate.in_unwind) {
-        struct sig_bt a = {pcs, 0, max, 0, flags, pc, false, 0, 0};
+        struct sig_bt a = {pcs, 0, max, 0, flags, pc, false, 0, 0, false};
         gcc_walk(sig_frame, &a);
-        if (a.found && a.n > 1) {
-            /* The walk ends at code without CFI (a JIT's frames) or at the
-             * outermost frame, whose rbp is 0 (_start and clone clear it).
-             * Code that keeps a frame-pointer chain, as V8 and HotSpot do,
-             * is followed further through it, with the fp walker's checks
-             * (frames inside the stack, rising; unknown stacks read without
-             * faulting). */
-            if (a.last_fp && a.n < max && !(*flags & UNW_F_TRUNCATED))
-                a.n = walk_fp_chain(a.last_cfa, a.last_fp, st, pcs, a.n, max, flags, NULL);
-            return a.n;
+        if (!a.found)
+            return leaf_only(ucc, pcs, flags, UNW_F_FAILED);
+        /*
+         * The walk ends at code without CFI (a JIT's frames, hand-written
+         * assembly) or at the outermost frame, whose rbp is 0 (_start and
+         * clone clear it). Code that keeps a frame-pointer chain, as V8 and
+         * HotSpot do, is followed through it, with the fp walker's checks
+         * (frames inside the stack, rising; unknown stacks read without
+         * faulting), up to the first return address CFI covers; from there
+         * libgcc walks again: the kernel's signal frame is re-seated on that
+         * frame (its rip, rsp and rbp in the ucontext the walk crosses) and
+         * put back before the handler returns. libgcc reads the registers
+         * only from there, and nothing else reads them while the handler
+         * runs with the signal blocked.
+         */
+        greg_t *g = ((ucontext_t *)ucc)->uc_mcontext.gregs;
+        greg_t rip = g[REG_RIP], rsp = g[REG_RSP], rbp = g[REG_RBP];
+        for (int hop = 0;
+             hop < MAX_RESUMES && a.last_fp && a.n < max && !(*flags & UNW_F_TRUNCATED); hop++) {
+            struct resume r;
+            a.n = walk_fp_chain(a.last_cfa, a.last_fp, st, pcs, a.n, max, flags, NULL, &r);
+            if (!r.pc)
+                break;
+            /* ret - 1: the call's CFI row, as for any return address. */
+            g[REG_RIP] = (greg_t)(r.pc - 1);
+            g[REG_RSP] = (greg_t)r.sp;
+            g[REG_RBP] = (greg_t)r.fp;
+            a.pc = r.pc - 1;
+            a.found = false;
+            a.skipped = 0;
+            a.skip_match = true;
+            a.last_fp = 0;
+            gcc_walk(sig_frame, &a);
+            if (!a.found)
+                break;
         }
-        /* No CFI past the interrupted frame (JIT code, hand-written
-         * assembly) or for the trampoline: libunwind knows the signal frame
-         * by its code and guesses frames from rbp with validated reads. */
-        *flags &= ~UNW_F_TRUNCATED;
+        g[REG_RIP] = rip;
+        g[REG_RSP] = rsp;
+        g[REG_RBP] = rbp;
+        return a.n;
     }
-    if (room < UNWIND_NEED_LIBUNWIND)
-        return leaf_only(uc, pcs, flags, UNW_F_LOW_STACK);
-    return walk_dwarf_libunwind(uc, cursor, pcs, max, flags);
+    if (!lu.init_local2 && !gcc_signal_safe) /* libunwind missing: see unwind_init */
+        return room && room < UNWIND_NEED_FP ? leaf_only(ucc, pcs, flags, UNW_F_LOW_STACK)
+                                             : walk_fp(ucc, st, pcs, max, flags);
+    if (room < UNWIND_NEED_LIBUNWIND || !lu.init_local2)
+        return leaf_only(ucc, pcs, flags, UNW_F_LOW_STACK);
+    return walk_dwarf_libunwind(ucc, cursor, pcs, max, flags);
 }
 
 /* The cursor lives in the slot's memory, not on the program's stack (a
@@ -420,7 +526,7 @@ static unsigned walk_dwarf_libunwind(const ucontext_t *uc, unw_cursor_t *cur, ui
 {
     /* libunwind's unw_context_t is ucontext_t on x86_64; the signal frame
      * flag makes it use the exact pc for the first frame. */
-    if (unw_init_local2(cur, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME) < 0)
+    if (!lu.init_local2 || lu.init_local2(cur, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME) < 0)
         return leaf_only(uc, pcs, flags, UNW_F_FAILED);
     return walk_cursor(cur, pcs, max, flags);
 }
@@ -515,7 +621,7 @@ __attribute__((noinline)) unsigned unwind_capture_here(uintptr_t caller, uintptr
     if (mode == UNWIND_FP) {
         /* This library is built with frame pointers, so the chain from here
          * runs through its own frames (skipped) into the caller's. */
-        unsigned n = walk_fp_chain(fp, fp, &st, pcs, 0, max, flags, cfas);
+        unsigned n = walk_fp_chain(fp, fp, &st, pcs, 0, max, flags, cfas, NULL);
         if (n == 0) {
             pcs[n++] = caller;
             *flags |= UNW_F_FAILED;
@@ -538,7 +644,7 @@ __attribute__((noinline)) unsigned unwind_capture_here(uintptr_t caller, uintptr
     } else {
         unw_context_t ctx;
         unw_cursor_t cur;
-        if (unw_getcontext(&ctx) < 0 || unw_init_local(&cur, &ctx) < 0)
+        if (!lu.getcontext || lu.getcontext(&ctx) < 0 || lu.init_local(&cur, &ctx) < 0)
             n = 0;
         else
             n = walk_cursor(&cur, pcs, max, flags);

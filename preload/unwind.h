@@ -8,9 +8,11 @@
  * code without frame pointers). For `dwarf` the handler uses libgcc's
  * unwinder when that is lock-free and free of system calls (glibc with
  * _dl_find_object, no frames registered through __register_frame*), and
- * libunwind (per-thread caching) otherwise or when libgcc finds no CFI past
- * the interrupted frame. Both are primed once in normal context, so the
- * handler does no lazy initialisation.
+ * libunwind (per-thread caching, opened with dlopen only then) otherwise.
+ * Code without CFI (JIT frames) is crossed by its frame-pointer chain, and
+ * the CFI walk resumes at the first return address CFI covers. Both
+ * unwinders are primed once in normal context, so the handler does no lazy
+ * initialisation.
  *
  * Hazards handled here rather than risked: a sample that lands while the
  * thread is inside the dynamic loader (dlopen, dl_iterate_phdr, lazy
@@ -62,7 +64,7 @@ enum unwind_flags {
  * handler, on top of the kernel's signal frame (~3 KiB with AVX-512):
  *  - fp walk: ~0.4 KiB;
  *  - libgcc's unwinder (the handler's DWARF walk): ~1.9 KiB;
- *  - libunwind (the fallback for code without CFI): ~5 KiB, with its
+ *  - libunwind (glibc without _dl_find_object only): ~5 KiB, with its
  *    cursor kept off the stack (UNWIND_CURSOR_BYTES; 6 KiB before). */
 #define UNWIND_NEED_FP 768u
 #define UNWIND_NEED_GCC 3072u

@@ -3,7 +3,9 @@
  * CPU itself for comparison. Without a frame pointer kept (no argument) a
  * walk from jitted_work stops at the trampoline: the stack never reaches
  * _start. With "fp" the trampoline keeps a frame-pointer chain, as V8 and
- * HotSpot frames do, and a walk can go on through it to main. */
+ * HotSpot frames do, and a walk can go on through it to main. With
+ * "fpspin" the framed code burns CPU itself, so samples land in code
+ * without CFI and the walk must start from the frame pointer. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
@@ -44,9 +46,14 @@ int main(int argc, char **argv)
                                           0x48, 0x83, 0xc4, 0x08, 0xc3};
     /* push %rbp; mov %rsp,%rbp; call *%rdi; pop %rbp; ret */
     static const unsigned char framed[] = {0x55, 0x48, 0x89, 0xe5, 0xff, 0xd7, 0x5d, 0xc3};
+    /* push %rbp; mov %rsp,%rbp; mov $0x30000000,%rcx; 1: dec %rcx; jnz 1b;
+     * pop %rbp; ret */
+    static const unsigned char spinner[] = {0x55, 0x48, 0x89, 0xe5, 0x48, 0xc7, 0xc1, 0x00, 0x00,
+                                            0x00, 0x30, 0x48, 0xff, 0xc9, 0x75, 0xfb, 0x5d, 0xc3};
     int fp = argc > 1 && strcmp(argv[1], "fp") == 0;
-    const unsigned char *code = fp ? framed : plain;
-    size_t size = fp ? sizeof framed : sizeof plain;
+    int spin = argc > 1 && strcmp(argv[1], "fpspin") == 0;
+    const unsigned char *code = spin ? spinner : fp ? framed : plain;
+    size_t size = spin ? sizeof spinner : fp ? sizeof framed : sizeof plain;
     void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return 1;
