@@ -37,7 +37,7 @@ RENDER_SRC    := $(sort $(filter-out render/main.c,$(wildcard render/*.c)))
 # not in the library. (maps.c is in both: the in-process collector reads
 # /proc/self/maps for code mapped without the dynamic loader.)
 # inline.c reads DWARF with libdw, which the library must not load.
-PROCESS_SRC   := collector/server.c collector/inline.c
+PROCESS_SRC   := collector/server.c collector/inline.c collector/inlcache.c
 # Pure preload/ code the collector process needs (names, config, log and
 # the output paths it checks).
 SHARED_SRC    := preload/log.c preload/config.c preload/waitcall.c preload/layout.c \
@@ -123,7 +123,7 @@ $(B)/flamepre: $(patsubst %.c,$(B)/obj/%.o,render/main.c $(RENDER_SRC) $(SHARED_
 $(B)/libcore.a: $(patsubst %.c,$(B)/obj/%.o,$(CORE_SRC) $(RENDER_SRC))
 	@rm -f $@; ar rcs $@ $^
 
-$(B)/tests/%: tests/unit/%.c $(B)/libcore.a $(B)/testdata/symtest $(HDRS)
+$(B)/tests/%: tests/unit/%.c $(B)/libcore.a $(B)/testdata/symtest $(B)/testdata/inline_hot $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(B)/libcore.a -lcmocka -lunwind $(LIBS_CLI) -lrt
 
@@ -134,7 +134,7 @@ $(B)/asan/obj/%.o: %.c $(HDRS)
 $(B)/asan/libcore.a: $(patsubst %.c,$(B)/asan/obj/%.o,$(CORE_SRC) $(RENDER_SRC))
 	@rm -f $@; ar rcs $@ $^
 
-$(B)/asan/tests/%: tests/unit/%.c $(B)/asan/libcore.a $(B)/testdata/symtest $(HDRS)
+$(B)/asan/tests/%: tests/unit/%.c $(B)/asan/libcore.a $(B)/testdata/symtest $(B)/testdata/inline_hot $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(SAN) -Wno-missing-prototypes -o $@ $< $(B)/asan/libcore.a -lcmocka -lunwind $(LIBS_CLI) -lrt
 
@@ -146,6 +146,11 @@ $(B)/testdata/symtest: tests/unit/symtest.c
 	strip -o $@-stripped $@
 	objcopy --only-keep-debug $@ $@.debug
 	strip -o $@-debuglink $@ && objcopy --add-gnu-debuglink=$@.debug $@-debuglink
+
+# Code with inlined calls and their DWARF, for the inline cache's test.
+$(B)/testdata/inline_hot: examples/inline_hot.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -o $@ $<
 
 # The symbolizer's throughput benchmark (bench/symbolize.sh), on the same
 # archive as the unit tests.

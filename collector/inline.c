@@ -30,6 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collector/inlcache.h"
+#include "format/grow.h"
+
 #define NO_SCOPE UINT32_MAX
 /* Deeper nesting of inlined calls than this is cut (a stack of 64 inlined
  * calls in one function is already more than any compiler makes). */
@@ -76,7 +79,9 @@ struct inline_file {
     struct timespec mtime;
     int fd;
     Dwarf *dw;
-    struct cu **cus; /* sorted by off */
+    bool dw_tried;          /* dwarf_begin done (dw NULL: it failed) */
+    struct inlcache *cache; /* NULL: no cache directory */
+    struct cu **cus;        /* sorted by off */
     size_t ncus, capcus;
 };
 
@@ -92,16 +97,27 @@ struct debuginfod_api {
 
 struct inliner {
     struct inline_file *files;
+    char *cache_dir; /* inlcache.h; NULL: none */
     struct debuginfod_api dfd;
     void *dfd_handle;
     debuginfod_client *dfd_client;
     bool dfd_tried;  /* dlopen done (or failed) */
     bool dfd_gaveup; /* a download timed out: ask no more */
+    uint64_t dwarf_read, cache_hits; /* inline.h: inliner_counts */
 };
+
+void inliner_save(struct inliner *in)
+{
+    for (struct inline_file *f = in->files; f; f = f->next)
+        (void)inlcache_save(f->cache);
+}
 
 struct inliner *inliner_new(void)
 {
-    return calloc(1, sizeof(struct inliner));
+    struct inliner *in = calloc(1, sizeof(struct inliner));
+    if (in)
+        in->cache_dir = inlcache_default_dir();
+    return in;
 }
 
 static void cu_free(struct cu *c)
@@ -127,9 +143,12 @@ void inliner_free(struct inliner *in)
             dwarf_end(f->dw);
         if (f->fd >= 0)
             close(f->fd);
+        (void)inlcache_save(f->cache);
+        inlcache_free(f->cache);
         free(f->path);
         free(f);
     }
+    free(in->cache_dir);
     if (in->dfd_client)
         in->dfd.end(in->dfd_client);
     if (in->dfd_handle)
@@ -145,6 +164,30 @@ static bool same_file(const struct inline_file *f, const struct stat *st)
            f->mtime.tv_sec == st->st_mtim.tv_sec && f->mtime.tv_nsec == st->st_mtim.tv_nsec;
 }
 
+/* The DWARF of f, opened on first need: a file whose inlined calls the
+ * cache knows is not opened at all (inlcache.h says why). */
+static bool dw_ready(struct inliner *in, struct inline_file *f)
+{
+    if (f->dw_tried)
+        return f->dw != NULL;
+    f->dw_tried = true;
+    struct stat st;
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    /* the same file as the cache was named for, or no DWARF from it */
+    if (fstat(fd, &st) == 0 && same_file(f, &st)) {
+        f->dw = dwarf_begin(fd, DWARF_C_READ);
+        in->dwarf_read++;
+    }
+    /* libelf has the file mapped (or read, ELF_C_FDREAD): one descriptor
+     * per debug file would add up in a collector serving many programs */
+    if (f->dw)
+        elf_cntl(dwarf_getelf(f->dw), ELF_C_FDREAD);
+    close(fd);
+    return f->dw != NULL;
+}
+
 struct inline_file *inliner_open(struct inliner *in, const char *path)
 {
     struct stat st;
@@ -152,7 +195,7 @@ struct inline_file *inliner_open(struct inliner *in, const char *path)
         return NULL;
     for (struct inline_file *f = in->files; f; f = f->next)
         if (strcmp(f->path, path) == 0 && same_file(f, &st))
-            return f->dw ? f : NULL;
+            return f->dw || (!f->dw_tried && inlcache_loaded(f->cache)) ? f : NULL;
     /* A file that has no DWARF is remembered too (dw NULL), so it is
      * opened once. */
     struct inline_file *f = calloc(1, sizeof *f);
@@ -160,43 +203,20 @@ struct inline_file *inliner_open(struct inliner *in, const char *path)
         free(f);
         return NULL;
     }
-    f->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (f->fd >= 0 && fstat(f->fd, &st) == 0) {
-        f->dev = st.st_dev;
-        f->ino = st.st_ino;
-        f->size = st.st_size;
-        f->mtime = st.st_mtim;
-        f->dw = dwarf_begin(f->fd, DWARF_C_READ);
-    }
-    /* libelf has the file mapped (or read, ELF_C_FDREAD): one descriptor
-     * per debug file would add up in a collector serving many programs */
-    if (f->dw)
-        elf_cntl(dwarf_getelf(f->dw), ELF_C_FDREAD);
-    if (f->fd >= 0) {
-        close(f->fd);
-        f->fd = -1;
-    }
+    f->fd = -1;
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
+    f->size = st.st_size;
+    f->mtime = st.st_mtim;
+    f->cache = inlcache_open(in->cache_dir, path, &st);
     f->next = in->files;
     in->files = f;
-    return f->dw ? f : NULL;
+    if (inlcache_loaded(f->cache))
+        return f;
+    return dw_ready(in, f) ? f : NULL;
 }
 
 /* ---- one compile unit's scope table ---- */
-
-static int grow(void **v, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap * 2 : 64;
-    while (n < need)
-        n *= 2;
-    void *p = realloc(*v, n * elem);
-    if (!p)
-        return -1;
-    *v = p;
-    *cap = n;
-    return 0;
-}
 
 /* Tags whose children may hold code scopes. Not the types: a member
  * function defined in its class has its code in a DIE at namespace level
@@ -239,13 +259,13 @@ static int add_scope(struct cu *c, Dwarf_Die *die, int tag, uint32_t parent, uin
     while ((off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
         if (hi <= lo)
             continue;
-        if (grow((void **)&c->ranges, &c->capranges, c->nranges + 1, sizeof *c->ranges) < 0)
+        if (grow_array(&c->ranges, &c->capranges, c->nranges + 1, sizeof *c->ranges) < 0)
             return -1;
         c->ranges[c->nranges++] = (struct srange){lo, hi, idx};
     }
     if (c->nranges == first)
         return 0; /* a declaration or an abstract instance: no code */
-    if (grow((void **)&c->scopes, &c->capscopes, c->nscopes + 1, sizeof *c->scopes) < 0)
+    if (grow_array(&c->scopes, &c->capscopes, c->nscopes + 1, sizeof *c->scopes) < 0)
         return -1;
     struct scope *s = &c->scopes[c->nscopes++];
     memset(s, 0, sizeof *s);
@@ -340,7 +360,7 @@ static struct cu *cu_get(struct inline_file *f, Dwarf_Die *cudie)
     }
     if (lo < f->ncus && f->cus[lo]->off == off)
         return f->cus[lo];
-    if (grow((void **)&f->cus, &f->capcus, f->ncus + 1, sizeof *f->cus) < 0)
+    if (grow_array(&f->cus, &f->capcus, f->ncus + 1, sizeof *f->cus) < 0)
         return NULL;
     struct cu *c = cu_build(cudie);
     if (!c)
@@ -383,8 +403,9 @@ static const char *file_name(struct cu *c, uint32_t idx)
     return dwarf_filesrc(c->files, idx, NULL, NULL);
 }
 
-/* The deepest scope of c holding vaddr, or NO_SCOPE. */
-static uint32_t deepest_scope(struct cu *c, uint64_t vaddr)
+/* The number of tops that start at or below vaddr: tops[k - 1] is the
+ * one that may hold it. */
+static size_t tops_upto(const struct cu *c, uint64_t vaddr)
 {
     size_t lo = 0, hi = c->ntops;
     while (lo < hi) {
@@ -394,6 +415,13 @@ static uint32_t deepest_scope(struct cu *c, uint64_t vaddr)
         else
             hi = mid;
     }
+    return lo;
+}
+
+/* The deepest scope of c holding vaddr, or NO_SCOPE. */
+static uint32_t deepest_scope(struct cu *c, uint64_t vaddr)
+{
+    size_t lo = tops_upto(c, vaddr);
     if (lo == 0 || vaddr >= c->tops[lo - 1].hi)
         return NO_SCOPE;
     uint32_t best = c->tops[lo - 1].scope;
@@ -416,13 +444,104 @@ static uint32_t deepest_scope(struct cu *c, uint64_t vaddr)
     return best;
 }
 
+/* ---- what a lookup learnt, for the cache ---- */
+
+/* The code range of the CU holding vaddr, or [vaddr, vaddr + 1). */
+static void cu_range(Dwarf_Die *cudie, uint64_t vaddr, uint64_t *lo, uint64_t *hi)
+{
+    *lo = vaddr;
+    *hi = vaddr + 1;
+    Dwarf_Addr base, a, b;
+    ptrdiff_t off = 0;
+    while (cudie && (off = dwarf_ranges(cudie, off, &base, &a, &b)) > 0)
+        if (a <= vaddr && vaddr < b) {
+            *lo = a;
+            *hi = b;
+            return;
+        }
+}
+
+/* vaddr lies in no function of c (or in no CU: c NULL): keep the gap
+ * between c's functions around it, inside the CU's range. */
+static void remember_none(struct inline_file *f, struct cu *c, Dwarf_Die *cudie, uint64_t vaddr)
+{
+    uint64_t lo, hi;
+    cu_range(cudie, vaddr, &lo, &hi);
+    if (c) {
+        size_t k = tops_upto(c, vaddr);
+        for (size_t i = 0; i < k; i++) /* tops may overlap: every end below */
+            if (c->tops[i].hi <= vaddr && c->tops[i].hi > lo)
+                lo = c->tops[i].hi;
+        if (k < c->ntops && c->tops[k].lo < hi)
+            hi = c->tops[k].lo;
+    }
+    (void)inlcache_add_none(f->cache, lo, hi);
+}
+
+/* vaddr lies in the function of c whose top range holds it: keep that
+ * function's table (its scope, every inlined call inside it, their
+ * ranges). */
+static void remember_func(struct inline_file *f, struct cu *c, uint64_t vaddr)
+{
+    size_t k = tops_upto(c, vaddr);
+    if (k == 0 || vaddr >= c->tops[k - 1].hi)
+        return;
+    const struct srange *top = &c->tops[k - 1];
+    const struct scope *t = &c->scopes[top->scope];
+    uint32_t nr = t->rend - t->rfirst;
+    int32_t *local = malloc(c->nscopes * sizeof *local);
+    struct inlcache_scope *sc = malloc((nr + 1) * sizeof *sc);
+    struct inlcache_range *rg = malloc((nr ? nr : 1) * sizeof *rg);
+    uint32_t ns = 0;
+    bool ok = local && sc && rg;
+    if (ok) {
+        for (size_t i = 0; i < c->nscopes; i++)
+            local[i] = -1;
+        local[top->scope] = 0;
+        sc[ns++] = (struct inlcache_scope){-1, 0, false, 0, scope_name(&c->scopes[top->scope])};
+    }
+    /* Ranges come in pre-order: a scope's parent is met before it. */
+    for (uint32_t i = 0; ok && i < nr; i++) {
+        const struct srange *r = &c->ranges[t->rfirst + i];
+        struct scope *s = &c->scopes[r->scope];
+        if (local[r->scope] < 0) {
+            if (s->parent == NO_SCOPE || local[s->parent] < 0 || ns > nr) {
+                ok = false;
+                break;
+            }
+            local[r->scope] = (int32_t)ns;
+            sc[ns++] = (struct inlcache_scope){local[s->parent], (uint16_t)(s->depth - t->depth),
+                                               s->inlined, s->call_line, scope_name(s)};
+        }
+        rg[i] = (struct inlcache_range){r->lo, r->hi, (uint32_t)local[r->scope]};
+    }
+    if (ok)
+        (void)inlcache_add_func(f->cache, top->lo, top->hi, sc, ns, rg, nr);
+    free(local);
+    free(sc);
+    free(rg);
+}
+
 int inliner_frames(struct inliner *in, struct inline_file *f, uint64_t vaddr, bool lines,
                    struct inline_frame *out, int max)
 {
-    (void)in;
-    Dwarf_Die cudie;
-    if (!f || max <= 0 || !dwarf_addrdie(f->dw, vaddr, &cudie))
+    if (!f || max <= 0)
         return 0;
+    if (!lines) {
+        int n = inlcache_find(f->cache, vaddr, out, max);
+        if (n >= 0) {
+            in->cache_hits++;
+            return n;
+        }
+    }
+    Dwarf_Die cudie;
+    if (!dw_ready(in, f))
+        return 0;
+    if (!dwarf_addrdie(f->dw, vaddr, &cudie)) {
+        if (!lines)
+            remember_none(f, NULL, NULL, vaddr);
+        return 0;
+    }
     struct cu *c = cu_get(f, &cudie);
     if (!c)
         return 0;
@@ -436,6 +555,12 @@ int inliner_frames(struct inliner *in, struct inline_file *f, uint64_t vaddr, bo
         line = (unsigned)ln;
     }
     uint32_t s = deepest_scope(c, vaddr);
+    if (!lines && f->cache) {
+        if (s == NO_SCOPE)
+            remember_none(f, c, &cudie, vaddr);
+        else
+            remember_func(f, c, vaddr);
+    }
     if (s == NO_SCOPE) {
         if (!file)
             return 0; /* (without lines: no function DWARF knows of) */
@@ -547,7 +672,18 @@ static char *op_debuginfod(void *ctx, const unsigned char *bid, size_t len)
     return inliner_debuginfod(ctx, bid, len);
 }
 
+void inliner_counts(const struct inliner *in, uint64_t *dwarf_read, uint64_t *cache_hits)
+{
+    *dwarf_read = in->dwarf_read;
+    *cache_hits = in->cache_hits;
+}
+
+static void op_counts(void *ctx, uint64_t *dwarf_read, uint64_t *cache_hits)
+{
+    inliner_counts(ctx, dwarf_read, cache_hits);
+}
+
 struct inline_ops inliner_ops(struct inliner *in)
 {
-    return (struct inline_ops){in, op_open, op_frames, op_debuginfod};
+    return (struct inline_ops){in, op_open, op_frames, op_debuginfod, op_counts};
 }

@@ -60,13 +60,22 @@ int inliner_frames(struct inliner *in, struct inline_file *f, uint64_t vaddr, bo
 #define INLINE_DEBUGINFOD_TIMEOUT_S 5
 char *inliner_debuginfod(struct inliner *in, const unsigned char *bid, size_t len);
 
-/* The three calls above as the symbolizer takes them (symbolize.h). */
+/* Write what the persistent cache learnt (inlcache.h); inliner_free does
+ * too. */
+void inliner_save(struct inliner *in);
+
+/* Over the inliner's life: debug files whose DWARF was opened, and
+ * lookups answered by the persistent cache without it (inlcache.h). */
+void inliner_counts(const struct inliner *in, uint64_t *dwarf_read, uint64_t *cache_hits);
+
+/* The calls above as the symbolizer takes them (symbolize.h). */
 struct inline_ops {
     void *ctx;
     void *(*open)(void *ctx, const char *path);
     int (*frames)(void *ctx, void *file, uint64_t vaddr, bool lines, struct inline_frame *out,
                   int max);
     char *(*debuginfod)(void *ctx, const unsigned char *bid, size_t len);
+    void (*counts)(void *ctx, uint64_t *dwarf_read, uint64_t *cache_hits);
 };
 /* Ops over `in` (which must outlive their use). */
 struct inline_ops inliner_ops(struct inliner *in);

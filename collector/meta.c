@@ -308,10 +308,12 @@ int meta_write(int dirfd, const char *path, struct meta *m)
         &af,
         "\"modules\": %u, \"modules_loaded\": %u, \"" META_SYM_WITHOUT_SYMBOLS
         "\": %u, \"lookups\": %llu, \"unresolved\": %llu, \"modules_with_dwarf\": %u, "
-        "\"inlined\": %llu, \"" META_SYM_WITHOUT_DEBUG "\": [",
+        "\"inlined\": %llu, \"" META_SYM_DWARF_READ "\": %llu, \"" META_SYM_CACHE_HITS
+        "\": %llu, \"" META_SYM_WITHOUT_DEBUG "\": [",
         m->sym.modules, m->sym.modules_loaded, m->sym.modules_nosyms,
         (unsigned long long)m->sym.lookups, (unsigned long long)m->sym.unresolved,
-        m->sym.modules_dwarf, (unsigned long long)m->sym.inlined);
+        m->sym.modules_dwarf, (unsigned long long)m->sym.inlined,
+        (unsigned long long)m->sym.dwarf_files_read, (unsigned long long)m->sym.inline_cache_hits);
     struct path_list pl = {&af, false};
     if (m->symbolizer)
         symbolizer_foreach_undebugged(m->symbolizer, undebugged_path, &pl);

@@ -28,6 +28,8 @@
 #include "preload/log.h"
 
 #define TICK_MS 50
+/* Longest time between saves of the inline cache while programs run. */
+#define CACHE_SAVE_MS 10000
 #define REFRESH_TICKS 20 /* names and liveness once a second */
 
 /* A thread that waits on an image's life mutex and reads the exit code
@@ -67,7 +69,7 @@ struct server {
     size_t n, cap;
     struct symbolizer *sym;
     struct inliner *inl; /* its DWARF reader (inlined frames, lines) */
-    uint64_t last_tick_ms, idle_since_ms;
+    uint64_t last_tick_ms, idle_since_ms, last_save_ms;
     unsigned ticks;
     char **names; /* "<outdir>/<comm>.<pid>" written, for tags */
     size_t nnames, capnames;
@@ -582,6 +584,12 @@ size_t server_step(struct server *s, int timeout_ms)
     if (now - s->last_tick_ms >= TICK_MS) {
         s->last_tick_ms = now;
         tick(s);
+        /* What the inline cache learnt, for the next collector: when no
+         * program is connected, else now and then (inlcache.h). */
+        if (s->inl && (s->n == 0 || now - s->last_save_ms >= CACHE_SAVE_MS)) {
+            inliner_save(s->inl);
+            s->last_save_ms = now;
+        }
     }
     return s->n;
 }

@@ -1364,6 +1364,8 @@ int symbolizer_module_of(struct symbolizer *S, uintptr_t addr, const char **name
 void symbolizer_stats(const struct symbolizer *S, struct symbolizer_stats *out)
 {
     *out = S->st;
+    if (S->iops.counts)
+        S->iops.counts(S->iops.ctx, &out->dwarf_files_read, &out->inline_cache_hits);
 }
 
 /* ---- the calling process ---- */

@@ -128,6 +128,8 @@ struct symbolizer_stats {
     uint64_t unresolved;    /* answered with a fallback name */
     unsigned modules_dwarf; /* whose DWARF was read (inlined frames, lines) */
     uint64_t inlined;       /* frames_at answers that had inlined frames */
+    /* over the collector's life (inline.h inliner_counts) */
+    uint64_t dwarf_files_read, inline_cache_hits;
 };
 void symbolizer_stats(const struct symbolizer *sym, struct symbolizer_stats *out);
 

@@ -87,6 +87,11 @@
 #define META_SYM_WITHOUT_SYMBOLS "modules_without_symbols"
 /* paths of modules read without .symtab or a debug file */
 #define META_SYM_WITHOUT_DEBUG "modules_without_debug_symbols"
+/* over the collector process's life so far: debug files whose DWARF it
+ * opened, and inlined-frame lookups its persistent cache answered without
+ * one (collector/inlcache.h) */
+#define META_SYM_DWARF_READ "dwarf_files_read"
+#define META_SYM_CACHE_HITS "inline_cache_hits"
 
 /* ---- in an entry of "threads" (wall event) ---- */
 /* "wall": {"lifetime_ns": N, "cpu": N, "lock": N, ...}: the thread's time

@@ -234,6 +234,18 @@ static int p_optpath(const char *val, void *field, char *why, size_t whylen)
     return p_path(val, field, why, whylen);
 }
 
+/* Read by the collector process (collector/inlcache.h), checked here so
+ * a bad value is reported where every other one is. */
+static int p_cachedir(const char *val, void *field, char *why, size_t whylen)
+{
+    (void)field;
+    char q[QUOTE_BUF];
+    if (strcmp(val, "off") == 0 || val[0] == '/')
+        return 0;
+    snprintf(why, whylen, "\"%s\" is neither an absolute path nor off", quote(q, val, strlen(val)));
+    return -1;
+}
+
 static int p_uint_range(const char *val, unsigned *field, uint64_t lo, uint64_t hi, char *why,
                         size_t whylen)
 {
@@ -372,6 +384,9 @@ static const struct var {
      "1 (frames of inlined functions, from DWARF where there is some) or 0 (default 1)"},
     {"FLAMEPRE_LINES", p_bool, F(lines),
      "1 (frames end in \" (file.c:123)\", their source line) or 0 (default 0)"},
+    {"FLAMEPRE_CACHE_DIR", p_cachedir, 0,
+     "an absolute directory path for the collector's inline cache, or off (default "
+     "$XDG_CACHE_HOME/flamepre, else ~/.cache/flamepre)"},
     /* Set by `flamepre record` for the processes it runs. */
     {"FLAMEPRE_SOCKET", p_ignore, 0, ""},
     /* Read by the flamepre command, not by the library. */

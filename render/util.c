@@ -43,29 +43,6 @@ void bad_option(char **argv, const char *cmd)
     fprintf(stderr, "Try 'flamepre %s --help'.\n", cmd);
 }
 
-int grow_array(void *p, size_t *cap, size_t need, size_t size)
-{
-    void **pp = p;
-    if (need <= *cap)
-        return 0;
-    size_t ncap = *cap ? *cap : 16;
-    while (ncap < need) {
-        if (ncap > SIZE_MAX / 2 / size) {
-            errno = ENOMEM;
-            return -1;
-        }
-        ncap *= 2;
-    }
-    void *n = realloc(*pp, ncap * size);
-    if (!n) {
-        errno = ENOMEM;
-        return -1;
-    }
-    *pp = n;
-    *cap = ncap;
-    return 0;
-}
-
 const char *path_base(const char *path)
 {
     const char *s = strrchr(path, '/');

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "format/grow.h" /* grow_array */
 #include "format/hash.h" /* hash_bytes */
 
 /* Print "flamepre: error: <msg>\n" to stderr; returns -1. */
@@ -19,10 +20,6 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * the subcommand's help. */
 void bad_option(char **argv, const char *cmd);
 
-/* Ensure *p (an array of elements of size `size`) holds at least `need`
- * elements, growing geometrically. Returns 0, or -1 (errno ENOMEM; *p is
- * unchanged). */
-int grow_array(void *p, size_t *cap, size_t need, size_t size);
 
 /* printf("%.*f", prec, v) and printf("%.15g", v) into out (at least 48
  * bytes), NUL-terminated, byte for byte the same; fast paths for the common

@@ -24,6 +24,9 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/flamepre-it.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 # Keep the user's own FLAMEPRE_* settings out of the tests.
 for v in $(env | sed -n 's/^\(FLAMEPRE_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
+# The collector's inline cache (collector/inlcache.h) per test, not in the
+# user's ~/.cache: each test starts cold, as its assertions expect.
+export FLAMEPRE_CACHE_DIR="$TMP/inline-cache"
 
 fail() {
     echo "FAIL: $*"

@@ -31,6 +31,29 @@ inl=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["symbolizer"
 note "meta.json symbolizer.inlined: $inl"
 [ "$inl" -gt 0 ] || fail "meta.json counts no inlined frames"
 
+echo "a second run (its own collector): the same frames, from the inline cache where it knows the function"
+ls "$FLAMEPRE_CACHE_DIR"/inline-*.v1 >/dev/null 2>&1 || fail "no inline cache file in $FLAMEPRE_CACHE_DIR"
+FLAMEPRE_HZ=499 profile "$TMP/a2" a2 "$EX/inline_hot" 1
+[ "$(cat "$TMP/a2.rc")" = 0 ] || fail "second run: exit status $(cat "$TMP/a2.rc")"
+F2=$(one_file "$TMP/a2" '*.cpu.folded') || exit 1
+M2=$(one_file "$TMP/a2" '*.meta.json') || exit 1
+s2=$(share "$F2" "$CHAIN")
+read -r dw hits <<EOF2
+$("$PY" -c 'import json,sys; s=json.load(open(sys.argv[1]))["symbolizer"]; print(s["dwarf_files_read"], s["inline_cache_hits"])' "$M2")
+EOF2
+note "second run: $s2% in the chain, dwarf_files_read $dw, inline_cache_hits $hits"
+[ "$s2" -ge 80 ] || { show_head "$F2"; fail "the cached inlined frames are missing"; }
+[ "$hits" -gt 0 ] || fail "the inline cache answered nothing"
+# (that the cache answers exactly as the DWARF does, address by address,
+# is tests/unit/test_inlcache.c's)
+# a corrupt cache file is ignored (and the DWARF read again)
+for c in "$FLAMEPRE_CACHE_DIR"/inline-*.v1; do printf 'F 1 0 zz\n' >>"$c"; done
+FLAMEPRE_HZ=499 profile "$TMP/a3" a3 "$EX/inline_hot" 1
+F3=$(one_file "$TMP/a3" '*.cpu.folded') || exit 1
+s3=$(share "$F3" "$CHAIN")
+note "corrupt cache: $s3%"
+[ "$s3" -ge 80 ] || { show_head "$F3"; fail "a corrupt cache file broke the inlined frames"; }
+
 echo "FLAMEPRE_INLINE=0: one frame per address, as before"
 FLAMEPRE_INLINE=0 FLAMEPRE_HZ=499 profile "$TMP/off" off "$EX/inline_hot" 1
 F0=$(one_file "$TMP/off" '*.cpu.folded') || exit 1

