@@ -357,9 +357,12 @@ __attribute__((constructor)) static void flamepre_init(void)
                   why);
         goto out;
     }
-    /* Exact lock/I-O mode writes a record per wait: bigger rings. */
-    bool exact_wait = (cfg.events & (EV_LOCK | EV_IO | EV_WALL)) && cfg.wait_sample_ns == 0;
-    if (shm_create(exact_wait ? RING_WORDS_EXACT : RING_WORDS, (cfg.events & EV_ALLOC) != 0) < 0) {
+    /* Exact lock/I-O mode writes a record per wait, and a timeline of
+     * allocations one per sampled allocation (which, unlike a wait, never
+     * waits for room: alloc.c): bigger rings. */
+    bool big_rings = ((cfg.events & (EV_LOCK | EV_IO | EV_WALL)) && cfg.wait_sample_ns == 0) ||
+                     (cfg.timeline && (cfg.events & EV_ALLOC));
+    if (shm_create(big_rings ? RING_WORDS_EXACT : RING_WORDS, (cfg.events & EV_ALLOC) != 0) < 0) {
         log_error("cannot map the profile's shared memory: %s; profiling disabled",
                   strerror(errno));
         goto out;
