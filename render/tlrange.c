@@ -46,7 +46,7 @@ int tl_range_option(struct tl_range *r, const char *name, const char *arg)
         cli_error("--%s: expected seconds from the start (1.5), got \"%s\"", name, arg);
         return -1;
     }
-    *(strcmp(name, "from") == 0 ? &r->from_s : &r->to_s) = v;
+    *(strncmp(name, "from", 4) == 0 ? &r->from_s : &r->to_s) = v; /* from1, to2: diff */
     return 0;
 }
 
