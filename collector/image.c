@@ -91,6 +91,16 @@ static bool regions_fit(const struct layout_header *h, size_t size)
            h->sites_off + h->sites_bytes <= h->total_bytes;
 }
 
+/* A bool of the host's config as 0 or 1: the host may have written any
+ * byte there, and loading another value as a bool is undefined. */
+static void bool_fix(bool *b)
+{
+    unsigned char v;
+    memcpy(&v, b, 1);
+    v = v != 0;
+    memcpy(b, &v, 1);
+}
+
 struct image *image_open(void *base, size_t size, const struct image_hooks *hooks, const char **why)
 {
     struct layout_header *h = base;
@@ -123,6 +133,10 @@ struct image *image_open(void *base, size_t size, const struct image_hooks *hook
         c->cmdline_len = sizeof c->cmdline;
     if (c->cfg.depth > CONFIG_MAX_DEPTH)
         c->cfg.depth = CONFIG_MAX_DEPTH;
+    bool *flags[] = {&c->cfg.threads,  &c->cfg.disable,       &c->cfg.lock_addr,
+                     &c->cfg.timeline, &c->cfg.inline_frames, &c->cfg.lines};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        bool_fix(flags[i]);
     img->sess.cfg = &c->cfg;
     snprintf(img->sess.outdir, sizeof img->sess.outdir, "%s", c->outdir);
     snprintf(img->sess.comm, sizeof img->sess.comm, "%s", c->comm);
@@ -1006,6 +1020,7 @@ static void write_timeline(struct writer *wr, struct meta *m)
     struct tl_names tn = {.wr = wr};
     struct tlog_names names = {tl_entry, &tn};
     struct tlog_session s = {.start_mono_ns = img->sess.start_mono_ns,
+                             .end_mono_ns = now_ns(CLOCK_MONOTONIC),
                              .period_ns = img->sess_copy.period_ns,
                              .pid = (uint32_t)img->sess.pid,
                              .comm = img->sess.comm,

@@ -154,15 +154,21 @@ static int push(struct timeline *tl, size_t *cap, struct tl_event ev)
     return 0;
 }
 
-/* Event w of view vw at t, in pieces when it is spread. */
+/* Event w of view vw at t, in pieces when it is spread: not past end (ns
+ * from the start), and no more pieces than *budget has left (tlog.h);
+ * the last piece holds the rest. */
 static int emit(struct timeline *tl, size_t *cap, uint64_t t, uint32_t stack, const struct view *vw,
-                uint64_t w)
+                uint64_t w, uint64_t end, uint64_t *budget)
 {
     w = vw->scale > 1 && w > UINT64_MAX / vw->scale ? UINT64_MAX : w * vw->scale;
     if (!vw->spread)
         return push(tl, cap, (struct tl_event){.t_ns = t, .stack = stack, .weight = w});
     for (; w > 0; t += TLOG_SPREAD_NS) {
         uint64_t piece = w < TLOG_SPREAD_NS ? w : TLOG_SPREAD_NS;
+        if (piece < w && (*budget == 0 || t >= end || end - t <= TLOG_SPREAD_NS))
+            piece = w;
+        else if (piece < w)
+            (*budget)--;
         if (push(tl, cap, (struct tl_event){.t_ns = t, .stack = stack, .weight = piece}) < 0)
             return -1;
         w -= piece;
@@ -205,8 +211,11 @@ static int build(struct tlog *l, const struct tlog_session *s, const struct tlog
     tl->threads[s->nthreads].name = strdup("?");
     for (size_t i = 0; i < nmap; i++)
         map[i] = (struct view){.stack = UINT32_MAX};
-    qsort(l->ev, l->n, sizeof *l->ev, ev_cmp);
+    if (l->n > 1)
+        qsort(l->ev, l->n, sizeof *l->ev, ev_cmp);
     bool spread = false;
+    uint64_t end = s->end_mono_ns > s->start_mono_ns ? s->end_mono_ns - s->start_mono_ns : 0;
+    uint64_t budget = (end / TLOG_SPREAD_NS + 1) * (s->nthreads + 1) + l->n;
     for (size_t i = 0; i < l->n; i++) {
         uint64_t t = l->ev[i].t_ns > s->start_mono_ns ? l->ev[i].t_ns - s->start_mono_ns : 0;
         for (unsigned v = 0; v < TLOG_VIEWS; v++) {
@@ -215,14 +224,14 @@ static int build(struct tlog *l, const struct tlog_session *s, const struct tlog
                 continue;
             const struct view *vw = &map[(size_t)l->ev[i].entry * TLOG_VIEWS + v];
             spread |= vw->spread;
-            if (emit(tl, &cap, t, (uint32_t)st, vw, l->ev[i].weight) < 0) {
+            if (emit(tl, &cap, t, (uint32_t)st, vw, l->ev[i].weight, end, &budget) < 0) {
                 free(map);
                 return -1;
             }
         }
     }
     free(map);
-    if (spread) /* pieces run past the events after them */
+    if (spread && tl->nevents > 1) /* pieces run past the events after them */
         qsort(tl->events, tl->nevents, sizeof *tl->events, tl_ev_cmp);
     for (size_t i = 0; i < tl->nthreads; i++)
         if (!tl->threads[i].name)

@@ -40,7 +40,11 @@ uint64_t tlog_lost(const struct tlog *l);
  * sample's period for wall). With `spread`, an event of weight w ns
  * stands for the time [t, t + w) (a wait: it began at t) and is written
  * as pieces of at most TLOG_SPREAD_NS at t, t + TLOG_SPREAD_NS, ..., so a
- * 2 s sleep fills two seconds of the heatmap, not one cell. */
+ * 2 s sleep fills two seconds of the heatmap, not one cell. The host is
+ * not trusted to say how long its waits were: pieces stop at the
+ * session's end, and a file has at most one piece per TLOG_SPREAD_NS of
+ * the session per thread (and one per event) before the rest of each
+ * wait is written as one event; the weights always add up. */
 #define TLOG_VIEWS 2u
 #define TLOG_SPREAD_NS 20000000u /* 20 ms: a row of the heatmap's default 50 a second */
 struct tlog_view {
@@ -57,9 +61,10 @@ struct tlog_names {
     void *arg;
 };
 
-/* The session the file's header names. */
+/* The session the file's header names; end_mono_ns: now (no spread piece
+ * goes past it). */
 struct tlog_session {
-    uint64_t start_mono_ns, period_ns;
+    uint64_t start_mono_ns, end_mono_ns, period_ns;
     uint32_t pid;
     const char *comm;
     const struct thread_rec *threads; /* sorted by serial */

@@ -282,18 +282,13 @@ static bool names_of(void *arg, uint32_t entry, unsigned view, struct tlog_view 
     return true;
 }
 
-static void test_tlog_views(void **st)
+/* Write log l (entries named by names_of) of a session of 1 s from start
+ * and read it back into *tl. */
+static void tlog_round_trip(struct tlog *l, uint64_t start, struct timeline *tl)
 {
-    (void)st;
-    struct tlog *l = tlog_new();
-    assert_non_null(l);
-    const uint64_t start = 1000000000ull;
-    assert_int_equal(tlog_add(l, start + 30000000ull, 0, 2), 0); /* cpu at 30 ms */
-    assert_int_equal(tlog_add(l, start + 10000000ull, 1, 45000000ull),
-                     0);                                              /* 45 ms sleep at 10 ms */
-    assert_int_equal(tlog_add(l, start + 20000000ull, 2, 524288), 0); /* alloc at 20 ms */
     struct thread_rec th = {.serial = 1, .tid = 7, .name = "t"};
     struct tlog_session s = {.start_mono_ns = start,
+                             .end_mono_ns = start + 1000000000ull,
                              .period_ns = 1000,
                              .pid = 7,
                              .comm = "t",
@@ -315,11 +310,24 @@ static void test_tlog_views(void **st)
     assert_int_equal(tlog_write(l, &s, &nm, dfd, "t.timeline"), 0);
     char file[600];
     snprintf(file, sizeof file, "%s/t.timeline", path);
-    struct timeline tl;
-    assert_int_equal(tl_read_file(file, &tl), 0);
+    assert_int_equal(tl_read_file(file, tl), 0);
     unlink(file);
     close(dfd);
     rmdir(path);
+}
+
+static void test_tlog_views(void **st)
+{
+    (void)st;
+    struct tlog *l = tlog_new();
+    assert_non_null(l);
+    const uint64_t start = 1000000000ull;
+    assert_int_equal(tlog_add(l, start + 30000000ull, 0, 2), 0); /* cpu at 30 ms */
+    assert_int_equal(tlog_add(l, start + 10000000ull, 1, 45000000ull),
+                     0);                                              /* 45 ms sleep at 10 ms */
+    assert_int_equal(tlog_add(l, start + 20000000ull, 2, 524288), 0); /* alloc at 20 ms */
+    struct timeline tl;
+    tlog_round_trip(l, start, &tl);
     tlog_free(l);
     /* metrics in first use order: wall (the sleep at 10 ms comes first),
      * alloc_bytes, cpu */
@@ -353,12 +361,36 @@ static void test_tlog_views(void **st)
     timeline_free(&tl);
 }
 
+/* A host may claim any wait length: pieces stop at the session's end and
+ * the rest of the wait is one event; the weight is whole. */
+static void test_tlog_spread_bounded(void **st)
+{
+    (void)st;
+    struct tlog *l = tlog_new();
+    assert_non_null(l);
+    const uint64_t start = 5000000000ull;
+    assert_int_equal(tlog_add(l, start + 900000000ull, 1, 10000000000ull), 0); /* 10 s at 0.9 s */
+    assert_int_equal(tlog_add(l, start + 100000000ull, 1, UINT64_MAX / 2), 0);
+    struct timeline tl;
+    tlog_round_trip(l, start, &tl);
+    tlog_free(l);
+    uint64_t sum = 0;
+    assert_true(tl.nevents <= 2 + 2 * 50 + 2); /* one piece a 20 ms of 1 s per thread, + events */
+    for (size_t i = 0; i < tl.nevents; i++) {
+        assert_true(tl.events[i].t_ns < 1000000000ull);
+        sum += tl.events[i].weight;
+    }
+    assert_int_equal(sum, 10000000000ull + UINT64_MAX / 2);
+    timeline_free(&tl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_size_hour_at_99hz),
-        cmocka_unit_test(test_encode_refuses), cmocka_unit_test(test_decode_forged),
-        cmocka_unit_test(test_range_folded),   cmocka_unit_test(test_tlog_views),
+        cmocka_unit_test(test_round_trip),          cmocka_unit_test(test_size_hour_at_99hz),
+        cmocka_unit_test(test_encode_refuses),      cmocka_unit_test(test_decode_forged),
+        cmocka_unit_test(test_range_folded),        cmocka_unit_test(test_tlog_views),
+        cmocka_unit_test(test_tlog_spread_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
