@@ -128,7 +128,9 @@ static int fallback_start(void)
         log_info("libelf.so.1 not found: the in-process collector writes addresses, not names");
     /* (its signal masking is the profiler's, not the program's) */
     tstate.guard++;
-    int r = collector_start((cfg.events & (EV_CPU | EV_WALL | EV_LOCK | EV_IO)) != 0);
+    /* (allocations go through the rings only for a timeline: alloc.c) */
+    int r = collector_start((cfg.events & (EV_CPU | EV_WALL | EV_LOCK | EV_IO)) != 0 ||
+                            ((cfg.events & EV_ALLOC) && cfg.timeline));
     tstate.guard--;
     return r;
 }
