@@ -32,7 +32,7 @@ struct collector_session {
 
 /* Collect the host's mapping (shm.h, already filled) and, with
  * drain_thread, start the drain thread. Without it (only allocations are
- * recorded: they never go through the rings) the process keeps its thread
+ * recorded, with no timeline: they never go through the rings) the process keeps its thread
  * count, and glibc its single-threaded fast paths; the program's exiting
  * threads then call collector_recycle_exited themselves so their slots
  * are recycled. 0 or -1. */

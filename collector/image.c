@@ -91,6 +91,16 @@ static bool regions_fit(const struct layout_header *h, size_t size)
            h->sites_off + h->sites_bytes <= h->total_bytes;
 }
 
+/* A bool of the host's config as 0 or 1: the host may have written any
+ * byte there, and loading another value as a bool is undefined. */
+static void bool_fix(bool *b)
+{
+    unsigned char v;
+    memcpy(&v, b, 1);
+    v = v != 0;
+    memcpy(b, &v, 1);
+}
+
 struct image *image_open(void *base, size_t size, const struct image_hooks *hooks, const char **why)
 {
     struct layout_header *h = base;
@@ -123,6 +133,10 @@ struct image *image_open(void *base, size_t size, const struct image_hooks *hook
         c->cmdline_len = sizeof c->cmdline;
     if (c->cfg.depth > CONFIG_MAX_DEPTH)
         c->cfg.depth = CONFIG_MAX_DEPTH;
+    bool *flags[] = {&c->cfg.threads,  &c->cfg.disable,       &c->cfg.lock_addr,
+                     &c->cfg.timeline, &c->cfg.inline_frames, &c->cfg.lines};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        bool_fix(flags[i]);
     img->sess.cfg = &c->cfg;
     snprintf(img->sess.outdir, sizeof img->sess.outdir, "%s", c->outdir);
     snprintf(img->sess.comm, sizeof img->sess.comm, "%s", c->comm);
@@ -173,6 +187,13 @@ void image_free(struct image *img)
 #define KEY_EPOCH_SHIFT 48
 #define KEY_SERIAL(k) ((k) & (((uint64_t)1 << KEY_EPOCH_SHIFT) - 1))
 #define KEY_EPOCH(k) ((uint32_t)((k) >> KEY_EPOCH_SHIFT))
+
+/* The key of an allocation site's stack: sites carry no epoch, so their
+ * stacks are named in the latest map. */
+static uint64_t alloc_key(uint64_t serial)
+{
+    return KEY_SERIAL(serial) | (uint64_t)SYMBOLIZER_EPOCH_ANY << KEY_EPOCH_SHIFT;
+}
 
 void image_set_epoch(struct image *img, uint32_t epoch)
 {
@@ -302,8 +323,19 @@ static void drain_slot(struct image *img, unsigned i, bool refresh)
             break;
         }
         long entry;
+        uint64_t tw = rec.samples; /* the event's weight in the timeline */
         if (rec.kind == REC_WAIT) {
             entry = wait_record(img, key, &rec);
+            tw = rec.wait.ns;
+        } else if (rec.kind == REC_ALLOC_TIME) {
+            /* for the timeline only (alloc_bytes.folded comes from the
+             * sites): keyed as merge_site keys the site, so its stack is
+             * named as that file names it */
+            entry = img->tlog ? stacktab_add_index(img->table, alloc_key(s->serial), REC_ALLOC,
+                                                   rec.flags & ~REC_F_TIME, img->scratch, rec.npcs,
+                                                   rec.alloc_bytes)
+                              : -1;
+            tw = rec.alloc_bytes;
         } else {
             uint64_t w = rec.samples;
             entry = stacktab_add_index(img->table, key, REC_CPU, rec.flags & ~REC_F_TIME,
@@ -316,8 +348,7 @@ static void drain_slot(struct image *img, unsigned i, bool refresh)
             }
         }
         if (entry >= 0 && rec.time_ns && img->tlog)
-            tlog_add(img->tlog, rec.time_ns, (uint32_t)entry,
-                     rec.kind == REC_WAIT ? rec.wait.ns : rec.samples);
+            tlog_add(img->tlog, rec.time_ns, (uint32_t)entry, tw);
         tail += len;
     }
     atomic_store_explicit(&ring->tail, tail, memory_order_release);
@@ -333,6 +364,7 @@ static void drain_slot(struct image *img, unsigned i, bool refresh)
     r->alloc_dropped = atomic_load(&s->alloc_dropped);
     r->wait_sampled = atomic_load(&s->wait_sampled);
     r->wait_dropped = atomic_load(&s->wait_dropped);
+    r->tl_dropped = atomic_load(&s->tl_dropped);
     r->start_ns = s->start_ns;
     r->end_ns = atomic_load(&s->end_ns);
     r->run_delay_ns = atomic_load(&s->run_delay_ns);
@@ -451,11 +483,8 @@ static void merge_site(const struct alloc_site *site, void *arg)
                    atomic_load_explicit(&site->live_out_own, memory_order_relaxed);
     if (!bytes && !count)
         return;
-    /* Sites carry no epoch: their stacks are named in the latest map. */
-    long i = stacktab_add_index(mg->t,
-                                (site->serial & (((uint64_t)1 << KEY_EPOCH_SHIFT) - 1)) |
-                                    (uint64_t)SYMBOLIZER_EPOCH_ANY << KEY_EPOCH_SHIFT,
-                                REC_ALLOC, site->flags, site->pcs, site->n, bytes);
+    long i = stacktab_add_index(mg->t, alloc_key(site->serial), REC_ALLOC, site->flags, site->pcs,
+                                site->n, bytes);
     if (i < 0) {
         mg->img->alloc_oom++;
         return;
@@ -724,15 +753,21 @@ static enum wall_state wait_state(enum wait_class c)
     }
 }
 
-/* Add the stack in b with the state's frame as its leaf. */
-static void wall_add(struct folded *f, struct buf *b, enum wall_state st, uint64_t w,
-                     struct meta_counts *mc)
+/* End the stack in b with the state's frame. */
+static void wall_leaf(struct buf *b, enum wall_state st)
 {
     char leaf[24];
     snprintf(leaf, sizeof leaf, "[%s]", wall_state_name(st));
     if (b->len)
         buf_add(b, ";", 1);
     buf_str(b, leaf);
+}
+
+/* Add the stack in b with the state's frame as its leaf. */
+static void wall_add(struct folded *f, struct buf *b, enum wall_state st, uint64_t w,
+                     struct meta_counts *mc)
+{
+    wall_leaf(b, st);
     if (folded_add(f, b->p, b->len, w) < 0)
         mc->lost_oom += w;
 }
@@ -910,8 +945,57 @@ static const char *wait_metric(enum wait_class cls)
     return NULL;
 }
 
-static bool tl_entry(void *arg, uint32_t i, const char **text, size_t *len, const char **metric,
-                     uint64_t *serial)
+/* View 0 of a CPU sample (cpu), a wait (its class's metric; sleeps and
+ * child waits have none) or an allocation (alloc_bytes), the folded line
+ * into tn->b; NULL: no such view. */
+static const char *tl_own_view(struct tl_names *tn, const struct stack_entry *e)
+{
+    if (e->kind == REC_CPU) {
+        sample_line(tn->wr, &tn->b, e, NULL, 0);
+        if (tn->b.len == 0)
+            buf_str(&tn->b, FRAME_NO_FRAMES);
+        return metric_defs[METRIC_CPU].name;
+    }
+    if ((e->kind & 0xff) == REC_WAIT) {
+        const char *m = wait_metric(wait_call_class(WAIT_LABEL_CALL(e->kind >> 8)));
+        if (m)
+            wait_line(tn->wr, &tn->b, e);
+        return m;
+    }
+    if (e->kind == REC_ALLOC) { /* as build_folded writes alloc_bytes.folded */
+        sample_line(tn->wr, &tn->b, e, NULL, 0);
+        if (tn->b.len == 0)
+            buf_str(&tn->b, FRAME_NO_FRAMES);
+        return metric_defs[METRIC_ALLOC_BYTES].name;
+    }
+    return NULL;
+}
+
+/* View 1, wall (the wall event only): a CPU sample as period ns of [cpu],
+ * a wait as its ns of its state spread over its duration (tlog.h), with
+ * the stacks build_wall_folded gives them. [runnable] and [other] are each thread's rest at its end, with no
+ * time: they are not in the timeline. */
+static const char *tl_wall_view(struct tl_names *tn, const struct stack_entry *e,
+                                struct tlog_view *o)
+{
+    const struct image *img = tn->wr->img;
+    if (!(img->sess.cfg->events & EV_WALL))
+        return NULL;
+    if (e->kind == REC_CPU) {
+        sample_line(tn->wr, &tn->b, e, NULL, 0);
+        wall_leaf(&tn->b, WALL_CPU);
+        o->scale = img->sess_copy.period_ns;
+    } else if ((e->kind & 0xff) == REC_WAIT) {
+        wait_line(tn->wr, &tn->b, e);
+        wall_leaf(&tn->b, wait_state(wait_call_class(WAIT_LABEL_CALL(e->kind >> 8))));
+        o->spread = true; /* it began at its time and lasted its ns */
+    } else {
+        return NULL;
+    }
+    return metric_defs[METRIC_WALL].name;
+}
+
+static bool tl_entry(void *arg, uint32_t i, unsigned view, struct tlog_view *o)
 {
     struct tl_names *tn = arg;
     const struct stacktab *t = tn->wr->img->table;
@@ -919,23 +1003,13 @@ static bool tl_entry(void *arg, uint32_t i, const char **text, size_t *len, cons
         return false;
     struct stack_entry e;
     stacktab_get(t, i, &e);
-    if (e.kind == REC_CPU) {
-        sample_line(tn->wr, &tn->b, &e, NULL, 0);
-        if (tn->b.len == 0)
-            buf_str(&tn->b, FRAME_NO_FRAMES);
-        *metric = metric_defs[METRIC_CPU].name;
-    } else if ((e.kind & 0xff) == REC_WAIT) {
-        wait_line(tn->wr, &tn->b, &e);
-        *metric = wait_metric(wait_call_class(WAIT_LABEL_CALL(e.kind >> 8)));
-    } else {
-        return false;
-    }
-    if (!*metric || !tn->b.p)
+    o->metric = view == 0 ? tl_own_view(tn, &e) : tl_wall_view(tn, &e, o);
+    if (!o->metric || !tn->b.p || o->scale == 0)
         return false;
     frame_sanitize(tn->b.p, tn->b.len, FRAME_STACK); /* as folded_add does */
-    *text = tn->b.p;
-    *len = tn->b.len;
-    *serial = KEY_SERIAL(e.serial);
+    o->text = tn->b.p;
+    o->len = tn->b.len;
+    o->serial = KEY_SERIAL(e.serial);
     return true;
 }
 
@@ -946,6 +1020,7 @@ static void write_timeline(struct writer *wr, struct meta *m)
     struct tl_names tn = {.wr = wr};
     struct tlog_names names = {tl_entry, &tn};
     struct tlog_session s = {.start_mono_ns = img->sess.start_mono_ns,
+                             .end_mono_ns = now_ns(CLOCK_MONOTONIC),
                              .period_ns = img->sess_copy.period_ns,
                              .pid = (uint32_t)img->sess.pid,
                              .comm = img->sess.comm,
@@ -959,6 +1034,8 @@ static void write_timeline(struct writer *wr, struct meta *m)
     snprintf(m->timeline_file, sizeof m->timeline_file, "%s", name);
     m->timeline_events = tlog_count(img->tlog);
     m->timeline_lost = tlog_lost(img->tlog);
+    for (size_t i = 0; i < img->nthreads; i++)
+        m->timeline_lost += img->threads[i].tl_dropped;
     free(tn.b.p);
 }
 

@@ -30,6 +30,7 @@ struct thread_rec {
     uint64_t alloc_dropped; /* allocation records lost (no room for a site) */
     uint64_t wait_sampled;  /* lock/I/O wait records taken */
     uint64_t wait_dropped;  /* wait records lost to a full ring */
+    uint64_t tl_dropped;    /* timeline-only records lost (full or busy ring) */
     /* wall event: the slot's lifetime (CLOCK_MONOTONIC; end 0 while it
      * runs) and run_delay, as the host wrote them; the index of its last
      * CPU sample's stack-table entry (-1 none: [other]'s stack); and, at

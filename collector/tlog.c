@@ -97,20 +97,29 @@ static long metric_index(struct timeline *tl, const char *name)
     return (long)tl->nmetrics++;
 }
 
-/* The file's stack of entry e, named on first use; -1 to leave it out. */
-static long stack_of(struct timeline *tl, uint32_t *map, uint32_t e, const struct tlog_session *s,
-                     const struct tlog_names *nm)
+/* A view of an entry in the file: its stack there, weight factor, spread. */
+struct view {
+    uint32_t stack; /* UINT32_MAX: not named yet; UINT32_MAX - 1: left out */
+    bool spread;
+    uint64_t scale;
+};
+
+/* The file's stack of view v of entry e, named on first use; -1 to leave
+ * it out. */
+static long stack_of(struct timeline *tl, struct view *map, uint32_t e, unsigned v,
+                     const struct tlog_session *s, const struct tlog_names *nm)
 {
-    if (map[e] != UINT32_MAX)
-        return map[e] == UINT32_MAX - 1 ? -1 : (long)map[e];
-    const char *text, *metric;
-    size_t len;
-    uint64_t serial;
-    map[e] = UINT32_MAX - 1;
-    if (!nm->entry(nm->arg, e, &text, &len, &metric, &serial))
+    struct view *vw = &map[(size_t)e * TLOG_VIEWS + v];
+    if (vw->stack != UINT32_MAX)
+        return vw->stack == UINT32_MAX - 1 ? -1 : (long)vw->stack;
+    struct tlog_view o = {.scale = 1};
+    vw->stack = UINT32_MAX - 1;
+    if (!nm->entry(nm->arg, e, v, &o))
         return -1;
-    long m = metric_index(tl, metric);
-    char *copy = malloc(len + 1);
+    vw->scale = o.scale;
+    vw->spread = o.spread;
+    long m = metric_index(tl, o.metric);
+    char *copy = malloc(o.len + 1);
     struct tl_stack *st = realloc(tl->stacks, (tl->nstacks + 1) * sizeof *st);
     if (st)
         tl->stacks = st;
@@ -118,16 +127,61 @@ static long stack_of(struct timeline *tl, uint32_t *map, uint32_t e, const struc
         free(copy);
         return -1;
     }
-    memcpy(copy, text, len);
-    copy[len] = 0;
-    struct thread_rec key = {.serial = serial};
+    memcpy(copy, o.text, o.len);
+    copy[o.len] = 0;
+    struct thread_rec key = {.serial = o.serial};
     const struct thread_rec *r = bsearch(&key, s->threads, s->nthreads, sizeof key, rec_cmp);
     /* a thread the records do not know is the last entry, "?" */
     size_t ti = r ? (size_t)(r - s->threads) : s->nthreads;
     tl->stacks[tl->nstacks] = (struct tl_stack){
-        .metric = (uint32_t)m, .thread = (uint32_t)ti, .frames = copy, .len = len};
-    map[e] = (uint32_t)tl->nstacks;
+        .metric = (uint32_t)m, .thread = (uint32_t)ti, .frames = copy, .len = o.len};
+    vw->stack = (uint32_t)tl->nstacks;
     return (long)tl->nstacks++;
+}
+
+/* Append an event to tl->events (*cap of them allocated). */
+static int push(struct timeline *tl, size_t *cap, struct tl_event ev)
+{
+    if (tl->nevents == *cap) {
+        size_t n = *cap ? *cap * 2 : 4096;
+        struct tl_event *e = realloc(tl->events, n * sizeof *e);
+        if (!e)
+            return -1;
+        tl->events = e;
+        *cap = n;
+    }
+    tl->events[tl->nevents++] = ev;
+    return 0;
+}
+
+/* Event w of view vw at t, in pieces when it is spread: not past end (ns
+ * from the start), and no more pieces than *budget has left (tlog.h);
+ * the last piece holds the rest. */
+static int emit(struct timeline *tl, size_t *cap, uint64_t t, uint32_t stack, const struct view *vw,
+                uint64_t w, uint64_t end, uint64_t *budget)
+{
+    w = vw->scale > 1 && w > UINT64_MAX / vw->scale ? UINT64_MAX : w * vw->scale;
+    if (!vw->spread)
+        return push(tl, cap, (struct tl_event){.t_ns = t, .stack = stack, .weight = w});
+    for (; w > 0; t += TLOG_SPREAD_NS) {
+        uint64_t piece = w < TLOG_SPREAD_NS ? w : TLOG_SPREAD_NS;
+        if (piece < w && (*budget == 0 || t >= end || end - t <= TLOG_SPREAD_NS))
+            piece = w;
+        else if (piece < w)
+            (*budget)--;
+        if (push(tl, cap, (struct tl_event){.t_ns = t, .stack = stack, .weight = piece}) < 0)
+            return -1;
+        w -= piece;
+    }
+    return 0;
+}
+
+static int tl_ev_cmp(const void *a, const void *b)
+{
+    const struct tl_event *x = a, *y = b;
+    if (x->t_ns != y->t_ns)
+        return x->t_ns < y->t_ns ? -1 : 1;
+    return x->stack < y->stack ? -1 : x->stack > y->stack;
 }
 
 /* Fill tl from the log (events sorted in place). */
@@ -144,9 +198,9 @@ static int build(struct tlog *l, const struct tlog_session *s, const struct tlog
     for (size_t i = 0; i < l->n; i++)
         if (l->ev[i].entry > max_entry)
             max_entry = l->ev[i].entry;
-    uint32_t *map = malloc(((size_t)max_entry + 1) * sizeof *map);
-    tl->events = malloc((l->n ? l->n : 1) * sizeof *tl->events);
-    if (!tl->comm || !tl->threads || !map || !tl->events) {
+    size_t nmap = ((size_t)max_entry + 1) * TLOG_VIEWS, cap = 0;
+    struct view *map = malloc(nmap * sizeof *map);
+    if (!tl->comm || !tl->threads || !map) {
         free(map);
         return -1;
     }
@@ -155,17 +209,30 @@ static int build(struct tlog *l, const struct tlog_session *s, const struct tlog
         tl->threads[i].name = strdup(s->threads[i].name[0] ? s->threads[i].name : "?");
     }
     tl->threads[s->nthreads].name = strdup("?");
-    memset(map, 0xff, ((size_t)max_entry + 1) * sizeof *map);
-    qsort(l->ev, l->n, sizeof *l->ev, ev_cmp);
+    for (size_t i = 0; i < nmap; i++)
+        map[i] = (struct view){.stack = UINT32_MAX};
+    if (l->n > 1)
+        qsort(l->ev, l->n, sizeof *l->ev, ev_cmp);
+    bool spread = false;
+    uint64_t end = s->end_mono_ns > s->start_mono_ns ? s->end_mono_ns - s->start_mono_ns : 0;
+    uint64_t budget = (end / TLOG_SPREAD_NS + 1) * (s->nthreads + 1) + l->n;
     for (size_t i = 0; i < l->n; i++) {
-        long st = stack_of(tl, map, l->ev[i].entry, s, nm);
-        if (st < 0)
-            continue;
         uint64_t t = l->ev[i].t_ns > s->start_mono_ns ? l->ev[i].t_ns - s->start_mono_ns : 0;
-        tl->events[tl->nevents++] =
-            (struct tl_event){.t_ns = t, .stack = (uint32_t)st, .weight = l->ev[i].weight};
+        for (unsigned v = 0; v < TLOG_VIEWS; v++) {
+            long st = stack_of(tl, map, l->ev[i].entry, v, s, nm);
+            if (st < 0)
+                continue;
+            const struct view *vw = &map[(size_t)l->ev[i].entry * TLOG_VIEWS + v];
+            spread |= vw->spread;
+            if (emit(tl, &cap, t, (uint32_t)st, vw, l->ev[i].weight, end, &budget) < 0) {
+                free(map);
+                return -1;
+            }
+        }
     }
     free(map);
+    if (spread && tl->nevents > 1) /* pieces run past the events after them */
+        qsort(tl->events, tl->nevents, sizeof *tl->events, tl_ev_cmp);
     for (size_t i = 0; i < tl->nthreads; i++)
         if (!tl->threads[i].name)
             return -1;

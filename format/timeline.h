@@ -22,8 +22,8 @@
  *   comm       string
  *   threads    varint n, then n x (varint tid, string name)
  *   metrics    varint n, then n x string: a metric name of
- *              format/metrics.h ("cpu", "lock_ns", "cond_ns", "io_ns");
- *              the unit follows from the name
+ *              format/metrics.h ("cpu", "lock_ns", "cond_ns", "io_ns",
+ *              "alloc_bytes", "wall"); the unit follows from the name
  *   stacks     varint n, then n x (varint metric, varint thread, string
  *              frames): frames are one folded stack "root;...;leaf" as
  *              the .folded file of that metric has it (thread root frame
@@ -31,11 +31,23 @@
  *   events     varint n, then n x (varint dt, varint stack, varint
  *              weight), sorted by time: dt is ns since the previous
  *              event (the first: since start); weight is in the metric's
- *              unit (samples for cpu, estimated ns waited for waits)
+ *              unit (samples for cpu, estimated ns waited for waits,
+ *              estimated bytes for alloc_bytes, ns for wall)
  *
  * Nothing follows. A CPU sample's time is when the signal was handled; a
- * wait's is when it began. At 99 Hz an event is about 7 bytes (dt 4,
- * stack 1-2, weight 1): an hour of one thread is about 2.5 MB.
+ * wait's is when it began; an allocation's when it was made. At 99 Hz an
+ * event is about 7 bytes (dt 4, stack 1-2, weight 1): an hour of one
+ * thread is about 2.5 MB.
+ *
+ * The metrics are views of the same events (collector/tlog.h): a CPU
+ * sample is in cpu and, with the wall event, in wall as period ns under a
+ * "[cpu]" leaf; a wait is in its class's metric (sleeps and child waits
+ * have none) and in wall under its state's leaf ("[lock]", "[cond]",
+ * "[io]", "[sleep]", "[wait-child]"), there spread over its duration in
+ * events of at most 20 ms from its start. wall holds no "[runnable]" or
+ * "[other]": those are each thread's rest of its lifetime, known at its
+ * end, with no time. Adding these metrics changed no encoding: version 1
+ * files of before read as they did.
  *
  * Pure: no I/O, no global state; any thread (not signal handlers).
  */

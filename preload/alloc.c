@@ -34,9 +34,11 @@
 #include "preload/expmath.h"
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #include "preload/log.h"
 #include "preload/allocsite.h"
+#include "preload/record.h"
 #include "preload/stackcache.h"
 #include "preload/unwind.h"
 
@@ -48,6 +50,7 @@ static int alloc_final;
 
 static uint64_t mean;
 static unsigned depth = 128;
+static bool timeline; /* FLAMEPRE_TIMELINE: each sample also goes through the ring, timed */
 static struct alloc_host host;
 
 /* Live-table slots: 4 Mi (64 MiB of address space, touched only where
@@ -62,6 +65,7 @@ static void arena_mark_all(void);
 int alloc_init(const struct config *cfg, const struct alloc_host *h)
 {
     mean = cfg->alloc_sample;
+    timeline = cfg->timeline;
     depth = cfg->depth < CONFIG_MAX_DEPTH ? cfg->depth : CONFIG_MAX_DEPTH;
     if (h)
         host = *h;
@@ -227,6 +231,28 @@ static struct alloc_site *capture_site(struct tslot *s, uintptr_t caller, uintpt
     return site;
 }
 
+/* FLAMEPRE_TIMELINE: the sample also goes to the collector with its time,
+ * as a REC_ALLOC_TIME record of its site's stack (the sites have no time).
+ * Never waits for ring room, unlike a wait (an allocation is not a
+ * blocking call): no room, or the ring held by an interrupted writer,
+ * loses the event for the timeline only (tl_dropped). Guard held. */
+_Static_assert(sizeof(uintptr_t) == sizeof(uint64_t), "a site's pcs are the ring's words");
+static void record_alloc_time(struct tslot *s, const struct alloc_site *site, uint64_t bytes)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no allocation, no lock */
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    bool ok = false;
+    if (!tstate.ring_busy) {
+        tstate.ring_busy = 1;
+        ok = record_put_alloc(&s->ring, (const uintptr_t *)site->pcs, site->n, site->flags, bytes,
+                              now ? now : 1);
+        tstate.ring_busy = 0;
+    }
+    if (!ok)
+        ctr_add(&s->tl_dropped, 1);
+}
+
 /* Count block p in its stack's site and track it as live. Guard held. */
 static void record_alloc(void *p, size_t size, uintptr_t caller, uintptr_t sp0)
 {
@@ -246,6 +272,8 @@ static void record_alloc(void *p, size_t size, uintptr_t caller, uintptr_t sp0)
         alloc_weight(size, mean, &bytes, &count_fx);
     alloc_site_add(&site->bytes, bytes);
     alloc_site_add(&site->count_fx, count_fx);
+    if (timeline)
+        record_alloc_time(s, site, bytes);
     uint32_t code = size_code(size);
     if (livetab_insert(&alloc_live, (uintptr_t)p, (uint64_t)ref << 32 | code))
         alloc_site_add(&site->live_in, code == size ? bytes : live_weight(code));

@@ -128,7 +128,9 @@ static int fallback_start(void)
         log_info("libelf.so.1 not found: the in-process collector writes addresses, not names");
     /* (its signal masking is the profiler's, not the program's) */
     tstate.guard++;
-    int r = collector_start((cfg.events & (EV_CPU | EV_WALL | EV_LOCK | EV_IO)) != 0);
+    /* (allocations go through the rings only for a timeline: alloc.c) */
+    int r = collector_start((cfg.events & (EV_CPU | EV_WALL | EV_LOCK | EV_IO)) != 0 ||
+                            ((cfg.events & EV_ALLOC) && cfg.timeline));
     tstate.guard--;
     return r;
 }
@@ -357,9 +359,12 @@ __attribute__((constructor)) static void flamepre_init(void)
                   why);
         goto out;
     }
-    /* Exact lock/I-O mode writes a record per wait: bigger rings. */
-    bool exact_wait = (cfg.events & (EV_LOCK | EV_IO | EV_WALL)) && cfg.wait_sample_ns == 0;
-    if (shm_create(exact_wait ? RING_WORDS_EXACT : RING_WORDS, (cfg.events & EV_ALLOC) != 0) < 0) {
+    /* Exact lock/I-O mode writes a record per wait, and a timeline of
+     * allocations one per sampled allocation (which, unlike a wait, never
+     * waits for room: alloc.c): bigger rings. */
+    bool big_rings = ((cfg.events & (EV_LOCK | EV_IO | EV_WALL)) && cfg.wait_sample_ns == 0) ||
+                     (cfg.timeline && (cfg.events & EV_ALLOC));
+    if (shm_create(big_rings ? RING_WORDS_EXACT : RING_WORDS, (cfg.events & EV_ALLOC) != 0) < 0) {
         log_error("cannot map the profile's shared memory: %s; profiling disabled",
                   strerror(errno));
         goto out;

@@ -17,6 +17,10 @@
  *              a sampled lock or I/O wait (wait.h): label = call | fd kind
  *              << 8; ns, bytes: estimates; count in 1/65536 units; with
  *              flag WAIT_F_OBJ, pcs[0] is the lock's address
+ *   REC_ALLOC_TIME  header(tag = 0) | time | bytes | pcs[npcs]
+ *              a sampled allocation, written only with FLAMEPRE_TIMELINE
+ *              (so always timed): bytes = what the sample stands for
+ *              (>= 1), pcs and flags = its site's (allocsite.h)
  *
  * flags are the unwinder's UNW_F_* bits (unwind.h), REC_F_TIME and, for
  * waits, WAIT_F_OBJ. pcs are innermost first. With REC_F_TIME (set only
@@ -24,9 +28,12 @@
  * CLOCK_MONOTONIC time in ns (nonzero); without it there is no such word,
  * so a profile without a timeline pays nothing.
  *
- * Allocations do not use the ring: each thread counts them in its own
- * sites (allocsite.h). REC_ALLOC names their stack-table entries only, and
- * the decoder refuses it, like any kind not listed above.
+ * Allocations are counted in the allocating thread's own sites
+ * (allocsite.h), not through the ring. REC_ALLOC names their stack-table
+ * entries only, and the decoder refuses it, like any kind not listed
+ * above. With FLAMEPRE_TIMELINE each sampled allocation also sends a
+ * REC_ALLOC_TIME record, for its time only: the folded files still come
+ * from the sites.
  *
  * Producer side: record_put_* write a whole record and publish it, or
  * write nothing. They are async-signal-safe (no allocation, no lock, no
@@ -46,7 +53,7 @@
 #include "preload/ring.h"
 
 /* Record kinds in headers. 3 was REC_FREE. */
-enum record_kind { REC_CPU = 1, REC_ALLOC = 2, REC_WAIT = 4 };
+enum record_kind { REC_CPU = 1, REC_ALLOC = 2, REC_WAIT = 4, REC_ALLOC_TIME = 5 };
 
 /* Record flag (REC_WAIT): pcs[0] is the lock's address, not a frame. Clear
  * of the UNW_F_* bits (wait.c checks). */
@@ -63,6 +70,9 @@ enum record_kind { REC_CPU = 1, REC_ALLOC = 2, REC_WAIT = 4 };
 /* Payload words of a REC_WAIT record before its pcs: ns, count, bytes. */
 #define RECORD_WAIT_FIXED 3u
 
+/* Payload words of a REC_ALLOC_TIME record before its pcs: bytes. */
+#define RECORD_ALLOC_FIXED 1u
+
 /* A wait's tag and payload. */
 struct record_wait {
     uint32_t label;    /* WAIT_LABEL(call, fd kind), wait.h */
@@ -73,13 +83,14 @@ struct record_wait {
 
 /* One decoded record. Its pcs are in the caller's buffer. */
 struct record {
-    unsigned kind;           /* REC_CPU or REC_WAIT */
+    unsigned kind;           /* REC_CPU, REC_WAIT or REC_ALLOC_TIME */
     unsigned flags;          /* UNW_F_*, WAIT_F_OBJ, REC_F_TIME */
     unsigned npcs;           /* pcs copied out */
     uint64_t time_ns;        /* REC_F_TIME: CLOCK_MONOTONIC ns; else 0 */
     uint64_t words;          /* ring words taken, header included */
     uint32_t samples;        /* REC_CPU: the weight */
     struct record_wait wait; /* REC_WAIT */
+    uint64_t alloc_bytes;    /* REC_ALLOC_TIME: the weight */
 };
 
 _Static_assert(sizeof(uintptr_t) <= sizeof(uint64_t), "a pc fits a ring word");
@@ -113,6 +124,7 @@ static inline int record_fixed_words(unsigned kind)
     switch (kind) {
     case REC_CPU: return 0;
     case REC_WAIT: return (int)RECORD_WAIT_FIXED;
+    case REC_ALLOC_TIME: return (int)RECORD_ALLOC_FIXED;
     default: return -1;
     }
 }
@@ -171,6 +183,17 @@ static inline bool record_put_wait(struct ring *r, const uintptr_t *pcs, unsigne
     return record_put(r, REC_WAIT, flags, w->label, time_ns, fixed, RECORD_WAIT_FIXED, pcs, npcs);
 }
 
+/* A sampled allocation standing for `bytes` (>= 1) with its site's stack
+ * pcs[npcs] and flags, made at time_ns (nonzero: this record exists only
+ * for the timeline). */
+static inline bool record_put_alloc(struct ring *r, const uintptr_t *pcs, unsigned npcs,
+                                    unsigned flags, uint64_t bytes, uint64_t time_ns)
+{
+    if (bytes == 0 || time_ns == 0)
+        return false;
+    return record_put(r, REC_ALLOC_TIME, flags, 0, time_ns, &bytes, RECORD_ALLOC_FIXED, pcs, npcs);
+}
+
 /* Word `pos` of a ring of mask + 1 words, read once (the host may be
  * rewriting it). */
 static inline uint64_t record_word(const uint64_t *words, uint64_t mask, uint64_t pos)
@@ -222,6 +245,10 @@ static inline uint64_t record_decode(const uint64_t *words, uint64_t mask, uint6
         rec->wait.ns = record_word(words, mask, pos + 1);
         rec->wait.count_fx = record_word(words, mask, pos + 2);
         rec->wait.bytes = record_word(words, mask, pos + 3);
+        break;
+    case REC_ALLOC_TIME:
+        if (!t || tag != 0 || (rec->alloc_bytes = record_word(words, mask, pos + 1)) == 0)
+            return 0;
         break;
     default: return 0;
     }

@@ -62,6 +62,7 @@ static void slot_reset(struct tslot *s, pid_t tid)
     atomic_store(&s->alloc_dropped, 0);
     atomic_store(&s->wait_sampled, 0);
     atomic_store(&s->wait_dropped, 0);
+    atomic_store(&s->tl_dropped, 0);
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     s->start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;

@@ -34,8 +34,10 @@
 /* Ring words per thread: 16384 words = 128 KiB, drained every 50 ms. At
  * 999 Hz and 128 frames that is 6.5k words per period: room to spare.
  * Exact lock/I/O recording writes far more (a record per wait), so it
- * asks for RING_WORDS_EXACT (1 MiB) before the first slot is claimed.
- * (Allocations never go through the ring: allocsite.h.) */
+ * asks for RING_WORDS_EXACT (1 MiB) before the first slot is claimed;
+ * so does a timeline with allocations (FLAMEPRE_TIMELINE, alloc), whose
+ * sampled allocations also send a timed record each (alloc.c; otherwise
+ * allocations never go through the ring: allocsite.h). */
 #define RING_WORDS (1u << 14)
 #define RING_WORDS_EXACT (1u << 17)
 
@@ -92,6 +94,9 @@ struct tslot {
     _Atomic uint64_t alloc_dropped; /* allocation records lost (no room for a site) */
     _Atomic uint64_t wait_sampled;  /* lock/I/O wait records taken (wait.h) */
     _Atomic uint64_t wait_dropped;  /* wait records lost (ring full) */
+    _Atomic uint64_t tl_dropped;    /* timeline-only records lost (REC_ALLOC_TIME:
+                                     * ring full or busy): missing from the
+                                     * .timeline only */
     /* lifetime, for the wall event (wall.h): CLOCK_MONOTONIC ns of the
      * slot's claim and of the thread's end (0 while it runs), and the
      * time it spent runnable but not running in between (schedstat

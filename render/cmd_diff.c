@@ -23,21 +23,28 @@ void usage_diff(FILE *f)
           "      --min-delta PP       changes below PP percentage points of the total are\n"
           "                           neutral (default: per frame, 2 standard deviations of\n"
           "                           sampling noise, 200*sqrt(p(1-p)(1/Ta+1/Tb)) with\n"
-          "                           p=(A+B)/(Ta+Tb); 0.5 for bytes and ns)\n",
+          "                           p=(A+B)/(Ta+Tb); 0.5 for bytes and ns)\n"
+          "      --from1 SEC, --to1 SEC, --from2 SEC, --to2 SEC\n"
+          "                           the time range of BEFORE (1) and of AFTER (2) when it is\n"
+          "                           a timeline, over --from/--to (which apply to both): two\n"
+          "                           ranges of one run, \"diff X.timeline X.timeline --from1 2\n"
+          "                           --to1 2.2 --from2 3 --to2 3.2\"\n",
           f);
     usage_graph_options(f);
 }
 
-/* Parse one input into count column `col` of p (diff: 0 BEFORE, 1 AFTER). */
-static int load_column(struct profile *p, char *path, int col, const struct parse_opts *po,
-                       struct parse_stats *st)
+/* Parse one input into count column `col` of p (diff: 0 BEFORE, 1 AFTER),
+ * a timeline with that input's time range. */
+static int load_column(struct profile *p, struct graph_args *a, int col, struct parse_stats *st)
 {
     profile_set_column(p, col);
     if (col == 1 && !profile_has_column2(p)) {
         cli_error("out of memory");
         return 1;
     }
-    int rc = load_inputs(p, &path, 1, po, st);
+    struct parse_opts po = a->po; /* (thread_re still points into a) */
+    po.tl = &a->tl_in[col];
+    int rc = load_inputs(p, &a->inputs[col], 1, &po, st);
     profile_set_column(p, 0);
     return rc;
 }
@@ -56,9 +63,9 @@ int cmd_diff(int argc, char **argv)
         cli_error("out of memory");
         goto done;
     }
-    status = load_column(p, a.inputs[0], 0, &a.po, &st);
+    status = load_column(p, &a, 0, &st);
     if (!status)
-        status = load_column(p, a.inputs[1], 1, &a.po, &st);
+        status = load_column(p, &a, 1, &st);
     if (status)
         goto done;
     status = 1;

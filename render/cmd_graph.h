@@ -27,7 +27,11 @@ struct graph_args {
     const char *thread;    /* --thread as given, compiled into thread_re */
     regex_t thread_re;
     struct tl_range tl; /* --metric, --from, --to (timeline inputs); po.tl points here */
-    char **inputs;      /* the input files (argv) */
+    /* diff: the range of BEFORE (0) and AFTER (1): --from1/--to1 and
+     * --from2/--to2 where given (tl_set bit 1: from, 2: to), else tl's */
+    struct tl_range tl_in[2];
+    unsigned char tl_set[2];
+    char **inputs; /* the input files (argv) */
     int nin;
     bool html; /* out ends in .html: the canvas page, else SVG */
 };

@@ -83,6 +83,10 @@ enum {
     OPT_FROM,
     OPT_TO,
     OPT_METRIC,
+    OPT_FROM1,
+    OPT_TO1,
+    OPT_FROM2,
+    OPT_TO2,
 };
 
 static const struct option render_longopts[] = {
@@ -108,6 +112,10 @@ static const struct option render_longopts[] = {
     {"from", required_argument, NULL, OPT_FROM},
     {"to", required_argument, NULL, OPT_TO},
     {"metric", required_argument, NULL, OPT_METRIC},
+    {"from1", required_argument, NULL, OPT_FROM1},
+    {"to1", required_argument, NULL, OPT_TO1},
+    {"from2", required_argument, NULL, OPT_FROM2},
+    {"to2", required_argument, NULL, OPT_TO2},
     {NULL, 0, NULL, 0},
 };
 
@@ -232,6 +240,21 @@ bool graph_args_parse(struct graph_args *a, int argc, char **argv, bool is_diff,
                                 optarg) < 0)
                 return false;
             break;
+        case OPT_FROM1:
+        case OPT_TO1:
+        case OPT_FROM2:
+        case OPT_TO2: {
+            if (!is_diff)
+                goto bad;
+            int in = c == OPT_FROM1 || c == OPT_TO1 ? 0 : 1;
+            bool from = c == OPT_FROM1 || c == OPT_FROM2;
+            char name[8];
+            snprintf(name, sizeof name, "%s%d", from ? "from" : "to", in + 1);
+            if (tl_range_option(&a->tl_in[in], name, optarg) < 0)
+                return false;
+            a->tl_set[in] |= from ? 1 : 2;
+            break;
+        }
         default:
         bad:
             bad_option(argv, cmd);
@@ -249,6 +272,18 @@ bool graph_args_parse(struct graph_args *a, int argc, char **argv, bool is_diff,
     a->html = a->out && ends_with(a->out, ".html");
     if (tl_range_check(&a->tl) < 0)
         return false;
+    /* diff: each input's range, --from1/--to1 and --from2/--to2 over
+     * --from/--to */
+    for (int i = 0; i < 2; i++) {
+        struct tl_range r = a->tl;
+        if (a->tl_set[i] & 1)
+            r.from_s = a->tl_in[i].from_s;
+        if (a->tl_set[i] & 2)
+            r.to_s = a->tl_in[i].to_s;
+        a->tl_in[i] = r;
+        if (tl_range_check(&a->tl_in[i]) < 0)
+            return false;
+    }
     metric_from_path(a->inputs[0], &ro->metric);
     if (a->tl.metric && tl_is_path(a->inputs[0]))
         metric_select(&ro->metric, a->tl.metric);

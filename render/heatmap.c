@@ -154,6 +154,7 @@ int heatmap_write(FILE *f, const struct timeline *tl, const struct heatmap_opts 
     fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1 id=\"title\">", page_css);
     xml_escape(f, title, strlen(title));
     fputs("</h1>\n<div id=\"controls\"><label>metric: <select id=\"metric\"></select></label>"
+          "<label id=\"state-label\">state: <select id=\"state\"></select></label>"
           "<label>threads: <select id=\"view\"></select></label>"
           "<label>rows per second: <input id=\"rows\" type=\"number\" min=\"1\" max=\"1000\" "
           "style=\"width:5em\"></label>"

@@ -21,15 +21,19 @@ const char tl_range_help[] =
     "  timeline inputs (*.timeline, FLAMEPRE_TIMELINE=1):\n"
     "      --from SEC           start of the time range, seconds from the process start (0)\n"
     "      --to SEC             end of the time range, exclusive (default: the end)\n"
-    "      --metric NAME        cpu, lock_ns, cond_ns or io_ns (default cpu)\n";
+    "      --metric NAME        cpu, wall, alloc_bytes (or alloc), lock_ns, cond_ns or io_ns\n"
+    "                           (default cpu)\n";
 
 int tl_range_option(struct tl_range *r, const char *name, const char *arg)
 {
     if (strcmp(name, "metric") == 0) {
-        const struct metric_def *d = metric_find(arg, strlen(arg));
-        if (!d || (d->source != SRC_CPU && d->weight != MW_MAIN) || d->source == SRC_ALLOC ||
-            d->source == SRC_NONE) {
-            cli_error("--metric: expected cpu, lock_ns, cond_ns or io_ns, got \"%s\"", arg);
+        /* the metrics a timeline holds: each one's main weight */
+        const struct metric_def *d = strcmp(arg, "alloc") == 0 ? &metric_defs[METRIC_ALLOC_BYTES]
+                                                               : metric_find(arg, strlen(arg));
+        if (!d || d->weight != MW_MAIN || d->source == SRC_NONE) {
+            cli_error("--metric: expected cpu, wall, alloc_bytes (alloc), lock_ns, cond_ns or "
+                      "io_ns, got \"%s\"",
+                      arg);
             return -1;
         }
         r->metric = d->name;
@@ -42,7 +46,7 @@ int tl_range_option(struct tl_range *r, const char *name, const char *arg)
         cli_error("--%s: expected seconds from the start (1.5), got \"%s\"", name, arg);
         return -1;
     }
-    *(strcmp(name, "from") == 0 ? &r->from_s : &r->to_s) = v;
+    *(strncmp(name, "from", 4) == 0 ? &r->from_s : &r->to_s) = v; /* from1, to2: diff */
     return 0;
 }
 

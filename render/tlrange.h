@@ -24,7 +24,9 @@ struct tl_range {
 
 /* The options every command that reads a timeline takes: --from SEC,
  * --to SEC (seconds from the start, decimals), --metric NAME. Apply one
- * (name without dashes) to *r: 0, or -1 after printing a usage error. */
+ * (name without dashes) to *r: 0, or -1 after printing a usage error.
+ * diff's per-input "from1", "to2", ... set from_s and to_s as "from" and
+ * "to" do (the name is for the message). */
 int tl_range_option(struct tl_range *r, const char *name, const char *arg);
 /* After the options: 0, or -1 after printing why the range is empty. */
 int tl_range_check(const struct tl_range *r);

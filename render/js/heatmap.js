@@ -34,10 +34,12 @@ for (i = 0; i < NE; i++) { tus += num(); eT[i] = tus; eS[i] = num(); eW[i] = num
 var SECONDS = NE ? Math.floor(eT[NE - 1] / 1e6) + 1 : 1;
 /* ---- state ---- */
 var metricSel = document.getElementById('metric'), viewSel = document.getElementById('view');
+var stateSel = document.getElementById('state'), stateLab = document.getElementById('state-label');
 var rowsIn = document.getElementById('rows'), enhIn = document.getElementById('enhanced');
 var maps = document.getElementById('maps'), info = document.getElementById('info');
 var frame = document.getElementById('graph');
 var metric = 0, rows = Math.max(1, Math.min(1000, H.rows | 0)), grids = [];
+var state = -1; /* wall: the name index of the state leaf kept, -1 all */
 var sel = [null, null], drag = null;
 H.metrics.forEach(function (m, mi) {
   var o = document.createElement('option');
@@ -61,14 +63,40 @@ metricSel.value = metric;
   });
   viewSel.value = H.perThread ? 'each' : 'merged';
 })();
+/* The leaf of a stack (a wall stack's state frame, "[sleep]"), or -1. */
+function leafOf(s) { var f = sFrames[s]; return f.length ? f[f.length - 1] : -1; }
+/* Does stack s count: of the metric, the thread (-1: any), the state? */
+function keep(s, thread) {
+  return sMetric[s] === metric && (thread < 0 || sThread[s] === thread) &&
+    (state < 0 || leafOf(s) === state);
+}
+/* The state filter: offered for the wall metric, one entry per state leaf. */
+function fillStates() {
+  stateSel.textContent = '';
+  var o = document.createElement('option');
+  o.value = -1; o.textContent = 'all'; stateSel.appendChild(o);
+  var leaves = [];
+  if (H.metrics[metric].name === 'wall')
+    for (var q = 0; q < NS; q++) {
+      var l = leafOf(q);
+      if (sMetric[q] === metric && l >= 0 && /^\[.*\]$/.test(H.names[l]) && leaves.indexOf(l) < 0) leaves.push(l);
+    }
+  leaves.sort(function (x, y) { return H.names[x] < H.names[y] ? -1 : 1; });
+  leaves.forEach(function (l) {
+    o = document.createElement('option');
+    o.value = l; o.textContent = H.names[l]; stateSel.appendChild(o);
+  });
+  state = -1; stateSel.value = -1;
+  stateLab.style.display = leaves.length ? '' : 'none';
+}
+fillStates();
 rowsIn.value = rows;
 enhIn.checked = !!H.enhanced;
 /* ---- grids: weight per (second, row) of one metric and thread (-1: all) ---- */
 function gridOf(thread) {
   var g = new Float64Array(SECONDS * rows), any = false, max = 0;
   for (var e = 0; e < NE; e++) {
-    var s = eS[e];
-    if (sMetric[s] !== metric || (thread >= 0 && sThread[s] !== thread)) continue;
+    if (!keep(eS[e], thread)) continue;
     var sec = Math.floor(eT[e] / 1e6), row = Math.floor((eT[e] - sec * 1e6) * rows / 1e6);
     var c = sec * rows + row;
     g[c] += eW[e]; any = true;
@@ -138,7 +166,8 @@ function build() {
     var lab = document.createElement('div');
     lab.className = 'label';
     lab.textContent = (t < 0 ? 'all threads' : H.threads[t].name + ' (tid ' + H.threads[t].tid + ')') +
-      ' \u2014 ' + H.metrics[metric].label + ', max ' + fmt(g.max) + ' a cell';
+      ' \u2014 ' + H.metrics[metric].label + (state >= 0 ? ' ' + H.names[state] : '') +
+      ', max ' + fmt(g.max) + ' a cell';
     g.canvas = document.createElement('canvas');
     maps.appendChild(lab); maps.appendChild(g.canvas);
     g.canvas.addEventListener('mousedown', function (e) {
@@ -175,6 +204,7 @@ window.addEventListener('mouseup', function () {
 function fmt(v) {
   var u = H.metrics[metric].unit;
   if (u === 'ns') return v >= 1e9 ? (v / 1e9).toFixed(2) + ' s' : v >= 1e6 ? (v / 1e6).toFixed(2) + ' ms' : (v / 1e3).toFixed(1) + ' \u00b5s';
+  if (u === 'bytes') return v >= 1073741824 ? (v / 1073741824).toFixed(2) + ' GiB' : v >= 1048576 ? (v / 1048576).toFixed(2) + ' MiB' : v >= 1024 ? (v / 1024).toFixed(1) + ' KiB' : Math.round(v) + ' B';
   return String(Math.round(v)) + (u === 'samples' ? ' samples' : '');
 }
 function rangeText(s) {
@@ -187,7 +217,7 @@ function weights(s) {
   for (var e = 0; e < NE; e++) {
     if (eT[e] < s.a || eT[e] >= s.b) continue;
     var st = eS[e];
-    if (sMetric[st] !== metric || (s.thread >= 0 && sThread[st] !== s.thread)) continue;
+    if (!keep(st, s.thread)) continue;
     w.set(st, (w.get(st) || 0) + eW[e]);
   }
   return w;
@@ -264,7 +294,10 @@ api.cellRect = function (g, sec, row) {
   return { x: rc.left + sec * cs.w, y: rc.top + row * cs.h, w: cs.w, h: cs.h };
 };
 api.grids = function () { return grids.length; };
-metricSel.addEventListener('change', function () { metric = +metricSel.value; sel = [null, null]; build(); });
+metricSel.addEventListener('change', function () {
+  metric = +metricSel.value; sel = [null, null]; fillStates(); build();
+});
+stateSel.addEventListener('change', function () { state = +stateSel.value; sel = [null, null]; build(); });
 viewSel.addEventListener('change', function () { sel = [null, null]; build(); });
 enhIn.addEventListener('change', function () { grids.forEach(drawGrid); });
 rowsIn.addEventListener('change', function () {

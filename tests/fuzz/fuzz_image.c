@@ -2,7 +2,9 @@
  * libFuzzer target: the collector's reading of a host's shared mapping
  * (collector/image.h), which a buggy or hostile host controls entirely.
  *
- * Input: byte 0 = flags (bit 0: also write the files), then 10-byte
+ * Input: byte 0 = flags (bit 0: also write the files; bit 1: the
+ * timeline and wall on, the records timed, plus a timed allocation
+ * record), then 10-byte
  * patches (2 bytes: a word index into the mapping; 8 bytes: the value)
  * applied to a valid small layout with one live slot whose ring holds a CPU
  * and a lock-wait record written by the codec (preload/record.h), so the
@@ -61,6 +63,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t sites_off = h->sites_off;
     config_defaults(&h->cfg);
     h->cfg.events = EV_CPU | EV_ALLOC | EV_LOCK | EV_IO;
+    bool timed = size && (data[0] & 2);
+    if (timed) {
+        h->cfg.timeline = true;
+        h->cfg.events |= EV_WALL;
+    }
     h->pid = getpid();
     struct tslot *s = (struct tslot *)((char *)h + h->slots_off);
     s->tid = getpid();
@@ -73,10 +80,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r->words = (uint64_t *)((char *)h + h->rings_off);
     r->mask = WORDS - 1;
     const uintptr_t pcs[3] = {0x1000, 0x2000, 0x3000};
-    record_put_cpu(r, pcs, 3, 0, 2, 0);
+    uint64_t t = timed ? h->start_mono_ns + 1000 : 0;
+    record_put_cpu(r, pcs, 3, 0, 2, t);
     struct record_wait w = {
         .label = WAIT_LABEL(WC_pthread_mutex_lock, FDK_NONE), .ns = 5000, .count_fx = 65536};
-    record_put_wait(r, pcs, 3, WAIT_F_OBJ, &w, 0);
+    record_put_wait(r, pcs, 3, WAIT_F_OBJ, &w, t);
+    if (timed)
+        record_put_alloc(r, pcs, 3, 0, 4096, t + 1);
     uint64_t *words = (uint64_t *)h;
     size_t nwords = total / 8;
     for (size_t i = 1; i + 10 <= size; i += 10) {

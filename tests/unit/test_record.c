@@ -218,6 +218,63 @@ static void test_timed_round_trip(void **st)
     free(r.words);
 }
 
+/* A timed allocation (FLAMEPRE_TIMELINE with alloc): header, time, bytes,
+ * pcs; always timed, never zero bytes; the decoder refuses an untimed one,
+ * a zero weight and a tag no writer sets. */
+static void test_alloc_time_round_trip(void **st)
+{
+    (void)st;
+    assert_int_equal(record_words(REC_ALLOC_TIME, 3, true), 6);
+    struct ring r;
+    ring_make(&r, 16, 11); /* wraps inside the pcs */
+    const uintptr_t pcs[3] = {0x401000, 0x402000, 0x403000};
+    assert_true(record_put_alloc(&r, pcs, 3, UNW_F_TRUNCATED, 524288, 777));
+    assert_int_equal(r.words[11],
+                     3ull | (uint64_t)(UNW_F_TRUNCATED | REC_F_TIME) << 16 | 5ull << 24);
+    assert_int_equal(r.words[12], 777);
+    assert_int_equal(r.words[13], 524288);
+    assert_int_equal(r.words[14], 0x401000);
+    assert_int_equal(r.words[0], 0x403000);
+    uint64_t *out = malloc(3 * sizeof *out);
+    struct record rec;
+    assert_int_equal(decode_at_tail(&r, out, 3, &rec), 6);
+    assert_int_equal(rec.kind, REC_ALLOC_TIME);
+    assert_int_equal(rec.flags, UNW_F_TRUNCATED | REC_F_TIME);
+    assert_int_equal(rec.time_ns, 777);
+    assert_int_equal(rec.alloc_bytes, 524288);
+    assert_int_equal(rec.npcs, 3);
+    assert_int_equal(out[0], 0x401000);
+    assert_int_equal(out[2], 0x403000);
+    atomic_store(&r.tail, ring_head(&r));
+
+    /* the writer refuses what the decoder would */
+    assert_false(record_put_alloc(&r, pcs, 1, 0, 0, 5)); /* no bytes */
+    assert_false(record_put_alloc(&r, pcs, 1, 0, 8, 0)); /* no time */
+    assert_int_equal(ring_head(&r), ring_tail(&r));
+    uint64_t h = ring_head(&r);
+    /* untimed */
+    r.words[h & 15] = record_header(REC_ALLOC_TIME, 0, 0, 0);
+    r.words[(h + 1) & 15] = 8;
+    atomic_store(&r.head, h + 2);
+    assert_int_equal(decode_at_tail(&r, out, 3, &rec), 0);
+    /* zero bytes */
+    r.words[h & 15] = record_header(REC_ALLOC_TIME, REC_F_TIME, 0, 0);
+    r.words[(h + 1) & 15] = 5;
+    r.words[(h + 2) & 15] = 0;
+    atomic_store(&r.head, h + 3);
+    assert_int_equal(decode_at_tail(&r, out, 3, &rec), 0);
+    /* a tag */
+    r.words[h & 15] = record_header(REC_ALLOC_TIME, REC_F_TIME, 0, 1);
+    r.words[(h + 2) & 15] = 8;
+    assert_int_equal(decode_at_tail(&r, out, 3, &rec), 0);
+    /* the same, tag 0: whole */
+    r.words[h & 15] = record_header(REC_ALLOC_TIME, REC_F_TIME, 0, 0);
+    assert_int_equal(decode_at_tail(&r, out, 3, &rec), 3);
+    assert_int_equal(rec.alloc_bytes, 8);
+    free(out);
+    free(r.words);
+}
+
 static void test_stream_wraps(void **st)
 {
     (void)st;
@@ -444,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_cpu_round_trip),
         cmocka_unit_test(test_wait_round_trip),
         cmocka_unit_test(test_timed_round_trip),
+        cmocka_unit_test(test_alloc_time_round_trip),
         cmocka_unit_test(test_stream_wraps),
         cmocka_unit_test(test_put_refuses),
         cmocka_unit_test(test_decode_truncated),

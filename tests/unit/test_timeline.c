@@ -5,7 +5,9 @@
  * refuses what it cannot write truthfully; the decoder refuses every
  * prefix of a valid file and forged counts and indices, without reading
  * outside its buffer (ASan: make unit-asan); a time range of a timeline as
- * folded text (render/tlrange.h).
+ * folded text (render/tlrange.h); the collector's log (collector/tlog.h)
+ * writes each event in each of its views (own metric, wall), scaled, and a
+ * spread view's wait in pieces over its duration, in time order.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "collector/tlog.h"
 #include "format/timeline.h"
 #include "render/tlrange.h"
 
@@ -252,12 +259,138 @@ static void test_range_folded(void **st)
     free(text);
 }
 
+/* Entry 0: a CPU sample (cpu; wall = x period under [cpu]); entry 1: a
+ * sleep (no metric of its own; wall, spread); entry 2: an allocation
+ * (alloc_bytes only). */
+static bool names_of(void *arg, uint32_t entry, unsigned view, struct tlog_view *o)
+{
+    (void)arg;
+    static const char *own[] = {"[t tid=7];main;spin", NULL, "[t tid=7];main;burst"};
+    static const char *wall[] = {"[t tid=7];main;spin;[cpu]", "[t tid=7];main;nanosleep;[sleep]",
+                                 NULL};
+    static const char *metric[] = {"cpu", NULL, "alloc_bytes"};
+    const char *text = view == 0 ? own[entry] : wall[entry];
+    if (entry > 2 || !text)
+        return false;
+    o->text = text;
+    o->len = strlen(text);
+    o->metric = view == 0 ? metric[entry] : "wall";
+    o->serial = 1;
+    if (view == 1 && entry == 0)
+        o->scale = 1000;
+    o->spread = view == 1 && entry == 1;
+    return true;
+}
+
+/* Write log l (entries named by names_of) of a session of 1 s from start
+ * and read it back into *tl. */
+static void tlog_round_trip(struct tlog *l, uint64_t start, struct timeline *tl)
+{
+    struct thread_rec th = {.serial = 1, .tid = 7, .name = "t"};
+    struct tlog_session s = {.start_mono_ns = start,
+                             .end_mono_ns = start + 1000000000ull,
+                             .period_ns = 1000,
+                             .pid = 7,
+                             .comm = "t",
+                             .threads = &th,
+                             .nthreads = 1};
+    struct tlog_names nm = {names_of, NULL};
+    char dir[] = "/tmp/test_timeline.XXXXXX";
+    const char *tmp = getenv("TMPDIR");
+    char path[512];
+    if (tmp && strlen(tmp) < 400) {
+        snprintf(path, sizeof path, "%s/test_timeline.XXXXXX", tmp);
+        assert_non_null(mkdtemp(path));
+    } else {
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof path, "%s", dir);
+    }
+    int dfd = open(path, O_RDONLY | O_DIRECTORY);
+    assert_true(dfd >= 0);
+    assert_int_equal(tlog_write(l, &s, &nm, dfd, "t.timeline"), 0);
+    char file[600];
+    snprintf(file, sizeof file, "%s/t.timeline", path);
+    assert_int_equal(tl_read_file(file, tl), 0);
+    unlink(file);
+    close(dfd);
+    rmdir(path);
+}
+
+static void test_tlog_views(void **st)
+{
+    (void)st;
+    struct tlog *l = tlog_new();
+    assert_non_null(l);
+    const uint64_t start = 1000000000ull;
+    assert_int_equal(tlog_add(l, start + 30000000ull, 0, 2), 0); /* cpu at 30 ms */
+    assert_int_equal(tlog_add(l, start + 10000000ull, 1, 45000000ull),
+                     0);                                              /* 45 ms sleep at 10 ms */
+    assert_int_equal(tlog_add(l, start + 20000000ull, 2, 524288), 0); /* alloc at 20 ms */
+    struct timeline tl;
+    tlog_round_trip(l, start, &tl);
+    tlog_free(l);
+    /* metrics in first use order: wall (the sleep at 10 ms comes first),
+     * alloc_bytes, cpu */
+    assert_int_equal(tl.nmetrics, 3);
+    assert_string_equal(tl.metrics[0], "wall");
+    assert_string_equal(tl.metrics[1], "alloc_bytes");
+    assert_string_equal(tl.metrics[2], "cpu");
+    assert_int_equal(tl.nstacks, 4);
+    /* the sleep in pieces of 20 ms: 10, 30, 50 ms (20 + 20 + 5 ms); the
+     * allocation at 20 ms; the sample at 30 ms as cpu (2) and wall (2000) */
+    uint64_t t[] = {10, 20, 30, 30, 30, 50};
+    assert_int_equal(tl.nevents, 6);
+    uint64_t wall = 0, cpu = 0, alloc = 0;
+    for (size_t i = 0; i < tl.nevents; i++) {
+        const struct tl_event *e = &tl.events[i];
+        assert_int_equal(e->t_ns, t[i] * 1000000ull);
+        const char *m = tl.metrics[tl.stacks[e->stack].metric];
+        if (strcmp(m, "wall") == 0) {
+            wall += e->weight;
+            assert_true(e->weight <= TLOG_SPREAD_NS);
+        } else if (strcmp(m, "cpu") == 0) {
+            cpu += e->weight;
+        } else {
+            alloc += e->weight;
+            assert_string_equal(tl.stacks[e->stack].frames, "[t tid=7];main;burst");
+        }
+    }
+    assert_int_equal(wall, 45000000ull + 2000);
+    assert_int_equal(cpu, 2);
+    assert_int_equal(alloc, 524288);
+    timeline_free(&tl);
+}
+
+/* A host may claim any wait length: pieces stop at the session's end and
+ * the rest of the wait is one event; the weight is whole. */
+static void test_tlog_spread_bounded(void **st)
+{
+    (void)st;
+    struct tlog *l = tlog_new();
+    assert_non_null(l);
+    const uint64_t start = 5000000000ull;
+    assert_int_equal(tlog_add(l, start + 900000000ull, 1, 10000000000ull), 0); /* 10 s at 0.9 s */
+    assert_int_equal(tlog_add(l, start + 100000000ull, 1, UINT64_MAX / 2), 0);
+    struct timeline tl;
+    tlog_round_trip(l, start, &tl);
+    tlog_free(l);
+    uint64_t sum = 0;
+    assert_true(tl.nevents <= 2 + 2 * 50 + 2); /* one piece a 20 ms of 1 s per thread, + events */
+    for (size_t i = 0; i < tl.nevents; i++) {
+        assert_true(tl.events[i].t_ns < 1000000000ull);
+        sum += tl.events[i].weight;
+    }
+    assert_int_equal(sum, 10000000000ull + UINT64_MAX / 2);
+    timeline_free(&tl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_size_hour_at_99hz),
-        cmocka_unit_test(test_encode_refuses), cmocka_unit_test(test_decode_forged),
-        cmocka_unit_test(test_range_folded),
+        cmocka_unit_test(test_round_trip),          cmocka_unit_test(test_size_hour_at_99hz),
+        cmocka_unit_test(test_encode_refuses),      cmocka_unit_test(test_decode_forged),
+        cmocka_unit_test(test_range_folded),        cmocka_unit_test(test_tlog_views),
+        cmocka_unit_test(test_tlog_spread_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
