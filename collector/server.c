@@ -489,6 +489,18 @@ static bool serve(struct server *s, size_t i, bool hup)
             on_eof(s, i, how, sizeof how, status);
             return false;
         }
+        if (r == (ssize_t)sizeof w && w.magic == ATTACH_MAGIC && w.version != LAYOUT_VERSION &&
+            !c->img) {
+            /* A library of another build (FLAMEPRE_SOCKET names this
+             * collector explicitly): hang up, so it falls back at once
+             * instead of waiting for an answer that never comes. */
+            log_error("collector: pid %d speaks layout version %u, this collector %u: refused",
+                      (int)w.pid, (unsigned)w.version, (unsigned)LAYOUT_VERSION);
+            if (passed >= 0)
+                close(passed);
+            drop(s, i);
+            return false;
+        }
         if (r != (ssize_t)sizeof w || w.magic != ATTACH_MAGIC || w.version != LAYOUT_VERSION) {
             if (passed >= 0)
                 close(passed);

@@ -29,6 +29,7 @@
  * recomputed from the size code the same way it was added.
  */
 #include "preload/alloc.h"
+#include "preload/hooks.h" /* FLAMEPRE_BIG_BSS */
 
 #include <errno.h>
 #include "preload/expmath.h"
@@ -43,7 +44,8 @@
 #include "preload/unwind.h"
 
 int alloc_on;
-_Atomic uint8_t alloc_filter[1u << LIVETAB_FILTER_BITS];
+FLAMEPRE_BIG_BSS _Atomic uint8_t alloc_filter[1u << LIVETAB_FILTER_BITS];
+uint8_t alloc_filter_used;
 struct livetab alloc_live;
 /* Set by alloc_stop: the slow path parks countdowns instead of re-arming. */
 static int alloc_final;
@@ -83,6 +85,10 @@ int alloc_init(const struct config *cfg, const struct alloc_host *h)
     }
     if (mean == 0)
         livetab_saturate(&alloc_live);
+    /* Arena blocks get their counters before free looks at the filter
+     * (arena_get marks its own from now on: the table is there). */
+    arena_mark_all();
+    __atomic_store_n(&alloc_filter_used, 1, __ATOMIC_RELEASE);
     return 0;
 }
 
@@ -386,14 +392,15 @@ void alloc_get_stats(struct alloc_stats *st)
 
 #define ARENA_BYTES ALLOC_ARENA_BYTES
 #define ARENA_HDR 16u
-_Alignas(64) char alloc_arena_mem[ALLOC_ARENA_BYTES];
+FLAMEPRE_BIG_BSS _Alignas(64) char alloc_arena_mem[ALLOC_ARENA_BYTES];
 #define arena alloc_arena_mem
 static _Atomic size_t arena_used;
 
-/* free() looks at the filter only: an arena block's counter is raised for
- * good (saturating; never lowered), so free takes its slow path, which
- * recognises arena blocks. Blocks of the program that share the counter
- * pay a slow-path visit: a few granules in all. */
+/* With the filter in use (alloc_filter_used), free() looks at it only: an
+ * arena block's counter is raised for good (saturating; never lowered), so
+ * free takes its slow path, which recognises arena blocks. Blocks of the
+ * program that share the counter pay a slow-path visit: a few granules in
+ * all. Without it, free tests the arena's range instead. */
 static void arena_mark(const void *p)
 {
     _Atomic uint8_t *c = &alloc_filter[livetab_filter_index((uintptr_t)p)];
@@ -406,10 +413,11 @@ static void arena_mark(const void *p)
 
 /* Every arena block's offset, for arena_mark_all: at most one block per
  * 2 * ARENA_HDR bytes, so the list cannot overflow. */
-static _Atomic uint32_t arena_blocks[ALLOC_ARENA_BYTES / 32];
+FLAMEPRE_BIG_BSS static _Atomic uint32_t arena_blocks[ALLOC_ARENA_BYTES / 32];
 static _Atomic uint32_t narena_blocks;
 
-/* Mark every arena block again after the filter was cleared (fork child). */
+/* Mark every arena block: when the filter comes into use, and again after
+ * it was cleared (fork child). */
 static void arena_mark_all(void)
 {
     uint32_t n = atomic_load_explicit(&narena_blocks, memory_order_acquire);
@@ -438,7 +446,8 @@ void *alloc_arena_get(size_t size, size_t align)
             uint32_t i = atomic_fetch_add_explicit(&narena_blocks, 1, memory_order_relaxed);
             if (i < sizeof arena_blocks / sizeof arena_blocks[0])
                 atomic_store_explicit(&arena_blocks[i], (uint32_t)start, memory_order_release);
-            arena_mark(arena + start);
+            if (__atomic_load_n(&alloc_live.slots, __ATOMIC_ACQUIRE))
+                arena_mark(arena + start);
             return arena + start; /* static storage: already zero */
         }
     }

@@ -59,6 +59,12 @@ extern int alloc_on;
 extern struct livetab alloc_live;
 /* The live table's filter (see livetab.h), indexed directly by free(). */
 extern _Atomic uint8_t alloc_filter[1u << LIVETAB_FILTER_BITS];
+/* 1 once the live table (and so the filter) is in use: allocation
+ * profiling is set up. Until then, and in every process that does not
+ * record allocations, free never reads the filter: its 256 KiB of zero
+ * pages would cost a page fault each on first touch (dear in a VM) for
+ * nothing. */
+extern uint8_t alloc_filter_used;
 /* Countdown of a thread whose allocations are not recorded: 2^62 bytes. */
 #define ALLOC_PARKED (INT64_C(1) << 62)
 
@@ -133,10 +139,11 @@ static inline void alloc_note(void *p, size_t size, uintptr_t caller)
 /* Slow path of alloc_note_free: p passed the filter. */
 void alloc_free_slow(void *p);
 
-/* Might p be a sampled block? One load; false for certain when not. */
+/* Might p be a sampled block? False for certain when not. */
 static inline bool alloc_maybe_sampled(const void *p)
 {
-    return atomic_load_explicit(&alloc_filter[livetab_filter_index((uintptr_t)p)],
+    return __atomic_load_n(&alloc_filter_used, __ATOMIC_RELAXED) &&
+           atomic_load_explicit(&alloc_filter[livetab_filter_index((uintptr_t)p)],
                                 memory_order_relaxed) != 0;
 }
 

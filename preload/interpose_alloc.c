@@ -145,11 +145,21 @@ FLAMEPRE_EXPORT __attribute__((aligned(64))) void *malloc(size_t n)
     return __atomic_load_n(&next_malloc, __ATOMIC_RELAXED)(n);
 }
 
-/* Common path: one filter load and branch, then a tail call. NULL and
- * arena blocks need no test here: see free_slow. */
+/* Does free(p) need free_slow? With the filter in use, p's counter says
+ * (NULL and arena blocks pass it: see free_slow); without, only arena
+ * blocks do (alloc.h, alloc_filter_used). */
+static inline bool free_needs_slow(const void *p)
+{
+    if (__atomic_load_n(&alloc_filter_used, __ATOMIC_RELAXED))
+        return atomic_load_explicit(&alloc_filter[livetab_filter_index((uintptr_t)p)],
+                                    memory_order_relaxed) != 0;
+    return alloc_arena_owns(p);
+}
+
+/* Common path: a flag and a filter (or range) test, then a tail call. */
 FLAMEPRE_EXPORT __attribute__((aligned(64))) void free(void *p)
 {
-    if (UNLIKELY(alloc_maybe_sampled(p)))
+    if (UNLIKELY(free_needs_slow(p)))
         return free_slow(p);
     __atomic_load_n(&next_free, __ATOMIC_RELAXED)(p);
 }

@@ -7,7 +7,6 @@
  */
 #include "preload/lifecycle.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -16,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -250,31 +250,53 @@ void lifecycle_thread_begin(void)
  * library's constructor, say) get a slot and a clock from outside; their
  * stack bounds stay unknown, so their DWARF samples are leaf-only and the
  * fp walker reads their frames without trusting them (unwind.h). */
+static void register_existing_thread(pid_t tid)
+{
+    struct tslot *s = threads_claim(tid, true);
+    if (!s)
+        return;
+    if (cfg.events & EV_WALL)
+        wall_thread_begin(s);
+    if (!cpu_sampling)
+        return; /* the slot serves its allocation and wait records */
+    if (sampler_arm(s) < 0) {
+        threads_retire(s);
+        return;
+    }
+    log_debug("sampling thread %d that predates the profiler", (int)tid);
+}
+
+/* The directory is read with getdents64 into the stack, not opendir:
+ * opendir's malloc would set up the program's heap (brk, page faults) in
+ * every process, most of which have no other thread to find. */
 static void register_existing_threads(void)
 {
-    DIR *d = opendir("/proc/self/task");
-    if (!d)
+    int fd =
+        (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
         return;
     pid_t self = threads_gettid();
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        pid_t tid = (pid_t)atoi(de->d_name);
-        if (tid <= 0 || tid == self)
-            continue;
-        struct tslot *s = threads_claim(tid, true);
-        if (!s)
-            break;
-        if (cfg.events & EV_WALL)
-            wall_thread_begin(s);
-        if (!cpu_sampling)
-            continue; /* the slot serves its allocation and wait records */
-        if (sampler_arm(s) < 0) {
-            threads_retire(s);
-            continue;
+    _Alignas(8) char buf[1024];
+    long n;
+    while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+        for (long off = 0; off < n;) {
+            /* struct linux_dirent64: ino, off (8 bytes each), reclen (2),
+             * type (1), name */
+            unsigned short reclen;
+            memcpy(&reclen, buf + off + 16, sizeof reclen);
+            if (reclen == 0 || off + reclen > n)
+                break;
+            const char *name = buf + off + 19;
+            long tid = 0;
+            for (const char *c = name;
+                 c < buf + off + reclen && *c >= '0' && *c <= '9' && tid < 0x40000000; c++)
+                tid = tid * 10 + (*c - '0');
+            off += reclen;
+            if (tid > 0 && tid != self)
+                register_existing_thread((pid_t)tid);
         }
-        log_debug("sampling thread %d that predates the profiler", (int)tid);
     }
-    closedir(d);
+    syscall(SYS_close, fd);
 }
 
 static void fork_prepare(void)
@@ -370,7 +392,9 @@ __attribute__((constructor)) static void flamepre_init(void)
         goto out;
     }
     struct layout_header *h = shm_hdr;
-    snprintf(h->outdir, sizeof h->outdir, "%s", outdir);
+    size_t olen = strnlen(outdir, sizeof h->outdir - 1); /* (not snprintf: see evs below) */
+    memcpy(h->outdir, outdir, olen);
+    h->outdir[olen] = 0;
     fill_session(h, false);
     shm_hold_life();
 
@@ -427,8 +451,13 @@ __attribute__((constructor)) static void flamepre_init(void)
     if (cfg.events & (EV_LOCK | EV_IO | EV_WALL))
         wait_start(cfg.events);
     pthread_atfork(fork_prepare, fork_parent, fork_child);
+    /* (Formatting only when it is printed: printf's code is pages of libc
+     * a short program never touches otherwise, a page fault each.) */
     char evs[64];
-    config_events_string(cfg.events, evs, sizeof evs);
+    if (log_level_get() >= LOG_INFO)
+        config_events_string(cfg.events, evs, sizeof evs);
+    else
+        evs[0] = 0;
     log_info("recording %s (pid %d): events=%s hz=%u sampler=%s alloc_sample=%llu unwind=%s "
              "wait_sample=%llu output=%s collector=%s",
              h->comm, (int)h->pid, evs, cfg.hz, sampler_kind_name(),

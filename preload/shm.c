@@ -19,7 +19,7 @@
 #include "preload/hooks.h"
 #include "preload/threads.h"
 
-static struct layout_header standin;
+FLAMEPRE_BIG_BSS static struct layout_header standin;
 struct layout_header *shm_hdr = &standin;
 static int memfd = -1;
 

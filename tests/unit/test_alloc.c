@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "preload/alloc.h"
+#include "preload/config.h"
 #include "preload/allocsite.h"
 #include "preload/livetab.h"
 
@@ -355,8 +356,11 @@ static void test_arena(void **st)
     assert_int_equal((uintptr_t)b % 64, 0);
     assert_int_equal(alloc_arena_size(a), 10);
     assert_int_equal(alloc_arena_size(b), 100);
-    /* free() sends arena blocks to its slow path through the filter */
-    assert_true(alloc_maybe_sampled(a) && alloc_maybe_sampled(b));
+    /* No allocation profiling yet: the filter is not read (free tests
+     * the arena's range instead) and arena blocks leave it untouched. */
+    assert_false(alloc_filter_used);
+    assert_false(alloc_maybe_sampled(a) || alloc_maybe_sampled(b));
+    assert_int_equal(alloc_filter[livetab_filter_index((uintptr_t)a)], 0);
     assert_true(b >= a + 10);
     for (int i = 0; i < 100; i++)
         assert_int_equal(b[i], 0); /* calloc semantics */
@@ -368,6 +372,17 @@ static void test_arena(void **st)
     free(heap);
     assert_null(alloc_arena_get(ALLOC_ARENA_BYTES + 1, 16));
     assert_null(alloc_arena_get(8, 24)); /* not a power of two */
+
+    /* Allocation profiling set up: the filter comes into use, and free()
+     * sends every arena block to its slow path through it, those from
+     * before (marked then) and those after (marked as they are made). */
+    struct config cfg;
+    config_defaults(&cfg);
+    assert_int_equal(alloc_init(&cfg, NULL), 0);
+    assert_true(alloc_filter_used);
+    char *c = alloc_arena_get(24, 16);
+    assert_non_null(c);
+    assert_true(alloc_maybe_sampled(a) && alloc_maybe_sampled(b) && alloc_maybe_sampled(c));
 }
 
 int main(void)
