@@ -70,6 +70,7 @@ struct server {
     struct symbolizer *sym;
     struct inliner *inl; /* its DWARF reader (inlined frames, lines) */
     uint64_t last_tick_ms, idle_since_ms, last_save_ms;
+    bool early_end; /* server_set_early_end */
     unsigned ticks;
     char **names; /* "<outdir>/<comm>.<pid>" written, for tags */
     size_t nnames, capnames;
@@ -118,6 +119,11 @@ struct server *server_new(const char *name)
     }
     s->idle_since_ms = s->last_tick_ms = mono_ms();
     return s;
+}
+
+void server_set_early_end(struct server *s, bool early)
+{
+    s->early_end = early;
 }
 
 size_t server_clients(const struct server *s)
@@ -430,9 +436,12 @@ static void on_end(struct server *s, struct client *c)
     how[sizeof lh->end_how] = 0;
     if (!how[0])
         snprintf(how, sizeof how, "exit");
+    if (s->early_end)
+        reply(c->fd, ATTACH_END);
     write_image(s, c, how, lh->end_status, layout_leaves_no_files(lh, how));
     c->written_end = true;
-    reply(c->fd, ATTACH_END);
+    if (!s->early_end)
+        reply(c->fd, ATTACH_END);
 }
 
 /* Read client i's messages; false when it is gone (dropped). */

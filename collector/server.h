@@ -26,6 +26,14 @@ struct server;
  * collector already listens there (not an error for `flamepre collect`). */
 struct server *server_new(const char *name);
 
+/* Answer END before writing the image's files, not after: for `flamepre
+ * record`, whose promise is that the files exist when it returns (it
+ * writes every image before), so its processes do not wait at exit for
+ * their symbolization, which serialised a `make -j` on its collector. The
+ * image's maps are read, and its rings drained, before the answer all the
+ * same (the memory outlives the process). */
+void server_set_early_end(struct server *s, bool early);
+
 /* One round: wait up to timeout_ms for messages, then drain and write
  * what is due. Returns the number of images attached. */
 size_t server_step(struct server *s, int timeout_ms);

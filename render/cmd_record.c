@@ -450,7 +450,9 @@ int cmd_record(int argc, char **argv)
     snprintf(sockname, sizeof sockname, "flamepre-record/%d/%lx", (int)getpid(),
              (unsigned long)time(NULL));
     struct server *srv = server_new(sockname);
-    if (!srv)
+    if (srv)
+        server_set_early_end(srv, true);
+    else
         cli_warn("cannot listen for the profiled processes (%s): they collect in-process",
                  strerror(errno));
     time_t since = time(NULL);
