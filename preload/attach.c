@@ -24,6 +24,7 @@
 #include "preload/fds.h"
 #include "preload/layout.h"
 #include "preload/shm.h"
+#include "preload/strbuild.h"
 
 #define HELLO_TIMEOUT_MS 10000 /* a loaded machine can be slow to schedule it */
 #define LISTEN_TIMEOUT_MS 3000 /* a collector just started listens within ms */
@@ -117,37 +118,16 @@ static int recv_reply(int fd, uint32_t type, uint64_t deadline)
 
 /* The listening socket's abstract name: FLAMEPRE_SOCKET (set by `flamepre
  * record`), else one per user and output directory. */
-/* Append s (cut at end) and return the new end of the text. */
-static char *put_str(char *out, char *end, const char *s)
-{
-    while (*s && out < end)
-        *out++ = *s++;
-    return out;
-}
-
-static char *put_uint(char *out, char *end, unsigned v)
-{
-    char d[10];
-    int k = 0;
-    do
-        d[k++] = (char)('0' + v % 10);
-    while ((v /= 10) && k < 10);
-    while (k > 0 && out < end)
-        *out++ = d[--k];
-    return out;
-}
-
 static socklen_t compute_socket_name(const char *outdir, struct sockaddr_un *a)
 {
     memset(a, 0, sizeof *a);
     a->sun_family = AF_UNIX;
     const char *given = getenv("FLAMEPRE_SOCKET");
     int n;
-    /* Built by hand, not with snprintf: printf's code is pages of libc a
-     * short program never touches otherwise (a page fault each). */
+    /* Built by hand, not with snprintf (strbuild.h says why). */
     char *out = a->sun_path + 1, *end = a->sun_path + sizeof a->sun_path - 1;
     if (given && *given) {
-        out = put_str(out, end, given);
+        out = sb_str(out, end, given);
     } else {
         uint64_t h = 0xcbf29ce484222325ull;
         for (const char *p = outdir; *p; p++)
@@ -155,16 +135,12 @@ static socklen_t compute_socket_name(const char *outdir, struct sockaddr_un *a)
         /* The layout version too: a collector of another build (still
          * idling after an upgrade) is never asked to read this one:
          * "flamepre/<euid>/<16 hex digits>/v<version>". */
-        out = put_str(out, end, "flamepre/");
-        out = put_uint(out, end, (unsigned)geteuid());
-        out = put_str(out, end, "/");
-        char hex[16];
-        for (int i = 15; i >= 0; i--, h >>= 4)
-            hex[i] = "0123456789abcdef"[h & 15];
-        for (int i = 0; i < 16 && out < end; i++)
-            *out++ = hex[i];
-        out = put_str(out, end, "/v");
-        out = put_uint(out, end, LAYOUT_VERSION);
+        out = sb_str(out, end, "flamepre/");
+        out = sb_uint(out, end, (unsigned)geteuid());
+        out = sb_str(out, end, "/");
+        out = sb_hex64(out, end, h);
+        out = sb_str(out, end, "/v");
+        out = sb_uint(out, end, LAYOUT_VERSION);
     }
     n = (int)(out - (a->sun_path + 1));
     return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);

@@ -191,6 +191,20 @@ void hooks_resolve(void);
  * paths stay small. */
 void hooks_resolve_keep_errno(void) __attribute__((cold));
 
+/* An interposer's prologue: resolve real.name on first use; where the
+ * libraries after flamepre have no such function, fail as a missing one
+ * would (errno ENOSYS, return FAIL; FAIL empty for a void function). */
+#define HOOK_REAL_OR_FAIL(name, FAIL)               \
+    do {                                            \
+        if (__builtin_expect(!real.name, 0)) {      \
+            hooks_resolve_keep_errno();             \
+            if (!real.name) {                       \
+                errno = ENOSYS;                     \
+                return FAIL;                        \
+            }                                       \
+        }                                           \
+    } while (0)
+
 static inline void hooks_ensure(void)
 {
     if (__builtin_expect(real.dl_iterate_phdr == 0, 0))

@@ -80,13 +80,7 @@ static inline uint64_t pos(long r)
 #define SHIM(ret, name, call, FAIL, FD, KIND, BYTES, params, args) \
     FLAMEPRE_EXPORT ret name params                                \
     {                                                              \
-        if (UNLIKELY(!real.name)) {                                \
-            hooks_resolve_keep_errno();                            \
-            if (!real.name) {                                      \
-                errno = ENOSYS;                                    \
-                return FAIL;                                       \
-            }                                                      \
-        }                                                          \
+        HOOK_REAL_OR_FAIL(name, FAIL);                             \
         if (LIKELY(!IO_ON()))                                      \
             return real.name args;                                 \
         uint64_t t0 = wait_now();                                  \
@@ -102,13 +96,7 @@ static inline uint64_t pos(long r)
 #define STDIO_FN(linkage, ret, fname, name, call, FAIL, FP, BYTES, params, args) \
     linkage ret fname params                                                     \
     {                                                                            \
-        if (UNLIKELY(!real.name)) {                                              \
-            hooks_resolve_keep_errno();                                          \
-            if (!real.name) {                                                    \
-                errno = ENOSYS;                                                  \
-                return FAIL;                                                     \
-            }                                                                    \
-        }                                                                        \
+        HOOK_REAL_OR_FAIL(name, FAIL);                                           \
         if (LIKELY(!IO_ON()))                                                    \
             return real.name args;                                               \
         uint64_t t0 = wait_now();                                                \
@@ -236,13 +224,7 @@ static inline int open_mode(int flags, va_list ap)
 }
 
 #define OPEN_BODY(name, call, ...)                             \
-    if (UNLIKELY(!real.name)) {                                \
-        hooks_resolve_keep_errno();                            \
-        if (!real.name) {                                      \
-            errno = ENOSYS;                                    \
-            return -1;                                         \
-        }                                                      \
-    }                                                          \
+    HOOK_REAL_OR_FAIL(name, -1);                               \
     if (LIKELY(!IO_ON()))                                      \
         return real.name(__VA_ARGS__);                         \
     uint64_t t0 = wait_now();                                  \

@@ -7,6 +7,7 @@
  */
 #include "preload/lifecycle.h"
 
+#include <dirent.h> /* struct dirent64: getdents64 records */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -280,13 +281,12 @@ static void register_existing_threads(void)
     long n;
     while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
         for (long off = 0; off < n;) {
-            /* struct linux_dirent64: ino, off (8 bytes each), reclen (2),
-             * type (1), name */
+            /* the kernel's records are struct dirent64's layout */
             unsigned short reclen;
-            memcpy(&reclen, buf + off + 16, sizeof reclen);
+            memcpy(&reclen, buf + off + offsetof(struct dirent64, d_reclen), sizeof reclen);
             if (reclen == 0 || off + reclen > n)
                 break;
-            const char *name = buf + off + 19;
+            const char *name = buf + off + offsetof(struct dirent64, d_name);
             long tid = 0;
             for (const char *c = name;
                  c < buf + off + reclen && *c >= '0' && *c <= '9' && tid < 0x40000000; c++)

@@ -32,6 +32,7 @@
 #include "preload/alloc.h"
 #include "preload/log.h"
 #include "preload/record.h"
+#include "preload/strbuild.h"
 #include "preload/unwind.h"
 
 int wait_lock_on;
@@ -99,16 +100,10 @@ void wait_weight(uint64_t d, uint64_t t, uint64_t bytes, uint64_t *ns, uint64_t 
 
 static enum wait_fd_kind classify_anon(int fd)
 {
-    char path[32] = "/proc/self/fd/", num[12];
-    int n = 0;
-    unsigned v = (unsigned)fd;
-    do
-        num[n++] = (char)('0' + v % 10);
-    while ((v /= 10) && n < 11);
-    size_t l = strlen(path);
-    while (n > 0)
-        path[l++] = num[--n];
-    path[l] = 0;
+    char path[32];
+    char *e = sb_uint(sb_str(path, path + sizeof path - 1, "/proc/self/fd/"),
+                      path + sizeof path - 1, (unsigned)fd);
+    *e = 0;
     char link[64];
     ssize_t r = readlink(path, link, sizeof link - 1);
     if (r <= 0)

@@ -29,13 +29,7 @@
 #define WALL_SHIM(ret, name, FAIL, params, args)                                 \
     FLAMEPRE_EXPORT ret name params                                              \
     {                                                                            \
-        if (__builtin_expect(!real.name, 0)) {                                   \
-            hooks_resolve_keep_errno();                                          \
-            if (!real.name) {                                                    \
-                errno = ENOSYS;                                                  \
-                return FAIL;                                                     \
-            }                                                                    \
-        }                                                                        \
+        HOOK_REAL_OR_FAIL(name, FAIL);                                           \
         if (!WALL_ON())                                                          \
             return real.name args;                                               \
         uint64_t t0 = wait_now();                                                \

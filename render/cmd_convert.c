@@ -27,8 +27,9 @@ void usage_convert(FILE *f)
           "  -o, --output F   output file (default stdout)\n"
           "      --units U    samples, bytes, ns or count (default: from the file name)\n"
           "      --merge-threads, --lenient, --lines   as for render\n"
-          "      --metric NAME    of a timeline input: cpu, lock_ns, cond_ns or io_ns (default\n"
-          "                       cpu); the whole time range (render and top take ranges)\n",
+          "      --metric NAME    of a timeline input: cpu, wall, alloc_bytes (or alloc),\n"
+          "                       lock_ns, cond_ns or io_ns (default cpu); the whole time\n"
+          "                       range (render and top take ranges)\n",
           f);
 }
 
