@@ -185,7 +185,7 @@ BUILD_PKGS := gcc make binutils libunwind-dev libelf-dev libdw-dev zlib1g-dev
 # jemalloc for the allocator-stacking test.
 TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev python3 python3-jsonschema sqlite3 file golang-go \
               redis-server redis-tools libjemalloc2 chromium nodejs cmd:npm nginx-light curl \
-              apache2-utils linux-perf
+              apache2-utils linux-perf strace
 BENCH_PKGS := $(TEST_PKGS) libgoogle-perftools-dev hyperfine time heaptrack
 deps-build:
 	@.ci/install-deps.sh $(BUILD_PKGS)

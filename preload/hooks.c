@@ -1,16 +1,23 @@
 /*
  * Hook table (see hooks.h). One row per interposed function; `required`
  * rows are reported when missing, the others (dlmopen on libcs without it)
- * are simply left NULL and their interposer fails the call.
+ * are simply left NULL and their interposer fails the call. ON_USE rows
+ * (jemalloc's extensions) are resolved by their own shims at their first
+ * call: a dlsym that fails builds its error message with malloc, and at
+ * start that malloc would set up the heap (brk, page faults, getrandom) in
+ * every process, nearly none of which ever calls them.
  */
 #include "preload/hooks.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "preload/log.h"
 
 struct hooks real;
+
+#define ON_USE 2
 
 static const struct {
     const char *name;
@@ -34,10 +41,10 @@ static const struct {
     ROW(valloc, 0),
     ROW(pvalloc, 0),
     ROW(malloc_usable_size, 0),
-    ROW(mallocx, 0),
-    ROW(rallocx, 0),
-    ROW(sdallocx, 0),
-    ROW(dallocx, 0),
+    ROW(mallocx, ON_USE),
+    ROW(rallocx, ON_USE),
+    ROW(sdallocx, ON_USE),
+    ROW(dallocx, ON_USE),
     ROW(pthread_create, 1),
     ROW(exit, 1),
     ROW(_exit, 1),
@@ -71,7 +78,7 @@ void hooks_resolve(void)
 {
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         void **slot = (void **)((char *)&real + table[i].off);
-        if (*slot)
+        if (*slot || table[i].required == ON_USE)
             continue;
         void *fn = dlsym(RTLD_NEXT, table[i].name);
         if (!fn && table[i].required)
@@ -79,6 +86,22 @@ void hooks_resolve(void)
                       table[i].name);
         *slot = fn;
     }
+}
+
+_Atomic int hooks_on_use_done;
+
+void hooks_resolve_on_use(void)
+{
+    if (atomic_load_explicit(&hooks_on_use_done, memory_order_acquire))
+        return;
+    int saved = errno;
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        void **slot = (void **)((char *)&real + table[i].off);
+        if (table[i].required == ON_USE && !*slot)
+            *slot = dlsym(RTLD_NEXT, table[i].name);
+    }
+    atomic_store_explicit(&hooks_on_use_done, 1, memory_order_release);
+    errno = saved;
 }
 
 void hooks_resolve_keep_errno(void)

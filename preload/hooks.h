@@ -191,6 +191,17 @@ void hooks_resolve(void);
  * paths stay small. */
 void hooks_resolve_keep_errno(void) __attribute__((cold));
 
+/* The rows hooks_resolve leaves alone (jemalloc's mallocx, rallocx,
+ * sdallocx, dallocx): resolved at the first call of one of their shims,
+ * once; errno kept. */
+void hooks_resolve_on_use(void) __attribute__((cold));
+extern _Atomic int hooks_on_use_done;
+static inline void hooks_on_use(void)
+{
+    if (__builtin_expect(!__atomic_load_n(&hooks_on_use_done, __ATOMIC_ACQUIRE), 0))
+        hooks_resolve_on_use();
+}
+
 /* An interposer's prologue: resolve real.name on first use; where the
  * libraries after flamepre have no such function, fail as a missing one
  * would (errno ENOSYS, return FAIL; FAIL empty for a void function). */

@@ -337,6 +337,7 @@ void dallocx(void *p, int flags);
 FLAMEPRE_EXPORT void *mallocx(size_t n, int flags)
 {
     NEED(malloc);
+    hooks_on_use();
     void *p;
     if (real.mallocx) {
         p = real.mallocx(n, flags);
@@ -353,6 +354,7 @@ FLAMEPRE_EXPORT void *mallocx(size_t n, int flags)
 FLAMEPRE_EXPORT void *rallocx(void *p, size_t n, int flags)
 {
     NEED(realloc);
+    hooks_on_use();
     if (UNLIKELY(!real.realloc && !real.rallocx))
         return NULL;
     uint64_t v = alloc_realloc_begin(p);
@@ -368,6 +370,7 @@ FLAMEPRE_EXPORT void sdallocx(void *p, size_t n, int flags)
         return;
     alloc_note_free(p);
     NEED(free);
+    hooks_on_use();
     if (real.sdallocx)
         real.sdallocx(p, n, flags);
     else if (real.free)
@@ -380,6 +383,7 @@ FLAMEPRE_EXPORT void dallocx(void *p, int flags)
         return;
     alloc_note_free(p);
     NEED(free);
+    hooks_on_use();
     if (real.dallocx)
         real.dallocx(p, flags);
     else if (real.free)
