@@ -299,6 +299,11 @@ static long wait_record(struct image *img, uint64_t key, const struct record *re
 /* Move every complete record of slot i into the table. A record that does
  * not decode (a host that wrote garbage: record_decode) ends the drain of
  * that ring: the rest is skipped, never read out of bounds. */
+static bool image_ended(const struct image *img)
+{
+    return atomic_load_explicit(&img->h->end, memory_order_acquire) == LAYOUT_ENDED;
+}
+
 static void drain_slot(struct image *img, unsigned i, bool refresh)
 {
     struct tslot *s = slot_at(img, i);
@@ -378,7 +383,13 @@ static void drain_slot(struct image *img, unsigned i, bool refresh)
         return;
     }
     if (refresh || !r->name[0]) {
-        read_comm(img->proc_pid, s->tid, r->name, sizeof r->name);
+        if (s->name[0] && image_ended(img)) {
+            /* the host's own last word (lifecycle_finish) */
+            memcpy(r->name, s->name, sizeof r->name);
+            r->name[sizeof r->name - 1] = 0;
+        } else {
+            read_comm(img->proc_pid, s->tid, r->name, sizeof r->name);
+        }
         if (!refresh)
             return;
         if (thread_gone(img->proc_pid, s->tid)) {
@@ -458,8 +469,10 @@ void image_drain(struct image *img, bool refresh)
         high = img->h->slots_max;
     for (unsigned i = 0; i < high; i++)
         drain_slot(img, i, refresh);
-    /* In-process (hooks set), the collector's own thread would count. */
-    if (refresh && !img->hooks.retire_gone)
+    /* In-process (hooks set), the collector's own thread would count. At
+     * the image's end a scan can only confirm the suspects of an earlier
+     * one (there is no later scan for new ones): none, no scan. */
+    if (refresh && !img->hooks.retire_gone && !(image_ended(img) && img->nsuspects == 0))
         scan_unprofiled(img, high);
 }
 

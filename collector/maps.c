@@ -171,6 +171,14 @@ int maps_parse(pid_t pid, const char *text, struct module_map *mm, uint32_t epoc
     for (const char *line = text; line && *line;) {
         const char *nl = strchr(line, '\n');
         size_t llen = nl ? (size_t)(nl - line) : strlen(line);
+        /* Only executable mappings hold code. The permissions follow the
+         * first space ("lo-hi r-xp ..."); most lines fail this test, and
+         * skip the copy and the scanf below. */
+        const char *sp = memchr(line, ' ', llen);
+        if (!sp || (size_t)(sp - line) + 3 >= llen || sp[3] != 'x') {
+            line = nl ? nl + 1 : NULL;
+            continue;
+        }
         char buf[PATH_MAX + 256];
         if (llen >= sizeof buf)
             llen = sizeof buf - 1;

@@ -427,10 +427,13 @@ static void on_end(struct server *s, struct client *c)
     if (!c->img)
         return;
     image_drain(c->img, true);
-    /* The process waits, still mapped as it ran: code mapped without
-     * dlopen (V8's copy of its builtins) is named through this read. */
-    read_maps(c);
+    /* The process waits, still mapped as it ran: its map is read again if
+     * it changed since the last read (the host bumps the generation on
+     * dlopen, dlclose, code mapped with mmap, and at its end when the
+     * loader's counts moved: modules libc loaded itself). */
     const struct layout_header *lh = c->base;
+    if (!c->map_read_once || atomic_load(&lh->map_gen) != c->map_gen)
+        read_maps(c);
     char how[sizeof lh->end_how + 1];
     memcpy(how, lh->end_how, sizeof lh->end_how);
     how[sizeof lh->end_how] = 0;

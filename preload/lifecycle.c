@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,7 +211,7 @@ static struct tslot *thread_register(void)
     }
     if (!s)
         return NULL;
-    threads_stack_bounds(&s->stack_lo, &s->stack_hi);
+    threads_stack_bounds(s->tid == shm_hdr->pid, &s->stack_lo, &s->stack_hi);
     if (cfg.events & EV_WALL)
         wall_thread_begin(s);
     tstate.slot = s;
@@ -361,6 +362,34 @@ static void fork_child(void)
     errno = saved;
 }
 
+/* The loader's count of objects loaded and unloaded so far (dlpi_adds,
+ * dlpi_subs). libc loads some modules itself, past the dlopen interposer
+ * (NSS, iconv): a change of these counts between the start and the end
+ * tells the collector, through the map generation, that the map it read
+ * at the start is no longer the whole story. */
+struct dl_counts {
+    unsigned long long adds, subs;
+};
+static struct dl_counts dl_at_start;
+
+static int dl_counts_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct dl_counts *c = arg;
+    if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs) {
+        c->adds = info->dlpi_adds;
+        c->subs = info->dlpi_subs;
+    }
+    return 1; /* the counts are global: the first object is enough */
+}
+
+static struct dl_counts dl_counts_now(void)
+{
+    struct dl_counts c = {0, 0};
+    if (real.dl_iterate_phdr)
+        real.dl_iterate_phdr(dl_counts_cb, &c);
+    return c;
+}
+
 __attribute__((constructor)) static void flamepre_init(void)
 {
     int saved = errno;
@@ -435,6 +464,7 @@ __attribute__((constructor)) static void flamepre_init(void)
      * with our clocks) before any thread is armed; its answer is awaited
      * once this thread is registered. */
     atomic_store(&recording, true);
+    dl_at_start = dl_counts_now(); /* before the collector reads the maps */
     start_collecting();
     struct tslot *self = thread_register();
     sampler_drop_probe();
@@ -517,9 +547,17 @@ void lifecycle_finish(const char *how, int status)
     memcpy(h->end_how, how, n); /* not snprintf: see read_comm */
     h->end_how[n] = 0;
     h->end_status = status;
+    bool quiet = layout_leaves_no_files(h, how);
+    if (!quiet) {
+        /* (Only for an image that gets files: dl_iterate_phdr's page of
+         * libc is one more page fault in a fork child.) */
+        struct dl_counts dl = dl_counts_now();
+        if (dl.adds != dl_at_start.adds || dl.subs != dl_at_start.subs)
+            atomic_fetch_add(&h->map_gen, 1);
+    }
     atomic_store_explicit(&h->end, LAYOUT_ENDED, memory_order_release);
     if (process_mode)
-        attach_end(layout_leaves_no_files(h, how)); /* nothing to wait for */
+        attach_end(quiet); /* nothing to wait for */
     else
         collector_finish(how);
     tstate.guard--;

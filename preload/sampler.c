@@ -303,8 +303,15 @@ static int perf_arm(struct tslot *s)
     attr.sample_period = first_period(s->tid);
     s->phase_pending = attr.sample_period != period_ns;
     int fd = take_probe(s->tid, attr.sample_period);
-    if (fd < 0)
+    bool enabled = false;
+    if (fd < 0) {
+        /* Counting from the start spares an ioctl per thread (dear in a
+         * VM): an overflow before the signal is routed below goes
+         * nowhere, a sample lost once in thousands of starts. */
+        attr.disabled = 0;
         fd = (int)perf_open(&attr, s->tid);
+        enabled = true;
+    }
     if (fd < 0)
         return -1;
     fd = fds_take_high(fd);
@@ -314,14 +321,16 @@ static int perf_arm(struct tslot *s)
     uint64_t id;
     if (ioctl(fd, PERF_EVENT_IOC_ID, &id) == 0)
         s->perf_id = id;
+    /* Signal and owner first: with O_ASYNC set, an overflow is signalled
+     * at once, and only to the right thread with the right signal. */
     struct f_owner_ex owner = {F_OWNER_TID, s->tid};
-    if (fcntl(fd, F_SETFL, O_ASYNC) < 0 || fcntl(fd, F_SETSIG, signo) < 0 ||
-        fcntl(fd, F_SETOWN_EX, &owner) < 0) {
+    if (fcntl(fd, F_SETSIG, signo) < 0 || fcntl(fd, F_SETOWN_EX, &owner) < 0 ||
+        fcntl(fd, F_SETFL, O_ASYNC) < 0) {
         fds_close(fd);
         return -1;
     }
     atomic_store(&s->perf_fd, fd);
-    if (ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) < 0) {
+    if (!enabled && ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) < 0) {
         sampler_disarm(s);
         return -1;
     }

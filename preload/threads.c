@@ -125,11 +125,10 @@ void threads_retire(struct tslot *s)
  * top of the initial stack, so the mapping ends at the page after it;
  * the stack may grow down to RLIMIT_STACK below that, where the kernel
  * keeps other mappings out. false (use pthread_getattr_np) when the limit
- * is infinite or the caller's frame is not inside the result. */
+ * is infinite or the caller's frame is not inside the result (which also
+ * catches a caller that is not the main thread after all). */
 static bool main_stack_bounds(uintptr_t *lo, uintptr_t *hi)
 {
-    if (threads_gettid() != getpid())
-        return false;
     const char *fn = (const char *)getauxval(AT_EXECFN);
     struct rlimit rl;
     if (!fn || getrlimit(RLIMIT_STACK, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
@@ -145,9 +144,9 @@ static bool main_stack_bounds(uintptr_t *lo, uintptr_t *hi)
     return true;
 }
 
-void threads_stack_bounds(uintptr_t *lo, uintptr_t *hi)
+void threads_stack_bounds(bool main_thread, uintptr_t *lo, uintptr_t *hi)
 {
-    if (main_stack_bounds(lo, hi))
+    if (main_thread && main_stack_bounds(lo, hi))
         return;
     pthread_attr_t attr;
     void *addr;

@@ -194,8 +194,11 @@ void threads_retire(struct tslot *s);
  * Normal context. */
 void threads_reap_gone(void (*retire)(struct tslot *s));
 
-/* Stack bounds of the calling thread (pthread_getattr_np); normal context. */
-void threads_stack_bounds(uintptr_t *lo, uintptr_t *hi);
+/* Stack bounds of the calling thread (pthread_getattr_np); normal context.
+ * main_thread: the caller is probably the process's first thread (tid ==
+ * pid), whose bounds come from the auxiliary vector and the stack limit
+ * instead, when they check out. */
+void threads_stack_bounds(bool main_thread, uintptr_t *lo, uintptr_t *hi);
 
 /* After fork, in the child, once every slot's clock has been forgotten
  * (sampler_forget): every slot but the caller's is dropped (its thread does
