@@ -10,7 +10,6 @@
 #include "preload/hooks.h"
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <stddef.h>
 
 #include "preload/log.h"
@@ -88,11 +87,11 @@ void hooks_resolve(void)
     }
 }
 
-_Atomic int hooks_on_use_done;
+int hooks_on_use_done;
 
 void hooks_resolve_on_use(void)
 {
-    if (atomic_load_explicit(&hooks_on_use_done, memory_order_acquire))
+    if (__atomic_load_n(&hooks_on_use_done, __ATOMIC_ACQUIRE))
         return;
     int saved = errno;
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
@@ -100,7 +99,7 @@ void hooks_resolve_on_use(void)
         if (table[i].required == ON_USE && !*slot)
             *slot = dlsym(RTLD_NEXT, table[i].name);
     }
-    atomic_store_explicit(&hooks_on_use_done, 1, memory_order_release);
+    __atomic_store_n(&hooks_on_use_done, 1, __ATOMIC_RELEASE);
     errno = saved;
 }
 

@@ -195,7 +195,7 @@ void hooks_resolve_keep_errno(void) __attribute__((cold));
  * sdallocx, dallocx): resolved at the first call of one of their shims,
  * once; errno kept. */
 void hooks_resolve_on_use(void) __attribute__((cold));
-extern _Atomic int hooks_on_use_done;
+extern int hooks_on_use_done; /* read and written with __atomic builtins */
 static inline void hooks_on_use(void)
 {
     if (__builtin_expect(!__atomic_load_n(&hooks_on_use_done, __ATOMIC_ACQUIRE), 0))
