@@ -24,6 +24,7 @@
 #include <libunwind.h>
 #include <unwind.h>
 
+#include "preload/cfa_rule.h"
 #include "preload/threads.h"
 
 struct range {
@@ -65,6 +66,8 @@ static struct {
     int (*getcontext)(unw_context_t *);
 } lu;
 
+struct stacks;
+
 struct sig_bt {
     uintptr_t *pcs;
     unsigned n, max, skipped;
@@ -73,6 +76,11 @@ struct sig_bt {
     bool found;
     uintptr_t last_fp, last_cfa; /* rbp and CFA of the last frame reported */
     bool skip_match;             /* the frame at pc is recorded already */
+    /* a walk resumed from a frame-pointer chain (walk_dwarf): each step is
+     * checked first (resumed_step); the frame at pc was seated with this
+     * rsp */
+    const struct stacks *guard;
+    uintptr_t seat_sp;
 };
 
 static _Unwind_Reason_Code sig_frame(struct _Unwind_Context *ctx, void *data);
@@ -203,7 +211,7 @@ int unwind_init(enum unwind_mode m)
          * normal context, not first inside a handler. */
         uintptr_t tmp[8];
         unsigned fl = 0;
-        struct sig_bt a = {tmp, 0, 8, 0, &fl, 0, true, 0, 0, false};
+        struct sig_bt a = {tmp, 0, 8, 0, &fl, 0, true, 0, 0, false, NULL, 0};
         gcc_backtrace(sig_frame, &a);
     }
 
@@ -401,6 +409,71 @@ static unsigned walk_cursor(unw_cursor_t *cur, uintptr_t *pcs, unsigned max, uns
  * interrupted pc are ours and are skipped.
  */
 
+/* The bytes [a, a + len) are readable: a system call, no fault. */
+static bool readable(uintptr_t a, size_t len)
+{
+    int saved = errno;
+    char buf[16];
+    struct iovec local = {buf, len < sizeof buf ? len : sizeof buf},
+                 remote = {(void *)a, local.iov_len};
+    bool ok = process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)local.iov_len;
+    errno = saved;
+    return ok;
+}
+
+/*
+ * In a walk resumed from a frame-pointer chain, may libgcc step past this
+ * frame? The step computes the frame's CFA by its CFI rule from the
+ * registers libgcc holds, then reads the return address and saved
+ * registers below that CFA, unchecked. On a resumed walk those registers
+ * came from a chain that may lie (code without frame pointers uses rbp
+ * freely), and what libgcc restores from such frames is anything: a CFA
+ * computed from it faulted in the handler (tests/hazards/t_bogus_chain.sh).
+ * So the rule is evaluated here first (cfa_rule.h), and the CFA must lie
+ * on the stack rsp is on, at least 8 above rsp (every frame's does); on a
+ * stack of unknown bounds, within 8 MiB above rsp and readable.
+ *
+ * _URC_NO_REASON: go on. Otherwise the walk ends here; with UNW_F_FAILED
+ * unless the rule takes rbp and rbp is zero_frame (walk_fp_chain's
+ * deliberate end, which libgcc would have reached reading zeros).
+ */
+static _Unwind_Reason_Code resumed_step(struct _Unwind_Context *ctx, struct sig_bt *a, bool seat)
+{
+    uintptr_t ip = (uintptr_t)gcc_get_ip(ctx);
+    /* (the seated frame is reached through the signal frame: exact pc) */
+    uintptr_t look = seat ? ip : ip - 1;
+    void *bases[3];
+    const void *fde = _Unwind_Find_FDE((void *)look, bases);
+    if (!fde)
+        return _URC_NO_REASON; /* libgcc finds none either: its walk ends */
+    struct cfa_rule rule;
+    uintptr_t rsp = seat ? a->seat_sp : (uintptr_t)gcc_get_cfa(ctx);
+    uintptr_t base;
+    /* Callee-saved registers (rbx, rbp, r12-r15) always have a place in
+     * libgcc's context; an expression or a scratch register (a realigned
+     * frame's DRAP in rdi or r10) is not followed. */
+    if (cfa_rule_at(fde, (uintptr_t)bases[2], look, 0, UINTPTR_MAX, &rule) < 0 ||
+        rule.kind != CFA_REG ||
+        !(rule.reg == 3 || rule.reg == 6 || rule.reg == 7 || (rule.reg >= 12 && rule.reg <= 15)))
+        goto fail;
+    base = rule.reg == 7 ? rsp : (uintptr_t)gcc_get_gr(ctx, (int)rule.reg);
+    if (rule.reg == 6 && base >= (uintptr_t)zero_frame && base < (uintptr_t)(zero_frame + 64))
+        return _URC_END_OF_STACK;
+    uintptr_t cfa = base + (uintptr_t)rule.off;
+    /* (CFA - 8, the return address's slot, is at or above rsp: the
+     * outermost frames, _start and clone3's child, have CFA = rsp + 8) */
+    if ((rule.off >= 0 ? cfa < base : cfa > base) || cfa < rsp + 8)
+        goto fail;
+    int in = stack_of(a->guard, rsp, 0);
+    if (in >= 0 ? stack_of(a->guard, cfa - 8, 8) == in
+                : cfa - rsp <= (8u << 20) && readable(cfa - 8, 8))
+        return _URC_NO_REASON;
+fail:
+    *a->flags |= UNW_F_FAILED;
+    a->last_fp = 0; /* no further resumption from here */
+    return _URC_END_OF_STACK;
+}
+
 static _Unwind_Reason_Code sig_frame(struct _Unwind_Context *ctx, void *data)
 {
     struct sig_bt *a = data;
@@ -415,11 +488,11 @@ static _Unwind_Reason_Code sig_frame(struct _Unwind_Context *ctx, void *data)
         if (a->skip_match) {
             a->last_fp = (uintptr_t)gcc_get_gr(ctx, 6);
             a->last_cfa = (uintptr_t)gcc_get_cfa(ctx);
-            return _URC_NO_REASON;
+            return a->guard ? resumed_step(ctx, a, true) : _URC_NO_REASON;
         }
     }
     if (a->n > 0 && in_range(&self_text, ip)) /* the leaf: see walk_fp */
-        return _URC_NO_REASON;
+        return a->guard ? resumed_step(ctx, a, false) : _URC_NO_REASON;
     if (a->n >= a->max) {
         *a->flags |= UNW_F_TRUNCATED;
         return _URC_END_OF_STACK;
@@ -427,7 +500,7 @@ static _Unwind_Reason_Code sig_frame(struct _Unwind_Context *ctx, void *data)
     a->pcs[a->n++] = ip;
     a->last_fp = (uintptr_t)gcc_get_gr(ctx, 6); /* DWARF register 6: rbp */
     a->last_cfa = (uintptr_t)gcc_get_cfa(ctx);
-    return _URC_NO_REASON;
+    return a->guard ? resumed_step(ctx, a, false) : _URC_NO_REASON;
 }
 
 /* libgcc's walk, left early through tstate.gcc_escape when the next
@@ -465,7 +538,7 @@ static unsigned walk_dwarf(const ucontext_t *ucc, const struct stacks *st, uintp
     uintptr_t pc = (uintptr_t)ucc->uc_mcontext.gregs[REG_RIP];
     bool gcc_room = room >= UNWIND_NEED_GCC;
     if (gcc_signal_safe && gcc_room && !tstate.in_unwind) {
-        struct sig_bt a = {pcs, 0, max, 0, flags, pc, false, 0, 0, false};
+        struct sig_bt a = {pcs, 0, max, 0, flags, pc, false, 0, 0, false, NULL, 0};
         gcc_walk(sig_frame, &a);
         if (!a.found)
             return leaf_only(ucc, pcs, flags, UNW_F_FAILED);
@@ -499,6 +572,8 @@ static unsigned walk_dwarf(const ucontext_t *ucc, const struct stacks *st, uintp
             a.skipped = 0;
             a.skip_match = true;
             a.last_fp = 0;
+            a.guard = st;
+            a.seat_sp = r.sp;
             gcc_walk(sig_frame, &a);
             if (!a.found)
                 break;
