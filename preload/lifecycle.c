@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/single_threaded.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -468,7 +469,12 @@ __attribute__((constructor)) static void flamepre_init(void)
     start_collecting();
     struct tslot *self = thread_register();
     sampler_drop_probe();
-    register_existing_threads();
+    /* glibc clears __libc_single_threaded at the first pthread_create:
+     * while it is set there is no thread to find (and five system calls
+     * to spare in every process). A thread started with a bare clone is
+     * left to the collector's /proc scan (threads_unprofiled). */
+    if (!__libc_single_threaded)
+        register_existing_threads();
     if (finish_collecting() < 0) {
         atomic_store(&recording, false);
         if (self)
