@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,7 +39,7 @@
 struct watch {
     pthread_t thread;
     pthread_mutex_t *life;
-    int statfd;
+    int statfd, pidfd;
     _Atomic int stop;
     _Atomic int done; /* how/status are set */
     char how[64];
@@ -48,6 +50,7 @@ struct client {
     int fd;
     pid_t pid;  /* in our PID namespace (SO_PEERCRED) */
     int statfd; /* /proc/<pid>/stat, opened at attach */
+    int pidfd;  /* pidfd_open(pid), or -1: the status after the reap */
     void *base; /* the image's mapping, once handed over */
     size_t size;
     struct image *img;
@@ -76,7 +79,7 @@ struct server {
     size_t nnames, capnames;
 };
 
-static void how_it_ended(int statfd, char *how, size_t len, int *status);
+static void how_it_ended(int statfd, int pidfd, char *how, size_t len, int *status);
 static void watch_start(struct client *c);
 
 static uint64_t mono_ms(void)
@@ -174,6 +177,7 @@ static void accept_all(struct server *s)
         char path[64];
         snprintf(path, sizeof path, "/proc/%d/stat", (int)cr.pid);
         c->statfd = open(path, O_RDONLY | O_CLOEXEC);
+        c->pidfd = (int)syscall(SYS_pidfd_open, cr.pid, 0);
     }
 }
 
@@ -297,7 +301,7 @@ static void *watch_main(void *arg)
         if (r == ETIMEDOUT)
             continue;
         if (r == EOWNERDEAD || r == 0) {
-            how_it_ended(w->statfd, w->how, sizeof w->how, &w->status);
+            how_it_ended(w->statfd, w->pidfd, w->how, sizeof w->how, &w->status);
             if (r == EOWNERDEAD)
                 pthread_mutex_consistent(w->life);
             pthread_mutex_unlock(w->life);
@@ -318,6 +322,7 @@ static void watch_start(struct client *c)
         return;
     w->life = &((struct layout_header *)c->base)->life;
     w->statfd = c->statfd;
+    w->pidfd = c->pidfd;
     pthread_attr_t a;
     pthread_attr_init(&a);
     pthread_attr_setstacksize(&a, 64 * 1024);
@@ -342,21 +347,66 @@ static void watch_stop(struct client *c)
     c->watch = NULL;
 }
 
-static void how_it_ended(int statfd, char *how, size_t len, int *status)
+/* A wait status (as waitpid gives it, and /proc/<pid>/stat's exit_code
+ * field) as meta.json's "end", and the shell's exit status. */
+static void describe_status(long code, char *how, size_t len, int *status)
+{
+    if (code & 0x7f) {
+        int sig = (int)(code & 0x7f);
+        const char *abbr = sigabbrev_np(sig);
+        snprintf(how, len, "signal SIG%s%s", abbr ? abbr : "?",
+                 code & 0x80 ? " (core dumped)" : "");
+        *status = 128 + sig;
+    } else {
+        snprintf(how, len, "exit");
+        *status = (int)((code >> 8) & 0xff);
+    }
+}
+
+/* The wait status of a process its parent has reaped, from a pidfd opened
+ * before (Linux 6.15: PIDFD_GET_INFO with PIDFD_INFO_EXIT; /proc no longer
+ * knows it then). The first 64 bytes of the kernel's struct pidfd_info
+ * (its PIDFD_INFO_SIZE_VER0), declared here: older headers lack it. */
+struct pidfd_info_v0 {
+    uint64_t mask, cgroupid;
+    uint32_t ids[11]; /* pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid */
+    int32_t exit_code;
+};
+_Static_assert(sizeof(struct pidfd_info_v0) == 64, "PIDFD_INFO_SIZE_VER0");
+#define PIDFD_GET_INFO_V0 _IOWR(0xFF, 11, struct pidfd_info_v0)
+#define PIDFD_INFO_EXIT_BIT (1ull << 3)
+
+static bool reaped_status(int pidfd, long *code)
+{
+    struct pidfd_info_v0 info;
+    memset(&info, 0, sizeof info);
+    info.mask = PIDFD_INFO_EXIT_BIT;
+    if (pidfd < 0 || ioctl(pidfd, PIDFD_GET_INFO_V0, &info) != 0 ||
+        !(info.mask & PIDFD_INFO_EXIT_BIT))
+        return false;
+    *code = info.exit_code;
+    return true;
+}
+
+static void how_it_ended(int statfd, int pidfd, char *how, size_t len, int *status)
 {
     *status = -1;
     snprintf(how, len, "gone (status unknown)");
     char buf[2048];
+    long code = 0;
     ssize_t n = statfd >= 0 ? pread(statfd, buf, sizeof buf - 1, 0) : -1;
-    if (n <= 0)
+    if (n <= 0) {
+        /* reaped already (a parent that waits at once) */
+        if (reaped_status(pidfd, &code))
+            describe_status(code, how, len, status);
         return;
+    }
     buf[n] = 0;
     char *p = strrchr(buf, ')');
     if (!p)
         return;
     /* Fields after the command: state is field 3, exit_code field 52. */
     char state = 0;
-    long code = 0;
     int field = 2;
     for (char *tok = strtok(p + 1, " "); tok; tok = strtok(NULL, " ")) {
         field++;
@@ -367,15 +417,8 @@ static void how_it_ended(int statfd, char *how, size_t len, int *status)
     }
     if (field < 52)
         return;
-    if (code & 0x7f) {
-        int sig = (int)(code & 0x7f);
-        const char *abbr = sigabbrev_np(sig);
-        snprintf(how, len, "signal SIG%s%s", abbr ? abbr : "?",
-                 code & 0x80 ? " (core dumped)" : "");
-        *status = 128 + sig;
-    } else if (state == 'Z' || state == 'X' || code) {
-        snprintf(how, len, "exit");
-        *status = (int)((code >> 8) & 0xff);
+    if ((code & 0x7f) || state == 'Z' || state == 'X' || code) {
+        describe_status(code, how, len, status);
     } else {
         /* Alive: the channel was closed (an exec outside the library's
          * interposers, or a program that closed it). */
@@ -394,6 +437,8 @@ static void drop(struct server *s, size_t i)
     close(c->fd);
     if (c->statfd >= 0)
         close(c->statfd);
+    if (c->pidfd >= 0)
+        close(c->pidfd);
     s->c[i] = s->c[--s->n];
     if (!s->n)
         s->idle_since_ms = mono_ms();
@@ -455,7 +500,7 @@ static bool serve(struct server *s, size_t i, bool hup)
     how[0] = 0;
     /* The peer hung up: read its exit code before anything else. */
     if (hup)
-        how_it_ended(s->c[i].statfd, how, sizeof how, &status);
+        how_it_ended(s->c[i].statfd, s->c[i].pidfd, how, sizeof how, &status);
     for (;;) {
         struct client *c = &s->c[i];
         struct attach_wire w;
@@ -501,7 +546,7 @@ static bool serve(struct server *s, size_t i, bool hup)
                 }
             }
             if (!how[0] || strncmp(how, "gone", 4) == 0)
-                how_it_ended(c->statfd, how, sizeof how, &status);
+                how_it_ended(c->statfd, c->pidfd, how, sizeof how, &status);
             on_eof(s, i, how, sizeof how, status);
             return false;
         }
