@@ -534,10 +534,11 @@ static bool serve(struct server *s, size_t i, bool hup)
                 close(passed);
             /* The watcher saw the end first, or a last look now. An image
              * that said END has said how it ended and its files are
-             * written: nothing to wait for (this wait, up to 20 ms with
-             * every other client stalled, came after each normal exit of
-             * a process that lived past a tick). */
-            if (c->watch && !c->written_end) {
+             * written, and one read as killed by a signal is known: nothing
+             * to wait for (this wait, up to 20 ms with every other client
+             * stalled, came after each normal exit of a process that lived
+             * past a tick). */
+            if (c->watch && !c->written_end && strncmp(how, "signal", 6) != 0) {
                 for (int k = 0; k < 20 && !atomic_load(&c->watch->done); k++)
                     usleep(1000);
                 if (atomic_load(&c->watch->done)) {
