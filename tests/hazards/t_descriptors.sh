@@ -3,6 +3,9 @@
 #  - 200 live threads under `ulimit -n 64`: the program's open() and pipe()
 #    succeed as unprofiled (the profiler's descriptors stay in a small range
 #    at the top; the threads past it are sampled by timer and counted).
+#  - A program that lowers its limit to 64 after the start, then starts
+#    threads: their clocks are still perf events, in the new range (the
+#    range's floor is kept, and read again when the kernel refuses it).
 #  - A daemon that closes every descriptor, reopens 0, 1, 2 and later
 #    close_range(3, ~0U): same numbers and output as unprofiled, and its
 #    threads are still sampled (clocks re-armed at high numbers).
@@ -24,6 +27,24 @@ done
 # The timer clock needs no descriptor: with perf, most threads fell back.
 [ "$(meta_get "$(one_file "$TMP/lim-perf" '*.meta.json')" threads_timer_fallback)" -ge 150 ] ||
     fail "fd_limit (perf): the threads past the descriptor range were not counted in threads_timer_fallback"
+
+build limit_drop
+plain ldp "$TMP/limit_drop"
+FLAMEPRE_HZ=999 profile "$TMP/ld" ld "$TMP/limit_drop"
+[ "$(cat "$TMP/ld.rc")" = 0 ] || fail "limit_drop: exit $(cat "$TMP/ld.rc"): $(cat "$TMP/ld.err")"
+cmp -s "$TMP/ldp.out" "$TMP/ld.out" && grep -qx "first fd 3" "$TMP/ld.out" ||
+    fail "limit_drop: '$(cat "$TMP/ld.out")', unprofiled '$(cat "$TMP/ldp.out")'"
+M=$(one_file "$TMP/ld" '*.meta.json') || exit 1
+"$PY" - "$M" <<'PYEOF' || fail "limit_drop: threads not sampled by perf after the limit dropped"
+import json, sys
+j = json.load(open(sys.argv[1]))
+workers = [t for t in j["threads"] if t["tid"] != j["pid"]]
+print("  limit_drop: timer fallbacks %s, worker samples %s"
+      % (j.get("threads_timer_fallback"), [t["samples"] for t in workers]))
+assert len(workers) == 4, workers
+assert j.get("threads_timer_fallback", 0) == 0
+assert all(t["samples"] >= 20 for t in workers)
+PYEOF
 
 plain d "$TMP/daemon_fds" "$TMP/d.log"
 for s in perf timer; do
