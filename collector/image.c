@@ -296,14 +296,15 @@ static long wait_record(struct image *img, uint64_t key, const struct record *re
     return i;
 }
 
-/* Move every complete record of slot i into the table. A record that does
- * not decode (a host that wrote garbage: record_decode) ends the drain of
- * that ring: the rest is skipped, never read out of bounds. */
+/* The host has said how its image ended (lifecycle_finish). */
 static bool image_ended(const struct image *img)
 {
     return atomic_load_explicit(&img->h->end, memory_order_acquire) == LAYOUT_ENDED;
 }
 
+/* Move every complete record of slot i into the table. A record that does
+ * not decode (a host that wrote garbage: record_decode) ends the drain of
+ * that ring: the rest is skipped, never read out of bounds. */
 static void drain_slot(struct image *img, unsigned i, bool refresh)
 {
     struct tslot *s = slot_at(img, i);
@@ -963,11 +964,11 @@ static const char *wait_metric(enum wait_class cls)
  * into tn->b; NULL: no such view. */
 static const char *tl_own_view(struct tl_names *tn, const struct stack_entry *e)
 {
-    if (e->kind == REC_CPU) {
+    if (e->kind == REC_CPU || e->kind == REC_ALLOC) { /* as build_folded writes them */
         sample_line(tn->wr, &tn->b, e, NULL, 0);
         if (tn->b.len == 0)
             buf_str(&tn->b, FRAME_NO_FRAMES);
-        return metric_defs[METRIC_CPU].name;
+        return metric_defs[e->kind == REC_CPU ? METRIC_CPU : METRIC_ALLOC_BYTES].name;
     }
     if ((e->kind & 0xff) == REC_WAIT) {
         const char *m = wait_metric(wait_call_class(WAIT_LABEL_CALL(e->kind >> 8)));
@@ -975,19 +976,13 @@ static const char *tl_own_view(struct tl_names *tn, const struct stack_entry *e)
             wait_line(tn->wr, &tn->b, e);
         return m;
     }
-    if (e->kind == REC_ALLOC) { /* as build_folded writes alloc_bytes.folded */
-        sample_line(tn->wr, &tn->b, e, NULL, 0);
-        if (tn->b.len == 0)
-            buf_str(&tn->b, FRAME_NO_FRAMES);
-        return metric_defs[METRIC_ALLOC_BYTES].name;
-    }
     return NULL;
 }
 
 /* View 1, wall (the wall event only): a CPU sample as period ns of [cpu],
  * a wait as its ns of its state spread over its duration (tlog.h), with
- * the stacks build_wall_folded gives them. [runnable] and [other] are each thread's rest at its end, with no
- * time: they are not in the timeline. */
+ * the stacks build_wall_folded gives them. [runnable] and [other] are
+ * each thread's rest at its end, with no time: not in the timeline. */
 static const char *tl_wall_view(struct tl_names *tn, const struct stack_entry *e,
                                 struct tlog_view *o)
 {

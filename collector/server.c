@@ -417,7 +417,7 @@ static void how_it_ended(int statfd, int pidfd, char *how, size_t len, int *stat
     }
     if (field < 52)
         return;
-    if ((code & 0x7f) || state == 'Z' || state == 'X' || code) {
+    if (code || state == 'Z' || state == 'X') {
         describe_status(code, how, len, status);
     } else {
         /* Alive: the channel was closed (an exec outside the library's

@@ -35,13 +35,13 @@
 #include "preload/expmath.h"
 #include <stdatomic.h>
 #include <string.h>
-#include <time.h>
 
 #include "preload/log.h"
 #include "preload/allocsite.h"
 #include "preload/record.h"
 #include "preload/stackcache.h"
 #include "preload/unwind.h"
+#include "preload/wait.h" /* wait_now */
 
 int alloc_on;
 FLAMEPRE_BIG_BSS _Atomic uint8_t alloc_filter[1u << LIVETAB_FILTER_BITS];
@@ -245,9 +245,7 @@ static struct alloc_site *capture_site(struct tslot *s, uintptr_t caller, uintpt
 _Static_assert(sizeof(uintptr_t) == sizeof(uint64_t), "a site's pcs are the ring's words");
 static void record_alloc_time(struct tslot *s, const struct alloc_site *site, uint64_t bytes)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no allocation, no lock */
-    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    uint64_t now = wait_now(); /* the vDSO's clock: no allocation, no lock */
     bool ok = false;
     if (!tstate.ring_busy) {
         tstate.ring_busy = 1;

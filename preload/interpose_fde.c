@@ -8,20 +8,18 @@
  * and JIT frames, hand-written assembly) can be any number: node died of
  * SIGSEGV reading address 3 there, inside the sampling handler. Before
  * libgcc reads a pc no FDE covers, the wrapper checks that the bytes it
- * reads are mapped (one process_vm_readv, which answers EFAULT instead of
- * faulting); if not, it returns to the unwinder's caller through the
- * buffer that set tstate.gcc_escape, and the walk ends as if libgcc had
- * stopped there. libgcc holds no lock at that point (the lookup
+ * reads are mapped (unwind_readable: one process_vm_readv, which answers
+ * EFAULT instead of faulting); if not, it returns to the unwinder's caller
+ * through the buffer that set tstate.gcc_escape, and the walk ends as if
+ * libgcc had stopped there. libgcc holds no lock at that point (the lookup
  * returned), so leaving its frames is safe.
  *
  * Async-signal-safe: a system call and TLS only.
  */
-#include <errno.h>
 #include <stdint.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 #include "preload/threads.h"
+#include "preload/unwind.h"
 
 const void *__real__Unwind_Find_FDE(void *pc, void *bases);
 const void *__wrap__Unwind_Find_FDE(void *pc, void *bases) __attribute__((visibility("hidden")));
@@ -31,20 +29,10 @@ const void *__wrap__Unwind_Find_FDE(void *pc, void *bases) __attribute__((visibi
  * frame). */
 #define FALLBACK_READ 11
 
-static int code_readable(uintptr_t pc)
-{
-    int saved = errno;
-    unsigned char buf[FALLBACK_READ];
-    struct iovec local = {buf, sizeof buf}, remote = {(void *)pc, sizeof buf};
-    int ok = process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)sizeof buf;
-    errno = saved;
-    return ok;
-}
-
 const void *__wrap__Unwind_Find_FDE(void *pc, void *bases)
 {
     const void *fde = __real__Unwind_Find_FDE(pc, bases);
-    if (!fde && tstate.gcc_escape && !code_readable((uintptr_t)pc))
+    if (!fde && tstate.gcc_escape && !unwind_readable((uintptr_t)pc, FALLBACK_READ))
         __builtin_longjmp(tstate.gcc_escape, 1);
     return fde;
 }

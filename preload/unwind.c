@@ -255,19 +255,33 @@ static uintptr_t stack_room(const struct stacks *st, uintptr_t here)
     return st->r[STACK_THREAD].hi ? 0 : ROOM_ASSUMED;
 }
 
-/* The frame record (saved rbp, return address) at fp, read without the
- * risk of a fault: process_vm_readv on this process answers EFAULT where
- * a load would raise SIGSEGV (mincore, used before, calls a PROT_NONE
- * page resident). A system call, so async-signal-safe; errno is kept. */
-static bool read_record_safe(pid_t *pid, uintptr_t fp, uintptr_t rec[2])
+/* len bytes at a into out, without the risk of a fault: process_vm_readv
+ * on this process answers EFAULT where a load would raise SIGSEGV
+ * (mincore, used before, calls a PROT_NONE page resident). A system call,
+ * so async-signal-safe; errno is kept. *pid: getpid()'s answer, asked on
+ * first use (not cached across walks: a fork child's differs). */
+static bool read_safe(pid_t *pid, uintptr_t a, void *out, size_t len)
 {
     int saved = errno;
     if (!*pid)
-        *pid = getpid(); /* not cached across calls: a fork child's differs */
-    struct iovec local = {rec, 16}, remote = {(void *)fp, 16};
-    bool ok = process_vm_readv(*pid, &local, 1, &remote, 1, 0) == 16;
+        *pid = getpid();
+    struct iovec local = {out, len}, remote = {(void *)a, len};
+    bool ok = process_vm_readv(*pid, &local, 1, &remote, 1, 0) == (ssize_t)len;
     errno = saved;
     return ok;
+}
+
+/* The frame record (saved rbp, return address) at fp. */
+static bool read_record_safe(pid_t *pid, uintptr_t fp, uintptr_t rec[2])
+{
+    return read_safe(pid, fp, rec, 16);
+}
+
+bool unwind_readable(uintptr_t addr, size_t len)
+{
+    char buf[16];
+    pid_t pid = 0;
+    return len <= sizeof buf && read_safe(&pid, addr, buf, len);
 }
 
 /* Follow the frame-pointer chain from fp, appending return addresses to
@@ -409,18 +423,6 @@ static unsigned walk_cursor(unw_cursor_t *cur, uintptr_t *pcs, unsigned max, uns
  * interrupted pc are ours and are skipped.
  */
 
-/* The bytes [a, a + len) are readable: a system call, no fault. */
-static bool readable(uintptr_t a, size_t len)
-{
-    int saved = errno;
-    char buf[16];
-    struct iovec local = {buf, len < sizeof buf ? len : sizeof buf},
-                 remote = {(void *)a, local.iov_len};
-    bool ok = process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)local.iov_len;
-    errno = saved;
-    return ok;
-}
-
 /*
  * In a walk resumed from a frame-pointer chain, may libgcc step past this
  * frame? The step computes the frame's CFA by its CFI rule from the
@@ -466,7 +468,7 @@ static _Unwind_Reason_Code resumed_step(struct _Unwind_Context *ctx, struct sig_
         goto fail;
     int in = stack_of(a->guard, rsp, 0);
     if (in >= 0 ? stack_of(a->guard, cfa - 8, 8) == in
-                : cfa - rsp <= (8u << 20) && readable(cfa - 8, 8))
+                : cfa - rsp <= (8u << 20) && unwind_readable(cfa - 8, 8))
         return _URC_NO_REASON;
 fail:
     *a->flags |= UNW_F_FAILED;

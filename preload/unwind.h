@@ -106,6 +106,11 @@ unsigned unwind_capture_here(uintptr_t caller, uintptr_t stack_lo, uintptr_t sta
  * ranges the handler must not unwind from. Normal context. */
 void unwind_modules_changed(void);
 
+/* Are the len (<= 16) bytes at addr readable? Asked of the kernel
+ * (process_vm_readv), so an unmapped address answers false instead of
+ * faulting. Async-signal-safe; errno kept. */
+bool unwind_readable(uintptr_t addr, size_t len);
+
 /* Is addr inside libflamepre.so's own code? */
 int unwind_is_self(uintptr_t addr);
 
