@@ -33,9 +33,16 @@
 /* Longest time between saves of the inline cache while programs run. */
 #define CACHE_SAVE_MS 10000
 #define REFRESH_TICKS 20 /* names and liveness once a second */
+/* Longest wait, after a client's channel closed, for its process to be
+ * seen gone (its pidfd readable) before its files are written anyway: a
+ * program that closed the channel, or replaced its image past the exec
+ * interposers, lives on without it. */
+#define DYING_MS 1000
 
-/* A thread that waits on an image's life mutex and reads the exit code
- * the moment the host's first thread is torn down (layout.h). */
+/* Where no pidfd could be opened (before Linux 5.3, or a filter refuses
+ * the call): a thread that waits on an image's life mutex and reads the
+ * exit code the moment the host's first thread is torn down (layout.h).
+ * With a pidfd, the poll loop itself sees the process go. */
 struct watch {
     pthread_t thread;
     pthread_mutex_t *life;
@@ -58,7 +65,9 @@ struct client {
     uint64_t map_gen; /* last generation read */
     uint32_t epoch;   /* module-map epoch (symbolize.h) */
     bool written_end; /* its files are written for good */
-    char tag[16];     /* file name tag, chosen at first write */
+    bool dying;       /* channel closed, process not yet seen gone */
+    uint64_t dying_ms;
+    char tag[16]; /* file name tag, chosen at first write */
     bool tagged;
     bool map_read_once;
     uint64_t hello_ms; /* when it attached */
@@ -532,12 +541,10 @@ static bool serve(struct server *s, size_t i, bool hup)
         if (r <= 0) {
             if (passed >= 0)
                 close(passed);
-            /* The watcher saw the end first, or a last look now. An image
-             * that said END has said how it ended and its files are
-             * written, and one read as killed by a signal is known: nothing
-             * to wait for (this wait, up to 20 ms with every other client
-             * stalled, came after each normal exit of a process that lived
-             * past a tick). */
+            /* Without a pidfd, the watcher saw the end first, or a last
+             * look now. An image that said END has said how it ended and
+             * its files are written, and one read as killed by a signal is
+             * known: nothing to wait for. */
             if (c->watch && !c->written_end && strncmp(how, "signal", 6) != 0) {
                 for (int k = 0; k < 20 && !atomic_load(&c->watch->done); k++)
                     usleep(1000);
@@ -548,6 +555,17 @@ static bool serve(struct server *s, size_t i, bool hup)
             }
             if (!how[0] || strncmp(how, "gone", 4) == 0)
                 how_it_ended(c->statfd, c->pidfd, how, sizeof how, &status);
+            if (!c->written_end && c->pidfd >= 0 && strcmp(how, "channel closed") == 0) {
+                /* Still running: a process closes its files before it
+                 * becomes a zombie, and one that ended past the
+                 * interposers (a raw exit_group) reads as alive with code
+                 * 0 until then; or it lives on without the channel. Its
+                 * pidfd, polled with the rest, says when it is gone; every
+                 * other client is served meanwhile. */
+                c->dying = true;
+                c->dying_ms = mono_ms();
+                return true;
+            }
             on_eof(s, i, how, sizeof how, status);
             return false;
         }
@@ -588,17 +606,35 @@ static bool serve(struct server *s, size_t i, bool hup)
     }
 }
 
+/* Client i's process is gone (its pidfd is readable), or its channel
+ * closed DYING_MS ago: messages still queued first, then its files. */
+static void on_gone(struct server *s, size_t i)
+{
+    if (!s->c[i].dying && !serve(s, i, true))
+        return; /* the channel's end came with it: written and dropped */
+    struct client *c = &s->c[i];
+    char how[64];
+    int status;
+    how_it_ended(c->statfd, c->pidfd, how, sizeof how, &status);
+    on_eof(s, i, how, sizeof how, status);
+}
+
 static void tick(struct server *s)
 {
     bool refresh = ++s->ticks % REFRESH_TICKS == 0;
     uint64_t now = mono_ms();
+    for (size_t i = s->n; i-- > 0;) {
+        if (s->c[i].dying && now - s->c[i].dying_ms >= DYING_MS)
+            on_gone(s, i);
+    }
     for (size_t i = 0; i < s->n; i++) {
         struct client *c = &s->c[i];
         if (!c->img || c->written_end)
             continue;
-        /* Its exit watcher, once it has lived a tick: most short-lived
-         * processes end (with END) before and never need one. */
-        if (!c->watch && now - c->hello_ms >= TICK_MS)
+        /* Without a pidfd, its exit watcher, once it has lived a tick:
+         * most short-lived processes end (with END) before and never need
+         * one. */
+        if (!c->watch && c->pidfd < 0 && now - c->hello_ms >= TICK_MS)
             watch_start(c);
         /* After dlopen/dlclose at once; once a second for code mapped
          * without the loader (a runtime's mmap of its own file). */
@@ -616,18 +652,24 @@ static void tick(struct server *s)
 
 size_t server_step(struct server *s, int timeout_ms)
 {
-    size_t nfds = s->n + 1;
+    /* The listening socket; each client's channel (until it closed) and
+     * its pidfd. */
+    size_t cap = 2 * s->n + 1;
     struct pollfd stackfds[64];
-    struct pollfd *pf = nfds <= 64 ? stackfds : malloc(nfds * sizeof *pf);
+    struct pollfd *pf = cap <= 64 ? stackfds : malloc(cap * sizeof *pf);
+    size_t nclients = s->n;
     if (!pf) {
         pf = stackfds;
-        nfds = 1;
+        nclients = 0;
     }
-    pf[0].fd = s->lfd;
-    pf[0].events = POLLIN;
-    for (size_t i = 1; i < nfds; i++) {
-        pf[i].fd = s->c[i - 1].fd;
-        pf[i].events = POLLIN | POLLRDHUP;
+    size_t nfds = 0;
+    pf[nfds++] = (struct pollfd){.fd = s->lfd, .events = POLLIN};
+    for (size_t i = 0; i < nclients; i++) {
+        const struct client *c = &s->c[i];
+        if (!c->dying)
+            pf[nfds++] = (struct pollfd){.fd = c->fd, .events = POLLIN | POLLRDHUP};
+        if (c->pidfd >= 0)
+            pf[nfds++] = (struct pollfd){.fd = c->pidfd, .events = POLLIN};
     }
     uint64_t now = mono_ms();
     int wait = timeout_ms;
@@ -643,11 +685,16 @@ size_t server_step(struct server *s, int timeout_ms)
         for (size_t k = 1; k < nfds; k++) {
             if (!pf[k].revents)
                 continue;
-            for (size_t i = 0; i < s->n; i++)
-                if (s->c[i].fd == pf[k].fd) {
+            for (size_t i = 0; i < s->n; i++) {
+                if (s->c[i].fd == pf[k].fd && !s->c[i].dying) {
                     serve(s, i, pf[k].revents & (POLLHUP | POLLRDHUP));
                     break;
                 }
+                if (s->c[i].pidfd == pf[k].fd) {
+                    on_gone(s, i);
+                    break;
+                }
+            }
         }
         if (pf[0].revents)
             accept_all(s);
