@@ -319,11 +319,12 @@ static void fork_child(void)
         return;
     int saved = errno;
     tstate.guard++;
-    unsigned high = atomic_load(&shm_hdr->threads_high);
-    for (unsigned i = 0; i < high; i++)
-        sampler_forget(&threads_slots[i]);
-    /* First of all: off the parent's shared mapping. */
+    /* First of all: off the parent's shared mapping. Until then every slot
+     * is the parent's, and nothing here may write one (forgetting the
+     * parent's clocks stored -1 in its own slots once, and its samples
+     * went uncounted from its first fork on). */
     if (shm_fork_child() < 0) {
+        sampler_close_inherited();
         log_error("fork child %d: no memory for its own profile; not recording", (int)getpid());
         atomic_store(&recording, false);
         atomic_store(&started, false);
@@ -334,6 +335,9 @@ static void fork_child(void)
         errno = saved;
         return;
     }
+    unsigned high = atomic_load(&shm_hdr->threads_high);
+    for (unsigned i = 0; i < high; i++)
+        sampler_forget(&threads_slots[i]);
     fill_session(shm_hdr, true);
     shm_hdr->forked = 1;
     shm_hold_life();

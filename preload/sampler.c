@@ -481,6 +481,17 @@ void sampler_forget(struct tslot *s)
     atomic_store(&s->has_timer, false); /* timers do not survive fork */
 }
 
+void sampler_close_inherited(void)
+{
+    unsigned high = threads_slots ? atomic_load(&shm_hdr->threads_high) : 0;
+    for (unsigned i = 0; i < high; i++) {
+        const struct tslot *s = &threads_slots[i];
+        int fd = atomic_load(&s->perf_fd);
+        if (fd >= 0 && fd_is_our_event(fd, s->perf_id))
+            fds_close(fd);
+    }
+}
+
 void sampler_stop_all(void)
 {
     atomic_store(&active, 0);

@@ -54,8 +54,12 @@ int sampler_check(struct tslot *s);
  * Returns how many were re-armed. */
 int sampler_rearm_closed(int lo, int hi);
 
-/* In a fork child: drop the parent's clock for s without touching it. */
+/* In a fork child, on its own copy of the slots (shm_fork_child): drop
+ * the parent's clock for s without touching it. */
 void sampler_forget(struct tslot *s);
+/* In a fork child still on the parent's mapping: close our copies of the
+ * parent's clocks, reading its slots only. */
+void sampler_close_inherited(void);
 
 /* Stop recording (the handler returns at once) and disarm every slot. */
 void sampler_stop_all(void);
