@@ -78,7 +78,8 @@ struct tslot *threads_claim(pid_t tid, bool foreign)
     for (unsigned i = 0; i < shm_hdr->slots_max; i++) {
         struct tslot *s = &threads_slots[i];
         int expect = SLOT_FREE;
-        if (!atomic_compare_exchange_strong(&s->state, &expect, SLOT_CLAIMED))
+        if (atomic_load_explicit(&s->state, memory_order_relaxed) != SLOT_FREE ||
+            !atomic_compare_exchange_strong(&s->state, &expect, SLOT_CLAIMED))
             continue;
         if (slot_buffers(s) < 0) {
             atomic_store(&s->state, SLOT_FREE);
