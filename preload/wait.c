@@ -221,7 +221,11 @@ static void record_wait(uint32_t label, uint64_t d, uint64_t bytes, const void *
     }
     struct record_wait w = {.label = label};
     wait_weight(d, mean, bytes, &w.ns, &w.count_fx, &w.bytes);
-    tstate.ring_busy = 1;
+    /* The ring is held only while the record is written: a CPU sample
+     * that lands in the walk below is recorded (under [flamepre], or
+     * leaf-only inside the unwinder), not dropped. The walk's buffer is
+     * alloc_scratch, never the handler's; a program's handler that
+     * interrupts here finds the guard held and records nothing. */
     unsigned flags;
     uintptr_t *pcs = s->alloc_scratch;
     unsigned off = obj ? 1 : 0;
@@ -238,12 +242,13 @@ static void record_wait(uint32_t label, uint64_t d, uint64_t bytes, const void *
         uint64_t now = wait_now();
         start = now > d ? now - d : 1; /* the wait began d ns ago */
     }
-    if (ring_reserve(s, record_words(REC_WAIT, n, start != 0)) &&
-        record_put_wait(&s->ring, pcs, n, flags, &w, start))
-        ctr_add(&s->wait_sampled, 1);
-    else
-        ctr_add(&s->wait_dropped, 1);
-    tstate.ring_busy = 0;
+    bool put = false;
+    if (ring_reserve(s, record_words(REC_WAIT, n, start != 0))) {
+        tstate.ring_busy = 1;
+        put = record_put_wait(&s->ring, pcs, n, flags, &w, start);
+        tstate.ring_busy = 0;
+    }
+    ctr_add(put ? &s->wait_sampled : &s->wait_dropped, 1);
 }
 
 __attribute__((noinline)) void wait_sample_slow(uint32_t label, int fd, uint64_t d, uint64_t bytes,
