@@ -48,6 +48,7 @@ static const struct {
     ROW(exit, 1),
     ROW(_exit, 1),
     ROW(_Exit, 1),
+    ROW(__libc_start_main, 1),
     ROW(dlopen, 1),
     ROW(dlmopen, 0),
     ROW(dlclose, 1),

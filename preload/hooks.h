@@ -119,6 +119,10 @@ int __openat_2(int, const char *, int);
 int __openat64_2(int, const char *, int);
 size_t __fread_chk(void *, size_t, size_t, size_t, FILE *);
 char *__fgets_chk(char *, size_t, int, FILE *);
+/* glibc's start of every dynamically linked program (called by _start),
+ * declared in no header */
+int __libc_start_main(int (*)(int, char **, char **), int, char **, void (*)(void), void (*)(void),
+                      void (*)(void), void *);
 
 #define FLAMEPRE_EXPORT __attribute__((visibility("default")))
 
@@ -133,6 +137,8 @@ struct hooks {
     void (*exit)(int) __attribute__((noreturn));
     void (*_exit)(int) __attribute__((noreturn));
     void (*_Exit)(int) __attribute__((noreturn));
+    int (*__libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
+                             void (*)(void), void (*)(void), void *);
     void *(*dlopen)(const char *, int);
     void *(*dlmopen)(Lmid_t, const char *, int);
     int (*dlclose)(void *);

@@ -27,6 +27,30 @@ FLAMEPRE_EXPORT __attribute__((noreturn)) void exit(int status)
     exit_now(status);
 }
 
+/* A return from main ends the process by glibc's own call of exit, which
+ * no interposer sees: main is run through this wrapper, which takes its
+ * status the same way. Its frame, in this library, leaves every stack. */
+static int (*program_main)(int, char **, char **);
+
+static int main_then_note(int argc, char **argv, char **envp)
+{
+    int status = program_main(argc, argv, envp);
+    lifecycle_note_exit(status);
+    return status;
+}
+
+FLAMEPRE_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
+                                      void (*init)(void), void (*fini)(void),
+                                      void (*rtld_fini)(void), void *stack_end)
+{
+    hooks_ensure();
+    if (!real.__libc_start_main)
+        exit_now(127);
+    program_main = main;
+    return real.__libc_start_main(main ? main_then_note : main, argc, argv, init, fini, rtld_fini,
+                                  stack_end);
+}
+
 FLAMEPRE_EXPORT __attribute__((noreturn)) void _exit(int status)
 {
     lifecycle_finish("_exit", status);

@@ -28,3 +28,18 @@ for opt in --version -V; do
     out=$("$CLI" $opt) || fail "flamepre $opt exited non-zero"
     [ "$out" = "flamepre $v" ] || fail "flamepre $opt printed \"$out\", want \"flamepre $v\""
 done
+
+# A return from main ends the process by glibc's own call of exit, which no
+# interposer saw: meta.json had "end": "exit" but no exit_status (C
+# programs, python3, sqlite3, node...). main now runs through a wrapper of
+# __libc_start_main that takes its status.
+echo "exit_status after a return from main and after exit()"
+cc -O2 -g -o "$TMP/main_return" "$HERE/progs/main_return.c" || fail "cannot build main_return"
+for how in return exit; do
+    profile "$TMP/ret-$how" r "$TMP/main_return" 5 $how
+    [ "$(cat "$TMP/r.rc")" = 5 ] || fail "main_return $how: exit code $(cat "$TMP/r.rc")"
+    M=$(one_file "$TMP/ret-$how" '*.meta.json') || exit 1
+    st=$(meta_get "$M" exit_status)
+    note "$how: end \"$(meta_get "$M" end)\", exit_status \"$st\""
+    [ "$st" = 5 ] || fail "main_return $how: exit_status \"$st\", want 5"
+done
