@@ -104,11 +104,10 @@ static int write_metric(const char *dir, const char *rootname, const char *metri
         }
         free(text);
     }
-    if (!nl) {
-        free(lines);
-        return 0;
-    }
-    qsort(lines, nl, sizeof *lines, cmp_str);
+    /* Written even empty, as each process's own file is: no samples is a
+     * result too. */
+    if (nl)
+        qsort(lines, nl, sizeof *lines, cmp_str);
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s.tree.%s.folded", dir, rootname, metric);
     struct out_file of;

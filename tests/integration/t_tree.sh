@@ -45,3 +45,14 @@ assert total == per, (total, per)
 assert kids == {j["pid"] for j in hot}, kids
 assert under >= 0.8 * total, (under, total)
 PYEOF
+
+# A tree that recorded nothing still gets its tree file, as each of its
+# processes gets its own (it had none: a reader could not tell "no samples"
+# from "no tree").
+echo "record of a tree with no samples: empty tree file"
+timeout "$TMO" "$CLI" record -o "$TMP/empty" --no-render -- sh -c '/bin/true; exit 7' \
+    >"$TMP/e.out" 2>"$TMP/e.err"
+rc=$?
+[ $rc = 7 ] || { cat "$TMP/e.err"; fail "record's exit status $rc, want 7"; }
+[ -f "$TMP/empty/sh.tree.cpu.folded" ] || fail "no sh.tree.cpu.folded: $(ls "$TMP/empty")"
+[ ! -s "$TMP/empty/sh.tree.cpu.folded" ] || fail "the empty tree's file holds stacks"
