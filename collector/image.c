@@ -101,18 +101,22 @@ static void bool_fix(bool *b)
     memcpy(b, &v, 1);
 }
 
+const char *image_check(const struct layout_header *h, size_t size)
+{
+    if (size < sizeof *h || h->magic != LAYOUT_MAGIC)
+        return "not a flamepre mapping";
+    if (h->version != LAYOUT_VERSION || h->header_bytes != sizeof *h ||
+        h->slot_bytes != sizeof(struct tslot))
+        return "layout version differs from this build";
+    if (!regions_fit(h, size))
+        return "regions do not fit the mapping";
+    return NULL;
+}
+
 struct image *image_open(void *base, size_t size, const struct image_hooks *hooks, const char **why)
 {
     struct layout_header *h = base;
-    *why = NULL;
-    if (size < sizeof *h || h->magic != LAYOUT_MAGIC)
-        *why = "not a flamepre mapping";
-    else if (h->version != LAYOUT_VERSION || h->header_bytes != sizeof *h ||
-             h->slot_bytes != sizeof(struct tslot))
-        *why = "layout version differs from this build";
-    else if (!regions_fit(h, size))
-        *why = "regions do not fit the mapping";
-    if (*why)
+    if ((*why = image_check(h, size)))
         return NULL;
     struct image *img = calloc(1, sizeof *img);
     if (!img) {

@@ -39,6 +39,11 @@ struct image_hooks {
     void (*check)(struct tslot *s);
 };
 
+/* Is the header h, of a mapping of size bytes, a layout this build reads?
+ * NULL if so, else why not. (A copy of the header will do: only its own
+ * fields are read.) */
+const char *image_check(const struct layout_header *h, size_t size);
+
 /* Check the mapping at base (size bytes) and start collecting it. NULL
  * with *why set when it is not a layout this build reads. */
 struct image *image_open(void *base, size_t size, const struct image_hooks *hooks,

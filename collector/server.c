@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -55,10 +56,13 @@ struct watch {
 
 struct client {
     int fd;
-    pid_t pid;  /* in our PID namespace (SO_PEERCRED) */
-    int statfd; /* /proc/<pid>/stat, opened at attach */
-    int pidfd;  /* pidfd_open(pid), or -1: the status after the reap */
-    void *base; /* the image's mapping, once handed over */
+    pid_t pid;     /* in our PID namespace (SO_PEERCRED) */
+    int statfd;    /* /proc/<pid>/stat, opened at attach */
+    int pidfd;     /* pidfd_open(pid), or -1: the status after the reap */
+    bool attached; /* its HELLO was accepted */
+    int memfd;     /* its image, until mapped (then -1) */
+    void *base;    /* the image's mapping: mapped once it lives past a
+                    * tick, or when it ends with something to write */
     size_t size;
     struct image *img;
     struct module_map maps;
@@ -77,6 +81,9 @@ struct client {
 
 struct server {
     int lfd;
+    int spare;              /* held open to accept (and close) a peer at EMFILE */
+    unsigned long fd_limit; /* RLIMIT_NOFILE as last read, 0 unknown */
+    bool said_no_fds;
     struct client *c;
     size_t n, cap;
     struct symbolizer *sym;
@@ -89,6 +96,7 @@ struct server {
 };
 
 static void how_it_ended(int statfd, int pidfd, char *how, size_t len, int *status);
+static void read_fd_limit(struct server *s);
 static void watch_start(struct client *c);
 
 static uint64_t mono_ms(void)
@@ -108,6 +116,8 @@ struct server *server_new(const char *name)
         free(s);
         return NULL;
     }
+    s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    read_fd_limit(s);
     struct sockaddr_un a;
     memset(&a, 0, sizeof a);
     a.sun_family = AF_UNIX;
@@ -119,6 +129,8 @@ struct server *server_new(const char *name)
     if (bind(s->lfd, (struct sockaddr *)&a, len) < 0 || listen(s->lfd, 128) < 0) {
         int e = errno;
         close(s->lfd);
+        if (s->spare >= 0)
+            close(s->spare);
         free(s);
         errno = e;
         return NULL;
@@ -154,12 +166,73 @@ static void reply(int fd, uint32_t type)
     send(fd, &w, sizeof w, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+static void read_fd_limit(struct server *s)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        s->fd_limit = rl.rlim_cur == RLIM_INFINITY ? 0 : (unsigned long)rl.rlim_cur;
+}
+
+void server_more_descriptors(struct server *s)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    read_fd_limit(s);
+}
+
+/* Room for one more client: its descriptors, and a reserve for writing
+ * the clients' files and reading /proc. */
+#define FDS_PER_CLIENT 4
+#define FDS_RESERVE 32
+
+static bool room_for_client(const struct server *s)
+{
+    return !s->fd_limit || s->fd_limit > FDS_RESERVE + (unsigned long)(s->n + 1) * FDS_PER_CLIENT;
+}
+
+/* Out of descriptors, a waiting peer would keep the listening socket
+ * readable and poll would spin: it is accepted on the spare descriptor and
+ * closed, and so collects in-process. false when no peer was waiting
+ * (accept says EMFILE before it looks). */
+static bool refuse_one(struct server *s)
+{
+    close(s->spare);
+    int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd >= 0)
+        close(fd);
+    s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    if (!s->said_no_fds) {
+        s->said_no_fds = true;
+        log_error("collector: out of descriptors (%d clients): new processes collect in-process",
+                  (int)s->n);
+    }
+    return true;
+}
+
 static void accept_all(struct server *s)
 {
     for (;;) {
         int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE) && s->spare >= 0 && refuse_one(s))
+            continue;
         if (fd < 0)
             return;
+        if (!room_for_client(s)) {
+            /* The host sees the close and collects in-process at once. */
+            close(fd);
+            if (!s->said_no_fds) {
+                s->said_no_fds = true;
+                log_error("collector: %d clients hold its descriptors (limit %lu): new processes "
+                          "collect in-process",
+                          (int)s->n, s->fd_limit);
+            }
+            continue;
+        }
         struct ucred cr;
         socklen_t cl = sizeof cr;
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) != 0 || cr.uid != geteuid()) {
@@ -180,6 +253,7 @@ static void accept_all(struct server *s)
         struct client *c = &s->c[s->n++];
         memset(c, 0, sizeof *c);
         c->fd = fd;
+        c->memfd = -1;
         c->pid = cr.pid;
         /* Opened now: at the end, the exit code is read in a race with
          * the parent's wait(), and a path lookup less helps. */
@@ -238,11 +312,13 @@ static void write_image(struct server *s, struct client *c, const char *how, int
     image_write(c->img, &w);
 }
 
+static uint64_t map_gen_now(const struct client *c);
+
 /* Read the maps again; the caller drained first, so what was recorded so
  * far is named in the epoch it was recorded in. */
 static void read_maps(struct client *c)
 {
-    c->map_gen = atomic_load(&((struct layout_header *)c->base)->map_gen);
+    c->map_gen = map_gen_now(c);
     if (!c->map_read_once) {
         maps_read(c->pid, &c->maps, 0);
         c->map_read_once = true;
@@ -251,41 +327,131 @@ static void read_maps(struct client *c)
     uint32_t next = c->epoch + 1 < SYMBOLIZER_EPOCH_ANY ? c->epoch + 1 : c->epoch;
     if (maps_read(c->pid, &c->maps, next) > 0 && next != c->epoch) {
         c->epoch = next;
-        image_set_epoch(c->img, next);
+        if (c->img)
+            image_set_epoch(c->img, next);
     }
+}
+
+/*
+ * A client's image is mapped only when there is work on it: at its first
+ * tick, on SYNC, or at its end when it leaves files. Most short processes
+ * that leave none (a fork child on its way to exec, a child that recorded
+ * nothing) are answered from a read of the memfd and never mapped: the
+ * unmap of an image (page-table teardown and a TLB-flush IPI) was the
+ * largest part of the collector's work per fork child.
+ */
+static bool pread_full(int fd, void *buf, size_t len, off_t off)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = pread(fd, (char *)buf + done, len - done, off + (off_t)done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        done += (size_t)n;
+    }
+    return true;
+}
+
+static uint64_t map_gen_now(const struct client *c)
+{
+    if (c->base)
+        return atomic_load(&((const struct layout_header *)c->base)->map_gen);
+    uint64_t g = c->map_gen;
+    pread_full(c->memfd, &g, sizeof g, offsetof(struct layout_header, map_gen));
+    return g;
+}
+
+/* A copy of an unmapped image's header and the slots in use (what
+ * layout_leaves_no_files reads), or NULL. free() it. */
+static struct layout_header *peek(const struct client *c)
+{
+    struct layout_header hd;
+    if (c->memfd < 0 || !pread_full(c->memfd, &hd, sizeof hd, 0) || image_check(&hd, c->size))
+        return NULL;
+    uint32_t high = atomic_load(&hd.threads_high);
+    if (high > hd.slots_max)
+        high = hd.slots_max;
+    size_t len = (size_t)hd.slots_off + (size_t)high * hd.slot_bytes;
+    struct layout_header *p = malloc(len);
+    if (p && !pread_full(c->memfd, p, len, 0)) {
+        free(p);
+        return NULL;
+    }
+    /* The host may have written between the reads: keep the first view of
+     * the geometry, which was checked. */
+    if (p) {
+        p->slots_off = hd.slots_off;
+        p->slots_max = hd.slots_max;
+        atomic_store(&p->threads_high, high);
+    }
+    return p;
+}
+
+static bool ensure_mapped(struct client *c)
+{
+    if (c->img)
+        return true;
+    if (c->memfd < 0)
+        return false;
+    void *m = mmap(NULL, c->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, c->memfd, 0);
+    if (m == MAP_FAILED) {
+        log_error("pid %d: cannot map its image: %s", (int)c->pid, strerror(errno));
+        return false;
+    }
+    const char *why;
+    struct image *img = image_open(m, c->size, NULL, &why);
+    if (!img) {
+        log_error("pid %d: cannot collect its image: %s", (int)c->pid, why);
+        munmap(m, c->size);
+        return false;
+    }
+    image_set_proc_pid(img, c->pid);
+    if (c->epoch)
+        image_set_epoch(img, c->epoch);
+    c->base = m;
+    c->img = img;
+    close(c->memfd);
+    c->memfd = -1;
+    return true;
 }
 
 static void on_hello(struct server *s, struct client *c, int memfd)
 {
     (void)s;
     struct stat st;
-    if (c->base || memfd < 0 || fstat(memfd, &st) != 0 || st.st_size <= 0) {
+    struct layout_header hd;
+    if (c->attached) {
         if (memfd >= 0)
             close(memfd);
         return;
     }
-    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
-                   memfd, 0);
-    close(memfd);
-    if (m == MAP_FAILED)
-        return;
-    const char *why;
-    struct image *img = image_open(m, (size_t)st.st_size, NULL, &why);
-    if (!img) {
-        /* The host sees the channel close and collects in-process. */
-        log_error("pid %d: cannot collect its image: %s", (int)c->pid, why);
-        munmap(m, (size_t)st.st_size);
+    if (memfd < 0 || fstat(memfd, &st) != 0 || st.st_size <= 0 ||
+        !pread_full(memfd, &hd, sizeof hd, 0)) {
+        /* (no descriptor came: ours ran out) The host sees the channel
+         * close and collects in-process at once, instead of waiting for
+         * an answer until its timeout. */
+        if (memfd >= 0)
+            close(memfd);
         shutdown(c->fd, SHUT_RDWR);
         return;
     }
-    image_set_proc_pid(img, c->pid);
-    c->base = m;
+    const char *why = image_check(&hd, (size_t)st.st_size);
+    if (why) {
+        /* The host sees the channel close and collects in-process. */
+        log_error("pid %d: cannot collect its image: %s", (int)c->pid, why);
+        close(memfd);
+        shutdown(c->fd, SHUT_RDWR);
+        return;
+    }
+    c->attached = true;
+    c->memfd = memfd;
     c->size = (size_t)st.st_size;
-    c->img = img;
     /* The host waits for this answer only: the rest after it. */
     reply(c->fd, ATTACH_HELLO);
     read_maps(c);
-    uint64_t flush = image_header(img)->cfg.flush_ns / 1000000u;
+    uint64_t flush = hd.cfg.flush_ns / 1000000u;
     c->next_flush_ms = flush ? mono_ms() + flush : 0;
     c->hello_ms = mono_ms();
 }
@@ -442,6 +608,8 @@ static void drop(struct server *s, size_t i)
     image_free(c->img);
     if (c->base)
         munmap(c->base, c->size);
+    if (c->memfd >= 0)
+        close(c->memfd);
     maps_free(&c->maps);
     close(c->fd);
     if (c->statfd >= 0)
@@ -457,9 +625,9 @@ static void drop(struct server *s, size_t i)
 static void on_eof(struct server *s, size_t i, char *how, size_t howlen, int status)
 {
     struct client *c = &s->c[i];
-    if (c->img && !c->written_end) {
-        image_drain(c->img, false);
-        const struct layout_header *lh = c->base;
+    struct layout_header *copy = NULL;
+    const struct layout_header *lh = c->img ? c->base : (copy = peek(c));
+    if (c->attached && !c->written_end && lh) {
         if (atomic_load_explicit(&lh->end, memory_order_acquire) == LAYOUT_ENDED) {
             /* It said how before it went (an exit that could not wait). */
             char said[sizeof lh->end_how + 1];
@@ -471,15 +639,36 @@ static void on_eof(struct server *s, size_t i, char *how, size_t howlen, int sta
                     status = lh->end_status;
             }
         }
-        write_image(s, c, how, status, layout_leaves_no_files(c->base, how));
+        if (!layout_leaves_no_files(lh, how) && ensure_mapped(c)) {
+            image_drain(c->img, false);
+            write_image(s, c, how, status, false);
+        }
     }
+    free(copy);
     drop(s, i);
 }
 
 static void on_end(struct server *s, struct client *c)
 {
-    if (!c->img)
+    if (!c->attached)
         return;
+    if (!c->img) {
+        /* Nothing recorded and no files to leave: answered unmapped. */
+        struct layout_header *p = peek(c);
+        bool quiet = false;
+        if (p) {
+            char how[sizeof p->end_how + 1];
+            memcpy(how, p->end_how, sizeof p->end_how);
+            how[sizeof p->end_how] = 0;
+            quiet = layout_leaves_no_files(p, how[0] ? how : "exit");
+            free(p);
+        }
+        if (quiet || !ensure_mapped(c)) {
+            c->written_end = true;
+            reply(c->fd, ATTACH_END);
+            return;
+        }
+    }
     image_drain(c->img, true);
     /* The process waits, still mapped as it ran: its map is read again if
      * it changed since the last read (the host bumps the generation on
@@ -570,7 +759,7 @@ static bool serve(struct server *s, size_t i, bool hup)
             return false;
         }
         if (r == (ssize_t)sizeof w && w.magic == ATTACH_MAGIC && w.version != LAYOUT_VERSION &&
-            !c->img) {
+            !c->attached) {
             /* A library of another build (FLAMEPRE_SOCKET names this
              * collector explicitly): hang up, so it falls back at once
              * instead of waiting for an answer that never comes. */
@@ -592,7 +781,7 @@ static bool serve(struct server *s, size_t i, bool hup)
             passed = -1;
             break;
         case ATTACH_SYNC:
-            if (c->img) {
+            if (c->attached && ensure_mapped(c)) {
                 image_drain(c->img, false);
                 read_maps(c);
             }
@@ -629,7 +818,9 @@ static void tick(struct server *s)
     }
     for (size_t i = 0; i < s->n; i++) {
         struct client *c = &s->c[i];
-        if (!c->img || c->written_end)
+        if (!c->attached || c->written_end)
+            continue;
+        if (!c->img && (now - c->hello_ms < TICK_MS || !ensure_mapped(c)))
             continue;
         /* Without a pidfd, its exit watcher, once it has lived a tick:
          * most short-lived processes end (with END) before and never need
@@ -719,7 +910,7 @@ void server_finish_all(struct server *s, const char *how)
 {
     while (s->n) {
         struct client *c = &s->c[s->n - 1];
-        if (c->img && !c->written_end) {
+        if (c->attached && !c->written_end && ensure_mapped(c)) {
             image_drain(c->img, true);
             write_image(s, c, how, -1, false);
         }
@@ -733,6 +924,8 @@ void server_free(struct server *s)
         return;
     server_finish_all(s, "collector stopped");
     close(s->lfd);
+    if (s->spare >= 0)
+        close(s->spare);
     free(s->c);
     for (size_t i = 0; i < s->nnames; i++)
         free(s->names[i]);

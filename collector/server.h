@@ -34,6 +34,14 @@ struct server *server_new(const char *name);
  * same (the memory outlives the process). */
 void server_set_early_end(struct server *s, bool early);
 
+/* Raise this process's descriptor limit to its hard limit: a client holds
+ * up to four (its channel, /proc stat, pidfd, and its image until mapped),
+ * and a fork storm or make -j has hundreds at once. In the collector's own
+ * process only, never before it starts a program: the limit is inherited.
+ * Past what the limit leaves room for, new clients are refused (they
+ * collect in-process). */
+void server_more_descriptors(struct server *s);
+
 /* One round: wait up to timeout_ms for messages, then drain and write
  * what is due. Returns the number of images attached. */
 size_t server_step(struct server *s, int timeout_ms);

@@ -108,6 +108,7 @@ int cmd_collect(int argc, char **argv)
         cli_error("collect: cannot listen on %s: %s", name, strerror(errno));
         return 1;
     }
+    server_more_descriptors(s);
     while (!stop) {
         server_step(s, 200);
         if (!server_clients(s) && server_idle_ms(s) >= (unsigned long)idle)

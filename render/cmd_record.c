@@ -483,6 +483,9 @@ int cmd_record(int argc, char **argv)
         _exit(e == ENOENT ? 127 : 126);
     }
     free(preload);
+    /* (after the fork: the program keeps the limit it was given) */
+    if (srv)
+        server_more_descriptors(srv);
     int status = 0, code;
     if (pid < 0) {
         cli_error("fork: %s", strerror(errno));
