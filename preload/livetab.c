@@ -27,6 +27,7 @@ int livetab_init(struct livetab *t, unsigned log2_slots, _Atomic uint8_t *filter
                    -1, 0);
     if (m == MAP_FAILED)
         return -1;
+    madvise(m, bytes, MADV_DONTDUMP); /* the profiler's table: not the program's core */
     t->own_filter = filter_bytes != 0;
     if (t->own_filter)
         t->filter = m;
