@@ -296,6 +296,13 @@ static int connect_and_hello(const char *outdir, bool wait, const char **why)
         *why = "the collector socket belongs to another user";
         return -1;
     }
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+        /* No descriptor for a socket: none will come by waiting (this was
+         * retried every 2 ms for 3 s, twice, at every start under a tiny
+         * RLIMIT_NOFILE). */
+        *why = "no file descriptor free for the collector's socket";
+        return -1;
+    }
     if (fd < 0) {
         if (getenv("FLAMEPRE_SOCKET") && *getenv("FLAMEPRE_SOCKET")) {
             *why = "flamepre record's collector is not listening";
@@ -314,7 +321,8 @@ static int connect_and_hello(const char *outdir, bool wait, const char **why)
             return -1;
         }
         uint64_t deadline = mono_ms() + LISTEN_TIMEOUT_MS;
-        while ((fd = try_connect(&a, alen)) < 0 && mono_ms() < deadline) {
+        while ((fd = try_connect(&a, alen)) < 0 && errno != EMFILE && errno != ENFILE &&
+               mono_ms() < deadline) {
             struct timespec ts = {0, 2000000L};
             syscall(SYS_nanosleep, &ts, NULL);
         }

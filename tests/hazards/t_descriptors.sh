@@ -72,3 +72,15 @@ grep fd "$TMP/hv-log.out" | cmp -s - <(grep fd "$TMP/hv.out") ||
     fail "FLAMEPRE_LOG_FILE took a low descriptor: $(grep fd "$TMP/hv-log.out")"
 grep -q "recording host_view" "$TMP/log.txt" || fail "nothing logged to FLAMEPRE_LOG_FILE: $(cat "$TMP/log.txt")"
 note "FLAMEPRE_LOG_FILE: the program's descriptor numbers unchanged"
+
+# With no descriptor to spare for the collector's socket (ulimit -n 5: the
+# three standard ones and the profiler's memfd), the start gives up at once
+# and collects in-process; it retried socket() every 2 ms for 3 s, twice
+# (6 s at every start).
+echo "ulimit -n 5: no wait for a socket that cannot be had"
+t0=$(date +%s%N)
+(ulimit -n 5 && LD_PRELOAD="$LIB" FLAMEPRE_OUTPUT="$TMP/n5" timeout "$TMO" /bin/true) 2>"$TMP/n5.err" ||
+    fail "/bin/true failed under ulimit -n 5: $(cat "$TMP/n5.err")"
+ms=$((($(date +%s%N) - t0) / 1000000))
+note "/bin/true under ulimit -n 5: $ms ms"
+[ "$ms" -lt 2000 ] || fail "/bin/true under ulimit -n 5 took $ms ms"
