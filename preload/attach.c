@@ -401,6 +401,24 @@ int attach_fd(void)
     return chan;
 }
 
+static _Atomic bool chan_hung_up;
+
+bool attach_collector_gone(void)
+{
+    if (atomic_load_explicit(&chan_hung_up, memory_order_relaxed))
+        return true;
+    int fd = chan;
+    if (fd < 0)
+        return false;
+    int saved = errno;
+    struct pollfd p = {fd, POLLRDHUP, 0};
+    bool gone = syscall(SYS_poll, &p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR));
+    errno = saved;
+    if (gone)
+        atomic_store_explicit(&chan_hung_up, true, memory_order_relaxed);
+    return gone;
+}
+
 void attach_move(void)
 {
     if (chan < 0)

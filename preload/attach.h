@@ -67,6 +67,10 @@ int attach_fork_child(const char **why);
  * program from closing it. */
 int attach_fd(void);
 
+/* Has the collector hung up (killed, crashed)? One poll of the channel,
+ * none once it has; false when there is no channel. Any context. */
+bool attach_collector_gone(void);
+
 /* The program wants the channel's number (dup2 onto it): move the channel
  * to another high number. */
 void attach_move(void);

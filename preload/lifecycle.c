@@ -194,6 +194,12 @@ static void thread_end(void *p)
     }
 }
 
+/* The collector process hung up: the rings have no reader any more. */
+static bool collector_gone(void)
+{
+    return process_mode && attach_collector_gone();
+}
+
 /* Register the calling thread. */
 static struct tslot *thread_register(void)
 {
@@ -453,7 +459,7 @@ __attribute__((constructor)) static void flamepre_init(void)
         }
     }
     if (cfg.events & (EV_LOCK | EV_IO | EV_WALL)) {
-        static const struct wait_host whost = {adopt_thread, collector_kick};
+        static const struct wait_host whost = {adopt_thread, collector_kick, collector_gone};
         if (wait_init(&cfg, &whost) < 0) {
             cfg.events &= ~(unsigned)(EV_LOCK | EV_IO | EV_WALL);
             if (!cfg.events)

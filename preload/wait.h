@@ -47,20 +47,21 @@
 #define WAIT_CALLS(X)                                                                              \
     X(pthread_mutex_lock, LOCK)                                                                    \
     X(pthread_mutex_timedlock, LOCK)                                                               \
-    X(pthread_mutex_clocklock, LOCK) X(pthread_rwlock_rdlock, LOCK) X(pthread_rwlock_wrlock, LOCK) \
-        X(pthread_rwlock_timedrdlock, LOCK) X(pthread_rwlock_timedwrlock,                          \
-                                              LOCK) X(pthread_rwlock_clockrdlock, LOCK)            \
-            X(pthread_rwlock_clockwrlock, LOCK) X(pthread_spin_lock, LOCK) X(sem_wait, LOCK)       \
-                X(sem_timedwait, LOCK) X(sem_clockwait, LOCK) X(pthread_cond_wait, COND)           \
-                    X(pthread_cond_timedwait, COND) X(pthread_cond_clockwait, COND) X(read, IO)    \
-                        X(write, IO) X(pread, IO) X(pwrite, IO) X(readv, IO) X(writev, IO) X(      \
-                            preadv, IO) X(pwritev, IO) X(preadv2, IO) X(pwritev2, IO) X(recv, IO)  \
-                            X(recvfrom, IO) X(recvmsg, IO) X(recvmmsg, IO) X(send, IO)             \
-                                X(sendto, IO) X(sendmsg, IO) X(sendmmsg, IO) X(accept, IO)         \
-                                    X(accept4, IO) X(connect, IO) X(poll, IO) X(ppoll, IO)         \
-                                        X(select, IO) X(pselect, IO) X(epoll_wait, IO)             \
-                                            X(epoll_pwait, IO) X(epoll_pwait2, IO) X(fsync, IO) X( \
-                                                fdatasync, IO) X(sync_file_range, IO) X(open, IO)  \
+    X(pthread_mutex_clocklock, LOCK)                                                               \
+    X(pthread_rwlock_rdlock, LOCK) X(pthread_rwlock_wrlock, LOCK)                                  \
+        X(pthread_rwlock_timedrdlock, LOCK) X(pthread_rwlock_timedwrlock, LOCK)                    \
+            X(pthread_rwlock_clockrdlock, LOCK) X(pthread_rwlock_clockwrlock, LOCK) X(             \
+                pthread_spin_lock, LOCK) X(sem_wait, LOCK) X(sem_timedwait, LOCK)                  \
+                X(sem_clockwait, LOCK) X(pthread_cond_wait, COND) X(pthread_cond_timedwait, COND)  \
+                    X(pthread_cond_clockwait, COND) X(read, IO) X(write, IO) X(pread, IO) X(       \
+                        pwrite, IO) X(readv, IO) X(writev, IO) X(preadv, IO) X(pwritev, IO)        \
+                        X(preadv2, IO) X(pwritev2, IO) X(recv, IO) X(recvfrom, IO) X(recvmsg, IO)  \
+                            X(recvmmsg, IO) X(send, IO) X(sendto, IO) X(sendmsg, IO)               \
+                                X(sendmmsg, IO) X(accept, IO) X(accept4, IO) X(connect, IO)        \
+                                    X(poll, IO) X(ppoll, IO) X(select, IO) X(pselect, IO)          \
+                                        X(epoll_wait, IO) X(epoll_pwait, IO) X(epoll_pwait2, IO)   \
+                                            X(fsync, IO) X(fdatasync, IO) X(sync_file_range,       \
+                                                                            IO) X(open, IO)        \
                                                 X(openat, IO) X(sendfile, IO) X(splice, IO)        \
                                                     X(copy_file_range, IO) X(fread, IO)            \
                                                         X(fwrite, IO) X(fgets, IO) X(fputs, IO) X( \
@@ -118,10 +119,11 @@ enum wait_class { WAIT_LOCK = 0, WAIT_COND = 1, WAIT_IO = 2, WAIT_SLEEP = 3, WAI
 #define WAIT_FD_KINDS(X)                                                                          \
     X(NONE, "")                                                                                   \
     X(FILE, "file")                                                                               \
-    X(PIPE, "pipe") X(TCP, "tcp") X(UDP, "udp") X(UNIX, "unix") X(NETLINK, "netlink")             \
-        X(SOCK, "socket") X(TTY, "tty") X(CHR, "chr") X(BLK, "block") X(DIR, "dir")               \
-            X(EVENTFD, "eventfd") X(TIMERFD, "timerfd") X(SIGNALFD, "signalfd") X(EPOLL, "epoll") \
-                X(INOTIFY, "inotify") X(ANON, "anon") X(POLL, "poll") X(OTHER, "other")
+    X(PIPE, "pipe")                                                                               \
+    X(TCP, "tcp") X(UDP, "udp") X(UNIX, "unix") X(NETLINK, "netlink") X(SOCK, "socket")           \
+        X(TTY, "tty") X(CHR, "chr") X(BLK, "block") X(DIR, "dir") X(EVENTFD, "eventfd")           \
+            X(TIMERFD, "timerfd") X(SIGNALFD, "signalfd") X(EPOLL, "epoll") X(INOTIFY, "inotify") \
+                X(ANON, "anon") X(POLL, "poll") X(OTHER, "other")
 
 enum wait_fd_kind {
 #define X(k, s) FDK_##k,
@@ -148,6 +150,9 @@ extern int wait_lock_addr;
 struct wait_host {
     struct tslot *(*adopt)(void);
     void (*kick)(void);
+    /* The collector process is known to be gone: nothing will drain the
+     * rings, so a full one is not waited on. NULL: never. */
+    bool (*gone)(void);
 };
 
 /* Prepare (sampling mean, depth, options). 0 or -1 (logged). */
