@@ -354,6 +354,20 @@ static uint64_t now_ms(void)
 
 /* Collect until the command has exited and its processes are written;
  * the command's exit code. */
+/* record is the collector of the tree it runs: killed by a SIGTERM or
+ * SIGHUP meant for the tree (timeout, a closed terminal), it took every
+ * profile with it. It passes them to the command instead and collects on
+ * until the command has gone. */
+static volatile pid_t record_child;
+
+static void pass_on(int sig)
+{
+    int saved = errno;
+    if (record_child > 0)
+        kill(record_child, sig);
+    errno = saved;
+}
+
 static int serve_until_done(struct server *srv, pid_t pid, int *status)
 {
     uint64_t done_at = 0;
@@ -491,7 +505,15 @@ int cmd_record(int argc, char **argv)
         cli_error("fork: %s", strerror(errno));
         code = 1;
     } else {
+        struct sigaction fwd = {.sa_handler = pass_on, .sa_flags = SA_RESTART}, old_term, old_hup;
+        sigemptyset(&fwd.sa_mask);
+        record_child = pid;
+        sigaction(SIGTERM, &fwd, &old_term);
+        sigaction(SIGHUP, &fwd, &old_hup);
         code = serve_until_done(srv, pid, &status);
+        sigaction(SIGTERM, &old_term, NULL);
+        sigaction(SIGHUP, &old_hup, NULL);
+        record_child = 0;
     }
     server_free(srv);
     sigaction(SIGINT, &old_int, NULL);
