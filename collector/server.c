@@ -83,6 +83,7 @@ struct server {
     int lfd;
     int spare;              /* held open to accept (and close) a peer at EMFILE */
     unsigned long fd_limit; /* RLIMIT_NOFILE as last read, 0 unknown */
+    bool as_limited;        /* under RLIMIT_AS: map images at HELLO */
     bool said_no_fds;
     struct client *c;
     size_t n, cap;
@@ -118,6 +119,8 @@ struct server *server_new(const char *name)
     }
     s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
     read_fd_limit(s);
+    struct rlimit as;
+    s->as_limited = getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY;
     struct sockaddr_un a;
     memset(&a, 0, sizeof a);
     a.sun_family = AF_UNIX;
@@ -419,7 +422,6 @@ static bool ensure_mapped(struct client *c)
 
 static void on_hello(struct server *s, struct client *c, int memfd)
 {
-    (void)s;
     struct stat st;
     struct layout_header hd;
     if (c->attached) {
@@ -445,9 +447,17 @@ static void on_hello(struct server *s, struct client *c, int memfd)
         shutdown(c->fd, SHUT_RDWR);
         return;
     }
-    c->attached = true;
     c->memfd = memfd;
     c->size = (size_t)st.st_size;
+    if (s->as_limited && !ensure_mapped(c)) {
+        /* Under an address-space limit (a collector started from a
+         * `ulimit -v` shell) the image may not fit later: try now, and on
+         * failure let the host collect in-process, as it sees the channel
+         * close, rather than lose its profile. */
+        shutdown(c->fd, SHUT_RDWR);
+        return;
+    }
+    c->attached = true;
     /* The host waits for this answer only: the rest after it. */
     reply(c->fd, ATTACH_HELLO);
     read_maps(c);

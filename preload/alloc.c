@@ -35,6 +35,7 @@
 #include "preload/expmath.h"
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "preload/log.h"
 #include "preload/allocsite.h"
@@ -71,9 +72,18 @@ int alloc_init(const struct config *cfg, const struct alloc_host *h)
     depth = cfg->depth < CONFIG_MAX_DEPTH ? cfg->depth : CONFIG_MAX_DEPTH;
     if (h)
         host = *h;
-    if (!alloc_live.slots && mean == 0)
-        (void)livetab_init(&alloc_live, LIVE_LOG2_EXACT, alloc_filter);
-    if (!alloc_live.slots && livetab_init(&alloc_live, LIVE_LOG2, alloc_filter) < 0) {
+    /* Under an address-space limit (ulimit -v) the table takes at most a
+     * sixteenth of it, as the shared mapping takes an eighth (shm.c): its
+     * reserve counts against the program's own budget. */
+    unsigned log2 = mean == 0 ? LIVE_LOG2_EXACT : LIVE_LOG2;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        while (log2 > 16 && ((uint64_t)1 << log2) * sizeof(struct livetab_slot) > rl.rlim_cur / 16)
+            log2--;
+    if (!alloc_live.slots && log2 > LIVE_LOG2)
+        (void)livetab_init(&alloc_live, log2, alloc_filter);
+    if (!alloc_live.slots &&
+        livetab_init(&alloc_live, log2 < LIVE_LOG2 ? log2 : LIVE_LOG2, alloc_filter) < 0) {
         log_error("alloc: cannot map the live-block table: %s; allocation profiling disabled",
                   strerror(errno));
         return -1;

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -101,14 +102,23 @@ int shm_create(unsigned ring_words, bool sites)
     if (shm_hdr != &standin)
         return 0;
     /* An address-space limit (ulimit -v) or strict overcommit may refuse
-     * the full size: settle for fewer sites, then for fewer slots. */
+     * the full size: settle for fewer sites, then for fewer slots. Under
+     * an address-space limit the mapping takes at most an eighth of it:
+     * reserved but untouched, it still counts, and the full size took the
+     * program's own budget (its mallocs failed where they had not). */
+    uint64_t cap = UINT64_MAX;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        cap = (uint64_t)rl.rlim_cur / 8;
     unsigned slots = THREADS_MAX;
     uint64_t sites_bytes = 0;
     void *m = NULL;
     int fd = -1;
     for (; slots >= 64; slots /= 8) {
         for (sites_bytes = sites ? SITES_MAX : 0;; sites_bytes /= 4) {
-            m = map_new(layout_size(slots, ring_words, sites_bytes), NULL, &fd);
+            uint64_t bytes = layout_size(slots, ring_words, sites_bytes);
+            if (bytes <= cap || (slots / 8 < 64 && sites_bytes <= SITES_MIN))
+                m = map_new(bytes, NULL, &fd);
             if (m || sites_bytes <= SITES_MIN)
                 break;
         }
