@@ -23,6 +23,7 @@
 
 #include "preload/fds.h"
 #include "preload/layout.h"
+#include "preload/sandbox.h"
 #include "preload/shm.h"
 #include "preload/strbuild.h"
 
@@ -289,6 +290,10 @@ static int spawn_collector(const char *path, const char *name)
 
 static int connect_and_hello(const char *outdir, bool wait, const char **why)
 {
+    if (!sandbox_allows(SANDBOX_SOCKET)) {
+        *why = "a seccomp filter refuses sockets";
+        return -1;
+    }
     struct sockaddr_un a;
     socklen_t alen = socket_name(outdir, &a);
     int fd = try_connect(&a, alen);

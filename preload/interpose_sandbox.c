@@ -21,7 +21,7 @@
 #include <sys/syscall.h>
 
 #include "preload/hooks.h"
-#include "preload/sampler.h"
+#include "preload/sandbox.h"
 #include "preload/wait.h"
 
 #if defined(__x86_64__) || defined(__aarch64__)
@@ -95,7 +95,7 @@ FLAMEPRE_EXPORT long syscall(long n, ...)
     }
     long r = raw6(n, a, b, c, d, e, f);
     if (__builtin_expect(n == SYS_seccomp, 0) && r == 0 && a == SECCOMP_SET_MODE_FILTER)
-        sampler_sandboxed();
+        sandbox_installed((const void *)c);
     return result(r);
 }
 
@@ -108,7 +108,7 @@ FLAMEPRE_EXPORT int prctl(int option, ...)
     va_end(ap);
     long r = raw6(SYS_prctl, option, a, b, c, d, 0);
     if (option == PR_SET_SECCOMP && r == 0 && a == SECCOMP_MODE_FILTER)
-        sampler_sandboxed();
+        sandbox_installed((const void *)b);
     return (int)result(r);
 }
 

@@ -32,6 +32,7 @@
 #include "preload/log.h"
 #include "preload/outdir.h"
 #include "preload/sampler.h"
+#include "preload/sandbox.h"
 #include "preload/shm.h"
 #include "preload/threads.h"
 #include "preload/unwind.h"
@@ -328,10 +329,15 @@ static void fork_child(void)
     /* First of all: off the parent's shared mapping. Until then every slot
      * is the parent's, and nothing here may write one (forgetting the
      * parent's clocks stored -1 in its own slots once, and its samples
-     * went uncounted from its first fork on). */
-    if (shm_fork_child() < 0) {
+     * went uncounted from its first fork on). A child forked after the
+     * program installed a seccomp filter that does not let memfd_create
+     * and socket through records nothing. */
+    bool sandboxed = sandbox_installed_later() &&
+                     !(sandbox_allows(SANDBOX_MEMFD) && sandbox_allows(SANDBOX_SOCKET));
+    if (sandboxed || shm_fork_child() < 0) {
         sampler_close_inherited();
-        log_error("fork child %d: no memory for its own profile; not recording", (int)getpid());
+        if (!sandboxed)
+            log_error("fork child %d: no memory for its own profile; not recording", (int)getpid());
         atomic_store(&recording, false);
         atomic_store(&started, false);
         alloc_stop();

@@ -25,6 +25,7 @@
 #include "preload/hooks.h"
 #include "preload/log.h"
 #include "preload/record.h"
+#include "preload/sandbox.h"
 #include "preload/unwind.h"
 #include "preload/wait.h" /* wait_now */
 
@@ -255,14 +256,6 @@ static uint64_t first_period(pid_t tid)
     return first < floor ? floor : first;
 }
 
-/* A seccomp filter was installed after the start: open no perf clock. */
-static _Atomic bool sandboxed;
-
-void sampler_sandboxed(void)
-{
-    atomic_store(&sandboxed, true);
-}
-
 /* The event perf_available opened on the initializing thread: that
  * thread's arm adopts it (with its own first period), which spares every
  * process one perf_event_open and close (about 50 us each in a VM). */
@@ -290,7 +283,7 @@ void sampler_drop_probe(void)
 
 static int perf_arm(struct tslot *s)
 {
-    if (atomic_load_explicit(&sandboxed, memory_order_relaxed)) {
+    if (!sandbox_allows(SANDBOX_PERF)) {
         errno = EPERM;
         return -1;
     }
@@ -339,6 +332,10 @@ static int perf_arm(struct tslot *s)
 
 static int timer_arm(struct tslot *s)
 {
+    if (!sandbox_allows(SANDBOX_TIMER)) {
+        errno = EPERM;
+        return -1;
+    }
     struct sigevent sev;
     memset(&sev, 0, sizeof sev);
     sev.sigev_notify = SIGEV_THREAD_ID;
@@ -503,52 +500,10 @@ void sampler_stop_all(void)
     }
 }
 
-/* Does a seccomp filter apply to this process (inherited at exec)? */
-static bool seccomp_filtered(void)
-{
-    int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/status", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    char buf[4096];
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    fds_close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = 0;
-    const char *p = strstr(buf, "\nSeccomp:");
-    if (!p)
-        return false;
-    p += 9;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    return *p == '2';
-}
-
-/* Try perf_event_open in a child (a bare clone, as fork without the
- * program's atfork handlers, reaped here: its exit signal is none): a
- * filter that kills on the call kills only the child. */
-static bool perf_probe_child(void)
-{
-    long pid = syscall(SYS_clone, 0L, NULL, NULL, NULL, 0L);
-    if (pid == 0) {
-        struct perf_event_attr attr;
-        perf_attr_init(&attr);
-        long fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
-        syscall(SYS_exit_group, fd >= 0 ? 0 : 1);
-    }
-    if (pid < 0)
-        return false;
-    int st;
-    while (syscall(SYS_wait4, pid, &st, __WCLONE, NULL) < 0)
-        if (errno != EINTR)
-            return false;
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
-}
-
 /* Can this process open a user-only task-clock event on itself? */
 static bool perf_available(void)
 {
-    if (seccomp_filtered() && !perf_probe_child()) {
+    if (!sandbox_allows(SANDBOX_PERF)) {
         log_info("perf events refused by a seccomp filter; using CPU-clock timers");
         return false;
     }
@@ -745,6 +700,10 @@ int sampler_init(const struct config *cfg)
     }
     if (sig != SIGPROF)
         log_info("SIGPROF is in use by the program; sampling with signal %d", sig);
+    if (!sandbox_allows(SANDBOX_PERF) && !sandbox_allows(SANDBOX_TIMER)) {
+        log_error("cpu: a seccomp filter refuses perf events and timers; cpu profiling disabled");
+        return -1;
+    }
     if (cfg->sampler == 2)
         kind = SAMPLER_TIMER;
     else if (perf_available())

@@ -93,10 +93,8 @@ bool sampler_withhold(int sig, const siginfo_t *si);
  * perf_event_open. One inherited at start (/proc/self/status says
  * `Seccomp: 2`) is probed once, in a child that tries the call; one the
  * program installs later is not probed (the probe itself may be what
- * kills): from then on every new clock is a timer, counted in
- * `threads_timer_fallback`. Any context.
+ * kills): from then on no new clock is opened (sandbox.h).
  */
-void sampler_sandboxed(void);
 
 enum sampler_kind sampler_kind(void);
 const char *sampler_kind_name(void);

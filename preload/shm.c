@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "preload/hooks.h"
+#include "preload/sandbox.h"
 #include "preload/threads.h"
 
 FLAMEPRE_BIG_BSS static struct layout_header standin;
@@ -32,6 +33,10 @@ static int memfd = -1;
 /* A sparse memfd of `bytes`, or -1 when memfds are refused. */
 static int memfd_new(uint64_t bytes)
 {
+    if (!sandbox_allows(SANDBOX_MEMFD)) {
+        errno = EPERM;
+        return -1;
+    }
     int fd = (int)syscall(SYS_memfd_create, "flamepre", MFD_CLOEXEC);
     if (fd >= 0 && ftruncate(fd, (off_t)bytes) != 0) {
         close(fd);

@@ -22,3 +22,26 @@ for act in kill eperm; do
         note "$n: 5 threads sampled; sampler $(meta_get "$M" sampler), threads_timer_fallback $(meta_get "$M" threads_timer_fallback)"
     done
 done
+
+# Filters that kill on the other calls the profiler makes: timer_create,
+# socket, memfd_create (and perf_event_open), installed by the program or
+# inherited at exec. The profiler made them (a timer for each new thread
+# once perf was refused; socket and memfd_create in every fork child, and at
+# the start of an image under an inherited filter) and the program died of
+# SIGSYS. Now an inherited filter is probed for each kind in a throw-away
+# child, and one the program installs is read (its BPF run on each kind's
+# call): the program runs as unprofiled.
+build seccomp_kill
+for nr in 222 41 319 298; do
+    plain pk-$nr "$TMP/seccomp_kill" $nr later
+    profile "$TMP/k$nr" k$nr "$TMP/seccomp_kill" $nr later
+    [ "$(cat "$TMP/k$nr.rc")" = "$(cat "$TMP/pk-$nr.rc")" ] ||
+        fail "kill on $nr, installed later: exit $(cat "$TMP/k$nr.rc"), unprofiled $(cat "$TMP/pk-$nr.rc")"
+    cmp -s "$TMP/pk-$nr.out" "$TMP/k$nr.out" || fail "kill on $nr, later: output '$(cat "$TMP/k$nr.out")'"
+    timeout "$TMO" "$TMP/seccomp_kill" $nr exec env LD_PRELOAD="$LIB" FLAMEPRE_OUTPUT="$TMP/e$nr" \
+        "$TMP/seccomp_kill" 999 later >"$TMP/e$nr.out" 2>"$TMP/e$nr.err"
+    rc=$?
+    [ $rc = 0 ] && [ "$(cat "$TMP/e$nr.out")" = "bad=0" ] ||
+        fail "kill on $nr, inherited: exit $rc, output '$(cat "$TMP/e$nr.out")'"
+    note "kill on system call $nr: installed later and inherited, the program runs as unprofiled"
+done
