@@ -636,6 +636,17 @@ static void count_blocked(void)
  * across exec is seen by choose_signal). */
 static _Atomic bool mask_seen;
 
+/* The program's mask `set` (applied with `how`) holds the sampling signal:
+ * move, or count the thread as blocked. */
+static void program_mask(int how, const sigset_t *set)
+{
+    int sig = atomic_load_explicit(&signo, memory_order_relaxed);
+    if (kind == SAMPLER_NONE || !set || how == SIG_UNBLOCK || sig <= 0 || !sigismember(set, sig))
+        return;
+    if (blocks_all(set) || move_signal(set) < 0)
+        count_blocked();
+}
+
 void sampler_mask(int how, const sigset_t *set)
 {
     int sig = atomic_load_explicit(&signo, memory_order_relaxed);
@@ -645,18 +656,18 @@ void sampler_mask(int how, const sigset_t *set)
      * inside the handler) is not the program's. */
     if (tstate.guard || tstate.ring_busy)
         return;
-    if (kind == SAMPLER_NONE || !set || how == SIG_UNBLOCK || sig <= 0 || !sigismember(set, sig))
-        return;
-    if (blocks_all(set) || move_signal(set) < 0)
-        count_blocked();
+    program_mask(how, set);
 }
 
 void sampler_thread_mask(void)
 {
+    /* The mask a new thread inherited is the program's, though this runs
+     * under the guard of the thread's registration (it was taken for the
+     * profiler's own, and such threads went uncounted). */
     sigset_t cur;
     if (kind != SAMPLER_NONE && atomic_load_explicit(&mask_seen, memory_order_relaxed) &&
         real.pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0)
-        sampler_mask(SIG_BLOCK, &cur);
+        program_mask(SIG_BLOCK, &cur);
 }
 
 void sampler_wait(const sigset_t *set)
