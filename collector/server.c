@@ -376,20 +376,29 @@ static struct layout_header *peek(const struct client *c)
     uint32_t high = atomic_load(&hd.threads_high);
     if (high > hd.slots_max)
         high = hd.slots_max;
-    size_t len = (size_t)hd.slots_off + (size_t)high * hd.slot_bytes;
-    struct layout_header *p = malloc(len);
-    if (p && !pread_full(c->memfd, p, len, 0)) {
+    atomic_store(&hd.threads_high, high);
+    /* The checked header, then the slots in use read after it (the gap
+     * between them is padding). */
+    size_t slots = (size_t)high * hd.slot_bytes;
+    struct layout_header *p = malloc((size_t)hd.slots_off + slots);
+    if (!p)
+        return NULL;
+    memcpy(p, &hd, sizeof hd);
+    if (!pread_full(c->memfd, (char *)p + hd.slots_off, slots, (off_t)hd.slots_off)) {
         free(p);
         return NULL;
     }
-    /* The host may have written between the reads: keep the first view of
-     * the geometry, which was checked. */
-    if (p) {
-        p->slots_off = hd.slots_off;
-        p->slots_max = hd.slots_max;
-        atomic_store(&p->threads_high, high);
-    }
     return p;
+}
+
+/* How the host said its image ended (lifecycle_finish), "exit" when it
+ * said nothing. */
+static void said_how(const struct layout_header *h, char *out, size_t len)
+{
+    char said[sizeof h->end_how + 1];
+    memcpy(said, h->end_how, sizeof h->end_how);
+    said[sizeof h->end_how] = 0;
+    snprintf(out, len, "%s", said[0] ? said : "exit");
 }
 
 static bool ensure_mapped(struct client *c)
@@ -399,15 +408,15 @@ static bool ensure_mapped(struct client *c)
     if (c->memfd < 0)
         return false;
     void *m = mmap(NULL, c->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, c->memfd, 0);
-    if (m == MAP_FAILED) {
-        log_error("pid %d: cannot map its image: %s", (int)c->pid, strerror(errno));
-        return false;
-    }
-    const char *why;
-    struct image *img = image_open(m, c->size, NULL, &why);
+    const char *why = m == MAP_FAILED ? strerror(errno) : NULL;
+    struct image *img = why ? NULL : image_open(m, c->size, NULL, &why);
     if (!img) {
+        /* Once: every tick would try (and say so) again. */
         log_error("pid %d: cannot collect its image: %s", (int)c->pid, why);
-        munmap(m, c->size);
+        if (m != MAP_FAILED)
+            munmap(m, c->size);
+        close(c->memfd);
+        c->memfd = -1;
         return false;
     }
     image_set_proc_pid(img, c->pid);
@@ -640,11 +649,8 @@ static void on_eof(struct server *s, size_t i, char *how, size_t howlen, int sta
     if (c->attached && !c->written_end && lh) {
         if (atomic_load_explicit(&lh->end, memory_order_acquire) == LAYOUT_ENDED) {
             /* It said how before it went (an exit that could not wait). */
-            char said[sizeof lh->end_how + 1];
-            memcpy(said, lh->end_how, sizeof lh->end_how);
-            said[sizeof lh->end_how] = 0;
             if (strncmp(how, "signal", 6) != 0) {
-                snprintf(how, howlen, "%s", said);
+                said_how(lh, how, howlen);
                 if (lh->end_status >= 0)
                     status = lh->end_status;
             }
@@ -668,9 +674,8 @@ static void on_end(struct server *s, struct client *c)
         bool quiet = false;
         if (p) {
             char how[sizeof p->end_how + 1];
-            memcpy(how, p->end_how, sizeof p->end_how);
-            how[sizeof p->end_how] = 0;
-            quiet = layout_leaves_no_files(p, how[0] ? how : "exit");
+            said_how(p, how, sizeof how);
+            quiet = layout_leaves_no_files(p, how);
             free(p);
         }
         if (quiet || !ensure_mapped(c)) {
@@ -688,10 +693,7 @@ static void on_end(struct server *s, struct client *c)
     if (!c->map_read_once || atomic_load(&lh->map_gen) != c->map_gen)
         read_maps(c);
     char how[sizeof lh->end_how + 1];
-    memcpy(how, lh->end_how, sizeof lh->end_how);
-    how[sizeof lh->end_how] = 0;
-    if (!how[0])
-        snprintf(how, sizeof how, "exit");
+    said_how(lh, how, sizeof how);
     if (s->early_end)
         reply(c->fd, ATTACH_END);
     write_image(s, c, how, lh->end_status, layout_leaves_no_files(lh, how));

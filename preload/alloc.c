@@ -35,11 +35,11 @@
 #include "preload/expmath.h"
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "preload/log.h"
 #include "preload/allocsite.h"
 #include "preload/record.h"
+#include "preload/shm.h"
 #include "preload/stackcache.h"
 #include "preload/unwind.h"
 #include "preload/wait.h" /* wait_now */
@@ -73,13 +73,11 @@ int alloc_init(const struct config *cfg, const struct alloc_host *h)
     if (h)
         host = *h;
     /* Under an address-space limit (ulimit -v) the table takes at most a
-     * sixteenth of it, as the shared mapping takes an eighth (shm.c): its
-     * reserve counts against the program's own budget. */
+     * sixteenth of it (shm_address_share). */
     unsigned log2 = mean == 0 ? LIVE_LOG2_EXACT : LIVE_LOG2;
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-        while (log2 > 16 && ((uint64_t)1 << log2) * sizeof(struct livetab_slot) > rl.rlim_cur / 16)
-            log2--;
+    uint64_t share = shm_address_share(16);
+    while (log2 > 16 && ((uint64_t)1 << log2) * sizeof(struct livetab_slot) > share)
+        log2--;
     if (!alloc_live.slots && log2 > LIVE_LOG2)
         (void)livetab_init(&alloc_live, log2, alloc_filter);
     if (!alloc_live.slots &&

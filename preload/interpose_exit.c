@@ -47,7 +47,7 @@ FLAMEPRE_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int ar
     if (!real.__libc_start_main)
         exit_now(127);
     program_main = main;
-    return real.__libc_start_main(main ? main_then_note : main, argc, argv, init, fini, rtld_fini,
+    return real.__libc_start_main(main ? main_then_note : NULL, argc, argv, init, fini, rtld_fini,
                                   stack_end);
 }
 

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -214,8 +213,7 @@ static long perf_open(struct perf_event_attr *attr, pid_t tid)
     return syscall(SYS_perf_event_open, attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
-/* User-space task clock of one thread, overflowing every period_ns. */
-static void perf_attr_init(struct perf_event_attr *attr)
+void sampler_perf_attr(struct perf_event_attr *attr)
 {
     memset(attr, 0, sizeof *attr);
     attr->size = sizeof *attr;
@@ -292,7 +290,7 @@ static int perf_arm(struct tslot *s)
         return -1;
     }
     struct perf_event_attr attr;
-    perf_attr_init(&attr);
+    sampler_perf_attr(&attr);
     attr.sample_period = first_period(s->tid);
     s->phase_pending = attr.sample_period != period_ns;
     int fd = take_probe(s->tid, attr.sample_period);
@@ -508,7 +506,7 @@ static bool perf_available(void)
         return false;
     }
     struct perf_event_attr attr;
-    perf_attr_init(&attr);
+    sampler_perf_attr(&attr);
     int fd = (int)perf_open(&attr, 0);
     if (fd < 0) {
         log_info("perf events unavailable (%s); using CPU-clock timers", strerror(errno));

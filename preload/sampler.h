@@ -61,6 +61,11 @@ void sampler_forget(struct tslot *s);
  * parent's clocks, reading its slots only. */
 void sampler_close_inherited(void);
 
+/* The perf event of every clock: the user-space task clock of one
+ * thread, overflowing every period (a counter before sampler_init). */
+struct perf_event_attr;
+void sampler_perf_attr(struct perf_event_attr *attr);
+
 /* Stop recording (the handler returns at once) and disarm every slot. */
 void sampler_stop_all(void);
 
@@ -87,14 +92,6 @@ void sampler_wait(const sigset_t *set);
 /* A sigwait* returned sig with si: a sample of ours sent before a move,
  * to be taken back from the program (counted, `signals_withheld`)? */
 bool sampler_withhold(int sig, const siginfo_t *si);
-
-/*
- * Sandboxes. A seccomp filter may kill the process at its next
- * perf_event_open. One inherited at start (/proc/self/status says
- * `Seccomp: 2`) is probed once, in a child that tries the call; one the
- * program installs later is not probed (the probe itself may be what
- * kills): from then on no new clock is opened (sandbox.h).
- */
 
 enum sampler_kind sampler_kind(void);
 const char *sampler_kind_name(void);

@@ -22,6 +22,7 @@
 
 #include "preload/fds.h"
 #include "preload/log.h"
+#include "preload/sampler.h"
 
 #define ALL (SANDBOX_PERF | SANDBOX_TIMER | SANDBOX_SOCKET | SANDBOX_MEMFD)
 
@@ -56,13 +57,7 @@ static int try_call(unsigned kind)
     switch (kind) {
     case SANDBOX_PERF: {
         struct perf_event_attr attr;
-        memset(&attr, 0, sizeof attr);
-        attr.size = sizeof attr;
-        attr.type = PERF_TYPE_SOFTWARE;
-        attr.config = PERF_COUNT_SW_TASK_CLOCK;
-        attr.disabled = 1;
-        attr.exclude_kernel = 1;
-        attr.exclude_hv = 1;
+        sampler_perf_attr(&attr);
         r = syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
         break;
     }

@@ -102,19 +102,23 @@ static int refill_in_place(struct layout_header *h, size_t keep)
     return -1;
 }
 
+uint64_t shm_address_share(unsigned div)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return UINT64_MAX;
+    return (uint64_t)rl.rlim_cur / div;
+}
+
 int shm_create(unsigned ring_words, bool sites)
 {
     if (shm_hdr != &standin)
         return 0;
     /* An address-space limit (ulimit -v) or strict overcommit may refuse
      * the full size: settle for fewer sites, then for fewer slots. Under
-     * an address-space limit the mapping takes at most an eighth of it:
-     * reserved but untouched, it still counts, and the full size took the
-     * program's own budget (its mallocs failed where they had not). */
-    uint64_t cap = UINT64_MAX;
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-        cap = (uint64_t)rl.rlim_cur / 8;
+     * an address-space limit the mapping takes at most an eighth of it
+     * (the live-block table a sixteenth: alloc.c). */
+    uint64_t cap = shm_address_share(8);
     unsigned slots = THREADS_MAX;
     uint64_t sites_bytes = 0;
     void *m = NULL;

@@ -9,6 +9,7 @@
  * threads_high read from any context at any time.
  */
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "preload/config.h"
 #include "preload/layout.h"
@@ -21,6 +22,11 @@ extern struct layout_header *shm_hdr;
  * the allocation site range. Fills the header's geometry; the caller
  * fills the session. 0 or -1 (errno). Normal context, once. */
 int shm_create(unsigned ring_words, bool sites);
+
+/* The profiler's share of an address-space limit (ulimit -v), 1/div of
+ * it; UINT64_MAX without one. Reserved but untouched memory counts against
+ * that limit, so a full-size reserve took the program's own budget. */
+uint64_t shm_address_share(unsigned div);
 
 /* The memfd behind the mapping (close-on-exec), or -1 when there is none
  * or it was already handed over and closed. */
