@@ -94,9 +94,17 @@ struct server {
     unsigned ticks;
     char **names; /* "<outdir>/<comm>.<pid>" written, for tags */
     size_t nnames, capnames;
+    /* Fork children's channels and memfds received on their parents'
+     * channels (ATTACH_FORK), added as clients once the poll round is over
+     * (their descriptors may take numbers that round still reads). */
+    struct pending_fork {
+        int fd, memfd;
+    } * forks;
+    size_t nforks, capforks;
 };
 
 static void how_it_ended(int statfd, int pidfd, char *how, size_t len, int *status);
+static void on_hello(struct server *s, struct client *c, int memfd);
 static void read_fd_limit(struct server *s);
 static void watch_start(struct client *c);
 
@@ -217,6 +225,34 @@ static bool refuse_one(struct server *s)
     return true;
 }
 
+/* A new client on channel fd (taken: closed on failure), of process pid
+ * in our PID namespace; NULL without memory. */
+static struct client *add_client(struct server *s, int fd, pid_t pid)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        struct client *v = realloc(s->c, cap * sizeof *v);
+        if (!v) {
+            close(fd);
+            return NULL;
+        }
+        s->c = v;
+        s->cap = cap;
+    }
+    struct client *c = &s->c[s->n++];
+    memset(c, 0, sizeof *c);
+    c->fd = fd;
+    c->memfd = -1;
+    c->pid = pid;
+    /* Opened now: at the end, the exit code is read in a race with the
+     * parent's wait(), and a path lookup less helps. */
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    c->statfd = open(path, O_RDONLY | O_CLOEXEC);
+    c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    return c;
+}
+
 static void accept_all(struct server *s)
 {
     for (;;) {
@@ -243,28 +279,51 @@ static void accept_all(struct server *s)
             close(fd);
             continue;
         }
-        if (s->n == s->cap) {
-            size_t cap = s->cap ? s->cap * 2 : 16;
-            struct client *v = realloc(s->c, cap * sizeof *v);
-            if (!v) {
-                close(fd);
-                continue;
-            }
-            s->c = v;
-            s->cap = cap;
-        }
-        struct client *c = &s->c[s->n++];
-        memset(c, 0, sizeof *c);
-        c->fd = fd;
-        c->memfd = -1;
-        c->pid = cr.pid;
-        /* Opened now: at the end, the exit code is read in a race with
-         * the parent's wait(), and a path lookup less helps. */
-        char path[64];
-        snprintf(path, sizeof path, "/proc/%d/stat", (int)cr.pid);
-        c->statfd = open(path, O_RDONLY | O_CLOEXEC);
-        c->pidfd = (int)syscall(SYS_pidfd_open, cr.pid, 0);
+        add_client(s, fd, cr.pid);
     }
+}
+
+/* A fork child's channel, received on its parent's: the parent's channel
+ * vouches for it, whatever user the child runs as by now (a program that
+ * dropped privileges; its files are written as ours). Its pid is the one
+ * that made the socket pair. The child does not wait for the answer. */
+static void add_forks(struct server *s)
+{
+    for (size_t k = 0; k < s->nforks; k++) {
+        int fd = s->forks[k].fd, memfd = s->forks[k].memfd;
+        struct ucred cr;
+        socklen_t cl = sizeof cr;
+        if (!room_for_client(s) || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) != 0 ||
+            cr.pid <= 0) {
+            close(fd);
+            close(memfd);
+            continue;
+        }
+        struct client *c = add_client(s, fd, cr.pid);
+        if (!c) {
+            close(memfd);
+            continue;
+        }
+        fcntl(fd, F_SETFL, O_NONBLOCK);
+        on_hello(s, c, memfd);
+    }
+    s->nforks = 0;
+}
+
+static void keep_fork(struct server *s, int fd, int memfd)
+{
+    if (s->nforks == s->capforks) {
+        size_t cap = s->capforks ? s->capforks * 2 : 8;
+        struct pending_fork *v = realloc(s->forks, cap * sizeof *v);
+        if (!v) {
+            close(fd);
+            close(memfd);
+            return;
+        }
+        s->forks = v;
+        s->capforks = cap;
+    }
+    s->forks[s->nforks++] = (struct pending_fork){fd, memfd};
 }
 
 /* The file name tag of an image: "" unless an earlier image of this
@@ -724,7 +783,8 @@ static bool serve(struct server *s, size_t i, bool hup)
         ssize_t r = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
         if (r < 0 && (errno == EAGAIN || errno == EINTR))
             return true;
-        int passed = -1;
+        /* Up to two descriptors (ATTACH_FORK's); more are closed. */
+        int passed = -1, passed2 = -1;
         for (struct cmsghdr *cm = r > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm;
              cm = CMSG_NXTHDR(&mh, cm)) {
             if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
@@ -735,9 +795,17 @@ static bool serve(struct server *s, size_t i, bool hup)
                 memcpy(&fd, CMSG_DATA(cm) + k * sizeof(int), sizeof fd);
                 if (passed < 0)
                     passed = fd;
+                else if (passed2 < 0)
+                    passed2 = fd;
                 else
                     close(fd);
             }
+        }
+        if (passed2 >= 0 &&
+            !(r == (ssize_t)sizeof w && w.magic == ATTACH_MAGIC && w.version == LAYOUT_VERSION &&
+              w.type == ATTACH_FORK && c->attached && passed >= 0)) {
+            close(passed2);
+            passed2 = -1;
         }
         if (r <= 0) {
             if (passed >= 0)
@@ -800,6 +868,14 @@ static bool serve(struct server *s, size_t i, bool hup)
             reply(c->fd, ATTACH_SYNC);
             break;
         case ATTACH_END: on_end(s, c); break;
+        case ATTACH_FORK:
+            /* (passed2 is set only for a well-formed one from an
+             * attached parent) */
+            if (passed2 >= 0) {
+                keep_fork(s, passed, passed2);
+                passed = -1;
+            }
+            break;
         default: break;
         }
         if (passed >= 0)
@@ -902,6 +978,7 @@ size_t server_step(struct server *s, int timeout_ms)
         if (pf[0].revents)
             accept_all(s);
     }
+    add_forks(s);
     if (pf != stackfds)
         free(pf);
     now = mono_ms();
@@ -914,12 +991,14 @@ size_t server_step(struct server *s, int timeout_ms)
             inliner_save(s->inl);
             s->last_save_ms = now;
         }
+        add_forks(s); /* received by a tick's last look at an ended image */
     }
     return s->n;
 }
 
 void server_finish_all(struct server *s, const char *how)
 {
+    add_forks(s);
     while (s->n) {
         struct client *c = &s->c[s->n - 1];
         if (c->attached && !c->written_end && ensure_mapped(c)) {
@@ -939,6 +1018,7 @@ void server_free(struct server *s)
     if (s->spare >= 0)
         close(s->spare);
     free(s->c);
+    free(s->forks);
     for (size_t i = 0; i < s->nnames; i++)
         free(s->names[i]);
     free(s->names);

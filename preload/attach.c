@@ -36,6 +36,7 @@ extern char **environ;
 
 static int chan = -1;
 static atomic_flag busy = ATOMIC_FLAG_INIT; /* one request at a time */
+static _Atomic bool chan_hung_up;
 
 /* ---- raw system calls ---- */
 
@@ -69,24 +70,25 @@ static bool wait_readable(int fd, uint64_t deadline)
     }
 }
 
-static int send_msg(int fd, uint32_t type, int pass_fd)
+/* A message passing npass descriptors (0..2). */
+static int send_msg(int fd, uint32_t type, const int *pass, unsigned npass)
 {
     struct attach_wire w = {ATTACH_MAGIC, type, (int32_t)syscall(SYS_getpid), LAYOUT_VERSION};
     struct iovec iov = {&w, sizeof w};
     union {
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(2 * sizeof(int))];
         struct cmsghdr align;
     } u;
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (pass_fd >= 0) {
+    if (npass) {
         memset(&u, 0, sizeof u);
         mh.msg_control = u.buf;
-        mh.msg_controllen = sizeof u.buf;
+        mh.msg_controllen = CMSG_SPACE(npass * sizeof(int));
         struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+        c->cmsg_len = CMSG_LEN(npass * sizeof(int));
+        memcpy(CMSG_DATA(c), pass, npass * sizeof(int));
     }
     for (;;) {
         long r = syscall(SYS_sendmsg, fd, &mh, MSG_NOSIGNAL);
@@ -337,7 +339,8 @@ static int connect_and_hello(const char *outdir, bool wait, const char **why)
         }
     }
     fd = fds_move_high(fd);
-    if (send_msg(fd, ATTACH_HELLO, shm_fd()) < 0 ||
+    int memfd = shm_fd();
+    if (send_msg(fd, ATTACH_HELLO, &memfd, 1) < 0 ||
         (wait && recv_reply(fd, ATTACH_HELLO, mono_ms() + HELLO_TIMEOUT_MS) < 0)) {
         sys_close(fd);
         *why = "the collector process did not answer";
@@ -406,8 +409,6 @@ int attach_fd(void)
     return chan;
 }
 
-static _Atomic bool chan_hung_up;
-
 bool attach_collector_gone(void)
 {
     if (atomic_load_explicit(&chan_hung_up, memory_order_relaxed))
@@ -450,7 +451,7 @@ static void request(uint32_t type, unsigned timeout_ms)
         syscall(SYS_nanosleep, &ts, NULL);
     }
     int saved = errno;
-    if (send_msg(chan, type, -1) == 0 && mine)
+    if (send_msg(chan, type, NULL, 0) == 0 && mine)
         recv_reply(chan, type, mono_ms() + timeout_ms);
     if (mine)
         atomic_flag_clear(&busy);
@@ -471,17 +472,43 @@ void attach_sync(void)
     request(ATTACH_SYNC, SYNC_TIMEOUT_MS);
 }
 
+/* The child's channel, one end of a socket pair whose other end goes to
+ * the collector, with the memfd, over the parent's channel: -1 when it
+ * could not be sent. */
+static int fork_through(int parent)
+{
+    if (atomic_load_explicit(&chan_hung_up, memory_order_relaxed) || !sandbox_allows(SANDBOX_PAIR))
+        return -1;
+    int sv[2];
+    if (syscall(SYS_socketpair, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return -1;
+    int pass[2] = {sv[1], shm_fd()};
+    int rc = send_msg(parent, ATTACH_FORK, pass, 2);
+    sys_close(sv[1]);
+    if (rc < 0) {
+        sys_close(sv[0]);
+        return -1;
+    }
+    return fds_move_high(sv[0]);
+}
+
 int attach_fork_child(const char **why)
 {
     *why = NULL;
     if (chan < 0)
         return -1;
-    sys_close(chan);
+    int parent = chan;
     chan = -1;
     atomic_flag_clear(&busy);
-    const char *outdir = shm_hdr->outdir;
-    if (start(outdir, false, why) < 0)
-        return -1;
+    int fd = fork_through(parent);
+    sys_close(parent);
+    if (fd >= 0) {
+        chan = fd;
+    } else {
+        atomic_store_explicit(&chan_hung_up, false, memory_order_relaxed);
+        if (start(shm_hdr->outdir, false, why) < 0)
+            return -1;
+    }
     shm_close_fd(); /* never confirmed: the collector accepted the parent */
     return 0;
 }

@@ -27,6 +27,10 @@ enum attach_msg {
     ATTACH_HELLO = 1, /* carries the memfd */
     ATTACH_SYNC = 2,  /* after dlclose: drain, then read the maps again */
     ATTACH_END = 3,   /* the image ends: write its files, then answer */
+    /* From a fork child, on the channel it inherited from its parent:
+     * carries the child's own channel (one end of a socket pair) and its
+     * memfd, in that order; answered with HELLO on the new channel. */
+    ATTACH_FORK = 4,
 };
 
 struct attach_wire {
@@ -58,9 +62,14 @@ void attach_end(bool no_wait);
 void attach_sync(void);
 
 /* In a fork child, before anything else uses the channel: the inherited
- * one is the parent's; forget it (closed) and attach the child's own
- * mapping to the parent's collector, without waiting for its answer (it
- * accepted the parent). 0 or -1 as attach_begin. */
+ * one is the parent's. The child's own channel and mapping go to the
+ * parent's collector through it (ATTACH_FORK), so no connection by name is
+ * needed: that reaches no collector after the program changed its network
+ * namespace, and is refused after it changed its user. Only where the
+ * parent's channel is gone, or socketpair is not allowed, the child
+ * connects by name. Either way without waiting for an answer (the
+ * collector accepted the parent); the parent's channel is then closed.
+ * 0 or -1 as attach_begin. */
 int attach_fork_child(const char **why);
 
 /* The channel's descriptor, or -1: the close interposers keep the

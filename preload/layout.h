@@ -40,7 +40,7 @@
 
 #define LAYOUT_MAGIC 0x314d48534d414c46ull /* "FLAMSHM1", little-endian */
 #define LAYOUT_VERSION \
-    7u /* 7: REC_ALLOC_TIME records, slots count tl_dropped; 6: config has inline_frames, lines, timeline; REC_F_TIME records; slots hold their thread's lifetime (wall) */
+    8u /* 8: ATTACH_FORK; 7: REC_ALLOC_TIME records, slots count tl_dropped; 6: config has inline_frames, lines, timeline; REC_F_TIME records; slots hold their thread's lifetime (wall) */
 #define LAYOUT_CMDLINE_MAX 4096
 
 /* Counters of the whole image (relaxed atomics; rare paths only). */

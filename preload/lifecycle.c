@@ -333,7 +333,8 @@ static void fork_child(void)
      * program installed a seccomp filter that does not let memfd_create
      * and socket through records nothing. */
     bool sandboxed = sandbox_installed_later() &&
-                     !(sandbox_allows(SANDBOX_MEMFD) && sandbox_allows(SANDBOX_SOCKET));
+                     !(sandbox_allows(SANDBOX_MEMFD) &&
+                       (sandbox_allows(SANDBOX_PAIR) || sandbox_allows(SANDBOX_SOCKET)));
     if (sandboxed || shm_fork_child() < 0) {
         sampler_close_inherited();
         if (!sandboxed)

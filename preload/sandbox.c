@@ -24,7 +24,7 @@
 #include "preload/log.h"
 #include "preload/sampler.h"
 
-#define ALL (SANDBOX_PERF | SANDBOX_TIMER | SANDBOX_SOCKET | SANDBOX_MEMFD)
+#define ALL (SANDBOX_PERF | SANDBOX_TIMER | SANDBOX_SOCKET | SANDBOX_MEMFD | SANDBOX_PAIR)
 
 static _Atomic unsigned allowed;
 static _Atomic bool probed;
@@ -71,6 +71,11 @@ static int try_call(unsigned kind)
     }
     case SANDBOX_SOCKET: r = syscall(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0); break;
     case SANDBOX_MEMFD: r = syscall(SYS_memfd_create, "flamepre-probe", MFD_CLOEXEC); break;
+    case SANDBOX_PAIR: {
+        int sv[2];
+        r = syscall(SYS_socketpair, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv);
+        break;
+    }
     default: break;
     }
     return r >= 0 ? 0 : 1;
@@ -104,6 +109,7 @@ static const char *kind_name(unsigned kind)
     case SANDBOX_PERF: return "perf_event_open";
     case SANDBOX_TIMER: return "timer_create";
     case SANDBOX_SOCKET: return "socket";
+    case SANDBOX_PAIR: return "socketpair";
     default: return "memfd_create";
     }
 }
@@ -114,7 +120,7 @@ bool sandbox_allows(enum sandbox_call kind)
         unsigned ok = ALL;
         if (seccomp_filtered()) {
             int saved = errno;
-            for (unsigned k = SANDBOX_PERF; k <= SANDBOX_MEMFD; k <<= 1)
+            for (unsigned k = SANDBOX_PERF; k <= SANDBOX_PAIR; k <<= 1)
                 if (!probe(k)) {
                     ok &= ~k;
                     log_info("a seccomp filter refuses %s: not used", kind_name(k));
@@ -144,6 +150,11 @@ static void call_data(unsigned kind, struct seccomp_data *d)
     case SANDBOX_TIMER: d->nr = SYS_timer_create; break;
     case SANDBOX_SOCKET:
         d->nr = SYS_socket;
+        d->args[0] = AF_UNIX;
+        d->args[1] = SOCK_SEQPACKET | SOCK_CLOEXEC;
+        break;
+    case SANDBOX_PAIR:
+        d->nr = SYS_socketpair;
         d->args[0] = AF_UNIX;
         d->args[1] = SOCK_SEQPACKET | SOCK_CLOEXEC;
         break;
@@ -247,7 +258,7 @@ void sandbox_installed(const void *prog)
     unsigned ok = 0;
     const struct sock_fprog *fp = prog;
     if (fp && fp->filter && fp->len && fp->len <= BPF_MAXINSNS) {
-        for (unsigned k = SANDBOX_PERF; k <= SANDBOX_MEMFD; k <<= 1) {
+        for (unsigned k = SANDBOX_PERF; k <= SANDBOX_PAIR; k <<= 1) {
             struct seccomp_data d;
             call_data(k, &d);
             uint32_t act = run_filter(fp->filter, fp->len, &d) & SECCOMP_RET_ACTION_FULL;

@@ -4,8 +4,8 @@
  * What a seccomp filter lets the profiler do. A filter may kill the
  * process (or deliver SIGSYS) on a system call the program never makes
  * itself, and the profiler's own calls are few kinds: perf_event_open,
- * timer_create, socket (the collector's channel), memfd_create (the
- * profile's memory).
+ * timer_create, socket and socketpair (the collector's channels),
+ * memfd_create (the profile's memory).
  *
  * A filter inherited at exec: each kind is tried once, at the start, in
  * a child of its own (a bare clone, SIGSYS at its default, reaped here),
@@ -16,7 +16,8 @@
  * probe's clone may itself be what kills) but read: its BPF program is run
  * here on each kind's call, and a kind it does not answer with ALLOW, LOG
  * or ERRNO is not used from then on. A fork child of a program that
- * installed one records nothing unless its memfd_create and socket pass.
+ * installed one records nothing unless its memfd_create and socket or
+ * socketpair pass.
  */
 #include <stdbool.h>
 
@@ -25,6 +26,7 @@ enum sandbox_call {
     SANDBOX_TIMER = 1u << 1,  /* timer_create */
     SANDBOX_SOCKET = 1u << 2, /* socket */
     SANDBOX_MEMFD = 1u << 3,  /* memfd_create */
+    SANDBOX_PAIR = 1u << 4,   /* socketpair (a fork child's channel) */
 };
 
 /* May the profiler make this kind of call? The first call probes (normal
