@@ -1,10 +1,13 @@
 /* Fork children that live less than the collector's first tick (50 ms):
  *   burn  a child burns 30 ms of CPU in kid_burn and leaves by _exit;
- *   kill  a child burns CPU in kid_spin until the parent SIGKILLs it;
+ *   kill  a child burns CPU in kid_spin until the parent SIGKILLs it,
+ *         once the child has had 30 ms of CPU (read from its CPU clock:
+ *         30 ms of the parent's sleep were less on a loaded machine);
  *   idle  a child leaves by _exit at once.
  * Prints "<mode> <pid>" for each child, then "done". */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -51,8 +54,18 @@ int main(int argc, char **argv)
         printf("%s %d\n", argv[a], (int)pid);
         fflush(stdout);
         if (strcmp(argv[a], "kill") == 0) {
-            struct timespec d = {0, 30 * 1000000L};
-            nanosleep(&d, NULL);
+            clockid_t cid;
+            struct timespec d = {0, 1000000L}, t;
+            bool known = clock_getcpuclockid(pid, &cid) == 0;
+            for (int i = 0; i < 5000; i++) {
+                nanosleep(&d, NULL);
+                if (!known || clock_gettime(cid, &t) != 0) {
+                    if (i >= 30)
+                        break; /* no clock: 30 ms of wall time */
+                } else if (t.tv_sec * 1e3 + t.tv_nsec / 1e6 >= 30) {
+                    break;
+                }
+            }
             kill(pid, SIGKILL);
         }
         int st;
