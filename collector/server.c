@@ -137,7 +137,11 @@ struct server *server_new(const char *name)
         nl = sizeof a.sun_path - 2;
     memcpy(a.sun_path + 1, name, nl);
     socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + nl);
-    if (bind(s->lfd, (struct sockaddr *)&a, len) < 0 || listen(s->lfd, 128) < 0) {
+    /* A long backlog (the kernel caps it at net.core.somaxconn): a fork
+     * storm's children that find their parent's channel full connect
+     * here, and a full backlog would hold each in connect() until this
+     * collector accepts again. */
+    if (bind(s->lfd, (struct sockaddr *)&a, len) < 0 || listen(s->lfd, 4096) < 0) {
         int e = errno;
         close(s->lfd);
         if (s->spare >= 0)

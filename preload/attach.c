@@ -90,8 +90,12 @@ static int send_msg(int fd, uint32_t type, const int *pass, unsigned npass)
         c->cmsg_len = CMSG_LEN(npass * sizeof(int));
         memcpy(CMSG_DATA(c), pass, npass * sizeof(int));
     }
+    /* A fork child never waits on its parent's channel, which every
+     * child of a fork storm shares (one send buffer): where it is full it
+     * connects by name instead. */
+    int flags = MSG_NOSIGNAL | (type == ATTACH_FORK ? MSG_DONTWAIT : 0);
     for (;;) {
-        long r = syscall(SYS_sendmsg, fd, &mh, MSG_NOSIGNAL);
+        long r = syscall(SYS_sendmsg, fd, &mh, flags);
         if (r == (long)sizeof w)
             return 0;
         if (r < 0 && errno == EINTR)
