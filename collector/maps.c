@@ -243,12 +243,26 @@ int maps_parse(pid_t pid, const char *text, struct module_map *mm, uint32_t epoc
     return added;
 }
 
-int maps_read(pid_t pid, struct module_map *mm, uint32_t epoch)
+int maps_open(pid_t pid)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+int maps_read(pid_t pid, struct module_map *mm, uint32_t epoch)
+{
+    int fd = maps_open(pid);
     if (fd < 0)
+        return -1;
+    int r = maps_read_fd(fd, pid, mm, epoch);
+    close(fd);
+    return r;
+}
+
+int maps_read_fd(int fd, pid_t pid, struct module_map *mm, uint32_t epoch)
+{
+    if (lseek(fd, 0, SEEK_SET) != 0)
         return -1;
     size_t cap = 1 << 16, len = 0;
     char *text = malloc(cap + 1);
@@ -267,7 +281,6 @@ int maps_read(pid_t pid, struct module_map *mm, uint32_t epoch)
             cap *= 2;
         }
     }
-    close(fd);
     if (!text)
         return -1;
     text[len] = 0;

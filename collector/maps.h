@@ -38,6 +38,13 @@ struct module_map {
  * ones start there, those gone end at epoch - 1. Returns the number of
  * changes (0: the same map), or -1 when the maps cannot be read. */
 int maps_read(pid_t pid, struct module_map *mm, uint32_t epoch);
+/* /proc/<pid>/maps opened (read-only, close-on-exec), or -1. Whether we
+ * may read it is decided at this open: a descriptor opened while the
+ * process was dumpable reads its maps after prctl(PR_SET_DUMPABLE, 0)
+ * too. */
+int maps_open(pid_t pid);
+/* maps_read on such a descriptor, from its start. */
+int maps_read_fd(int fd, pid_t pid, struct module_map *mm, uint32_t epoch);
 
 /* The same on a maps text (tests); pid only for /proc/<pid>/root. */
 int maps_parse(pid_t pid, const char *text, struct module_map *mm, uint32_t epoch);

@@ -58,6 +58,9 @@ struct client {
     int fd;
     pid_t pid;     /* in our PID namespace (SO_PEERCRED) */
     int statfd;    /* /proc/<pid>/stat, opened at attach */
+    int mapsfd;    /* /proc/<pid>/maps, opened before HELLO's answer: the
+                    * program may make itself non-dumpable right after,
+                    * and an open descriptor still reads (maps.h) */
     int pidfd;     /* pidfd_open(pid), or -1: the status after the reap */
     bool attached; /* its HELLO was accepted */
     int memfd;     /* its image, until mapped (then -1) */
@@ -200,7 +203,7 @@ void server_more_descriptors(struct server *s)
 
 /* Room for one more client: its descriptors, and a reserve for writing
  * the clients' files and reading /proc. */
-#define FDS_PER_CLIENT 4
+#define FDS_PER_CLIENT 5
 #define FDS_RESERVE 32
 
 static bool room_for_client(const struct server *s)
@@ -253,6 +256,7 @@ static struct client *add_client(struct server *s, int fd, pid_t pid)
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     c->statfd = open(path, O_RDONLY | O_CLOEXEC);
+    c->mapsfd = -1;
     c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     return c;
 }
@@ -380,18 +384,25 @@ static void write_image(struct server *s, struct client *c, const char *how, int
 
 static uint64_t map_gen_now(const struct client *c);
 
+static int maps_read_any(struct client *c, uint32_t epoch)
+{
+    if (c->mapsfd >= 0)
+        return maps_read_fd(c->mapsfd, c->pid, &c->maps, epoch);
+    return maps_read(c->pid, &c->maps, epoch);
+}
+
 /* Read the maps again; the caller drained first, so what was recorded so
  * far is named in the epoch it was recorded in. */
 static void read_maps(struct client *c)
 {
     c->map_gen = map_gen_now(c);
     if (!c->map_read_once) {
-        maps_read(c->pid, &c->maps, 0);
+        maps_read_any(c, 0);
         c->map_read_once = true;
         return;
     }
     uint32_t next = c->epoch + 1 < SYMBOLIZER_EPOCH_ANY ? c->epoch + 1 : c->epoch;
-    if (maps_read(c->pid, &c->maps, next) > 0 && next != c->epoch) {
+    if (maps_read_any(c, next) > 0 && next != c->epoch) {
         c->epoch = next;
         if (c->img)
             image_set_epoch(c->img, next);
@@ -530,6 +541,7 @@ static void on_hello(struct server *s, struct client *c, int memfd)
         return;
     }
     c->attached = true;
+    c->mapsfd = maps_open(c->pid);
     /* The host waits for this answer only: the rest after it. */
     reply(c->fd, ATTACH_HELLO);
     read_maps(c);
@@ -696,6 +708,8 @@ static void drop(struct server *s, size_t i)
     close(c->fd);
     if (c->statfd >= 0)
         close(c->statfd);
+    if (c->mapsfd >= 0)
+        close(c->mapsfd);
     if (c->pidfd >= 0)
         close(c->pidfd);
     s->c[i] = s->c[--s->n];
