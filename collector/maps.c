@@ -289,6 +289,23 @@ int maps_read_fd(int fd, pid_t pid, struct module_map *mm, uint32_t epoch)
     return r;
 }
 
+int maps_copy_live(struct module_map *dst, const struct module_map *src)
+{
+    for (size_t i = 0; i < src->n; i++)
+        if (src->v[i].ep_hi == SYMBOLIZER_EPOCH_ANY && src->v[i].path &&
+            strncmp(src->v[i].path, "/proc/", 6) == 0)
+            return -1; /* opened through the parent's /proc/<pid>/root */
+    for (size_t i = 0; i < src->n; i++) {
+        const struct map_module *m = &src->v[i];
+        if (m->ep_hi == SYMBOLIZER_EPOCH_ANY &&
+            add(dst, m->lo, m->hi, m->bias, m->path, m->name, m->vdso, 0) < 0) {
+            maps_free(dst);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 void maps_register(const struct module_map *mm, struct symbolizer *sym)
 {
     for (size_t i = 0; i < mm->n; i++) {

@@ -49,6 +49,11 @@ int maps_read_fd(int fd, pid_t pid, struct module_map *mm, uint32_t epoch);
 /* The same on a maps text (tests); pid only for /proc/<pid>/root. */
 int maps_parse(pid_t pid, const char *text, struct module_map *mm, uint32_t epoch);
 
+/* dst (empty) := the mappings of src that are still there, as of epoch
+ * 0: a fork child's map is its parent's at the fork. -1 (dst empty) when
+ * a file was reached through the parent's /proc/<pid>/root, or without
+ * memory. */
+int maps_copy_live(struct module_map *dst, const struct module_map *src);
 /* Register every module on sym. */
 void maps_register(const struct module_map *mm, struct symbolizer *sym);
 

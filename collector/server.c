@@ -102,12 +102,14 @@ struct server {
      * (their descriptors may take numbers that round still reads). */
     struct pending_fork {
         int fd, memfd;
+        pid_t parent;
     } * forks;
     size_t nforks, capforks;
 };
 
 static void how_it_ended(int statfd, int pidfd, char *how, size_t len, int *status);
 static void on_hello(struct server *s, struct client *c, int memfd);
+static uint64_t map_gen_now(const struct client *c);
 static void read_fd_limit(struct server *s);
 static void watch_start(struct client *c);
 
@@ -291,6 +293,23 @@ static void accept_all(struct server *s)
     }
 }
 
+/* A fork child's module map is its parent's at the fork: copied from the
+ * parent's where that is up to date (no map change announced since it was
+ * read), instead of reading and parsing the child's /proc/<pid>/maps and
+ * checking every file again (a Python or a pre-forking server maps
+ * hundreds). */
+static void inherit_maps(struct server *s, struct client *c, pid_t parent)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        struct client *p = &s->c[i];
+        if (p == c || p->pid != parent || !p->attached || !p->map_read_once)
+            continue;
+        if (map_gen_now(p) == p->map_gen && maps_copy_live(&c->maps, &p->maps) == 0)
+            c->map_read_once = true;
+        return;
+    }
+}
+
 /* A fork child's channel, received on its parent's: the parent's channel
  * vouches for it, whatever user the child runs as by now (a program that
  * dropped privileges; its files are written as ours). Its pid is the one
@@ -313,12 +332,13 @@ static void add_forks(struct server *s)
             continue;
         }
         fcntl(fd, F_SETFL, O_NONBLOCK);
+        inherit_maps(s, c, s->forks[k].parent);
         on_hello(s, c, memfd);
     }
     s->nforks = 0;
 }
 
-static void keep_fork(struct server *s, int fd, int memfd)
+static void keep_fork(struct server *s, int fd, int memfd, pid_t parent)
 {
     if (s->nforks == s->capforks) {
         size_t cap = s->capforks ? s->capforks * 2 : 8;
@@ -331,7 +351,7 @@ static void keep_fork(struct server *s, int fd, int memfd)
         s->forks = v;
         s->capforks = cap;
     }
-    s->forks[s->nforks++] = (struct pending_fork){fd, memfd};
+    s->forks[s->nforks++] = (struct pending_fork){fd, memfd, parent};
 }
 
 /* The file name tag of an image: "" unless an earlier image of this
@@ -381,8 +401,6 @@ static void write_image(struct server *s, struct client *c, const char *how, int
                             .name_tag = c->tag};
     image_write(c->img, &w);
 }
-
-static uint64_t map_gen_now(const struct client *c);
 
 static int maps_read_any(struct client *c, uint32_t epoch)
 {
@@ -541,10 +559,15 @@ static void on_hello(struct server *s, struct client *c, int memfd)
         return;
     }
     c->attached = true;
-    c->mapsfd = maps_open(c->pid);
+    bool inherited = c->map_read_once; /* inherit_maps */
+    if (!inherited)
+        c->mapsfd = maps_open(c->pid);
     /* The host waits for this answer only: the rest after it. */
     reply(c->fd, ATTACH_HELLO);
-    read_maps(c);
+    if (inherited)
+        c->map_gen = atomic_load(&hd.map_gen);
+    else
+        read_maps(c);
     uint64_t flush = hd.cfg.flush_ns / 1000000u;
     c->next_flush_ms = flush ? mono_ms() + flush : 0;
     c->hello_ms = mono_ms();
@@ -890,7 +913,7 @@ static bool serve(struct server *s, size_t i, bool hup)
             /* (passed2 is set only for a well-formed one from an
              * attached parent) */
             if (passed2 >= 0) {
-                keep_fork(s, passed, passed2);
+                keep_fork(s, passed, passed2, c->pid);
                 passed = -1;
             }
             break;

@@ -1,12 +1,15 @@
 /* A program that makes itself non-dumpable at once (in a constructor,
  * which runs right after the profiler's start), then loads a library
  * (argv[1]) and burns 300 ms of CPU in main_burn and 300 ms in the
- * library's lib_burn. Non-root, /proc/<pid>/maps is then closed to other
- * processes of the same user. */
+ * library's lib_burn, then forks a child (non-dumpable too) that burns
+ * 300 ms in child_burn and exits 0; prints "child <pid>". Non-root,
+ * /proc/<pid>/maps is then closed to other processes of the same user. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "burn.h"
 
@@ -21,6 +24,12 @@ __attribute__((noinline)) static void main_burn(void)
     burn_sink += 1; /* not a tail call */
 }
 
+__attribute__((noinline)) static void child_burn(void)
+{
+    burn_us(300000);
+    burn_sink += 2; /* not main_burn's code: not folded into one function */
+}
+
 int main(int argc, char **argv)
 {
     void *h = dlopen(argc > 1 ? argv[1] : "", RTLD_NOW);
@@ -31,5 +40,14 @@ int main(int argc, char **argv)
     }
     main_burn();
     lib_burn(300000);
+    pid_t pid = fork();
+    if (pid == 0) {
+        child_burn();
+        _exit(0);
+    }
+    int st;
+    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return 4;
+    printf("child %d\n", (int)pid);
     return prctl(PR_GET_DUMPABLE) == 0 ? 0 : 3;
 }
